@@ -1,0 +1,7 @@
+/** Every check a lab can use; a lab's grader picks from these and sets their thresholds. */
+export { builds } from './builds.js';
+export { multiStage } from './multi-stage.js';
+export { size } from './size.js';
+export { noToolchain, type ForbiddenPaths } from './no-toolchain.js';
+export { runs } from './runs.js';
+export type { Check, CheckId, Evidence, Verdict } from './types.js';

@@ -1,0 +1,69 @@
+import { isToolchainImage } from '../images/catalogue.js';
+import { describe, finalBaseImage, finalChain, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { fail, pass, type Check } from './types.js';
+
+export interface StageProblem {
+  line: number;
+  problem: string;
+}
+
+/** `/`, `/.`, `/*`: the root of a stage, everything in it. */
+const isWholeFilesystem = (source: string) => /^\/+(\.|\*)?\/*$/.test(source);
+
+/**
+ * What keeps this Dockerfile from being a clean multi-stage build, each with its line.
+ * Pure: a function of the parsed Dockerfile only.
+ */
+export function stageProblems(df: ParsedDockerfile): StageProblem[] {
+  const problems: StageProblem[] = [];
+  const final = df.final;
+  if (df.stages.length < 2) {
+    return [{ line: final.from.line, problem: `only one stage (\`${describe(final.from)}\`): everything used to build ships in the image` }];
+  }
+  const used = new Set(df.copies.map((c) => c.fromStage).filter((i) => i !== undefined));
+  for (const stage of df.stages) {
+    if (stage !== final && !stage.name && (used.has(stage.index) || df.stages.some((s) => s.baseStage === stage.index))) {
+      problems.push({ line: stage.from.line, problem: `stage ${stage.index} (\`${describe(stage.from)}\`) has no name: add \`AS <name>\`` });
+    }
+  }
+  for (const copy of df.copies) {
+    if (copy.byIndex) {
+      const target = df.stages[copy.fromStage!];
+      problems.push({
+        line: copy.instruction.line,
+        problem: `\`${describe(copy.instruction)}\` copies by stage number${target?.name ? `: write --from=${target.name}` : ''}; numbers change when stages move`,
+      });
+    }
+    if (copy.sources.some(isWholeFilesystem)) {
+      problems.push({ line: copy.instruction.line, problem: `\`${describe(copy.instruction)}\` copies a whole stage's file system, toolchain and all` });
+    }
+  }
+  const base = finalBaseImage(df);
+  if (isToolchainImage(base)) {
+    problems.push({ line: finalChain(df)[0]!.from.line, problem: `the final image is built on ${base}, a toolchain image` });
+  }
+  const chain = new Set(finalChain(df).map((s) => s.index));
+  const feedsFinal = df.copies.some((c) => chain.has(c.stage) && (c.fromStage === undefined || !chain.has(c.fromStage)));
+  if (!feedsFinal && chain.size === 1) {
+    problems.push({ line: final.from.line, problem: 'the final stage copies nothing from a build stage (no COPY --from=<stage>)' });
+  }
+  return problems.sort((a, b) => a.line - b.line);
+}
+
+export const multiStage = (): Check => ({
+  id: 'multi-stage',
+  title: 'a build stage and a small final stage, named, connected by COPY --from=<name>',
+  hint: 'Build in a stage named with `FROM <toolchain image> AS build`, then start the final stage `FROM` a small base and bring over only what runs: `COPY --from=build /out/app /app`.',
+  slide: 'slides/02-multi-stage.md#3',
+  needs: ['parse'],
+  evaluate({ lint }) {
+    if (!lint.ok) return fail('the Dockerfile does not parse');
+    const problems = stageProblems(lint.dockerfile);
+    const stages = lint.dockerfile.stages.map((s) => s.name ?? `stage ${s.index}`);
+    if (problems.length === 0) {
+      return pass(`${stages.length} stages (${stages.join(' → ')}), final stage FROM ${finalBaseImage(lint.dockerfile)}`);
+    }
+    const [first, ...rest] = problems;
+    return fail(`line ${first!.line}: ${first!.problem}${rest.length ? ` (and ${rest.length} more)` : ''}`, { problems, stages });
+  },
+});

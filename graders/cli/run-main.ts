@@ -1,0 +1,19 @@
+import pc from 'picocolors';
+import { CannotGrade } from '../engine/errors.js';
+
+/**
+ * Run a command's body; any error ends the process with one line on stderr and exit 2
+ * (no stack trace: set STAGECRAFT_DEBUG=1 to see one). The body sets its own exit code.
+ */
+export async function runMain(body: () => Promise<unknown>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${pc.red('error:')} ${message}\n`);
+    if (process.env.STAGECRAFT_DEBUG && err instanceof Error && !(err instanceof CannotGrade)) {
+      process.stderr.write(`${err.stack}\n`);
+    }
+    process.exitCode = 2;
+  }
+}

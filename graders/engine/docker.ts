@@ -1,0 +1,70 @@
+import Docker from 'dockerode';
+import { CannotGrade } from './errors.js';
+
+/** Every image and container stagecraft makes carries this label, so cleanup can find them. */
+export const OWNER_LABEL = 'org.stagecraft.owner';
+export const OWNER_VALUE = 'stagecraft';
+
+/** Where the engine is, in words a student recognises. */
+export function engineAddress(): string {
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+export const START_ENGINE_HINT =
+  'start Docker (Docker Desktop, or `npm run engine` on a Debian/Ubuntu machine where you are root) and try again';
+
+let client: Docker | undefined;
+
+/** The dockerode client; it reads DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH like the docker CLI. */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** Resolve when the engine answers; otherwise a one-line CannotGrade saying how to start one. */
+export async function requireEngine(timeoutMs = 5000): Promise<Docker> {
+  const d = docker();
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('timed out')), timeoutMs).unref(),
+  );
+  try {
+    await Promise.race([d.ping(), timeout]);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new CannotGrade(`no Docker engine answers at ${engineAddress()} (${why}): ${START_ENGINE_HINT}`);
+  }
+  return d;
+}
+
+/** True when the engine is reachable; for tests and scripts that want to branch, not fail. */
+export async function engineAnswers(): Promise<boolean> {
+  try {
+    await requireEngine(3000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Is this image present in the local store? */
+export async function imageExists(ref: string): Promise<boolean> {
+  try {
+    await docker().getImage(ref).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove an image, ignoring "already gone". */
+export async function removeImage(ref: string): Promise<void> {
+  try {
+    await docker().getImage(ref).remove({ force: true, noprune: false });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
+}

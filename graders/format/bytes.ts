@@ -1,0 +1,31 @@
+/** Sizes the way `docker images` shows them: decimal units (1 MB = 1,000,000 bytes). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
+  return `${value.toFixed(digits).replace(/\.0+$/, '')} ${units[unit]}`;
+}
+
+/** 14151 → "14,151" */
+export const formatCount = (n: number) => n.toLocaleString('en-US');
+
+/** "1 file", "2 files" */
+export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** 40 → "40 ms", 1500 → "1.5 s" */
+export const formatDuration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+/** "99.5% smaller" / "12% larger" between a reference size and a new one. */
+export function formatChange(before: number, after: number): string {
+  if (before <= 0) return '';
+  const change = (1 - after / before) * 100;
+  const shown = Math.abs(change) >= 10 ? Math.abs(change).toFixed(1) : Math.abs(change).toFixed(2);
+  return change >= 0 ? `${shown}% smaller` : `${shown}% larger`;
+}
+
+export const MB = 1_000_000;

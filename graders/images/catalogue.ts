@@ -1,0 +1,100 @@
+/**
+ * The base images the labs use: real upstream tags, Debian 13 (trixie) based.
+ * Where no registry answers, `npm run images` builds a stand-in for each from Debian's
+ * packages (scripts/images/standins/), tagged with the same name and labelled so
+ * reports can say their sizes were measured against stand-ins.
+ */
+export interface CatalogueImage {
+  /** The upstream reference; a stand-in is tagged with exactly this name. */
+  ref: string;
+  /** What a lab uses it for, in a few words (shown by `npm run images -- list`). */
+  purpose: string;
+  /** A toolchain image: compilers, SDKs, package managers. A final stage on it is a mistake. */
+  toolchain: boolean;
+  /** How the stand-in is made: a root file system from mmdebstrap, or a recipe Dockerfile. */
+  standIn: { rootfs: true } | { recipe: string; from: string[] };
+  /** Approximate uncompressed size of the upstream image, to keep stand-ins honest. */
+  upstreamBytes: number;
+}
+
+export const STAND_IN_LABEL = 'org.stagecraft.stand-in';
+export const RECIPE_LABEL = 'org.stagecraft.recipe';
+
+const MB = 1_000_000;
+
+export const CATALOGUE: readonly CatalogueImage[] = [
+  {
+    ref: 'debian:trixie-slim',
+    purpose: 'a slim Debian userland; the base of every stand-in',
+    toolchain: false,
+    standIn: { rootfs: true },
+    upstreamBytes: 78 * MB,
+  },
+  {
+    ref: 'golang:1.24-trixie',
+    purpose: 'Go 1.24 with gcc (cgo on), git and the usual build tools',
+    toolchain: true,
+    standIn: { recipe: 'golang.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 850 * MB,
+  },
+  {
+    ref: 'gcr.io/distroless/static-debian13',
+    purpose: 'CA certificates, tzdata, /etc/passwd with nonroot; no libc, no shell',
+    toolchain: false,
+    standIn: { recipe: 'distroless-static.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 2 * MB,
+  },
+  {
+    ref: 'gcr.io/distroless/base-debian13',
+    purpose: 'distroless static plus glibc and OpenSSL',
+    toolchain: false,
+    standIn: { recipe: 'distroless-base.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/static-debian13'] },
+    upstreamBytes: 21 * MB,
+  },
+  {
+    ref: 'gcr.io/distroless/cc-debian13',
+    purpose: 'distroless base plus libgcc and libstdc++',
+    toolchain: false,
+    standIn: { recipe: 'distroless-cc.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/base-debian13'] },
+    upstreamBytes: 24 * MB,
+  },
+];
+
+/** Images that are toolchains whether or not they are in the catalogue, by repository name. */
+const TOOLCHAIN_REPOSITORIES = [
+  'golang', 'rust', 'gcc', 'maven', 'gradle', 'buildpack-deps', 'eclipse-temurin', 'openjdk', 'amazoncorretto',
+  'mcr.microsoft.com/dotnet/sdk',
+];
+
+/** `docker.io/library/golang:1.24@sha256:…` → `golang`. */
+export function repositoryOf(ref: string): string {
+  let name = ref.split('@')[0]!;
+  const lastColon = name.lastIndexOf(':');
+  if (lastColon > name.lastIndexOf('/')) name = name.slice(0, lastColon);
+  return name.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '');
+}
+
+/** The tag of a reference, `latest` when none is given. */
+export function tagOf(ref: string): string {
+  const name = ref.split('@')[0]!;
+  const lastColon = name.lastIndexOf(':');
+  return lastColon > name.lastIndexOf('/') ? name.slice(lastColon + 1) : 'latest';
+}
+
+export function catalogueEntry(ref: string): CatalogueImage | undefined {
+  const wanted = `${repositoryOf(ref)}:${tagOf(ref)}`;
+  return CATALOGUE.find((img) => `${repositoryOf(img.ref)}:${tagOf(img.ref)}` === wanted);
+}
+
+/**
+ * Is this a toolchain image? Catalogue entries say so; otherwise full node/python images
+ * (not -slim, -alpine, or distroless) and known SDK repositories are toolchains.
+ */
+export function isToolchainImage(ref: string): boolean {
+  const entry = catalogueEntry(ref);
+  if (entry) return entry.toolchain;
+  const repo = repositoryOf(ref);
+  if (TOOLCHAIN_REPOSITORIES.includes(repo)) return true;
+  if (repo === 'node' || repo === 'python') return !/slim|alpine|distroless/.test(tagOf(ref));
+  return /(^|[-/])(jdk|sdk)([-/:]|$)/.test(ref);
+}

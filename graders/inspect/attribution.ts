@@ -1,0 +1,66 @@
+import { finalChain, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import type { ImageConfigJson } from './layers.js';
+
+/** Where a layer came from: a Dockerfile instruction of the final image, or its base image. */
+export interface LayerOrigin {
+  layer: number;
+  createdBy: string;
+  /** The instruction that made it, when it is one of the student's. */
+  instruction?: DockerInstruction;
+  /** Otherwise the base image it came with, and the FROM that brought it. */
+  baseImage?: string;
+  from?: DockerInstruction;
+}
+
+/**
+ * The instruction keyword a history entry was made by. BuildKit writes
+ * `RUN /bin/sh -c go build . # buildkit`, `COPY /out/app /app # buildkit`; the classic
+ * builder writes `/bin/sh -c #(nop) COPY file:… in /src` or `/bin/sh -c go build .`.
+ */
+export function historyKeyword(createdBy: string): string | undefined {
+  const text = createdBy.trim();
+  const nop = /^\/bin\/sh -c #\(nop\)\s+([A-Z]+)/.exec(text);
+  if (nop) return nop[1];
+  if (/^(\|\d+ .*)?\/bin\/sh -c /.test(text)) return 'RUN';
+  const word = /^([A-Z]+)\b/.exec(text);
+  return word?.[1];
+}
+
+/**
+ * Match the image's history to the Dockerfile from the end: the last entries were made by
+ * the final stage's instructions (and by those of the stages it is built FROM), in order;
+ * whatever is left came with the base image. Entries are matched by keyword, so
+ * instructions that leave no history (ARG, say) are simply passed over.
+ */
+export function attributeLayers(config: ImageConfigJson, layerCount: number, df?: ParsedDockerfile): LayerOrigin[] {
+  const history = config.history ?? [];
+  const chain = df ? finalChain(df) : [];
+  const instructions = chain.flatMap((s) => s.instructions);
+  const matched = new Map<number, DockerInstruction>();
+  let j = instructions.length - 1;
+  for (let h = history.length - 1; h >= 0 && j >= 0; h--) {
+    const keyword = historyKeyword(history[h]!.created_by ?? '');
+    let k = j;
+    while (k >= 0 && instructions[k]!.keyword !== keyword) k--;
+    if (k < 0) break; // no instruction left made this: the base image begins here
+    matched.set(h, instructions[k]!);
+    j = k - 1;
+  }
+
+  const root = chain[0];
+  const origins: LayerOrigin[] = [];
+  let layer = 0;
+  history.forEach((entry, h) => {
+    if (entry.empty_layer) return;
+    const instruction = matched.get(h);
+    origins.push(
+      instruction
+        ? { layer, createdBy: entry.created_by ?? '', instruction }
+        : { layer, createdBy: entry.created_by ?? '', baseImage: root?.base, from: root?.from },
+    );
+    layer++;
+  });
+  // An image without history (imported, or a hand-made tar) still gets one origin per layer.
+  for (; layer < layerCount; layer++) origins.push({ layer, createdBy: '', baseImage: root?.base, from: root?.from });
+  return origins.slice(0, layerCount);
+}

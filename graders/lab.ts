@@ -1,0 +1,41 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Check } from './checks/types.js';
+import { CannotGrade } from './engine/errors.js';
+
+export interface LabDefinition {
+  /** Folder name under labs/ and solutions/: `lab1-go`. */
+  id: string;
+  title: string;
+  /** The file in the lab folder that the grader stamps with a fresh nonce before each build. */
+  stampFile: string;
+  checks: Check[];
+}
+
+/** A lab's grader file exports `defineLab({...})` as default; this only types it. */
+export const defineLab = (lab: LabDefinition): LabDefinition => lab;
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LABS_DIR = path.join(REPO_ROOT, 'graders', 'labs');
+
+export const labDir = (lab: LabDefinition) => path.join(REPO_ROOT, 'labs', lab.id);
+export const solutionDir = (lab: LabDefinition) => path.join(REPO_ROOT, 'solutions', lab.id);
+
+/** Every lab with a grader file in graders/labs/, in lab order. */
+export async function allLabs(): Promise<LabDefinition[]> {
+  const files = (await readdir(LABS_DIR)).filter((f) => /^lab\d+-[\w-]+\.(ts|js)$/.test(f));
+  const labs = await Promise.all(
+    files.map(async (f) => (await import(pathToFileURL(path.join(LABS_DIR, f)).href)).default as LabDefinition),
+  );
+  return labs.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+}
+
+/** `lab1`, `1` or `lab1-go` → the lab; anything else is a one-line CannotGrade listing the labs. */
+export async function findLab(name: string): Promise<LabDefinition> {
+  const labs = await allLabs();
+  const wanted = name.toLowerCase().replace(/^(\d+)$/, 'lab$1');
+  const lab = labs.find((l) => l.id === wanted || l.id.split('-')[0] === wanted);
+  if (!lab) throw new CannotGrade(`unknown lab "${name}"; the labs are: ${labs.map((l) => `${l.id.split('-')[0]} (${l.id})`).join(', ')}`);
+  return lab;
+}

@@ -1,0 +1,190 @@
+import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
+
+/** One instruction, with the 1-based line the student sees in their editor. */
+export interface DockerInstruction {
+  keyword: string;
+  /** The arguments as written, continuation lines joined. */
+  args: string;
+  line: number;
+  /** `--from=build` → { from: 'build' } */
+  flags: Record<string, string | null>;
+}
+
+export interface Stage {
+  index: number;
+  name?: string;
+  /** The image or stage named in FROM, as written (after ARG defaults are applied). */
+  base: string;
+  /** When FROM names an earlier stage, its index. */
+  baseStage?: number;
+  from: DockerInstruction;
+  /** Everything after FROM, up to the next FROM. */
+  instructions: DockerInstruction[];
+}
+
+/** A `COPY --from=…` (or `ADD --from`): an edge of the stage graph. */
+export interface CopyFrom {
+  stage: number;
+  from: string;
+  /** The stage it copies from, when it names (or numbers) one. */
+  fromStage?: number;
+  byIndex: boolean;
+  sources: string[];
+  dest: string;
+  instruction: DockerInstruction;
+}
+
+export interface ParsedDockerfile {
+  stages: Stage[];
+  final: Stage;
+  copies: CopyFrom[];
+  /** The `# syntax=` parser directive, if any. */
+  syntax?: string;
+}
+
+export interface ParseProblem {
+  line?: number;
+  message: string;
+}
+
+export type ParseResult = { ok: true; dockerfile: ParsedDockerfile } | { ok: false; problem: ParseProblem };
+
+/** Dockerfiles larger than this are not read: no real one comes close. */
+export const MAX_DOCKERFILE_BYTES = 1_000_000;
+
+const KNOWN_KEYWORDS = new Set([
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
+  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+function toInstruction(ins: Instruction): DockerInstruction {
+  const flags: Record<string, string | null> = {};
+  const withFlags = ins as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
+  for (const f of withFlags.getFlags?.() ?? []) flags[f.getName()] = f.getValue();
+  return {
+    keyword: ins.getKeyword().toUpperCase(),
+    args: (ins.getArgumentsContent() ?? '').replace(/\s+/g, ' ').trim(),
+    line: ins.getRange().start.line + 1,
+    flags,
+  };
+}
+
+/** `FROM ${GO_IMAGE}` with `ARG GO_IMAGE=golang:1.24` before it → `golang:1.24`. */
+function resolveGlobalArgs(image: string, args: Map<string, string>): string {
+  return image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g, (_, name: string, fallback?: string) =>
+    args.get(name) ?? fallback ?? '',
+  );
+}
+
+function checkText(bytes: Buffer): ParseProblem | undefined {
+  if (bytes.length > MAX_DOCKERFILE_BYTES) {
+    return { message: `the Dockerfile is ${(bytes.length / 1e6).toFixed(1)} MB; a Dockerfile this large is not read (limit 1 MB)` };
+  }
+  if (bytes.includes(0)) return { message: 'the Dockerfile is not text (it contains NUL bytes)' };
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { message: 'the Dockerfile is not valid UTF-8 text; save it as UTF-8' };
+  }
+  return undefined;
+}
+
+/**
+ * Parse a Dockerfile with dockerfile-ast and derive its stage graph. Problems that would
+ * stop any builder (no FROM, an unknown instruction, not text) come back as `ok: false`
+ * with the line to look at.
+ */
+export function parseDockerfile(input: string | Buffer): ParseResult {
+  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  const textProblem = checkText(bytes);
+  if (textProblem) return { ok: false, problem: textProblem };
+
+  const ast = DockerfileParser.parse(bytes.toString('utf8'));
+  const stages: Stage[] = [];
+  const copies: CopyFrom[] = [];
+  const globalArgs = new Map<string, string>();
+
+  for (const ins of ast.getInstructions()) {
+    const keyword = ins.getKeyword().toUpperCase();
+    const line = ins.getRange().start.line + 1;
+    if (!KNOWN_KEYWORDS.has(keyword)) {
+      return { ok: false, problem: { line, message: `line ${line}: unknown instruction ${ins.getKeyword()}` } };
+    }
+    if (keyword === 'FROM') {
+      const from = ins as From;
+      const image = from.getImage();
+      if (!image) return { ok: false, problem: { line, message: `line ${line}: FROM needs an image name` } };
+      const base = resolveGlobalArgs(image, globalArgs);
+      const name = from.getBuildStage()?.toLowerCase() ?? undefined;
+      const parent = stages.find((s) => s.name !== undefined && s.name === base.toLowerCase());
+      stages.push({ index: stages.length, name, base, baseStage: parent?.index, from: toInstruction(ins), instructions: [] });
+      continue;
+    }
+    const stage = stages.at(-1);
+    if (!stage) {
+      if (keyword === 'ARG') {
+        const [name, value] = (ins.getArgumentsContent() ?? '').split('=', 2) as [string, string | undefined];
+        globalArgs.set(name.trim(), (value ?? '').trim().replace(/^["']|["']$/g, ''));
+        continue;
+      }
+      return { ok: false, problem: { line, message: `line ${line}: ${keyword} comes before the first FROM; a Dockerfile must start with FROM` } };
+    }
+    const instruction = toInstruction(ins);
+    stage.instructions.push(instruction);
+    if ((keyword === 'COPY' || keyword === 'ADD') && instruction.flags.from != null) {
+      copies.push(copyEdge(ins, instruction, stage.index, stages));
+    }
+  }
+
+  const final = stages.at(-1);
+  if (!final) return { ok: false, problem: { message: 'no FROM instruction: a Dockerfile must start with FROM <image>' } };
+  const syntax = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax')?.getValue();
+  return { ok: true, dockerfile: { stages, final, copies, syntax } };
+}
+
+/** `["a b", "/dest"]` (JSON form) or `a /dest` (shell form); flags are not part of the arguments. */
+function copyPaths(args: string): string[] {
+  const text = args.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // not valid JSON: Docker treats it as shell form too
+    }
+  }
+  return text.split(/\s+/).filter((w) => w && !w.startsWith('--'));
+}
+
+function copyEdge(copy: Instruction, instruction: DockerInstruction, stage: number, stages: Stage[]): CopyFrom {
+  const from = instruction.flags.from ?? '';
+  const byIndex = /^\d+$/.test(from);
+  const fromStage = byIndex ? Number(from) : stages.find((s) => s.name === from.toLowerCase())?.index;
+  const paths = copyPaths(copy.getArgumentsContent() ?? '');
+  return { stage, from, fromStage, byIndex, sources: paths.slice(0, -1), dest: paths.at(-1) ?? '', instruction };
+}
+
+/** The stages the final image is built on top of: the final stage, its FROM-stage, and so on. */
+export function finalChain(df: ParsedDockerfile): Stage[] {
+  const chain: Stage[] = [];
+  let stage: Stage | undefined = df.final;
+  while (stage) {
+    chain.unshift(stage);
+    stage = stage.baseStage === undefined ? undefined : df.stages[stage.baseStage];
+  }
+  return chain;
+}
+
+/** The external image at the bottom of the final image (`scratch` included). */
+export function finalBaseImage(df: ParsedDockerfile): string {
+  return finalChain(df)[0]!.base;
+}
+
+/** `FROM golang:1.24 AS build` as the student wrote it, for messages. */
+export function describe(ins: DockerInstruction): string {
+  const flags = Object.entries(ins.flags)
+    .map(([k, v]) => (v === null ? `--${k}` : `--${k}=${v}`))
+    .join(' ');
+  const text = `${ins.keyword} ${flags ? `${flags} ` : ''}${ins.args.replace(/^(--\S+\s+)+/, '')}`;
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}

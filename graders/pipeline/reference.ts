@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { REPO_ROOT } from '../lab.js';
+
+/** The file `npm run measure` writes and the slides read. */
+export const MEASUREMENTS_FILE = path.join(REPO_ROOT, 'slides', 'data', 'measurements.json');
+
+export interface MeasuredImage {
+  size: number;
+  layers: { createdBy: string; bytes: number; line?: number }[];
+}
+
+export interface Measurements {
+  measuredAt: string;
+  standInBases: string[];
+  labs: Record<string, { starter?: MeasuredImage; solution?: MeasuredImage }>;
+}
+
+export async function readMeasurements(): Promise<Measurements | undefined> {
+  try {
+    return JSON.parse(await readFile(MEASUREMENTS_FILE, 'utf8')) as Measurements;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The starter's measured size for a lab, to say how much smaller a submission is. */
+export async function starterSize(labId: string): Promise<number | undefined> {
+  return (await readMeasurements())?.labs[labId]?.starter?.size;
+}

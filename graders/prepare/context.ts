@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CannotGrade } from '../engine/errors.js';
+
+export interface PrepareRequest {
+  /** The lab folder: the build context, never modified. */
+  labDir: string;
+  /** The Dockerfile under test (anywhere on disk). */
+  dockerfile: string;
+  /** A .dockerignore to use instead of the lab folder's own, if any. */
+  dockerignore?: string;
+  /** The lab's stamp file, relative to the lab folder. */
+  stampFile: string;
+}
+
+export interface PreparedContext {
+  dir: string;
+  nonce: string;
+  /** The Dockerfile's bytes as submitted. */
+  dockerfileBytes: Buffer;
+  remove(): Promise<void>;
+}
+
+/**
+ * Copy the lab folder to a temporary folder (symlinks stay links, never followed), put
+ * the Dockerfile under test in it as `Dockerfile`, and stamp it with a fresh nonce that
+ * the built app must serve back.
+ */
+export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
+  if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), req.dockerfile) || req.dockerfile}`);
+  const dockerfileBytes = await readFile(req.dockerfile);
+  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-grade-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await cp(req.labDir, dir, { recursive: true, verbatimSymlinks: true });
+    await rm(path.join(dir, 'Dockerfile'), { force: true });
+    await writeFile(path.join(dir, 'Dockerfile'), dockerfileBytes);
+    if (req.dockerignore) await cp(req.dockerignore, path.join(dir, '.dockerignore'));
+    const nonce = randomBytes(12).toString('hex');
+    // Replace, never write through: the stamp file in a submission could be a symlink.
+    await rm(path.join(dir, req.stampFile), { force: true });
+    await writeFile(path.join(dir, req.stampFile), `${nonce}\n`);
+    return { dir, nonce, dockerfileBytes, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+import { randomInt } from 'node:crypto';
+
+/** An HTTP answer, as much of it as a probe needs. */
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/** One request the grader sends to the running app, and how to judge the answer. */
+export interface Probe {
+  /** Shown in reports: `GET /reverse?text=kayak`. */
+  name: string;
+  path: string;
+  /** Undefined when the answer is right; otherwise what was wrong, in a few words. */
+  judge(answer: Answer): string | undefined;
+}
+
+/** Probes are made fresh for every grade, so inputs are random and the stamp is this build's. */
+export type ProbeFactory = (ctx: { nonce: string }) => Probe;
+
+export interface ProbeOutcome {
+  name: string;
+  ok: boolean;
+  status?: number;
+  problem?: string;
+  ms: number;
+}
+
+const quote = (s: string, max = 60) => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
+
+/** `GET path` must answer 200. */
+export const health =
+  (path: string): ProbeFactory =>
+  () => ({
+    name: `GET ${path}`,
+    path,
+    judge: (a) => (a.status === 200 ? undefined : `answered ${a.status}, expected 200`),
+  });
+
+/** `GET path` must answer with this build's stamp: proof the image was built from the submitted sources. */
+export const stamp =
+  (path: string): ProbeFactory =>
+  ({ nonce }) => ({
+    name: `GET ${path} (this build's stamp)`,
+    path,
+    judge: (a) =>
+      a.status !== 200
+        ? `answered ${a.status}, expected 200 with this build's stamp`
+        : a.body.trim() === nonce
+          ? undefined
+          : `answered ${quote(a.body.trim())}, not this build's stamp: the image was not built from the submitted sources`,
+  });
+
+/**
+ * A probe with random input whose JSON answer is checked against what the grader computes.
+ * `make` returns the path and the expected JSON (compared field by field).
+ */
+export const jsonProbe =
+  (make: () => { path: string; expect: Record<string, unknown> }): ProbeFactory =>
+  () => {
+    const { path, expect } = make();
+    return {
+      name: `GET ${path}`,
+      path,
+      judge: (a) => {
+        if (a.status !== 200) return `answered ${a.status}, expected 200`;
+        let got: Record<string, unknown>;
+        try {
+          got = JSON.parse(a.body) as Record<string, unknown>;
+        } catch {
+          return `answered ${quote(a.body)}, which is not JSON`;
+        }
+        for (const [key, want] of Object.entries(expect)) {
+          if (JSON.stringify(got[key]) !== JSON.stringify(want)) {
+            return `answered ${key}=${JSON.stringify(got[key])}, expected ${JSON.stringify(want)}`;
+          }
+        }
+        return undefined;
+      },
+    };
+  };
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzäéñø';
+/** A random lower-case word, some of its letters outside ASCII. */
+export function randomWord(length = randomInt(1, 9)): string {
+  return Array.from({ length }, () => LETTERS[randomInt(LETTERS.length)]).join('');
+}
+/** A few random words separated by single spaces. */
+export function randomText(words = randomInt(1, 6)): string {
+  return Array.from({ length: words }, () => randomWord()).join(' ');
+}
+export { randomInt };

@@ -1,0 +1,3 @@
+module example.com/wordsmith
+
+go 1.24

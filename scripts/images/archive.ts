@@ -1,0 +1,32 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { docker } from '../../graders/engine/docker.js';
+
+const gzipped = (file: string) => /\.(tgz|gz)$/.test(file);
+
+/** Write every named image to one tarball (gzip when the name ends in .gz or .tgz). */
+export async function saveImages(refs: string[], file: string): Promise<void> {
+  // GET /images/get?names=…: dockerode has it, its typings do not.
+  const engine = docker() as unknown as { getImages(opts: { names: string[] }): Promise<Readable> };
+  const stream = await engine.getImages({ names: refs });
+  const partial = `${file}.partial`; // never leave a truncated archive under the real name
+  if (gzipped(file)) await pipeline(stream, createGzip(), createWriteStream(partial));
+  else await pipeline(stream, createWriteStream(partial));
+  await rename(partial, file);
+}
+
+/** Load a tarball written by saveImages (or `docker save`). */
+export async function loadImages(file: string): Promise<void> {
+  const input = gzipped(file) ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const stream = await docker().loadImage(input);
+  await new Promise<void>((resolve, reject) =>
+    docker().modem.followProgress(stream, (err, out) => {
+      const failed = (out as { error?: string }[] | undefined)?.find((m) => m.error);
+      if (err || failed) reject(err ?? new Error(failed!.error));
+      else resolve();
+    }),
+  );
+}

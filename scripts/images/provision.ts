@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildImage } from '../../graders/build/build.js';
+import { docker, removeImage } from '../../graders/engine/docker.js';
+import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../../graders/images/catalogue.js';
+import { formatBytes } from '../../graders/format/bytes.js';
+import { importRootfs, MMDEBSTRAP_ARGS } from './rootfs.js';
+
+const STANDINS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'standins');
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const PULL_TIMEOUT_MS = 120_000;
+const STANDIN_BUILD_TIMEOUT_MS = 20 * 60_000;
+
+export type Origin = 'present' | 'pulled' | 'stand-in built' | 'stand-in kept';
+
+export interface ProvisionOptions {
+  /** Skip the registry and build stand-ins (an offline classroom, this project's CI). */
+  standIns: boolean;
+  log: (line: string) => void;
+}
+
+interface LocalImage {
+  id: string;
+  size: number;
+  labels: Record<string, string>;
+}
+
+async function localImage(ref: string): Promise<LocalImage | undefined> {
+  try {
+    const info = await docker().getImage(ref).inspect();
+    return { id: info.Id, size: info.Size, labels: info.Config?.Labels ?? {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a stand-in is made of; when it changes (or a parent is rebuilt), the stand-in is rebuilt. */
+async function recipeHash(entry: CatalogueImage): Promise<string> {
+  const h = createHash('sha256').update(JSON.stringify(entry));
+  if ('rootfs' in entry.standIn) {
+    h.update(MMDEBSTRAP_ARGS.join('\n'));
+  } else {
+    h.update(await readFile(path.join(STANDINS_DIR, entry.standIn.recipe)));
+    for (const parent of entry.standIn.from) h.update((await localImage(parent))?.id ?? 'missing');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+async function tryPull(ref: string, log: (line: string) => void): Promise<boolean> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), PULL_TIMEOUT_MS);
+  try {
+    const stream = await docker().pull(ref, { abortSignal: abort.signal });
+    await new Promise<void>((resolve, reject) => docker().modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    return true;
+  } catch (err) {
+    log(`  ${ref}: no registry answered (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`);
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function buildStandIn(entry: CatalogueImage, hash: string, log: (line: string) => void): Promise<void> {
+  const labels = { [STAND_IN_LABEL]: entry.ref, [RECIPE_LABEL]: hash };
+  if ('rootfs' in entry.standIn) {
+    try {
+      await importRootfs(entry.ref, labels, log);
+    } catch (err) {
+      await removeImage(entry.ref);
+      throw err;
+    }
+    return;
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-standin-'));
+  try {
+    await cp(path.join(STANDINS_DIR, entry.standIn.recipe), path.join(dir, 'Dockerfile'));
+    // Toolchain stand-ins trust the host's CA bundle (TLS may be intercepted); none is fine too.
+    const bundle = await readFile(HOST_CA_BUNDLE).catch(() => Buffer.alloc(0));
+    await writeFile(path.join(dir, 'host-ca-bundle.crt'), bundle);
+    const result = await buildImage({
+      contextDir: dir,
+      tag: entry.ref,
+      labels,
+      timeoutMs: STANDIN_BUILD_TIMEOUT_MS,
+      onStep: (step) => {
+        if (step.done && !step.cached && /^\[/.test(step.name)) log(`  ${step.name.slice(0, 100)}`);
+      },
+    });
+    if (!result.ok) {
+      const tail = result.failedStep?.tail.slice(-5).join('\n    ') ?? '';
+      throw new Error(`building the stand-in for ${entry.ref} failed: ${result.error}${tail ? `\n    ${tail}` : ''}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Parents before children, so every stand-in's FROM is already there. */
+export function buildOrder(images: readonly CatalogueImage[]): CatalogueImage[] {
+  const done = new Set<string>();
+  const order: CatalogueImage[] = [];
+  const visit = (img: CatalogueImage) => {
+    if (done.has(img.ref)) return;
+    done.add(img.ref);
+    if ('from' in img.standIn) {
+      for (const parent of img.standIn.from) {
+        const p = CATALOGUE.find((c) => c.ref === parent);
+        if (p) visit(p);
+      }
+    }
+    order.push(img);
+  };
+  images.forEach(visit);
+  return order;
+}
+
+/**
+ * Make sure an image answers to each catalogue name: an upstream image already here is
+ * kept; otherwise pull it; where that fails (or stand-ins are asked for), build a stand-in.
+ */
+export async function ensureImages(images: readonly CatalogueImage[], opts: ProvisionOptions): Promise<Map<string, Origin>> {
+  const origins = new Map<string, Origin>();
+  for (const entry of buildOrder(images)) {
+    const local = await localImage(entry.ref);
+    const hash = await recipeHash(entry);
+    if (local && !local.labels[STAND_IN_LABEL]) {
+      origins.set(entry.ref, 'present');
+    } else if (local && local.labels[RECIPE_LABEL] === hash) {
+      origins.set(entry.ref, 'stand-in kept');
+    } else if (!local && !opts.standIns && (await tryPull(entry.ref, opts.log))) {
+      origins.set(entry.ref, 'pulled');
+    } else {
+      opts.log(`${entry.ref}: building a stand-in from Debian packages${local ? ' (its recipe changed)' : ''}`);
+      const started = Date.now();
+      await buildStandIn(entry, hash, opts.log);
+      origins.set(entry.ref, 'stand-in built');
+      const built = await localImage(entry.ref);
+      opts.log(`${entry.ref}: stand-in ready, ${formatBytes(built?.size ?? 0)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  return origins;
+}

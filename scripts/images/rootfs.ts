@@ -1,0 +1,54 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { docker } from '../../graders/engine/docker.js';
+
+/** The options that make a true slim base: like upstream's slim images, no docs, man pages or locales. */
+export const MMDEBSTRAP_ARGS = [
+  '--variant=minbase',
+  '--dpkgopt=path-exclude=/usr/share/man/*',
+  '--dpkgopt=path-exclude=/usr/share/doc/*',
+  '--dpkgopt=path-include=/usr/share/doc/*/copyright',
+  '--dpkgopt=path-exclude=/usr/share/info/*',
+  '--dpkgopt=path-exclude=/usr/share/locale/*',
+  '--dpkgopt=path-exclude=/usr/share/lintian/*',
+  '--aptopt=APT::Install-Recommends "false"',
+  'trixie',
+  '-', // the tarball goes to stdout, straight into `docker import`
+  'http://deb.debian.org/debian',
+];
+
+function have(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** mmdebstrap is the one host tool a stand-in needs; install it where we can. */
+export function ensureMmdebstrap(log: (line: string) => void): void {
+  if (have('mmdebstrap')) return;
+  const root = process.getuid?.() === 0;
+  if (!root || !have('apt-get')) {
+    throw new Error('building stand-in base images needs mmdebstrap (apt-get install mmdebstrap) on a Debian/Ubuntu host');
+  }
+  log('installing mmdebstrap with apt-get');
+  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('could not install mmdebstrap with apt-get');
+}
+
+/**
+ * Build a Debian trixie root file system with mmdebstrap and import it as `ref`,
+ * streaming the tarball (nothing is written to disk but the image itself).
+ */
+export async function importRootfs(ref: string, labels: Record<string, string>, log: (line: string) => void): Promise<void> {
+  ensureMmdebstrap(log);
+  const child = spawn('mmdebstrap', ['--quiet', ...MMDEBSTRAP_ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+
+  const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
+  const changes = ['CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}="${v}"`)];
+  const stream = await docker().importImage(child.stdout, { repo, tag, changes });
+  await new Promise<void>((resolve, reject) => docker().modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  const code = await exited;
+  if (code !== 0) throw new Error(`mmdebstrap failed (exit ${code}): ${stderr.trim().split('\n').pop()}`);
+}

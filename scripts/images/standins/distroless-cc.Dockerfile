@@ -1,0 +1,13 @@
+# Stand-in for gcr.io/distroless/cc-debian13: distroless base plus the C/C++ runtime
+# libraries, unpacked from Debian's packages.
+FROM debian:trixie-slim AS packages
+RUN apt-get update \
+ && mkdir -p /debs /rootfs && cd /debs \
+ && apt-get download libgcc-s1 libstdc++6 libgomp1 \
+ && mkdir -p /rootfs/var/lib/dpkg/status.d \
+ && for deb in *.deb; do dpkg -x "$deb" /rootfs; dpkg-deb -f "$deb" > "/rootfs/var/lib/dpkg/status.d/${deb%%_*}"; done \
+ && find /rootfs/usr/share/doc -type f ! -name copyright -delete \
+ && rm -rf /rootfs/usr/share/man /rootfs/usr/share/lintian /rootfs/usr/share/locale
+
+FROM gcr.io/distroless/base-debian13
+COPY --from=packages /rootfs/ /

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { finalBaseImage, finalChain, parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
+import { stageProblems } from '../../graders/checks/multi-stage.js';
+
+function parsed(text: string): ParsedDockerfile {
+  const r = parseDockerfile(text);
+  if (!r.ok) throw new Error(r.problem.message);
+  return r.dockerfile;
+}
+
+describe('parseDockerfile', () => {
+  it('derives stages, names, bases and COPY --from edges with their lines', () => {
+    const df = parsed(`# comment
+FROM golang:1.24-trixie AS Build
+WORKDIR /src
+COPY . .
+RUN go build -o /out/app .
+
+FROM scratch
+COPY --from=build /out/app /app
+ENTRYPOINT ["/app"]
+`);
+    expect(df.stages.map((s) => [s.name, s.base, s.from.line])).toEqual([
+      ['build', 'golang:1.24-trixie', 2],
+      [undefined, 'scratch', 7],
+    ]);
+    expect(df.final.index).toBe(1);
+    expect(df.copies).toHaveLength(1);
+    expect(df.copies[0]).toMatchObject({ from: 'build', fromStage: 0, byIndex: false, sources: ['/out/app'], dest: '/app' });
+    expect(df.copies[0]!.instruction.line).toBe(8);
+  });
+
+  it('reads JSON-form COPY and numbered --from', () => {
+    const df = parsed('FROM golang AS b\nFROM scratch\nCOPY --from=0 ["/a b", "/c"]\n');
+    expect(df.copies[0]).toMatchObject({ fromStage: 0, byIndex: true, sources: ['/a b'], dest: '/c' });
+  });
+
+  it('applies global ARG defaults to FROM and follows FROM <stage> chains', () => {
+    const df = parsed('ARG GO=golang:1.24-trixie\nFROM ${GO} AS build\nFROM build AS test\nRUN true\n');
+    expect(df.stages[0]!.base).toBe('golang:1.24-trixie');
+    expect(df.stages[1]!.baseStage).toBe(0);
+    expect(finalChain(df).map((s) => s.index)).toEqual([0, 1]);
+    expect(finalBaseImage(df)).toBe('golang:1.24-trixie');
+  });
+
+  it('records the # syntax directive', () => {
+    expect(parsed('# syntax=docker/dockerfile:1\nFROM scratch\n').syntax).toBe('docker/dockerfile:1');
+  });
+
+  it.each([
+    ['FROM scratch\nCOPPY a b\n', /line 2: unknown instruction COPPY/],
+    ['# nothing here\n', /no FROM instruction/],
+    ['RUN echo hi\nFROM scratch\n', /line 1: RUN comes before the first FROM/],
+    ['FROM\n', /line 1: FROM needs an image name/],
+  ])('rejects %j with a message naming the line', (text, message) => {
+    const r = parseDockerfile(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem.message).toMatch(message);
+  });
+
+  it('rejects text that is not UTF-8, binary files and huge files', () => {
+    const latin1 = Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0xe9, 0x0a]);
+    expect(parseDockerfile(latin1)).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/not valid UTF-8/) } });
+    expect(parseDockerfile(Buffer.from('FROM x\n\0\0'))).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/NUL/) } });
+    const huge = Buffer.alloc(2_000_001, 0x23);
+    expect(parseDockerfile(huge)).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/2\.0 MB/) } });
+  });
+});
+
+describe('stageProblems (multi-stage)', () => {
+  const good = `FROM golang:1.24-trixie AS build
+RUN go build -o /out/app .
+FROM gcr.io/distroless/static-debian13
+COPY --from=build /out/app /app
+`;
+
+  it('finds nothing wrong with a named build stage feeding a small final stage', () => {
+    expect(stageProblems(parsed(good))).toEqual([]);
+  });
+
+  it('flags a single stage', () => {
+    expect(stageProblems(parsed('FROM golang:1.24-trixie\nRUN go build .\n'))).toEqual([
+      { line: 1, problem: expect.stringMatching(/only one stage/) },
+    ]);
+  });
+
+  it('flags COPY --from by index, naming the stage to use instead', () => {
+    const problems = stageProblems(parsed(good.replace('--from=build', '--from=0')));
+    expect(problems).toEqual([{ line: 4, problem: expect.stringMatching(/by stage number: write --from=build/) }]);
+  });
+
+  it('flags an unnamed stage that others copy from', () => {
+    const problems = stageProblems(parsed('FROM golang:1.24-trixie\nRUN go build .\nFROM scratch\nCOPY --from=0 /x /x\n'));
+    expect(problems.map((p) => p.line)).toEqual([1, 4]);
+    expect(problems[0]!.problem).toMatch(/has no name/);
+  });
+
+  it('flags a toolchain final stage, also through FROM <stage>', () => {
+    const direct = stageProblems(parsed(good.replace('FROM gcr.io/distroless/static-debian13', 'FROM golang:1.24-trixie')));
+    expect(direct).toEqual([{ line: 3, problem: expect.stringMatching(/golang:1.24-trixie, a toolchain image/) }]);
+    const viaStage = stageProblems(parsed('FROM node:20-trixie AS deps\nRUN npm ci\nFROM deps AS build\nRUN npm run build\nFROM build\nCOPY --from=deps /a /b\n'));
+    expect(viaStage.some((p) => /node:20-trixie, a toolchain image/.test(p.problem))).toBe(true);
+  });
+
+  it('flags copying a whole stage file system', () => {
+    const problems = stageProblems(parsed(good.replace('/out/app /app', '/ /')));
+    expect(problems).toEqual([{ line: 4, problem: expect.stringMatching(/whole stage's file system/) }]);
+  });
+
+  it('flags a final stage that copies nothing from a build stage', () => {
+    const problems = stageProblems(parsed('FROM golang:1.24-trixie AS build\nRUN go build .\nFROM scratch\nCOPY app /app\n'));
+    expect(problems).toEqual([{ line: 3, problem: expect.stringMatching(/copies nothing/) }]);
+  });
+});
