@@ -1,4 +1,4 @@
-import { formatDuration } from '../format/bytes.js';
+import { formatDuration, plural } from '../format/bytes.js';
 import type { ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
 import { fail, pass, type Check } from './types.js';
@@ -52,6 +52,6 @@ export const runs = (opts: RunsOptions): Check => ({
       const first = failed[0]!;
       return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details);
     }
-    return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; all ${run.probes.length} probes answered correctly`, details);
+    return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
   },
 });

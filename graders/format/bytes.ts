@@ -7,8 +7,9 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  const digits = unit === 0 ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
-  return `${value.toFixed(digits).replace(/\.0+$/, '')} ${units[unit]}`;
+  // Three significant digits, no trailing zeros: 5.4 MB, 20 MB, 1.02 GB, 951 MB.
+  const shown = unit === 0 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
+  return `${shown} ${units[unit]}`;
 }
 
 /** 14151 → "14,151" */

@@ -61,10 +61,10 @@ export const CATALOGUE: readonly CatalogueImage[] = [
 ];
 
 /** Images that are toolchains whether or not they are in the catalogue, by repository name. */
-const TOOLCHAIN_REPOSITORIES = [
-  'golang', 'rust', 'gcc', 'maven', 'gradle', 'buildpack-deps', 'eclipse-temurin', 'openjdk', 'amazoncorretto',
-  'mcr.microsoft.com/dotnet/sdk',
-];
+const TOOLCHAIN_REPOSITORIES = ['golang', 'rust', 'gcc', 'maven', 'gradle', 'buildpack-deps', 'mcr.microsoft.com/dotnet/sdk'];
+
+/** Java images ship a JDK unless the tag says JRE. */
+const JAVA_REPOSITORIES = ['eclipse-temurin', 'openjdk', 'amazoncorretto', 'ibm-semeru-runtimes'];
 
 /** `docker.io/library/golang:1.24@sha256:…` → `golang`. */
 export function repositoryOf(ref: string): string {
@@ -95,6 +95,7 @@ export function isToolchainImage(ref: string): boolean {
   if (entry) return entry.toolchain;
   const repo = repositoryOf(ref);
   if (TOOLCHAIN_REPOSITORIES.includes(repo)) return true;
+  if (JAVA_REPOSITORIES.includes(repo)) return !/jre/.test(tagOf(ref));
   if (repo === 'node' || repo === 'python') return !/slim|alpine|distroless/.test(tagOf(ref));
   return /(^|[-/])(jdk|sdk)([-/:]|$)/.test(ref);
 }

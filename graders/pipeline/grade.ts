@@ -64,16 +64,15 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const started = Date.now();
   const progress = opts.progress ?? silentProgress;
   const { file, dockerignore } = resolveDockerfile(lab, opts.dockerfile);
+  // Fail fast, before any progress output, on what makes grading impossible.
+  if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), file) || file}`);
+  await requireEngine();
   progress.stage('preparing the build context');
   const context = await prepareContext({
     labDir: labDir(lab),
     dockerfile: file,
     dockerignore: dockerignore && existsSync(dockerignore) ? dockerignore : undefined,
     stampFile: lab.stampFile,
-  });
-  await requireEngine().catch(async (err) => {
-    await context.remove();
-    throw err;
   });
 
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;

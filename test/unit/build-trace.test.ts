@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { BuildTrace } from '../../graders/build/build.js';
+import { decodeTrace, encodeTrace } from '../../graders/build/trace.js';
+
+const traceLine = (update: Parameters<typeof encodeTrace>[0]) => JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace(update) });
+
+describe('BuildKit trace', () => {
+  it('round-trips vertexes and logs through the protobuf encoding', () => {
+    const decoded = decodeTrace(encodeTrace({ vertexes: [{ digest: 'sha256:1', name: '[1/2] RUN make', started: true, cached: true }], logs: [{ vertex: 'sha256:1', text: 'hello\n' }] }));
+    expect(decoded.vertexes).toEqual([{ digest: 'sha256:1', name: '[1/2] RUN make', cached: true, started: true, completed: false, error: '' }]);
+    expect(decoded.logs).toEqual([{ vertex: 'sha256:1', text: 'hello\n' }]);
+  });
+
+  it('follows steps, keeps each step\'s last lines, the error and the image id', () => {
+    const seen: string[] = [];
+    const trace = new BuildTrace(undefined, (s) => seen.push(`${s.name}:${s.done ? 'done' : s.error ? 'error' : 'started'}`));
+    trace.line(traceLine({ vertexes: [{ digest: 'a', name: '[build 1/2] FROM golang', started: true }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'a', name: '[build 1/2] FROM golang', started: true, completed: true }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'b', name: '[build 2/2] RUN go build', started: true }] }));
+    trace.line(traceLine({ logs: [{ vertex: 'b', text: 'line 1\nline 2\n' }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'b', name: '[build 2/2] RUN go build', started: true, completed: true, error: 'exit code: 2' }] }));
+    trace.line(JSON.stringify({ errorDetail: { message: 'executor failed: exit code: 2' }, error: 'executor failed: exit code: 2' }));
+    trace.line('not json at all');
+    expect(seen).toEqual(['[build 1/2] FROM golang:started', '[build 1/2] FROM golang:done', '[build 2/2] RUN go build:started', '[build 2/2] RUN go build:done']);
+    expect(trace.failedStep()?.tail).toEqual(['line 1', 'line 2']);
+    expect(trace.error).toBe('executor failed: exit code: 2');
+    expect(trace.log).toContain('#2 line 2');
+    expect(trace.imageId).toBeUndefined();
+    trace.line(JSON.stringify({ id: 'moby.image.id', aux: { ID: 'sha256:feed' } }));
+    expect(trace.imageId).toBe('sha256:feed');
+  });
+
+  it('caps the build log it keeps, dropping the oldest output', () => {
+    const trace = new BuildTrace(1000);
+    trace.line(traceLine({ vertexes: [{ digest: 'a', name: '[1/1] RUN yes', started: true }] }));
+    for (let i = 0; i < 200; i++) trace.line(traceLine({ logs: [{ vertex: 'a', text: `output line ${i}\n` }] }));
+    expect(trace.log.length).toBeLessThanOrEqual(1000);
+    expect(trace.log).toContain('output line 199');
+    expect(trace.log).not.toContain('output line 0\n');
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { builds, instructionOfStep } from '../../graders/checks/builds.js';
+import { multiStage } from '../../graders/checks/multi-stage.js';
+import { noToolchain } from '../../graders/checks/no-toolchain.js';
+import { runs } from '../../graders/checks/runs.js';
+import { size } from '../../graders/checks/size.js';
+import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/checks/forbidden-paths.js';
+import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
+import { parseDockerfile } from '../../graders/lint/dockerfile.js';
+import type { BuildResult } from '../../graders/build/build.js';
+import { evidence, image, layer, run } from '../helpers/evidence.js';
+
+const okBuild: BuildResult = { ok: true, imageId: 'sha256:abc', steps: [], log: '', timedOut: false, durationMs: 4200 };
+
+describe('builds', () => {
+  it('passes with the build time', () => {
+    expect(builds().evaluate(evidence({ build: okBuild }))).toMatchObject({ passed: true, message: 'built in 4.2 s' });
+  });
+
+  it('fails on a Dockerfile that does not parse, naming the line', () => {
+    const v = builds().evaluate(evidence({}, 'FROM scratch\nCOPPY . .\n'));
+    expect(v).toMatchObject({ passed: false, message: 'the Dockerfile does not parse: line 2: unknown instruction COPPY', details: { line: 2 } });
+  });
+
+  it('fails on a failed step with its instruction, line, exit code and last output', () => {
+    const step = { digest: 'd', name: '[build 3/3] RUN CGO_ENABLED=0 go build -o /out/app .', cached: false, done: false, error: 'exit code: 1', tail: ['# example.com/app', './main.go:3:1: syntax error'] };
+    const build: BuildResult = { ok: false, error: 'executor failed running [/bin/sh -c CGO_ENABLED=0 go build -o /out/app .]: exit code: 1', failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 };
+    const v = builds().evaluate(evidence({ build }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe('`RUN CGO_ENABLED=0 go build -o /out/app .` (Dockerfile line 4) failed with exit code 1: ./main.go:3:1: syntax error');
+  });
+
+  it('maps BuildKit step names to Dockerfile instructions, unnamed stages included', () => {
+    const lint = parseDockerfile('FROM golang:1.24-trixie\nRUN echo one\nFROM scratch\nCOPY --from=0 /a /a\n');
+    if (!lint.ok) throw new Error('parse');
+    const step = (name: string) => ({ digest: '', name, cached: false, done: false, error: '', tail: [] });
+    expect(instructionOfStep(step('[stage-0 2/2] RUN echo one'), lint.dockerfile)?.line).toBe(2);
+    expect(instructionOfStep(step('[stage-1 1/1] COPY --from=0 /a /a'), lint.dockerfile)?.line).toBe(4);
+    expect(instructionOfStep(step('[internal] load metadata'), lint.dockerfile)).toBeUndefined();
+  });
+});
+
+describe('size', () => {
+  const check = size({ ceiling: 20_000_000 });
+
+  it('passes under the ceiling, comparing with the measured starter', () => {
+    const v = check.evaluate(evidence({ image: image({ size: 5_400_000 }), reference: { starterSize: 1_020_000_000 } }));
+    expect(v).toMatchObject({ passed: true, message: '5.4 MB (ceiling 20 MB) — starter 1.02 GB, 99.5% smaller' });
+  });
+
+  it('fails over the ceiling naming the largest layers and where they came from', () => {
+    const layers = [layer(0, 900_000_000), layer(1, 8_000_000, 4, 'RUN')];
+    const v = check.evaluate(evidence({ image: image({ size: 908_000_000, layers }) }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe(
+      '908 MB (ceiling 20 MB); the largest layer is 900 MB: layer 1 of 2, from the base image golang:1.24-trixie (FROM on line 1); ' +
+        'then 8 MB: layer 2 of 2, added by `RUN --from=build /out/app /app` (Dockerfile line 4)',
+    );
+  });
+
+  it('fails an image too large to scan from its size alone', () => {
+    const v = check.evaluate(evidence({ image: image({ size: 50_000_000_000, layers: undefined, files: undefined }) }));
+    expect(v).toMatchObject({ passed: false, message: '50 GB (ceiling 20 MB) (too large to scan its layers)' });
+  });
+});
+
+describe('no-toolchain', () => {
+  const check = noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] });
+
+  it('passes when nothing forbidden ships', () => {
+    const v = check.evaluate(evidence({ image: image({}, [{ path: 'app', size: 5, type: 'file', layer: 0 }]) }));
+    expect(v).toMatchObject({ passed: true, message: 'none of the Go toolchain, gcc, Go sources in 1 layer (1 file)' });
+  });
+
+  it('names path, size, layer and Dockerfile line, and says when deleted files still ship', () => {
+    const files = [
+      { path: 'usr/local/go/bin/go', size: 15_000_000, type: 'file' as const, layer: 0, deletedIn: 1 },
+      { path: 'src/main.go', size: 2_000, type: 'file' as const, layer: 1 },
+    ];
+    const layers = [layer(0, 15_000_000), layer(1, 2_000, 3)];
+    const v = check.evaluate(evidence({ image: image({ layers }, files) }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe(
+      'found the Go toolchain: /usr/local/go/bin/go (15 MB), layer 1 of 2, from the base image golang:1.24-trixie (FROM on line 1); ' +
+        'deleted in layer 2, but still shipped; also Go sources (/src/main.go, layer 2, line 3)',
+    );
+  });
+
+  it('covers Debian\'s Go layout and cross-compiler names', () => {
+    const files = ['usr/lib/go-1.24/bin/go', 'usr/share/go-1.24/src/net/http/server.go', 'usr/bin/x86_64-linux-gnu-gcc-14', 'usr/libexec/gcc/x86_64-linux-gnu/14/cc1'].map((path) => ({ path, size: 1, type: 'file' as const, layer: 0 }));
+    const v = check.evaluate(evidence({ image: image({ layers: [layer(0, 4)] }, files) }));
+    const findings = (v.details!.findings as { what: string; files: number }[]).map((f) => [f.what, f.files]);
+    expect(findings).toEqual([['the Go toolchain', 2], ['gcc', 2]]);
+  });
+});
+
+describe('runs', () => {
+  const check = runs({ port: 8080, readyPath: '/healthz', probes: [] });
+
+  it('passes when ready and every probe is right', () => {
+    expect(check.evaluate(evidence({ run: run() }))).toMatchObject({ passed: true, message: 'answered within 120 ms of starting; 1 probe answered correctly' });
+  });
+
+  it('explains a cgo binary in scratch from its exec error', () => {
+    const v = check.evaluate(evidence({ run: run({ ready: false, exitCode: 255, problem: 'the container exited with code 255 before answering GET /healthz', logTail: ['exec /app: no such file or directory'], probes: [] }) }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toBe('the container exited with code 255 before answering GET /healthz; its last output: "exec /app: no such file or directory"');
+    expect(v.hint).toMatch(/CGO_ENABLED=0/);
+  });
+
+  it('fails on the first wrong probe and counts the rest', () => {
+    const probes = [
+      { name: 'GET /stamp (this build\'s stamp)', ok: false, status: 200, problem: 'answered "unstamped", not this build\'s stamp', ms: 2 },
+      { name: 'GET /reverse?text=ab', ok: false, status: 500, problem: 'answered 500, expected 200', ms: 2 },
+    ];
+    const v = check.evaluate(evidence({ run: run({ probes }) }));
+    expect(v.message).toBe('GET /stamp (this build\'s stamp) answered "unstamped", not this build\'s stamp (1 more probes failed)');
+  });
+});
+
+describe('multi-stage', () => {
+  it('passes a clean two-stage build and fails a single stage with its line', () => {
+    expect(multiStage().evaluate(evidence())).toMatchObject({ passed: true, message: '2 stages (build → stage 1), final stage FROM scratch' });
+    expect(multiStage().evaluate(evidence({}, 'FROM golang:1.24-trixie\nRUN go build .\n')).message).toMatch(/^line 1: only one stage/);
+  });
+});
+
+describe('evaluateChecks', () => {
+  const checks = [builds(), multiStage(), size({ ceiling: 1 }), runs({ port: 8080, readyPath: '/', probes: [] })];
+
+  it('skips what cannot be evaluated, with the reason, and never counts a skipped check as passed', () => {
+    const failedBuild: BuildResult = { ok: false, error: 'boom', steps: [], log: '', timedOut: false, durationMs: 1 };
+    const results = evaluateChecks(checks, evidence({ build: failedBuild }));
+    expect(results.map((r) => [r.id, r.passed, r.skipped])).toEqual([
+      ['builds', false, false],
+      ['multi-stage', true, false],
+      ['size', false, true],
+      ['runs', false, true],
+    ]);
+    expect(results[2]!.message).toBe('skipped: there is no image: the build failed');
+  });
+
+  it('skips everything but builds when the Dockerfile does not parse', () => {
+    const results = evaluateChecks(checks, evidence({}, 'COPPY\n'));
+    expect(results.filter((r) => r.skipped).map((r) => r.id)).toEqual(['multi-stage', 'size', 'runs']);
+    expect(results.every((r) => !r.passed)).toBe(true);
+  });
+
+  it('uses a verdict\'s own hint over the check\'s', () => {
+    const crashed = run({ ready: false, exitCode: 1, logTail: ['exec /app: no such file or directory'], probes: [] });
+    const [result] = evaluateChecks([checks[3]!], evidence({ image: image(), run: crashed }));
+    expect(result!.hint).toMatch(/CGO_ENABLED=0/);
+  });
+});
+

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, readdir, symlink, writeFile, lstat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contextEntries, packContext } from '../../graders/build/context.js';
+import { prepareContext } from '../../graders/prepare/context.js';
+import { scanLayer } from '../../graders/inspect/layers.js';
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-'));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+async function treeHash(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const e of (await readdir(dir, { recursive: true, withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(e.parentPath, e.name);
+    h.update(full);
+    if (e.isFile()) h.update(await readFile(full));
+  }
+  return h.digest('hex');
+}
+
+describe('build context', () => {
+  it('applies .dockerignore like the Docker CLI but always sends the Dockerfile and .dockerignore', async () => {
+    const dir = await folder({ Dockerfile: 'FROM scratch', '.dockerignore': '*\n!main.go\n', 'main.go': 'x', 'README.md': 'x', '.env': 'SECRET=1', 'sub/a.go': 'x' });
+    expect(await contextEntries(dir)).toEqual(['.dockerignore', 'Dockerfile', 'main.go']);
+  });
+
+  it('sends a symlink as a link, never the host file it points to', async () => {
+    const dir = await folder({ Dockerfile: 'FROM scratch' });
+    await symlink('/etc/passwd', path.join(dir, 'passwd'));
+    const tar = await packContext(dir);
+    const layer = await scanLayer(tar, 0);
+    expect(layer.files.find((f) => f.path === 'passwd')).toMatchObject({ type: 'symlink', size: 0 });
+  });
+});
+
+describe('prepareContext', () => {
+  it('copies the lab, puts the Dockerfile under test in it, stamps a nonce, and leaves the lab untouched', async () => {
+    const lab = await folder({ Dockerfile: 'FROM starter', 'main.go': 'package main', 'stamp.txt': 'unstamped\n' });
+    const submitted = await folder({ 'my.Dockerfile': 'FROM mine' });
+    const before = await treeHash(lab);
+    const ctx = await prepareContext({ labDir: lab, dockerfile: path.join(submitted, 'my.Dockerfile'), stampFile: 'stamp.txt' });
+    expect(await readFile(path.join(ctx.dir, 'Dockerfile'), 'utf8')).toBe('FROM mine');
+    expect((await readFile(path.join(ctx.dir, 'stamp.txt'), 'utf8')).trim()).toBe(ctx.nonce);
+    expect(ctx.nonce).toMatch(/^[0-9a-f]{24}$/);
+    const second = await prepareContext({ labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt' });
+    expect(second.nonce).not.toBe(ctx.nonce);
+    await ctx.remove();
+    await second.remove();
+    expect(await treeHash(lab)).toBe(before);
+    await expect(lstat(ctx.dir)).rejects.toThrow();
+  });
+
+  it('replaces a stamp file that is a symlink instead of writing through it', async () => {
+    const victim = await folder({ 'precious.txt': 'keep me' });
+    const lab = await folder({ Dockerfile: 'FROM x' });
+    await symlink(path.join(victim, 'precious.txt'), path.join(lab, 'stamp.txt'));
+    const ctx = await prepareContext({ labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt' });
+    expect(await readFile(path.join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
+    expect((await lstat(path.join(ctx.dir, 'stamp.txt'))).isSymbolicLink()).toBe(false);
+    await ctx.remove();
+  });
+
+  it('says which Dockerfile is missing, in one line', async () => {
+    const lab = await folder({});
+    await expect(prepareContext({ labDir: lab, dockerfile: '/nope/Dockerfile', stampFile: 's' })).rejects.toThrow(/^no Dockerfile at .*nope\/Dockerfile$/);
+  });
+});

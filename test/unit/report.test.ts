@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { renderTerminal } from '../../graders/report/terminal.js';
+import { toJUnit } from '../../graders/report/junit.js';
+import type { GradeResult } from '../../graders/pipeline/result.js';
+
+const result: GradeResult = {
+  lab: 'lab1-go',
+  dockerfile: 'labs/lab1-go/Dockerfile',
+  passed: false,
+  score: 1,
+  maxScore: 3,
+  image: { size: 1_130_000_000, standInBases: ['golang:1.24-trixie'] },
+  checks: [
+    { id: 'builds', title: 't', passed: true, skipped: false, message: 'built in 16.6 s', hint: 'h0', slide: 's0', details: {} },
+    { id: 'size', title: 't', passed: false, skipped: false, message: '1.13 GB (ceiling 20 MB) & <more>', hint: 'Use a small final stage.', slide: 'slides/01-why-images-bloat.md#3', details: {} },
+    { id: 'runs', title: 't', passed: false, skipped: true, message: 'skipped: the container was not run', hint: 'h2', slide: 's2', details: {} },
+  ],
+  notes: ['sizes were measured against stand-in base images built from Debian packages: golang:1.24-trixie'],
+  durationMs: 34_600,
+};
+
+describe('terminal report', () => {
+  const text = renderTerminal(result, false);
+
+  it('gives each check a mark and one line of reason', () => {
+    expect(text).toContain('✓ builds  built in 16.6 s');
+    expect(text).toContain('✗ size    1.13 GB (ceiling 20 MB) & <more>');
+    expect(text).toContain('– runs    skipped: the container was not run');
+  });
+
+  it('gives a failed check its hint and slide, and a skipped one neither', () => {
+    expect(text).toContain('hint: Use a small final stage.');
+    expect(text).toContain('read: slides/01-why-images-bloat.md#3');
+    expect(text).not.toContain('h2');
+    expect(text).not.toContain('h0');
+  });
+
+  it('ends with the notes and the score', () => {
+    expect(text).toContain('note: sizes were measured against stand-in base images');
+    expect(text).toMatch(/1\/3 checks passed — 2 check\(s\) to fix \(34\.6 s\)\n$/);
+  });
+
+  it('uses no escape codes when colour is off', () => {
+    expect(text).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe('JUnit report', () => {
+  const xml = toJUnit([result]);
+
+  it('has one test case per check, with failures and skips marked', () => {
+    expect(xml).toMatch(/<testsuite name="stagecraft.lab1-go" time="34.6" tests="3" failures="1" errors="0" skipped="1">/);
+    expect(xml).toContain('<testcase classname="stagecraft.lab1-go" name="builds"');
+    expect(xml).toMatch(/<failure message="1.13 GB \(ceiling 20 MB\) &amp; &lt;more>" type="check-failed"/);
+    expect(xml).toContain('<skipped/>');
+  });
+});
