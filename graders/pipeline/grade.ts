@@ -16,6 +16,7 @@ import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
 import { withoutUnavailableSyntax } from './syntax.js';
+import { ensureBaseImages } from './base-images.js';
 
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -81,28 +82,39 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     await context.remove();
   });
   const notes: string[] = [];
+  const timings: GradeResult['timings'] = { prepare: Date.now() - started };
+  const timed = async <T>(stage: 'build' | 'inspect' | 'run', work: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[stage] = Date.now() - t0;
+    }
+  };
   try {
     const lint = parseDockerfile(context.dockerfileBytes);
     const evidence: Evidence = { lint, reference: { starterSize: await starterSize(lab.id) } };
     if (lint.ok) {
+      await ensureBaseImages(lint.dockerfile, (line) => progress.log(line));
       const syntaxNote = await withoutUnavailableSyntax(context.dir, lint.dockerfile.syntax);
       if (syntaxNote) notes.push(syntaxNote);
       progress.stage('building the image with BuildKit');
-      const build: BuildResult = await engineStillThere('building', () =>
+      const build: BuildResult = await timed('build', () => engineStillThere('building', () =>
         buildImage({
           contextDir: context.dir,
           tag,
           timeoutMs: opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
           onStep: (s) => progress.step(s),
         }),
-      );
+      ));
       evidence.build = build;
       if (build.ok && build.imageId) {
         progress.stage('inspecting the image and its layers');
         const needsLayers = lab.checks.some((c) => c.needs.includes('layers'));
-        const image: ImageFacts = await engineStillThere('inspecting the image', () =>
+        const image: ImageFacts = await timed('inspect', () => engineStillThere('inspecting the image', () =>
           inspectImage(build.imageId!, lint.dockerfile, needsLayers ? (opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0),
-        );
+        ));
+        if (image.scanMs !== undefined) timings.scan = image.scanMs;
         evidence.image = image;
         if (image.standInBases.length) {
           notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
@@ -110,7 +122,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
         const plan = lab.checks.find((c) => c.run)?.run;
         if (plan) {
           progress.stage('running the container and probing it');
-          const run: RunResult = await engineStillThere('running the container', () =>
+          const run: RunResult = await timed('run', () => engineStillThere('running the container', () =>
             runAndProbe({
               image: build.imageId!,
               port: plan.port,
@@ -118,7 +130,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
               probes: plan.probes.map((make) => make({ nonce: context.nonce })),
               limits: { ...DEFAULT_LIMITS, ...opts.limits },
             }),
-          );
+          ));
           evidence.run = run;
         }
       }
@@ -136,6 +148,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
       checks,
       notes,
       durationMs: Date.now() - started,
+      timings,
     };
   } finally {
     progress.done();

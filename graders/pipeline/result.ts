@@ -24,4 +24,6 @@ export interface GradeResult {
   /** Things the grader did or noticed that the student should know (not verdicts). */
   notes: string[];
   durationMs: number;
+  /** Where the time went, per pipeline stage (absent stages did not run). */
+  timings: Partial<Record<'prepare' | 'build' | 'inspect' | 'scan' | 'run', number>>;
 }

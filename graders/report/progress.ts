@@ -6,10 +6,12 @@ import type { BuildStep } from '../build/build.js';
 export interface Progress {
   stage(text: string): void;
   step(step: BuildStep): void;
+  /** A line worth keeping in the log (not a transient status). */
+  log(text: string): void;
   done(): void;
 }
 
-export const silentProgress: Progress = { stage() {}, step() {}, done() {} };
+export const silentProgress: Progress = { stage() {}, step() {}, log() {}, done() {} };
 
 /** Steps BuildKit runs for itself, not the student's instructions. */
 const isInternal = (step: BuildStep) => !step.error && (!step.name.startsWith('[') || step.name.startsWith('[internal]'));
@@ -43,6 +45,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       if (step.error) line(`  ${pc.red('✗')} ${name}`);
       else if (step.done) line(`  ${pc.dim(step.cached ? 'cached' : 'done  ')} ${name}`);
       else if (spinner) spinner.text = `${current}: ${name}`;
+    },
+    log(text) {
+      line(text);
     },
     done() {
       spinner?.stop();

@@ -14,6 +14,7 @@ const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
 
 let lab: LabDefinition;
 let labHashBefore: string;
+let before: Awaited<ReturnType<typeof leftovers>>;
 
 async function folderHash(dir: string): Promise<string> {
   const h = createHash('sha256');
@@ -36,11 +37,14 @@ beforeAll(async () => {
   await engineOrFail();
   lab = await findLab('lab1');
   labHashBefore = await folderHash(labDir(lab));
+  before = await leftovers(); // an earlier, killed run may have left some: only new ones count
 });
 
 afterAll(async () => {
   // Grading must leave nothing behind, and never touch the student's folder.
-  expect(await leftovers()).toEqual({ containers: [], images: [], tempDirs: [] });
+  const after = await leftovers();
+  const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
+  expect({ containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') }).toEqual({ containers: [], images: [], tempDirs: [] });
   expect(await folderHash(labDir(lab))).toBe(labHashBefore);
 });
 
@@ -112,7 +116,7 @@ describe('the CLI on the real engine', () => {
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout) as GradeResult;
     expect(result).toMatchObject({ lab: 'lab1-go', passed: true, score: 5, maxScore: 5 });
-    expect(Object.keys(result).sort()).toEqual(['checks', 'dockerfile', 'durationMs', 'image', 'lab', 'maxScore', 'notes', 'passed', 'score']);
+    expect(Object.keys(result).sort()).toEqual(['checks', 'dockerfile', 'durationMs', 'image', 'lab', 'maxScore', 'notes', 'passed', 'score', 'timings']);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toMatch(/<testsuite name="stagecraft.lab1-go"[^>]* tests="5" failures="0"/);
   });

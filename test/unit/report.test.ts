@@ -17,6 +17,7 @@ const result: GradeResult = {
   ],
   notes: ['sizes were measured against stand-in base images built from Debian packages: golang:1.24-trixie'],
   durationMs: 34_600,
+  timings: {},
 };
 
 describe('terminal report', () => {

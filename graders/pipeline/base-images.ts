@@ -1,0 +1,33 @@
+import { imageExists } from '../engine/docker.js';
+import { CannotGrade } from '../engine/errors.js';
+import { catalogueEntry, type CatalogueImage } from '../images/catalogue.js';
+import type { ParsedDockerfile } from '../lint/dockerfile.js';
+import { ensureImages } from '../../scripts/images/provision.js';
+
+/** The catalogue images this Dockerfile starts FROM (or copies from) that are not here yet. */
+export async function missingBaseImages(df: ParsedDockerfile): Promise<CatalogueImage[]> {
+  const refs = new Set(df.stages.filter((s) => s.baseStage === undefined).map((s) => s.base));
+  for (const c of df.copies) if (c.fromStage === undefined) refs.add(c.from);
+  const missing: CatalogueImage[] = [];
+  for (const ref of refs) {
+    const entry = catalogueEntry(ref);
+    if (entry && !(await imageExists(ref))) missing.push(entry);
+  }
+  return missing;
+}
+
+/**
+ * A fresh machine has no base images yet: fetch the catalogue ones this Dockerfile needs
+ * (pull, or build a stand-in where no registry answers) so the first grade just works.
+ * Images outside the catalogue are left to the build, which fails clearly if they are missing.
+ */
+export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string) => void): Promise<void> {
+  const missing = await missingBaseImages(df);
+  if (missing.length === 0) return;
+  log(`base images not here yet: ${missing.map((m) => m.ref).join(', ')} — fetching them once (\`npm run images\` does all of them)`);
+  try {
+    await ensureImages(missing, { standIns: Boolean(process.env.STAGECRAFT_STAND_INS), log });
+  } catch (err) {
+    throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${(err as Error).message.split('\n')[0]}; run \`npm run images\` and try again`);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench` — figures, not verdicts:
+ *  1. grading the lab 1 solution vs the same work by hand (a one-line source change,
+ *     `docker build`, `docker run`, one HTTP request), medians of several runs, as a ratio;
+ *  2. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { requireEngine } from '../graders/engine/docker.js';
+import { formatBytes } from '../graders/format/bytes.js';
+import { findLab, labDir, solutionDir } from '../graders/lab.js';
+import { grade } from '../graders/pipeline/grade.js';
+import { runMain } from '../graders/cli/run-main.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+/** A docker CLI that can build with BuildKit: one with buildx, or Debian's with DOCKER_BUILDKIT=1. */
+function dockerCli(): { bin: string; env: NodeJS.ProcessEnv } {
+  if (spawnSync('docker', ['buildx', 'version'], { stdio: 'ignore' }).status === 0) return { bin: 'docker', env: process.env };
+  return { bin: '/usr/bin/docker', env: { ...process.env, DOCKER_BUILDKIT: '1' } };
+}
+
+function sh(bin: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(bin, args, { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').pop()}`);
+  return r.stdout.trim();
+}
+
+/** The same work a grade does, the way a person would do it at the shell. */
+async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number): Promise<number> {
+  const { bin, env } = dockerCli();
+  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-'));
+  const tag = `stagecraft-bench/by-hand:${round}`;
+  try {
+    await cp(labDir(lab), dir, { recursive: true });
+    await cp(path.join(solutionDir(lab), 'Dockerfile'), path.join(dir, 'Dockerfile'));
+    const started = performance.now();
+    await appendFile(path.join(dir, 'main.go'), `\n// edit ${round} ${Date.now()}\n`); // the one-line source change
+    sh(bin, ['build', '-q', '-t', tag, dir], env);
+    const id = sh(bin, ['run', '-d', '-p', '127.0.0.1::8080', tag], env);
+    const port = sh(bin, ['port', id, '8080/tcp'], env).split(':').pop();
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const elapsed = performance.now() - started;
+    sh(bin, ['rm', '-f', id], env);
+    return elapsed;
+  } finally {
+    spawnSync(bin, ['rmi', '-f', tag], { env, stdio: 'ignore' });
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+await runMain(async () => {
+  await requireEngine();
+  const lab = await findLab('lab1');
+  console.log(`stagecraft bench — lab 1, ${RUNS} runs each, medians\n`);
+
+  // Warm both paths once (base image layers, BuildKit cache mounts), then alternate.
+  await grade(lab, { dockerfile: { kind: 'solution' } });
+  await byHand(lab, 0);
+  const graded: number[] = [];
+  const manual: number[] = [];
+  for (let i = 1; i <= RUNS; i++) {
+    const result = await grade(lab, { dockerfile: { kind: 'solution' } });
+    if (!result.passed) throw new Error('the lab 1 solution did not pass: the benchmark is meaningless');
+    graded.push(result.durationMs);
+    manual.push(await byHand(lab, i));
+  }
+  const ratio = median(graded) / median(manual);
+  console.log('grading the solution vs the same work by hand (source edit, build, run, one request)');
+  console.log(`  stagecraft grade lab1 --solution  ${s(median(graded))}   (runs: ${graded.map(s).join(', ')})`);
+  console.log(`  by hand with the docker CLI       ${s(median(manual))}   (runs: ${manual.map(s).join(', ')})`);
+  console.log(`  ratio                             ${ratio.toFixed(2)}   (target ≤ 1.20: ${ratio <= 1.2 ? 'met' : 'NOT met'})\n`);
+
+  const starter = await grade(lab);
+  console.log(`grading the starter (${formatBytes(starter.image?.size ?? 0)}, ${starter.score}/${starter.maxScore} checks)`);
+  console.log(`  total ${s(starter.durationMs)}; ` + Object.entries(starter.timings).map(([k, v]) => `${k} ${s(v!)}`).join(', '));
+  const scanMs = starter.timings.scan ?? 0;
+  console.log(`  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`);
+});

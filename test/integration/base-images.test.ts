@@ -1,0 +1,68 @@
+import { PassThrough } from 'node:stream';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { docker, removeImage } from '../../graders/engine/docker.js';
+import { CATALOGUE, STAND_IN_LABEL } from '../../graders/images/catalogue.js';
+import { findLab, REPO_ROOT } from '../../graders/lab.js';
+import { grade } from '../../graders/pipeline/grade.js';
+import { engineOrFail } from '../helpers/engine.js';
+
+/** Run a command in an image and return what it printed. */
+async function output(image: string, cmd: string[]): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => (text += d.toString()));
+  const [result, container] = (await docker().run(image, cmd, out, { HostConfig: { AutoRemove: false } })) as [{ StatusCode: number }, { remove(o: object): Promise<void> }];
+  await container.remove({ force: true });
+  expect(result.StatusCode).toBe(0);
+  return text;
+}
+
+async function labels(ref: string): Promise<Record<string, string>> {
+  return (await docker().getImage(ref).inspect()).Config?.Labels ?? {};
+}
+
+beforeAll(engineOrFail);
+
+describe('the base-image catalogue on this machine', () => {
+  it.each(CATALOGUE)('$ref is here; a stand-in is labelled and within 25 percent of the upstream size', async (img) => {
+    const ref = img.ref;
+    const info = await docker().getImage(ref).inspect();
+    if (info.Config?.Labels?.[STAND_IN_LABEL]) {
+      expect(info.Config.Labels[STAND_IN_LABEL]).toBe(ref);
+      expect(info.Size / img.upstreamBytes).toBeGreaterThan(0.75);
+      expect(info.Size / img.upstreamBytes).toBeLessThan(1.25);
+    }
+  });
+
+  it('the golang image has gcc and builds with cgo on by default, like upstream', async () => {
+    const text = await output('golang:1.24-trixie', ['sh', '-c', 'go version && go env CGO_ENABLED && gcc --version | head -1']);
+    expect(text).toMatch(/go version go1\.24\.\d+ linux/);
+    expect(text.split(/\r?\n/)[1]).toBe('1');
+    expect(text).toMatch(/gcc/);
+  });
+
+  it('distroless static has CA certificates, time zones and the nonroot user, and no shell or libc', async () => {
+    const tar = await docker().getImage('gcr.io/distroless/static-debian13').get();
+    const { scanSavedImage } = await import('../../graders/inspect/layers.js');
+    const paths = new Set((await scanSavedImage(tar as never)).layers.flatMap((l) => l.files.map((f) => f.path)));
+    for (const p of ['etc/ssl/certs/ca-certificates.crt', 'usr/share/zoneinfo/Europe/Paris', 'etc/passwd', 'home/nonroot', 'tmp']) expect(paths).toContain(p);
+    for (const p of ['bin/sh', 'usr/bin/sh', 'usr/lib/x86_64-linux-gnu/libc.so.6']) expect(paths).not.toContain(p);
+  });
+});
+
+const ref = 'gcr.io/distroless/static-debian13';
+// Only ever remove a stand-in: an upstream image someone pulled stays (and the test is reported skipped).
+const isStandIn = await engineOrFail()
+  .then(() => labels(ref))
+  .then((l) => Boolean(l[STAND_IN_LABEL]));
+
+describe('a grade on a machine that lacks a catalogue base image', () => {
+  it.runIf(isStandIn)('provides the image first (a stand-in here, with no registry), then grades', async () => {
+    await removeImage(ref);
+    const lab = await findLab('lab1');
+    const result = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test/fixtures/lab1-go/distroless-syntax.Dockerfile') } });
+    expect(result.passed).toBe(true);
+    expect((await labels(ref))[STAND_IN_LABEL]).toBe(ref);
+  });
+});
