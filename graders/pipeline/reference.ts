@@ -7,7 +7,8 @@ export const MEASUREMENTS_FILE = path.join(REPO_ROOT, 'slides', 'data', 'measure
 
 export interface MeasuredImage {
   size: number;
-  layers: { createdBy: string; bytes: number; line?: number }[];
+  /** Bottom layer first; `share` is the fraction of the image's size. */
+  layers: { createdBy: string; bytes: number; share: number; line?: number }[];
 }
 
 export interface Measurements {

@@ -1,0 +1,66 @@
+/**
+ * `npm run measure` — build every lab's starter and reference solution, and write their
+ * sizes, layer counts and the share each layer takes to slides/data/measurements.json,
+ * which the decks and the grader's size line read. Stand-in bases are named as such.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { buildImage } from '../graders/build/build.js';
+import { removeImage, requireEngine } from '../graders/engine/docker.js';
+import { formatBytes } from '../graders/format/bytes.js';
+import { inspectImage } from '../graders/inspect/image.js';
+import { allLabs, labDir, solutionDir, type LabDefinition } from '../graders/lab.js';
+import { describe, parseDockerfile } from '../graders/lint/dockerfile.js';
+import { ensureBaseImages } from '../graders/pipeline/base-images.js';
+import { MEASUREMENTS_FILE, type MeasuredImage, type Measurements } from '../graders/pipeline/reference.js';
+import { prepareContext } from '../graders/prepare/context.js';
+import { runMain } from '../graders/cli/run-main.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
+  const context = await prepareContext({ labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile });
+  const tag = `stagecraft-grade/measure-${lab.id}:${randomBytes(4).toString('hex')}`;
+  try {
+    const lint = parseDockerfile(context.dockerfileBytes);
+    if (!lint.ok) throw new Error(`${dockerfile} does not parse: ${lint.problem.message}`);
+    await ensureBaseImages(lint.dockerfile, log);
+    const build = await buildImage({ contextDir: context.dir, tag, timeoutMs: 15 * 60_000 });
+    if (!build.ok) throw new Error(`${dockerfile} did not build: ${build.error}`);
+    const image = await inspectImage(build.imageId!, lint.dockerfile, Number.MAX_SAFE_INTEGER);
+    const layers = image.layers ?? [];
+    return {
+      size: image.size,
+      standInBases: image.standInBases,
+      layers: layers.map((l) => ({
+        createdBy: l.instruction ? describe(l.instruction) : `base image ${l.baseImage ?? '?'}`,
+        bytes: l.bytes,
+        share: image.size ? Number((l.bytes / image.size).toFixed(4)) : 0,
+        line: l.instruction?.line,
+      })),
+    };
+  } finally {
+    await removeImage(tag).catch(() => undefined);
+    await context.remove();
+  }
+}
+
+await runMain(async () => {
+  await requireEngine();
+  const result: Measurements = { measuredAt: new Date().toISOString(), standInBases: [], labs: {} };
+  const standIns = new Set<string>();
+  for (const lab of await allLabs()) {
+    log(`${lab.id}: building the starter and the solution`);
+    const starter = await measure(lab, path.join(labDir(lab), 'Dockerfile'));
+    const solution = await measure(lab, path.join(solutionDir(lab), 'Dockerfile'), path.join(solutionDir(lab), '.dockerignore'));
+    for (const s of [...starter.standInBases, ...solution.standInBases]) standIns.add(s);
+    const strip = ({ standInBases: _, ...m }: MeasuredImage & { standInBases: string[] }): MeasuredImage => m;
+    result.labs[lab.id] = { starter: strip(starter), solution: strip(solution) };
+    console.log(`${lab.id.padEnd(16)} starter ${formatBytes(starter.size).padStart(8)} (${starter.layers.length} layers)  →  solution ${formatBytes(solution.size).padStart(8)} (${solution.layers.length} layers)`);
+  }
+  result.standInBases = [...standIns].sort();
+  await mkdir(path.dirname(MEASUREMENTS_FILE), { recursive: true });
+  await writeFile(MEASUREMENTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${path.relative(process.cwd(), MEASUREMENTS_FILE)}${result.standInBases.length ? ` (measured against stand-ins: ${result.standInBases.join(', ')})` : ''}`);
+});
