@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { installInterruptHandlers } from '../engine/cleanup.js';
 import { CannotGrade } from '../engine/errors.js';
 
 /**
@@ -6,6 +7,7 @@ import { CannotGrade } from '../engine/errors.js';
  * (no stack trace: set STAGECRAFT_DEBUG=1 to see one). The body sets its own exit code.
  */
 export async function runMain(body: () => Promise<unknown>): Promise<void> {
+  installInterruptHandlers();
   try {
     await body();
   } catch (err) {

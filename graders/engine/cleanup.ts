@@ -1,6 +1,8 @@
 /**
  * Containers and images a grade makes must go away even when the grader is interrupted
- * (Ctrl-C, SIGTERM). Each resource registers its removal here while it exists.
+ * (Ctrl-C, SIGTERM). Each resource registers its removal here while it exists; the
+ * command-line entry points install the signal handlers that run them (a library user,
+ * such as a test runner, keeps its own signal handling).
  */
 type Cleanup = () => Promise<unknown>;
 
@@ -13,7 +15,8 @@ async function runAll(): Promise<void> {
   await Promise.allSettled(all.map((c) => c()));
 }
 
-function install(): void {
+/** Run every pending cleanup on SIGINT/SIGTERM, then exit 130/143. */
+export function installInterruptHandlers(): void {
   if (installed) return;
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -26,7 +29,6 @@ function install(): void {
 
 /** Register a cleanup; call the returned function once the resource is gone by itself. */
 export function onInterrupt(cleanup: Cleanup): () => void {
-  install();
   pending.add(cleanup);
   return () => pending.delete(cleanup);
 }
