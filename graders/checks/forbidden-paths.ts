@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ForbiddenPaths } from './no-toolchain.js';
 
 /**
@@ -17,4 +18,41 @@ export const GCC: ForbiddenPaths = {
 export const GO_SOURCES: ForbiddenPaths = {
   what: 'Go sources',
   globs: ['**/*.go', '**/go.mod', '**/go.sum'],
+};
+
+/** npm's own bundled packages live in node_modules folders too; they are not the app's. */
+const NPM_ITSELF = ['usr/local/lib/node_modules/npm/**', 'usr/lib/node_modules/npm/**', 'usr/share/nodejs/**', 'opt/yarn-*/**'];
+
+/**
+ * Every package a lockfile marks as needed only in development (`"dev": true`): the
+ * devDependencies and everything only they pull in, wherever a node_modules holds them.
+ */
+export function npmDevDependencies(lockfile: string): ForbiddenPaths {
+  const lock = JSON.parse(readFileSync(lockfile, 'utf8')) as { packages?: Record<string, { dev?: boolean }> };
+  const names = new Set<string>();
+  for (const [key, meta] of Object.entries(lock.packages ?? {})) {
+    if (meta.dev && key.includes('node_modules/')) names.add(key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  }
+  return {
+    what: 'dev dependencies',
+    globs: [...names].sort().map((name) => `**/node_modules/${name}/**`),
+    except: NPM_ITSELF,
+  };
+}
+
+export const TYPESCRIPT_SOURCES: ForbiddenPaths = {
+  what: 'TypeScript sources and config',
+  globs: ['**/*.ts', '**/*.mts', '**/*.cts', '**/tsconfig*.json'],
+  except: ['**/node_modules/**', ...NPM_ITSELF],
+};
+
+export const PYTHON_HEADERS: ForbiddenPaths = {
+  what: "Python's C headers",
+  globs: ['usr/include/python3*/**', 'usr/local/include/python3*/**'],
+};
+
+export const C_SOURCES: ForbiddenPaths = {
+  what: 'C sources',
+  globs: ['**/*.c'],
+  except: ['usr/share/**', 'usr/lib/**', 'usr/local/lib/**'],
 };

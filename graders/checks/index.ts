@@ -4,4 +4,6 @@ export { multiStage } from './multi-stage.js';
 export { size } from './size.js';
 export { noToolchain, type ForbiddenPaths } from './no-toolchain.js';
 export { runs } from './runs.js';
+export { noCaches } from './no-caches.js';
+export { cacheFriendly } from './cache-friendly.js';
 export type { Check, CheckId, Evidence, Verdict } from './types.js';

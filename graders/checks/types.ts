@@ -22,12 +22,14 @@ export interface Evidence {
   build?: BuildResult;
   image?: ImageFacts;
   run?: RunResult;
+  /** The second build, after the grader edited one source file. */
+  rebuild?: { touched: string; build: BuildResult };
   /** Measured sizes to compare with (from `npm run measure`), when known. */
   reference?: { starterSize?: number };
 }
 
 /** The pipeline stages a check reads; when one is missing the check is skipped, with the reason. */
-export type Need = 'parse' | 'build' | 'image' | 'layers' | 'run';
+export type Need = 'parse' | 'build' | 'image' | 'layers' | 'run' | 'rebuild';
 
 export interface Verdict {
   passed: boolean;
@@ -55,6 +57,8 @@ export interface Check {
   slide: string;
   needs: Need[];
   run?: RunPlan;
+  /** Rebuild after appending a comment line to this source file of the lab. */
+  rebuild?: { touch: string };
   evaluate(evidence: Evidence): Verdict;
 }
 

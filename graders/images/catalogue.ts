@@ -12,7 +12,7 @@ export interface CatalogueImage {
   /** A toolchain image: compilers, SDKs, package managers. A final stage on it is a mistake. */
   toolchain: boolean;
   /** How the stand-in is made: a root file system from mmdebstrap, or a recipe Dockerfile. */
-  standIn: { rootfs: true } | { recipe: string; from: string[] };
+  standIn: { rootfs: true } | { recipe: string; from: string[]; npmCli?: string };
   /** Approximate uncompressed size of the upstream image, to keep stand-ins honest. */
   upstreamBytes: number;
 }
@@ -36,6 +36,41 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: true,
     standIn: { recipe: 'golang.Dockerfile', from: ['debian:trixie-slim'] },
     upstreamBytes: 850 * MB,
+  },
+  {
+    ref: 'buildpack-deps:trixie',
+    purpose: 'compilers, -dev libraries, git and curl: the base of the full node and python images',
+    toolchain: true,
+    standIn: { recipe: 'buildpack-deps.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 900 * MB,
+  },
+  {
+    ref: 'node:20-trixie',
+    purpose: 'Node.js 20 and npm on buildpack-deps (compilers included)',
+    toolchain: true,
+    standIn: { recipe: 'node.Dockerfile', from: ['buildpack-deps:trixie'], npmCli: '10.9' },
+    upstreamBytes: 1_100 * MB,
+  },
+  {
+    ref: 'node:20-trixie-slim',
+    purpose: 'Node.js 20 and npm on a slim Debian: a runtime for Node apps',
+    toolchain: false,
+    standIn: { recipe: 'node-slim.Dockerfile', from: ['debian:trixie-slim'], npmCli: '10.9' },
+    upstreamBytes: 200 * MB,
+  },
+  {
+    ref: 'python:3.13-trixie',
+    purpose: 'Python 3.13 with headers, pip and venv on buildpack-deps (gcc included)',
+    toolchain: true,
+    standIn: { recipe: 'python.Dockerfile', from: ['buildpack-deps:trixie'] },
+    upstreamBytes: 1_020 * MB,
+  },
+  {
+    ref: 'python:3.13-slim-trixie',
+    purpose: 'Python 3.13 with pip on a slim Debian: a runtime for Python apps',
+    toolchain: false,
+    standIn: { recipe: 'python-slim.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 125 * MB,
   },
   {
     ref: 'gcr.io/distroless/static-debian13',

@@ -1,22 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
 import type { Evidence } from '../checks/types.js';
-import { imageExists, removeImage, requireEngine } from '../engine/docker.js';
 import { onInterrupt } from '../engine/cleanup.js';
+import { imageExists, removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
-import { inspectImage, type ImageFacts } from '../inspect/image.js';
+import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
+import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
-import { prepareContext } from '../prepare/context.js';
+import { prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
-import { DEFAULT_LIMITS, runAndProbe, type RunLimits, type RunResult } from '../run/container.js';
+import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
+import { ensureBaseImages } from './base-images.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
 import { withoutUnavailableSyntax } from './syntax.js';
-import { ensureBaseImages } from './base-images.js';
 
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -32,20 +34,32 @@ export interface GradeOptions {
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
 
+type Stage = keyof GradeResult['timings'];
+
+/** What one grade is working with, handed from stage to stage. */
+interface Grading {
+  lab: LabDefinition;
+  opts: GradeOptions;
+  progress: Progress;
+  context: PreparedContext;
+  dockerfile: ParsedDockerfile;
+  tag: string;
+  evidence: Evidence;
+  notes: string[];
+  timings: GradeResult['timings'];
+}
+
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
   if (!choice || choice.kind === 'lab') return { file: path.join(labDir(lab), 'Dockerfile') };
-  if (choice.kind === 'solution') {
-    const dir = solutionDir(lab);
-    const ignore = path.join(dir, '.dockerignore');
-    return { file: path.join(dir, 'Dockerfile'), dockerignore: ignore };
-  }
+  if (choice.kind === 'solution') return { file: path.join(solutionDir(lab), 'Dockerfile'), dockerignore: path.join(solutionDir(lab), '.dockerignore') };
   const file = path.resolve(choice.path);
   // BuildKit's convention: `app.Dockerfile` may come with its own `app.Dockerfile.dockerignore`.
   return { file, dockerignore: `${file}.dockerignore` };
 }
 
-/** The engine going away mid-grade is "could not grade", never a student's failure. */
-async function engineStillThere<T>(what: string, work: () => Promise<T>): Promise<T> {
+/** Time a stage; the engine going away mid-stage is "could not grade", never a student's failure. */
+async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
   try {
     return await work();
   } catch (err) {
@@ -54,12 +68,72 @@ async function engineStillThere<T>(what: string, work: () => Promise<T>): Promis
       throw new CannotGrade(`the Docker engine stopped answering while ${what}; start it again and re-run the grade`);
     }
     throw err;
+  } finally {
+    g.timings[name] = (g.timings[name] ?? 0) + Date.now() - t0;
+  }
+}
+
+function build(g: Grading, tag: string): Promise<BuildResult> {
+  return buildImage({
+    contextDir: g.context.dir,
+    tag,
+    timeoutMs: g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+    onStep: (s) => g.progress.step(s),
+  });
+}
+
+/** A comment line in the touched file's language, so the edit changes nothing but the bytes. */
+function commentLine(file: string): string {
+  const hash = /\.(py|rb|sh|toml|ya?ml|txt)$|(^|\/)(Makefile|Dockerfile)$/.test(file);
+  return `\n${hash ? '#' : '//'} edited by stagecraft to test the build cache ${Date.now()}\n`;
+}
+
+async function buildInspectRun(g: Grading): Promise<void> {
+  await ensureBaseImages(g.dockerfile, (line) => g.progress.log(line));
+  const syntaxNote = await withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax);
+  if (syntaxNote) g.notes.push(syntaxNote);
+
+  g.progress.stage('building the image with BuildKit');
+  const built = await stage(g, 'build', 'building', () => build(g, g.tag));
+  g.evidence.build = built;
+  if (!built.ok || !built.imageId) return;
+
+  g.progress.stage('inspecting the image and its layers');
+  const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
+  const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+  const image = await stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit));
+  g.evidence.image = image;
+  if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
+  if (image.standInBases.length) {
+    g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
+  }
+
+  const plan = g.lab.checks.find((c) => c.run)?.run;
+  if (plan) {
+    g.progress.stage('running the container and probing it');
+    g.evidence.run = await stage(g, 'run', 'running the container', () =>
+      runAndProbe({
+        image: built.imageId!,
+        port: plan.port,
+        readyPath: plan.readyPath,
+        probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
+        limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
+      }),
+    );
+  }
+
+  const rebuild = g.lab.checks.find((c) => c.rebuild)?.rebuild;
+  if (rebuild) {
+    g.progress.stage(`editing ${rebuild.touch} and rebuilding, to see what the cache reuses`);
+    await appendFile(path.join(g.context.dir, rebuild.touch), commentLine(rebuild.touch));
+    const again = await stage(g, 'rebuild', 'rebuilding', () => build(g, `${g.tag}-rebuild`));
+    g.evidence.rebuild = { touched: rebuild.touch, build: again };
   }
 }
 
 /**
- * Grade one Dockerfile for one lab: prepare → lint → build → inspect → run → evaluate.
- * Returns the result; throws CannotGrade only when no verdict is possible.
+ * Grade one Dockerfile for one lab: prepare → lint → build → inspect → run (→ rebuild) →
+ * evaluate. Returns the result; throws CannotGrade only when no verdict is possible.
  */
 export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promise<GradeResult> {
   const started = Date.now();
@@ -68,6 +142,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), file) || file}`);
   await requireEngine();
+
   progress.stage('preparing the build context');
   const context = await prepareContext({
     labDir: labDir(lab),
@@ -75,85 +150,43 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     dockerignore: dockerignore && existsSync(dockerignore) ? dockerignore : undefined,
     stampFile: lab.stampFile,
   });
-
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
+  const removeImages = async () => {
+    for (const t of [tag, `${tag}-rebuild`]) if (await imageExists(t).catch(() => false)) await removeImage(t).catch(() => undefined);
+  };
   const release = onInterrupt(async () => {
-    await removeImage(tag);
+    await removeImages();
     await context.remove();
   });
-  const notes: string[] = [];
-  const timings: GradeResult['timings'] = { prepare: Date.now() - started };
-  const timed = async <T>(stage: 'build' | 'inspect' | 'run', work: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await work();
-    } finally {
-      timings[stage] = Date.now() - t0;
-    }
-  };
+
+  const lint = parseDockerfile(context.dockerfileBytes);
+  const evidence: Evidence = { lint, reference: { starterSize: await starterSize(lab.id) } };
+  const g: Grading | undefined = lint.ok
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
+    : undefined;
   try {
-    const lint = parseDockerfile(context.dockerfileBytes);
-    const evidence: Evidence = { lint, reference: { starterSize: await starterSize(lab.id) } };
-    if (lint.ok) {
-      await ensureBaseImages(lint.dockerfile, (line) => progress.log(line));
-      const syntaxNote = await withoutUnavailableSyntax(context.dir, lint.dockerfile.syntax);
-      if (syntaxNote) notes.push(syntaxNote);
-      progress.stage('building the image with BuildKit');
-      const build: BuildResult = await timed('build', () => engineStillThere('building', () =>
-        buildImage({
-          contextDir: context.dir,
-          tag,
-          timeoutMs: opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
-          onStep: (s) => progress.step(s),
-        }),
-      ));
-      evidence.build = build;
-      if (build.ok && build.imageId) {
-        progress.stage('inspecting the image and its layers');
-        const needsLayers = lab.checks.some((c) => c.needs.includes('layers'));
-        const image: ImageFacts = await timed('inspect', () => engineStillThere('inspecting the image', () =>
-          inspectImage(build.imageId!, lint.dockerfile, needsLayers ? (opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0),
-        ));
-        if (image.scanMs !== undefined) timings.scan = image.scanMs;
-        evidence.image = image;
-        if (image.standInBases.length) {
-          notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
-        }
-        const plan = lab.checks.find((c) => c.run)?.run;
-        if (plan) {
-          progress.stage('running the container and probing it');
-          const run: RunResult = await timed('run', () => engineStillThere('running the container', () =>
-            runAndProbe({
-              image: build.imageId!,
-              port: plan.port,
-              readyPath: plan.readyPath,
-              probes: plan.probes.map((make) => make({ nonce: context.nonce })),
-              limits: { ...DEFAULT_LIMITS, ...opts.limits },
-            }),
-          ));
-          evidence.run = run;
-        }
-      }
-    }
-    progress.done();
-    const checks = evaluateChecks(lab.checks, evidence);
-    const score = checks.filter((c) => c.passed).length;
-    return {
-      lab: lab.id,
-      dockerfile: path.relative(REPO_ROOT, file).startsWith('..') ? file : path.relative(REPO_ROOT, file),
-      passed: score === checks.length,
-      score,
-      maxScore: checks.length,
-      image: evidence.image ? { size: evidence.image.size, standInBases: evidence.image.standInBases } : null,
-      checks,
-      notes,
-      durationMs: Date.now() - started,
-      timings,
-    };
+    if (g) await buildInspectRun(g);
   } finally {
     progress.done();
-    if (!opts.keepImage && (await imageExists(tag).catch(() => false))) await removeImage(tag).catch(() => undefined);
+    if (!opts.keepImage) await removeImages();
+    else await removeImage(`${tag}-rebuild`).catch(() => undefined);
     await context.remove();
     release();
   }
+
+  const checks = evaluateChecks(lab.checks, evidence);
+  const score = checks.filter((c) => c.passed).length;
+  const shown = path.relative(REPO_ROOT, file);
+  return {
+    lab: lab.id,
+    dockerfile: shown.startsWith('..') ? file : shown,
+    passed: score === checks.length,
+    score,
+    maxScore: checks.length,
+    image: evidence.image ? { size: evidence.image.size, standInBases: evidence.image.standInBases } : null,
+    checks,
+    notes: g?.notes ?? [],
+    durationMs: Date.now() - started,
+    timings: g?.timings ?? { prepare: Date.now() - started },
+  };
 }

@@ -25,5 +25,5 @@ export interface GradeResult {
   notes: string[];
   durationMs: number;
   /** Where the time went, per pipeline stage (absent stages did not run). */
-  timings: Partial<Record<'prepare' | 'build' | 'inspect' | 'scan' | 'run', number>>;
+  timings: Partial<Record<'prepare' | 'build' | 'inspect' | 'scan' | 'run' | 'rebuild', number>>;
 }

@@ -51,6 +51,15 @@ export const stamp =
           : `answered ${quote(a.body.trim())}, not this build's stamp: the image was not built from the submitted sources`,
   });
 
+/** `GET path` must answer this status (a validation error, say). */
+export const status =
+  (path: string, expected: number): ProbeFactory =>
+  () => ({
+    name: `GET ${path}`,
+    path,
+    judge: (a) => (a.status === expected ? undefined : `answered ${a.status}, expected ${expected}`),
+  });
+
 /**
  * A probe with random input whose JSON answer is checked against what the grader computes.
  * `make` returns the path and the expected JSON (compared field by field).

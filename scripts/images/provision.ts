@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,7 @@ async function buildStandIn(entry: CatalogueImage, hash: string, log: (line: str
     // Toolchain stand-ins trust the host's CA bundle (TLS may be intercepted); none is fine too.
     const bundle = await readFile(HOST_CA_BUNDLE).catch(() => Buffer.alloc(0));
     await writeFile(path.join(dir, 'host-ca-bundle.crt'), bundle);
+    if (entry.standIn.npmCli) await packNpmCli(entry.standIn.npmCli, dir);
     const result = await buildImage({
       contextDir: dir,
       tag: entry.ref,
@@ -97,6 +99,18 @@ async function buildStandIn(entry: CatalogueImage, hash: string, log: (line: str
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Upstream node images ship npm from the npm registry, not Debian's npm (whose
+ * dependencies would triple a slim image). Fetch the same tarball with the host's own npm
+ * client, as it is configured here, into the build context as npm-cli.tgz.
+ */
+async function packNpmCli(version: string, dir: string): Promise<void> {
+  const r = spawnSync('npm', ['pack', `npm@${version}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' });
+  const file = r.stdout.trim().split('\n').pop();
+  if (r.status !== 0 || !file) throw new Error(`npm pack npm@${version} failed: ${r.stderr.trim().split('\n').pop()}`);
+  await rename(path.join(dir, file), path.join(dir, 'npm-cli.tgz'));
 }
 
 /** Parents before children, so every stand-in's FROM is already there. */
@@ -138,6 +152,8 @@ export async function ensureImages(images: readonly CatalogueImage[], opts: Prov
       const started = Date.now();
       await buildStandIn(entry, hash, opts.log);
       origins.set(entry.ref, 'stand-in built');
+      // The stand-in it replaces is now untagged; remove it unless something still builds on it.
+      if (local) await docker().getImage(local.id).remove().catch(() => undefined);
       const built = await localImage(entry.ref);
       opts.log(`${entry.ref}: stand-in ready, ${formatBytes(built?.size ?? 0)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }

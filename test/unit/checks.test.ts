@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builds, instructionOfStep } from '../../graders/checks/builds.js';
+import { builds } from '../../graders/checks/builds.js';
+import { instructionOfStep } from '../../graders/build/steps.js';
 import { multiStage } from '../../graders/checks/multi-stage.js';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
 import { runs } from '../../graders/checks/runs.js';

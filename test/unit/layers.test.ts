@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { markDeleted, scanLayer, scanSavedImage, type LayerContent } from '../../graders/inspect/layers.js';
 import { attributeLayers, historyKeyword } from '../../graders/inspect/attribution.js';
-import { findForbidden } from '../../graders/checks/no-toolchain.js';
+import { describeFinding, findForbidden, shortPath } from '../../graders/checks/findings.js';
 import { parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
 import { makeSavedImage, makeTar, streamOf } from '../helpers/tar.js';
 
@@ -182,9 +182,35 @@ describe('findForbidden', () => {
       { what: 'Go sources', globs: ['**/*.go', 'usr/local/go/**'] },
     ];
     expect(findForbidden(files, rules)).toEqual([
-      { what: 'the Go toolchain', layer: 1, files: 2, bytes: 1200, example: 'usr/local/go/pkg/tool/linux_amd64/compile', exampleBytes: 900, deletedIn: 3 },
-      { what: 'gcc', layer: 2, files: 1, bytes: 100, example: 'usr/bin/gcc-14', exampleBytes: 100 },
-      { what: 'Go sources', layer: 2, files: 1, bytes: 10, example: 'src/main.go', exampleBytes: 10 },
+      { what: 'the Go toolchain', layer: 1, files: 2, bytes: 1200, example: 'usr/local/go/pkg/tool/linux_amd64/compile', exampleBytes: 900, deletedIn: 3, folder: 'usr/local/go' },
+      { what: 'gcc', layer: 2, files: 1, bytes: 100, example: 'usr/bin/gcc-14', exampleBytes: 100, folder: 'usr/bin' },
+      { what: 'Go sources', layer: 2, files: 1, bytes: 10, example: 'src/main.go', exampleBytes: 10, folder: 'src' },
     ]);
+  });
+});
+
+describe('findForbidden exceptions', () => {
+  it('passes over paths a rule excepts', () => {
+    const files = ['app/src/server.ts', 'app/node_modules/zod/src/index.ts'].map((path) => ({ path, size: 1, type: 'file' as const, layer: 0 }));
+    const found = findForbidden(files, [{ what: 'TypeScript sources', globs: ['**/*.ts'], except: ['**/node_modules/**'] }]);
+    expect(found.map((f) => f.example)).toEqual(['app/src/server.ts']);
+  });
+});
+
+describe('describing findings', () => {
+  const layers = [{ layer: 0, createdBy: 'RUN npm install', bytes: 1, fileCount: 1, whiteouts: 0, instruction: { keyword: 'RUN', args: 'npm install', line: 7, flags: {} } }];
+  const base = { what: "npm's cache", layer: 0, exampleBytes: 10_500_000 };
+
+  it('names one file by its path and size', () => {
+    const f = { ...base, files: 1, bytes: 10_500_000, example: 'root/.npm/x', folder: 'root/.npm' };
+    expect(describeFinding(f, layers)).toBe("npm's cache: /root/.npm/x (10.5 MB), layer 1 of 1, added by `RUN npm install` (Dockerfile line 7)");
+  });
+
+  it('names the folder that holds many files, and shortens a long largest path', () => {
+    const example = `root/.npm/_cacache/content-v2/sha512/94/43/${'a'.repeat(120)}`;
+    const f = { ...base, files: 660, bytes: 58_100_000, example, folder: 'root/.npm/_cacache/content-v2/sha512' };
+    const text = describeFinding(f, layers);
+    expect(text).toMatch(/^npm's cache: 660 files, 58.1 MB in all, in \/root\/.npm\/_cacache\/content-v2\/sha512\/ \(the largest \/root\/.npm\/.*…\/a{18}…a{18} \(10.5 MB\)\), layer 1 of 1/);
+    expect(shortPath(example).length).toBeLessThanOrEqual(72);
   });
 });

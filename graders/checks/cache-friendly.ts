@@ -1,0 +1,55 @@
+import { instructionOfStep } from '../build/steps.js';
+import type { BuildStep } from '../build/build.js';
+import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { fail, pass, type Check } from './types.js';
+
+export interface CacheFriendlyOptions {
+  /** The source file the grader edits (appends a comment to) before rebuilding. */
+  touch: string;
+  /** A RUN that installs dependencies: `npm ci`, `pip install`, `go mod download`. */
+  installStep: RegExp;
+}
+
+interface Located {
+  step: BuildStep;
+  instruction?: DockerInstruction;
+}
+
+function locate(steps: BuildStep[], df: ParsedDockerfile): Located[] {
+  return steps.filter((s) => /^\[/.test(s.name) && !s.name.startsWith('[internal]')).map((step) => ({ step, instruction: instructionOfStep(step, df) }));
+}
+
+/** `[build 3/7] RUN …` → `build`; `[3/7] RUN …` (a one-stage build) → ''. */
+const stageOf = (step: BuildStep) => /^\[(?:(\S+) )?\d+\/\d+\]/.exec(step.name)?.[1] ?? '';
+
+/** The first COPY before `install` in its stage that the edit invalidated: the reason it re-ran. */
+function culprit(install: Located, all: Located[]): Located | undefined {
+  const stage = stageOf(install.step);
+  const before = all.slice(0, all.indexOf(install)).filter((l) => stageOf(l.step) === stage);
+  return before.find((l) => /\] (COPY|ADD) /.test(l.step.name) && !l.step.cached);
+}
+
+export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
+  id: 'cache-friendly',
+  title: `after a source-only change, the rebuild reuses the dependency-install layer`,
+  hint: 'Order instructions from least to most often changed: copy only the dependency manifests (package.json and package-lock.json), install, and only then copy the sources. A change to a source file then reuses the install layer from the cache.',
+  slide: 'slides/08-fast-builds.md#2',
+  needs: ['rebuild'],
+  rebuild: { touch: opts.touch },
+  evaluate({ lint, rebuild }) {
+    if (!lint.ok || !rebuild) return fail('there was no rebuild');
+    if (!rebuild.build.ok) return fail(`the rebuild after editing ${opts.touch} failed: ${rebuild.build.error}`);
+    const all = locate(rebuild.build.steps, lint.dockerfile);
+    const installs = all.filter((l) => opts.installStep.test(l.step.name.replace(/^\[[^\]]*\]\s*/, '')));
+    if (installs.length === 0) return fail(`no step installs the dependencies (${opts.installStep.source}), so there is no install layer to reuse`);
+    const rerun = installs.find((l) => !l.step.cached);
+    const name = (l: Located) => (l.instruction ? `\`${describe(l.instruction)}\` (line ${l.instruction.line})` : l.step.name);
+    const details = { touched: opts.touch, installSteps: installs.map((l) => ({ step: l.step.name, cached: l.step.cached, line: l.instruction?.line })) };
+    if (!rerun) return pass(`after editing ${opts.touch}, ${installs.map(name).join(' and ')} came from the cache`, details);
+    const cause = culprit(rerun, all);
+    return fail(
+      `after editing ${opts.touch}, ${name(rerun)} ran again${cause ? `: ${name(cause)} before it copies the edited file, so every source change invalidates the install` : ''}`,
+      details,
+    );
+  },
+});

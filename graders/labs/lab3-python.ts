@@ -1,0 +1,57 @@
+import { builds, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
+import { C_SOURCES, GCC, PYTHON_HEADERS } from '../checks/forbidden-paths.js';
+import { MB } from '../format/bytes.js';
+import { defineLab } from '../lab.js';
+import { health, jsonProbe, randomInt, randomText, randomWord, stamp } from '../run/probes.js';
+
+/** Levenshtein distance by code point, as the C extension computes it. */
+function distance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[y.length]!;
+}
+
+/** 64-bit FNV-1a of the UTF-8 bytes, in 16 hex digits. */
+function fnv1a(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text, 'utf8')) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, '0');
+}
+
+export default defineLab({
+  id: 'lab3-python',
+  title: 'Python with a C extension',
+  stampFile: 'stamp.txt',
+  checks: [
+    builds(),
+    multiStage(),
+    // The solution on python:3.13-slim-trixie is about 130 MB; slim plus gcc and headers is over 250 MB.
+    size({ ceiling: 160 * MB }),
+    noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES] }),
+    runs({
+      port: 8080,
+      readyPath: '/healthz',
+      probes: [
+        health('/healthz'),
+        // The stamp is compiled into the extension: this proves the module was built here and loads.
+        stamp('/stamp'),
+        jsonProbe(() => {
+          const a = randomWord(randomInt(0, 12));
+          const b = randomInt(2) ? randomWord(randomInt(0, 12)) : a.slice(1) + randomWord(2);
+          return { path: `/distance?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`, expect: { distance: distance(a, b) } };
+        }),
+        jsonProbe(() => {
+          const text = randomText();
+          return { path: `/fingerprint?text=${encodeURIComponent(text)}`, expect: { fnv1a: fnv1a(text) } };
+        }),
+      ],
+    }),
+    noCaches(),
+  ],
+});
