@@ -54,5 +54,6 @@ export const PYTHON_HEADERS: ForbiddenPaths = {
 export const C_SOURCES: ForbiddenPaths = {
   what: 'C sources',
   globs: ['**/*.c'],
-  except: ['usr/share/**', 'usr/lib/**', 'usr/local/lib/**'],
+  // System packages ship a few .c files of their own (X11 headers, docs); the app's are what count.
+  except: ['usr/include/**', 'usr/share/**', 'usr/lib/**', 'usr/local/lib/**'],
 };

@@ -93,6 +93,13 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     standIn: { recipe: 'distroless-cc.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/base-debian13'] },
     upstreamBytes: 24 * MB,
   },
+  {
+    ref: 'gcr.io/distroless/python3-debian13',
+    purpose: 'distroless cc plus the Python 3.13 interpreter (entrypoint python3); no pip, no shell',
+    toolchain: false,
+    standIn: { recipe: 'distroless-python3.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/cc-debian13'] },
+    upstreamBytes: 55 * MB,
+  },
 ];
 
 /** Images that are toolchains whether or not they are in the catalogue, by repository name. */

@@ -31,8 +31,9 @@ export default defineLab({
   checks: [
     builds(),
     multiStage(),
-    // The solution on python:3.13-slim-trixie is about 130 MB; slim plus gcc and headers is over 250 MB.
-    size({ ceiling: 160 * MB }),
+    // The solution on python:3.13-slim-trixie is about 130 MB (upstream about 125 MB);
+    // slim plus gcc and the headers is about 280 MB, the full image about 1 GB.
+    size({ ceiling: 200 * MB }),
     noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES] }),
     runs({
       port: 8080,

@@ -1,0 +1,19 @@
+import { labSuite } from '../helpers/lab-suite.js';
+
+labSuite({
+  lab: 'lab2',
+  starterFails: ['multi-stage', 'size', 'no-toolchain', 'cache-friendly', 'no-caches'],
+  starterMessages: [
+    ['no-toolchain', /^found dev dependencies: .*node_modules.* added by `RUN npm install` \(Dockerfile line 7\)/],
+    ['cache-friendly', /^after editing src\/app\.ts, `RUN npm install` \(line 7\) ran again: `COPY \. \.` \(line 6\) before it copies the edited file/],
+    ['no-caches', /^found npm's cache: .*\/root\/\.npm\/_cacache/],
+  ],
+  knownBad: [
+    { file: 'sources-shipped', fails: ['no-toolchain'], message: ['no-toolchain', /^found TypeScript sources and config: .*\/app\/(src|tsconfig)/] },
+    // Dev dependencies are heavy too: TypeScript, vitest and their tree push the image over the ceiling.
+    { file: 'dev-deps-shipped', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found dev dependencies: .*added by `COPY --from=build \/app\/node_modules \.\/node_modules`/] },
+    { file: 'sources-before-install', fails: ['cache-friendly'], message: ['cache-friendly', /`RUN --mount=type=cache,target=\/root\/\.npm npm ci` \(line 5\) ran again: `COPY \. \.` \(line 4\) before it/] },
+    { file: 'npm-cache-left', fails: ['no-caches'], message: ['no-caches', /^found npm's cache: .*added by `RUN npm ci --omit=dev` \(Dockerfile line 15\)/] },
+    { file: 'wrong-entrypoint', fails: ['runs'], message: ['runs', /^the container exited with code 0 before answering GET \/healthz/] },
+  ],
+});
