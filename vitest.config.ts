@@ -12,6 +12,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'slides',
+          include: ['test/slides/**/*.test.ts'],
+          testTimeout: 5 * 60_000,
+          hookTimeout: 10 * 60_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Real builds on a 2-core machine: one file at a time, generous limits.

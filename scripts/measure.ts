@@ -7,13 +7,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildImage } from '../graders/build/build.js';
-import { removeImage, requireEngine } from '../graders/engine/docker.js';
+import { docker, removeImage, requireEngine } from '../graders/engine/docker.js';
+import { CATALOGUE, STAND_IN_LABEL } from '../graders/images/catalogue.js';
 import { formatBytes } from '../graders/format/bytes.js';
 import { inspectImage } from '../graders/inspect/image.js';
 import { allLabs, labDir, solutionDir, type LabDefinition } from '../graders/lab.js';
 import { describe, parseDockerfile } from '../graders/lint/dockerfile.js';
 import { ensureBaseImages } from '../graders/pipeline/base-images.js';
-import { MEASUREMENTS_FILE, type MeasuredImage, type Measurements } from '../graders/pipeline/reference.js';
+import { MEASUREMENTS_FILE, type MeasuredBaseImage, type MeasuredImage, type Measurements } from '../graders/pipeline/reference.js';
 import { prepareContext } from '../graders/prepare/context.js';
 import { runMain } from '../graders/cli/run-main.js';
 
@@ -46,9 +47,19 @@ async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: st
   }
 }
 
+/** Every catalogue image that is here, with its size and traits (and scratch, which is nothing). */
+async function baseImages(): Promise<MeasuredBaseImage[]> {
+  const rows: MeasuredBaseImage[] = [{ ref: 'scratch', size: 0, standIn: false, shell: false, libc: 'none', packageManager: 'none' }];
+  for (const img of CATALOGUE) {
+    const info = await docker().getImage(img.ref).inspect().catch(() => undefined);
+    if (info) rows.push({ ref: img.ref, size: info.Size, standIn: Boolean(info.Config?.Labels?.[STAND_IN_LABEL]), ...img.traits });
+  }
+  return rows.sort((a, b) => a.size - b.size);
+}
+
 await runMain(async () => {
   await requireEngine();
-  const result: Measurements = { measuredAt: new Date().toISOString(), standInBases: [], labs: {} };
+  const result: Measurements = { measuredAt: new Date().toISOString(), standInBases: [], baseImages: await baseImages(), labs: {} };
   const standIns = new Set<string>();
   for (const lab of await allLabs()) {
     log(`${lab.id}: building the starter and the solution`);

@@ -8,6 +8,8 @@ export interface RunsOptions {
   /** Polled until it answers 200 before any probe is sent. */
   readyPath: string;
   probes: ProbeFactory[];
+  /** The slide that explains what usually keeps this lab's app from starting. */
+  slide?: string;
 }
 
 /** Failures that have one well-known cause, and the hint that teaches it. */
@@ -40,7 +42,7 @@ export const runs = (opts: RunsOptions): Check => ({
   id: 'runs',
   title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
   hint: 'Run it yourself: `docker run --rm -p 8080:8080 <image>` and open the path that failed. The app must be built from the lab\'s sources in the Dockerfile, not copied in prebuilt.',
-  slide: 'slides/03-go.md#2',
+  slide: opts.slide ?? 'slides/03-go.md#2',
   needs: ['run'],
   run: { port: opts.port, readyPath: opts.readyPath, probes: opts.probes },
   evaluate({ run }) {

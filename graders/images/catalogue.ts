@@ -15,7 +15,12 @@ export interface CatalogueImage {
   standIn: { rootfs: true } | { recipe: string; from: string[]; npmCli?: string };
   /** Approximate uncompressed size of the upstream image, to keep stand-ins honest. */
   upstreamBytes: number;
+  /** What the decks' side-by-side table says of it. */
+  traits: { shell: boolean; libc: 'glibc' | 'musl' | 'none'; packageManager: string };
 }
+
+const FULL = { shell: true, libc: 'glibc', packageManager: 'apt' } as const;
+const DISTROLESS = { shell: false, libc: 'glibc', packageManager: 'none' } as const;
 
 export const STAND_IN_LABEL = 'org.stagecraft.stand-in';
 export const RECIPE_LABEL = 'org.stagecraft.recipe';
@@ -29,6 +34,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { rootfs: true },
     upstreamBytes: 78 * MB,
+    traits: FULL,
   },
   {
     ref: 'golang:1.24-trixie',
@@ -36,6 +42,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: true,
     standIn: { recipe: 'golang.Dockerfile', from: ['debian:trixie-slim'] },
     upstreamBytes: 850 * MB,
+    traits: FULL,
   },
   {
     ref: 'buildpack-deps:trixie',
@@ -43,6 +50,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: true,
     standIn: { recipe: 'buildpack-deps.Dockerfile', from: ['debian:trixie-slim'] },
     upstreamBytes: 900 * MB,
+    traits: FULL,
   },
   {
     ref: 'node:20-trixie',
@@ -50,6 +58,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: true,
     standIn: { recipe: 'node.Dockerfile', from: ['buildpack-deps:trixie'], npmCli: '10.9' },
     upstreamBytes: 1_100 * MB,
+    traits: FULL,
   },
   {
     ref: 'node:20-trixie-slim',
@@ -57,6 +66,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'node-slim.Dockerfile', from: ['debian:trixie-slim'], npmCli: '10.9' },
     upstreamBytes: 200 * MB,
+    traits: FULL,
   },
   {
     ref: 'python:3.13-trixie',
@@ -64,6 +74,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: true,
     standIn: { recipe: 'python.Dockerfile', from: ['buildpack-deps:trixie'] },
     upstreamBytes: 1_020 * MB,
+    traits: FULL,
   },
   {
     ref: 'python:3.13-slim-trixie',
@@ -71,6 +82,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'python-slim.Dockerfile', from: ['debian:trixie-slim'] },
     upstreamBytes: 125 * MB,
+    traits: FULL,
   },
   {
     ref: 'gcr.io/distroless/static-debian13',
@@ -78,6 +90,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'distroless-static.Dockerfile', from: ['debian:trixie-slim'] },
     upstreamBytes: 2 * MB,
+    traits: { shell: false, libc: 'none', packageManager: 'none' },
   },
   {
     ref: 'gcr.io/distroless/base-debian13',
@@ -85,6 +98,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'distroless-base.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/static-debian13'] },
     upstreamBytes: 21 * MB,
+    traits: DISTROLESS,
   },
   {
     ref: 'gcr.io/distroless/cc-debian13',
@@ -92,6 +106,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'distroless-cc.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/base-debian13'] },
     upstreamBytes: 24 * MB,
+    traits: DISTROLESS,
   },
   {
     ref: 'gcr.io/distroless/python3-debian13',
@@ -99,6 +114,7 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     toolchain: false,
     standIn: { recipe: 'distroless-python3.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/cc-debian13'] },
     upstreamBytes: 55 * MB,
+    traits: DISTROLESS,
   },
 ];
 

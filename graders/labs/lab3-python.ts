@@ -36,6 +36,7 @@ export default defineLab({
     size({ ceiling: 200 * MB }),
     noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES] }),
     runs({
+      slide: 'slides/04-node-python.md#5',
       port: 8080,
       readyPath: '/healthz',
       probes: [

@@ -11,9 +11,20 @@ export interface MeasuredImage {
   layers: { createdBy: string; bytes: number; share: number; line?: number }[];
 }
 
+export interface MeasuredBaseImage {
+  ref: string;
+  size: number;
+  standIn: boolean;
+  shell: boolean;
+  libc: string;
+  packageManager: string;
+}
+
 export interface Measurements {
   measuredAt: string;
   standInBases: string[];
+  /** The catalogue's images as they are on the measuring machine, smallest first. */
+  baseImages: MeasuredBaseImage[];
   labs: Record<string, { starter?: MeasuredImage; solution?: MeasuredImage }>;
 }
 

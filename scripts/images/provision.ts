@@ -40,7 +40,8 @@ async function localImage(ref: string): Promise<LocalImage | undefined> {
 
 /** What a stand-in is made of; when it changes (or a parent is rebuilt), the stand-in is rebuilt. */
 async function recipeHash(entry: CatalogueImage): Promise<string> {
-  const h = createHash('sha256').update(JSON.stringify(entry));
+  // Only what changes the image counts: not its description or traits.
+  const h = createHash('sha256').update(JSON.stringify({ ref: entry.ref, standIn: entry.standIn }));
   if ('rootfs' in entry.standIn) {
     h.update(MMDEBSTRAP_ARGS.join('\n'));
   } else {
