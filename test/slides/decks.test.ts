@@ -12,6 +12,7 @@ import { decks, SLIDES_DIR, SLIDES_OUT } from '../../scripts/slides/decks.js';
 import { serveFolder } from '../helpers/static-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 const SHOTS = path.join(SLIDES_OUT, 'screenshots');
 let browser: Browser;
 let site: Awaited<ReturnType<typeof serveFolder>>;
