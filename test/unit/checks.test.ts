@@ -5,6 +5,8 @@ import { multiStage } from '../../graders/checks/multi-stage.js';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
 import { runs } from '../../graders/checks/runs.js';
 import { size } from '../../graders/checks/size.js';
+import { noCaches } from '../../graders/checks/no-caches.js';
+import { cacheFriendly } from '../../graders/checks/cache-friendly.js';
 import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/checks/forbidden-paths.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
@@ -154,3 +156,50 @@ describe('evaluateChecks', () => {
   });
 });
 
+
+describe('no-caches', () => {
+  const check = noCaches();
+  const file = (path: string, size = 100, layer = 0, deletedIn?: number) => ({ path, size, type: 'file' as const, layer, deletedIn });
+
+  it.each([
+    ['var/lib/apt/lists/deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages.lz4', "apt's package lists"],
+    ['var/cache/apt/archives/gcc-14_14.2.0_amd64.deb', "apt's downloaded packages"],
+    ['root/.npm/_cacache/index-v5/aa/bb', "npm's cache"],
+    ['home/node/.npm/_cacache/content-v2/x', "npm's cache"],
+    ['root/.cache/pip/http-v2/a/b', "pip's cache"],
+    ['root/.cache/go-build/00/abc-d', "Go's build cache"],
+  ])('finds %s as %s', (path, what) => {
+    const v = check.evaluate(evidence({ image: image({ layers: [layer(0, 100, 3, 'RUN')] }, [file(path)]) }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toMatch(new RegExp(`^found ${what.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+  });
+
+  it('passes an image whose apt lists folder holds only the lock file, and says deleted caches still ship', () => {
+    expect(check.evaluate(evidence({ image: image({}, [file('var/lib/apt/lists/lock', 0)]) })).passed).toBe(true);
+    const deleted = check.evaluate(evidence({ image: image({ layers: [layer(0, 100, 3, 'RUN'), layer(1, 0, 4, 'RUN')] }, [file('root/.cache/pip/x', 100, 0, 1)]) }));
+    expect(deleted.message).toMatch(/deleted in layer 2, but still shipped$/);
+  });
+});
+
+describe('cache-friendly', () => {
+  const check = cacheFriendly({ touch: 'src/app.ts', installStep: /^RUN\b.*\bnpm (ci|install)\b/ });
+  const df = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
+  const rebuild = (steps: ReturnType<typeof step>[]) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps, log: '', timedOut: false, durationMs: 1 } });
+
+  it('fails when the install re-ran, naming the COPY that invalidated it', () => {
+    const r = rebuild([step('[build 2/5] WORKDIR /app', true), step('[build 3/5] COPY . .', false), step('[build 4/5] RUN npm ci', false), step('[build 5/5] RUN npm run build', false)]);
+    const v = check.evaluate(evidence({ rebuild: r }, df));
+    expect(v).toMatchObject({ passed: false, message: 'after editing src/app.ts, `RUN npm ci` (line 4) ran again: `COPY . .` (line 3) before it copies the edited file, so every source change invalidates the install' });
+  });
+
+  it('passes when every install step came from the cache', () => {
+    const r = rebuild([step('[build 3/5] COPY . .', true), step('[build 4/5] RUN npm ci', true), step('[build 5/5] RUN npm run build', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, df))).toMatchObject({ passed: true, message: 'after editing src/app.ts, `RUN npm ci` (line 4) came from the cache' });
+  });
+
+  it('fails when nothing installs dependencies', () => {
+    const r = rebuild([step('[build 3/5] COPY . .', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, df)).message).toMatch(/^no step installs the dependencies/);
+  });
+});
