@@ -1,12 +1,16 @@
 import { formatDuration, plural } from '../format/bytes.js';
-import type { ProbeFactory } from '../run/probes.js';
+import { health, stamp, type ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface RunsOptions {
-  port: number;
-  /** Polled until it answers 200 before any probe is sent. */
-  readyPath: string;
+  /** The port the app listens on; 8080 unless the lab says otherwise. */
+  port?: number;
+  /** Polled until it answers 200, then probed again; `/healthz` by default. */
+  health?: string;
+  /** Must answer this build's stamp; `/stamp` by default. */
+  stamp?: string;
+  /** The lab's own probes, sent after the health and stamp probes. */
   probes: ProbeFactory[];
   /** The slide that explains what usually keeps this lab's app from starting. */
   slide?: string;
@@ -38,22 +42,25 @@ function summary(run: RunResult): string {
   return `${run.problem}${tail ? `; its last output: ${JSON.stringify(tail.slice(0, 160))}` : ''}`;
 }
 
-export const runs = (opts: RunsOptions): Check => ({
-  id: 'runs',
-  title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
-  hint: 'Run it yourself: `docker run --rm -p 8080:8080 <image>` and open the path that failed. The app must be built from the lab\'s sources in the Dockerfile, not copied in prebuilt.',
-  slide: opts.slide ?? 'slides/03-go.md#2',
-  needs: ['run'],
-  run: { port: opts.port, readyPath: opts.readyPath, probes: opts.probes },
-  evaluate({ run }) {
-    if (!run) return fail('the container was not started');
-    const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
-    if (!run.ready) return fail(summary(run), details, SIGNATURES.find((s) => s.test(run))?.hint);
-    const failed = run.probes.filter((p) => !p.ok);
-    if (failed.length) {
-      const first = failed[0]!;
-      return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details);
-    }
-    return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
-  },
-});
+export const runs = (options: RunsOptions): Check => {
+  const opts = { port: 8080, health: '/healthz', stamp: '/stamp', ...options };
+  return {
+    id: 'runs',
+    title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
+    hint: 'Run it yourself: `docker run --rm -p 8080:8080 <image>` and open the path that failed. The app must be built from the lab\'s sources in the Dockerfile, not copied in prebuilt.',
+    slide: opts.slide ?? 'slides/03-go.md#2',
+    needs: ['run'],
+    run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
+    evaluate({ run }) {
+      if (!run) return fail('the container was not started');
+      const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
+      if (!run.ready) return fail(summary(run), details, SIGNATURES.find((s) => s.test(run))?.hint);
+      const failed = run.probes.filter((p) => !p.ok);
+      if (failed.length) {
+        const first = failed[0]!;
+        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details);
+      }
+      return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
+    },
+  };
+};

@@ -2,7 +2,7 @@ import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js'
 import { GCC, GO_SOURCES, GO_TOOLCHAIN } from '../checks/forbidden-paths.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
-import { health, jsonProbe, randomInt, randomText, stamp } from '../run/probes.js';
+import { jsonProbe, randomInt, randomText } from '../run/probes.js';
 
 /** The primes below n, as the app must count them. */
 function primeFacts(n: number): { count: number; largest: number } {
@@ -28,11 +28,7 @@ export default defineLab({
     size({ ceiling: 20 * MB }),
     noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] }),
     runs({
-      port: 8080,
-      readyPath: '/healthz',
       probes: [
-        health('/healthz'),
-        stamp('/stamp'),
         jsonProbe(() => {
           const text = randomText();
           return { path: `/reverse?text=${encodeURIComponent(text)}`, expect: { result: [...text].reverse().join('') } };

@@ -3,7 +3,7 @@ import { builds, cacheFriendly, multiStage, noCaches, noToolchain, runs, size } 
 import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../checks/forbidden-paths.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
-import { health, jsonProbe, randomInt, stamp, status } from '../run/probes.js';
+import { jsonProbe, randomInt, status } from '../run/probes.js';
 
 const LOCKFILE = fileURLToPath(new URL('../../labs/lab2-node/package-lock.json', import.meta.url));
 const ASCII = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -32,11 +32,7 @@ export default defineLab({
     noToolchain({ forbidden: [npmDevDependencies(LOCKFILE), TYPESCRIPT_SOURCES] }),
     runs({
       slide: 'slides/04-node-python.md#7',
-      port: 8080,
-      readyPath: '/healthz',
       probes: [
-        health('/healthz'),
-        stamp('/stamp'),
         jsonProbe(() => {
           const words = Array.from({ length: randomInt(1, 6) }, word);
           const title = words.map((w) => (randomInt(2) ? w.toUpperCase() : w)).join(randomInt(2) ? ' ' : '  ');

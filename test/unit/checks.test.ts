@@ -98,7 +98,7 @@ describe('no-toolchain', () => {
 });
 
 describe('runs', () => {
-  const check = runs({ port: 8080, readyPath: '/healthz', probes: [] });
+  const check = runs({ probes: [] });
 
   it('passes when ready and every probe is right', () => {
     expect(check.evaluate(evidence({ run: run() }))).toMatchObject({ passed: true, message: 'answered within 120 ms of starting; 1 probe answered correctly' });
@@ -129,7 +129,7 @@ describe('multi-stage', () => {
 });
 
 describe('evaluateChecks', () => {
-  const checks = [builds(), multiStage(), size({ ceiling: 1 }), runs({ port: 8080, readyPath: '/', probes: [] })];
+  const checks = [builds(), multiStage(), size({ ceiling: 1 }), runs({ probes: [] })];
 
   it('skips what cannot be evaluated, with the reason, and never counts a skipped check as passed', () => {
     const failedBuild: BuildResult = { ok: false, error: 'boom', steps: [], log: '', timedOut: false, durationMs: 1 };
