@@ -6,4 +6,6 @@ export { noToolchain, type ForbiddenPaths } from './no-toolchain.js';
 export { runs } from './runs.js';
 export { noCaches } from './no-caches.js';
 export { cacheFriendly } from './cache-friendly.js';
+export { noSecrets } from './no-secrets.js';
+export { nonRoot } from './non-root.js';
 export type { Check, CheckId, Evidence, Verdict } from './types.js';

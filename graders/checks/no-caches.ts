@@ -1,6 +1,5 @@
-import { plural } from '../format/bytes.js';
-import { alsoFound, describeFinding, findForbidden, findingDetails, type ForbiddenPaths } from './findings.js';
-import { fail, pass, type Check } from './types.js';
+import type { ForbiddenPaths } from './findings.js';
+import { forbiddenFilesCheck } from './forbidden-files-check.js';
 
 /** Package-manager caches: they help the next install on a build machine, never a running app. */
 export const PACKAGE_CACHES: ForbiddenPaths[] = [
@@ -12,21 +11,12 @@ export const PACKAGE_CACHES: ForbiddenPaths[] = [
   { what: "Go's build cache", globs: ['**/.cache/go-build/**'] },
 ];
 
-export const noCaches = (extra: ForbiddenPaths[] = []): Check => {
-  const rules = [...PACKAGE_CACHES, ...extra];
-  return {
+export const noCaches = (extra: ForbiddenPaths[] = []) =>
+  forbiddenFilesCheck({
     id: 'no-caches',
     title: 'no package-manager caches (apt lists, npm, pip) in the final image',
     hint: 'Clean up in the same RUN that made the mess (`apt-get update && apt-get install … && rm -rf /var/lib/apt/lists/*`), use `npm ci` / `pip install --no-cache-dir`, or a BuildKit cache mount (`RUN --mount=type=cache,target=/root/.npm …`) so the cache never enters a layer.',
     slide: 'slides/07-shipping-safely.md#5',
-    needs: ['layers'],
-    evaluate({ image }) {
-      if (!image?.files || !image.layers) return fail('the image was not scanned');
-      const findings = findForbidden(image.files, rules);
-      if (findings.length === 0) return pass(`no package-manager caches in ${plural(image.layers.length, 'layer')}`);
-      return fail(`found ${describeFinding(findings[0]!, image.layers)}${alsoFound(findings, image.layers)}`, {
-        findings: findingDetails(findings, image.layers),
-      });
-    },
-  };
-};
+    rules: [...PACKAGE_CACHES, ...extra],
+    clean: (layers) => `no package-manager caches in ${layers}`,
+  });

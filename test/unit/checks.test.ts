@@ -7,6 +7,8 @@ import { runs } from '../../graders/checks/runs.js';
 import { size } from '../../graders/checks/size.js';
 import { noCaches } from '../../graders/checks/no-caches.js';
 import { cacheFriendly } from '../../graders/checks/cache-friendly.js';
+import { noSecrets } from '../../graders/checks/no-secrets.js';
+import { nonRoot } from '../../graders/checks/non-root.js';
 import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/checks/forbidden-paths.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
@@ -201,5 +203,59 @@ describe('cache-friendly', () => {
   it('fails when nothing installs dependencies', () => {
     const r = rebuild([step('[build 3/5] COPY . .', false)]);
     expect(check.evaluate(evidence({ rebuild: r }, df)).message).toMatch(/^no step installs the dependencies/);
+  });
+});
+
+describe('no-secrets', () => {
+  const check = noSecrets();
+  const file = (path: string, layer = 0, deletedIn?: number) => ({ path, size: 64, type: 'file' as const, layer, deletedIn });
+  const layers = [layer(0, 64, 6, 'COPY'), layer(1, 0, 7, 'RUN')];
+
+  it.each([
+    ['app/.env', 'an environment file'],
+    ['app/.env.production', 'an environment file'],
+    ['root/.ssh/id_ed25519', 'a private key'],
+    ['app/certs/server.key', 'a private key'],
+    ['app/.npmrc', 'a credentials file'],
+    ['app/.git/config', "a Git repository's history"],
+  ])('finds %s as %s, deleted or not, naming the layer and line', (path, what) => {
+    const v = check.evaluate(evidence({ image: image({ layers }, [file(path, 0, 1)]) }));
+    expect(v.passed).toBe(false);
+    expect(v.message).toContain(`found ${what}: /${path} (64 B), layer 1 of 2, added by \`COPY`);
+    expect(v.message).toMatch(/\(Dockerfile line 6\); deleted in layer 2, but still shipped$/);
+  });
+
+  it('passes public certificates, examples and dependencies\' own files', () => {
+    const files = ['etc/ssl/certs/ca-certificates.crt', 'usr/share/ca-certificates/mozilla/x.crt', 'app/.env.example', 'app/node_modules/pkg/.npmrc', 'usr/lib/python3/dist-packages/x.key'].map((p) => file(p));
+    expect(check.evaluate(evidence({ image: image({ layers }, files) }))).toMatchObject({ passed: true, message: 'no secret files in 2 layers (5 files)' });
+  });
+});
+
+describe('non-root', () => {
+  const check = nonRoot();
+
+  it.each([[''], ['root'], ['0'], ['0:0']])('fails an image whose user is %j', (user) => {
+    expect(check.evaluate(evidence({ image: image({ user }), run: run({ processUids: ['0'] }) })).message).toMatch(/^the image runs as root/);
+  });
+
+  it('fails when the configured user is not root but a process runs as uid 0', () => {
+    expect(check.evaluate(evidence({ image: image({ user: 'app' }), run: run({ processUids: ['0', '1000'] }) })).message).toBe('the image\'s user is "app", but 1 process(es) in the container run as uid 0');
+  });
+
+  it('passes a non-root user whose processes are non-root too', () => {
+    expect(check.evaluate(evidence({ image: image({ user: 'node' }), run: run({ processUids: ['1000'] }) }))).toMatchObject({ passed: true, message: 'runs as "node" (uid 1000)' });
+  });
+});
+
+describe('every check links to a slide that exists and teaches it', () => {
+  it('covers the checks no lab uses yet', async () => {
+    const { load } = await import('@slidev/parser/fs');
+    const path = await import('node:path');
+    const { REPO_ROOT } = await import('../../graders/lab.js');
+    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installStep: /x/ })]) {
+      const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
+      const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));
+      expect(data.slides[Number(n) - 1]?.frontmatter.teaches, `${c.id} → ${c.slide}`).toContain(c.id);
+    }
   });
 });
