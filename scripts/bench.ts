@@ -12,6 +12,7 @@ import { requireEngine } from '../graders/engine/docker.js';
 import { formatBytes } from '../graders/format/bytes.js';
 import { findLab, labDir, solutionDir } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
+import { get } from '../graders/run/http.js';
 import { runMain } from '../graders/cli/run-main.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -43,8 +44,7 @@ async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number): 
     const port = sh(bin, ['port', id, '8080/tcp'], env).split(':').pop();
     for (;;) {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) break;
+        if ((await get(`http://127.0.0.1:${port}/healthz`, 1000)).status === 200) break;
       } catch {
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { docker, OWNER_LABEL, OWNER_VALUE } from '../engine/docker.js';
 import { onInterrupt } from '../engine/cleanup.js';
+import { get } from './http.js';
 import type { Probe, ProbeOutcome } from './probes.js';
 
 export interface RunLimits {
@@ -45,7 +46,6 @@ export interface RunResult {
   processUids: string[];
 }
 
-const MAX_BODY = 64 * 1024;
 const LOG_TAIL_LINES = 20;
 
 /** The host where published ports are reachable: the engine's host for tcp:// engines. */
@@ -53,32 +53,6 @@ function engineHost(): string {
   const host = process.env.DOCKER_HOST;
   if (host && /^(tcp|http|https):\/\//.test(host)) return new URL(host.replace(/^tcp:/, 'http:')).hostname;
   return '127.0.0.1';
-}
-
-/**
- * GET with a time limit; reads at most MAX_BODY bytes, so a flooding app cannot exhaust us.
- * The limit is a ref'd timer (AbortSignal.timeout's is not): while the engine's port proxy
- * holds a connection the app never answers, nothing else keeps the process waiting.
- */
-async function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), timeoutMs);
-  try {
-    const res = await fetch(url, { signal: abort.signal, redirect: 'manual' });
-    const reader = res.body?.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    while (reader && size < MAX_BODY) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-    await reader?.cancel().catch(() => undefined);
-    return { status: res.status, body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The engine multiplexes stdout and stderr in 8-byte-framed chunks when there is no TTY. */
