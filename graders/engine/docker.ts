@@ -56,6 +56,20 @@ export async function imageExists(ref: string): Promise<boolean> {
   }
 }
 
+/**
+ * Wait for a pull/import/load progress stream to end; rejects on a transport error or on
+ * an `error` message inside the stream (the engine reports failures in-band).
+ */
+export function followToEnd(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) =>
+    docker().modem.followProgress(stream, (err: Error | null, output: { error?: string }[] = []) => {
+      const failed = output.find((m) => m.error);
+      if (err || failed) reject(err ?? new Error(failed!.error));
+      else resolve();
+    }),
+  );
+}
+
 /** Remove an image, ignoring "already gone". */
 export async function removeImage(ref: string): Promise<void> {
   try {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { docker } from '../engine/docker.js';
 import { STAND_IN_LABEL } from '../images/catalogue.js';
-import type { ParsedDockerfile } from '../lint/dockerfile.js';
+import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { attributeLayers, type LayerOrigin } from './attribution.js';
 import { scanSavedImage, type FileEntry, type LayerContent } from './layers.js';
 
@@ -31,10 +31,8 @@ export interface LayerSummary extends LayerOrigin {
 
 /** Base images named in FROM that are local stand-ins (labelled by `npm run images`). */
 export async function standInBases(df: ParsedDockerfile): Promise<string[]> {
-  const bases = new Set(df.stages.filter((s) => s.baseStage === undefined && s.base !== 'scratch').map((s) => s.base));
-  for (const c of df.copies) if (c.fromStage === undefined) bases.add(c.from);
   const found: string[] = [];
-  for (const ref of bases) {
+  for (const ref of externalImages(df)) {
     const labels = await docker()
       .getImage(ref)
       .inspect()

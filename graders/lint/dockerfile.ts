@@ -164,6 +164,13 @@ function copyEdge(copy: Instruction, instruction: DockerInstruction, stage: numb
   return { stage, from, fromStage, byIndex, sources: paths.slice(0, -1), dest: paths.at(-1) ?? '', instruction };
 }
 
+/** Every image the build takes from outside: bases of FROM (not earlier stages, not scratch) and COPY --from=<image>. */
+export function externalImages(df: ParsedDockerfile): string[] {
+  const refs = new Set(df.stages.filter((s) => s.baseStage === undefined && s.base !== 'scratch').map((s) => s.base));
+  for (const c of df.copies) if (c.fromStage === undefined) refs.add(c.from);
+  return [...refs];
+}
+
 /** The stages the final image is built on top of: the final stage, its FROM-stage, and so on. */
 export function finalChain(df: ParsedDockerfile): Stage[] {
   const chain: Stage[] = [];

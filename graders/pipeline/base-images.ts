@@ -1,15 +1,13 @@
 import { imageExists } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { catalogueEntry, type CatalogueImage } from '../images/catalogue.js';
-import type { ParsedDockerfile } from '../lint/dockerfile.js';
+import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { ensureImages } from '../../scripts/images/provision.js';
 
 /** The catalogue images this Dockerfile starts FROM (or copies from) that are not here yet. */
 export async function missingBaseImages(df: ParsedDockerfile): Promise<CatalogueImage[]> {
-  const refs = new Set(df.stages.filter((s) => s.baseStage === undefined).map((s) => s.base));
-  for (const c of df.copies) if (c.fromStage === undefined) refs.add(c.from);
   const missing: CatalogueImage[] = [];
-  for (const ref of refs) {
+  for (const ref of externalImages(df)) {
     const entry = catalogueEntry(ref);
     if (entry && !(await imageExists(ref))) missing.push(entry);
   }

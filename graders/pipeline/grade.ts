@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../engine/cleanup.js';
-import { imageExists, removeImage, requireEngine } from '../engine/docker.js';
+import { removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
@@ -152,7 +152,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   });
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
   const removeImages = async () => {
-    for (const t of [tag, `${tag}-rebuild`]) if (await imageExists(t).catch(() => false)) await removeImage(t).catch(() => undefined);
+    for (const t of [tag, `${tag}-rebuild`]) await removeImage(t).catch(() => undefined);
   };
   const release = onInterrupt(async () => {
     await removeImages();

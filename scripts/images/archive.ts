@@ -3,7 +3,7 @@ import { rename } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { docker } from '../../graders/engine/docker.js';
+import { docker, followToEnd } from '../../graders/engine/docker.js';
 
 const gzipped = (file: string) => /\.(tgz|gz)$/.test(file);
 
@@ -21,12 +21,5 @@ export async function saveImages(refs: string[], file: string): Promise<void> {
 /** Load a tarball written by saveImages (or `docker save`). */
 export async function loadImages(file: string): Promise<void> {
   const input = gzipped(file) ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
-  const stream = await docker().loadImage(input);
-  await new Promise<void>((resolve, reject) =>
-    docker().modem.followProgress(stream, (err, out) => {
-      const failed = (out as { error?: string }[] | undefined)?.find((m) => m.error);
-      if (err || failed) reject(err ?? new Error(failed!.error));
-      else resolve();
-    }),
-  );
+  await followToEnd(await docker().loadImage(input));
 }

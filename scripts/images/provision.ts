@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../graders/build/build.js';
-import { docker, removeImage } from '../../graders/engine/docker.js';
+import { docker, followToEnd, removeImage } from '../../graders/engine/docker.js';
 import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../../graders/images/catalogue.js';
 import { formatBytes } from '../../graders/format/bytes.js';
 import { importRootfs, MMDEBSTRAP_ARGS } from './rootfs.js';
@@ -56,7 +56,7 @@ async function tryPull(ref: string, log: (line: string) => void): Promise<boolea
   const timer = setTimeout(() => abort.abort(), PULL_TIMEOUT_MS);
   try {
     const stream = await docker().pull(ref, { abortSignal: abort.signal });
-    await new Promise<void>((resolve, reject) => docker().modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    await followToEnd(stream);
     return true;
   } catch (err) {
     log(`  ${ref}: no registry answered (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`);

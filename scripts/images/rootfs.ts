@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { docker } from '../../graders/engine/docker.js';
+import { docker, followToEnd } from '../../graders/engine/docker.js';
 
 /**
  * Upstream Debian images clean apt's caches after every install and keep no translations;
@@ -87,7 +87,7 @@ export async function importRootfs(ref: string, labels: Record<string, string>, 
   const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
   const changes = ['CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}="${v}"`)];
   const stream = await docker().importImage(child.stdout, { repo, tag, changes });
-  await new Promise<void>((resolve, reject) => docker().modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  await followToEnd(stream);
   const code = await exited;
   if (code !== 0) throw new Error(`mmdebstrap failed (exit ${code}): ${stderr.trim().split('\n').pop()}`);
 }
