@@ -29,7 +29,7 @@ export interface Evidence {
 }
 
 /** The pipeline stages a check reads; when one is missing the check is skipped, with the reason. */
-export type Need = 'parse' | 'build' | 'image' | 'layers' | 'run' | 'rebuild';
+export type Need = 'parse' | 'build' | 'image' | 'layers' | 'run' | 'processes' | 'rebuild';
 
 export interface Verdict {
   passed: boolean;

@@ -16,6 +16,9 @@ export function missing(need: Need, e: Evidence): string | undefined {
     case 'run':
       if (!e.image) return 'there is no image to run: the build failed';
       return e.run ? undefined : 'the container was not run';
+    case 'processes':
+      if (!e.image) return 'there is no image to run: the build failed';
+      return e.run?.processUids.length ? undefined : 'the container did not stay up long enough to list its processes';
     case 'rebuild':
       if (!e.image) return 'there is no image: the build failed';
       return e.rebuild ? undefined : 'there was no rebuild';

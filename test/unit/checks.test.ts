@@ -259,3 +259,10 @@ describe('every check links to a slide that exists and teaches it', () => {
     }
   });
 });
+
+describe('non-root without a process list', () => {
+  it('is skipped, not passed, when the container did not stay up to list its processes', () => {
+    const [result] = evaluateChecks([nonRoot()], evidence({ image: image({ user: 'node' }), run: run({ ready: false, processUids: [] }) }));
+    expect(result).toMatchObject({ passed: false, skipped: true, message: 'skipped: the container did not stay up long enough to list its processes' });
+  });
+});
