@@ -10,6 +10,12 @@ export interface LabDefinition {
   title: string;
   /** The file in the lab folder that the grader stamps with a fresh nonce before each build. */
   stampFile: string;
+  /**
+   * Files the grader adds to the copy of the lab folder it builds from, as a real checkout
+   * has them but the kit cannot ship them (a `.git` folder cannot be committed inside a
+   * repository). A file the folder already has is left as it is.
+   */
+  contextFiles?: Record<string, string>; // a key ending in `/` is a folder
   checks: Check[];
 }
 

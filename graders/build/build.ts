@@ -125,9 +125,14 @@ export class BuildTrace {
     }
   }
 
-  /** The step that failed: the one BuildKit marked with an error, if any. */
+  /**
+   * The step that failed: the one BuildKit marked with an error, if any. When one step
+   * fails, BuildKit cancels the steps running beside it (in other stages) and marks them
+   * too; those are not the cause.
+   */
   failedStep(): BuildStep | undefined {
-    return [...this.steps.values()].find((s) => s.error);
+    const failed = [...this.steps.values()].filter((s) => s.error);
+    return failed.find((s) => !/\bcancell?ed\b/i.test(s.error)) ?? failed[0];
   }
 }
 

@@ -10,11 +10,15 @@ const dockerignore = dockerignorePackage as unknown as typeof dockerignorePackag
 /** Files the Docker CLI always sends, whatever .dockerignore says. */
 const ALWAYS_SENT = new Set(['Dockerfile', '.dockerignore']);
 
-/** Every file and symlink below `dir`, as POSIX paths relative to it. */
+/**
+ * Every file and symlink below `dir`, and every empty folder (the CLI sends those too: a
+ * Git repository without objects yet is still one), as POSIX paths relative to it.
+ */
 async function listEntries(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const parents = new Set(entries.map((e) => e.parentPath));
   return entries
-    .filter((e) => !e.isDirectory())
+    .filter((e) => !e.isDirectory() || !parents.has(path.join(e.parentPath, e.name)))
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }

@@ -18,6 +18,8 @@ export const GCC: ForbiddenPaths = {
 export const GO_SOURCES: ForbiddenPaths = {
   what: 'Go sources',
   globs: ['**/*.go', '**/go.mod', '**/go.sum'],
+  // Example code in system packages' docs (git's contrib/) is not the app's.
+  except: ['usr/share/**'],
 };
 
 /** npm's own bundled packages live in node_modules folders too; they are not the app's. */
@@ -56,4 +58,31 @@ export const C_SOURCES: ForbiddenPaths = {
   globs: ['**/*.c'],
   // System packages ship a few .c files of their own (X11 headers, docs); the app's are what count.
   except: ['usr/include/**', 'usr/share/**', 'usr/lib/**', 'usr/local/lib/**'],
+};
+
+/** What only a JDK has: the compiler, the jar and jlink tools, and the jmods jlink links from. */
+export const JDK_TOOLS: ForbiddenPaths = {
+  what: 'the JDK (javac, jar, jlink, jmods)',
+  globs: ['**/bin/javac', '**/bin/jar', '**/bin/jlink', '**/bin/jdeps', '**/jmods/*.jmod', '**/lib/ct.sym'],
+};
+
+export const JAVA_SOURCES: ForbiddenPaths = {
+  what: 'Java sources and compiled classes outside a jar',
+  globs: ['**/*.java', '**/*.class'],
+  // A JDK's own src.zip and demo folders are the JDK_TOOLS finding's business.
+  except: ['usr/lib/jvm/**', 'opt/java/**', 'usr/share/**'],
+};
+
+/** Node.js itself, npm, and any node_modules: a bundled front end needs none of them. */
+export const NODE_TOOLCHAIN: ForbiddenPaths = {
+  what: 'Node.js, npm or node_modules',
+  globs: ['**/bin/node', '**/bin/nodejs', '**/bin/npm', '**/node_modules/**'],
+};
+
+/** A front end's sources and build files: the bundle replaces them. */
+export const FRONTEND_SOURCES: ForbiddenPaths = {
+  what: 'front-end sources and build files',
+  globs: ['**/package.json', '**/package-lock.json', '**/build.mjs', '**/src/*.js', '**/src/*.css', '**/index.html'],
+  // The built page is dist/index.html, served from wherever it was copied; system files are not the app's.
+  except: ['usr/**', 'etc/**', '**/dist/**', 'srv/www/**', '**/www/**', '**/public/**', '**/static/**'],
 };

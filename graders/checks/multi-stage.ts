@@ -14,7 +14,7 @@ const isWholeFilesystem = (source: string) => /^\/+(\.|\*)?\/*$/.test(source);
  * What keeps this Dockerfile from being a clean multi-stage build, each with its line.
  * Pure: a function of the parsed Dockerfile only.
  */
-export function stageProblems(df: ParsedDockerfile): StageProblem[] {
+export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}): StageProblem[] {
   const problems: StageProblem[] = [];
   const final = df.final;
   if (df.stages.length < 2) {
@@ -47,10 +47,50 @@ export function stageProblems(df: ParsedDockerfile): StageProblem[] {
   if (!feedsFinal && chain.size === 1) {
     problems.push({ line: final.from.line, problem: 'the final stage copies nothing from a build stage (no COPY --from=<stage>)' });
   }
+  if (opts.feeders) problems.push(...fanInProblems(df, opts.feeders));
   return problems.sort((a, b) => a.line - b.line);
 }
 
-export const multiStage = (): Check => ({
+export interface MultiStageOptions {
+  /** A fan-in lab: at least this many independent build stages must feed the final one. */
+  feeders?: number;
+}
+
+/** The stages a stage needs: its base stage and every stage it copies from, transitively. */
+function needs(df: ParsedDockerfile, index: number, seen = new Set<number>()): Set<number> {
+  const stage = df.stages[index]!;
+  const direct = [stage.baseStage, ...df.copies.filter((c) => c.stage === index).map((c) => c.fromStage)];
+  for (const d of direct) {
+    if (d === undefined || seen.has(d)) continue;
+    seen.add(d);
+    needs(df, d, seen);
+  }
+  return seen;
+}
+
+const nameOf = (df: ParsedDockerfile, index: number) => df.stages[index]!.name ?? `stage ${index}`;
+
+/** Fan-in: enough build stages copied into the final chain, none of them needing another. */
+function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
+  const chain = new Set(finalChain(df).map((s) => s.index));
+  const feeders = [...new Set(df.copies.filter((c) => chain.has(c.stage) && c.fromStage !== undefined && !chain.has(c.fromStage)).map((c) => c.fromStage!))];
+  const line = df.final.from.line;
+  if (feeders.length < wanted) {
+    const found = feeders.length ? `${feeders.length} (${feeders.map((i) => nameOf(df, i)).join(', ')})` : 'none';
+    return [{ line, problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants: one per toolchain, each building its own part` }];
+  }
+  const problems: StageProblem[] = [];
+  for (const a of feeders) {
+    for (const b of feeders) {
+      if (a !== b && needs(df, a).has(b)) {
+        problems.push({ line: df.stages[a]!.from.line, problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)}, so they cannot build side by side: give each its own base and sources` });
+      }
+    }
+  }
+  return problems;
+}
+
+export const multiStage = (opts: MultiStageOptions = {}): Check => ({
   id: 'multi-stage',
   title: 'a build stage and a small final stage, named, connected by COPY --from=<name>',
   hint: 'Build in a stage named with `FROM <toolchain image> AS build`, then start the final stage `FROM` a small base and bring over only what runs: `COPY --from=build /out/app /app`.',
@@ -58,7 +98,7 @@ export const multiStage = (): Check => ({
   needs: ['parse'],
   evaluate({ lint }) {
     if (!lint.ok) return fail('the Dockerfile does not parse');
-    const problems = stageProblems(lint.dockerfile);
+    const problems = stageProblems(lint.dockerfile, opts);
     const stages = lint.dockerfile.stages.map((s) => s.name ?? `stage ${s.index}`);
     if (problems.length === 0) {
       return pass(`${stages.length} stages (${stages.join(' → ')}), final stage FROM ${finalBaseImage(lint.dockerfile)}`);

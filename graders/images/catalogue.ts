@@ -116,6 +116,30 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     upstreamBytes: 55 * MB,
     traits: DISTROLESS,
   },
+  {
+    ref: 'eclipse-temurin:21-jdk',
+    purpose: 'the Java 21 JDK: javac, jar, jlink and the jmods jlink links from',
+    toolchain: true,
+    standIn: { recipe: 'temurin-jdk.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 440 * MB,
+    traits: FULL,
+  },
+  {
+    ref: 'eclipse-temurin:21-jre',
+    purpose: 'the Java 21 runtime on a full OS: java and the class library, no compiler',
+    toolchain: false,
+    standIn: { recipe: 'temurin-jre.Dockerfile', from: ['debian:trixie-slim'] },
+    upstreamBytes: 265 * MB,
+    traits: FULL,
+  },
+  {
+    ref: 'gcr.io/distroless/java21-debian13',
+    purpose: 'distroless cc plus the Java 21 runtime (entrypoint java -jar); no shell',
+    toolchain: false,
+    standIn: { recipe: 'distroless-java21.Dockerfile', from: ['debian:trixie-slim', 'gcr.io/distroless/cc-debian13'] },
+    upstreamBytes: 200 * MB,
+    traits: DISTROLESS,
+  },
 ];
 
 /** Images that are toolchains whether or not they are in the catalogue, by repository name. */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -166,12 +167,18 @@ const SMALL_BLOB = 1_000_000;
 export async function scanSavedImage(stream: Readable): Promise<SavedImage> {
   const json = new Map<string, unknown>();
   const tars = new Map<string, LayerContent>();
+  // The classic layout stores a layer that appears twice (two empty layers, say) once, and
+  // the second `<id>/layer.tar` as a symlink to the first.
+  const links = new Map<string, string>();
   const extract = tar.extract();
   stream.pipe(extract);
   for await (const entry of extract) {
     const name = normalise(entry.header.name);
     const size = entry.header.size ?? 0;
-    if (entry.header.type !== 'file') {
+    if (entry.header.type === 'symlink' && name.endsWith('/layer.tar') && entry.header.linkname) {
+      links.set(name, normalise(path.posix.join(path.posix.dirname(name), entry.header.linkname)));
+      entry.resume();
+    } else if (entry.header.type !== 'file') {
       entry.resume();
     } else if (name.endsWith('.json') || (name.startsWith('blobs/') && size < SMALL_BLOB)) {
       const bytes = await collect(entry);
@@ -191,7 +198,7 @@ export async function scanSavedImage(stream: Readable): Promise<SavedImage> {
   if (!manifest) throw new Error('the saved image has no manifest.json');
   const config = (json.get(normalise(manifest.Config)) ?? {}) as ImageConfigJson;
   const layers = manifest.Layers.map((name, index) => {
-    const content = tars.get(normalise(name));
+    const content = tars.get(normalise(name)) ?? tars.get(links.get(normalise(name)) ?? '');
     if (!content) throw new Error(`the saved image lacks its layer ${name}`);
     // The same layer may appear twice in one image; each position gets its own copy.
     return { ...content, files: content.files.map((f) => ({ ...f, layer: index })) };

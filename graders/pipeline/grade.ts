@@ -149,6 +149,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     dockerfile: file,
     dockerignore: dockerignore && existsSync(dockerignore) ? dockerignore : undefined,
     stampFile: lab.stampFile,
+    extraFiles: lab.contextFiles,
   });
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
   const removeImages = async () => {

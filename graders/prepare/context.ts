@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CannotGrade } from '../engine/errors.js';
@@ -14,6 +14,8 @@ export interface PrepareRequest {
   dockerignore?: string;
   /** The lab's stamp file, relative to the lab folder. */
   stampFile: string;
+  /** Files to add (relative path → content; a path ending in `/` is a folder) where the folder has none. */
+  extraFiles?: Record<string, string>;
 }
 
 export interface PreparedContext {
@@ -39,6 +41,15 @@ export async function prepareContext(req: PrepareRequest): Promise<PreparedConte
     await rm(path.join(dir, 'Dockerfile'), { force: true });
     await writeFile(path.join(dir, 'Dockerfile'), dockerfileBytes);
     if (req.dockerignore) await cp(req.dockerignore, path.join(dir, '.dockerignore'));
+    for (const [relative, content] of Object.entries(req.extraFiles ?? {})) {
+      const target = path.join(dir, relative);
+      if (!target.startsWith(dir + path.sep) || existsSync(target)) continue;
+      if (relative.endsWith('/')) await mkdir(target, { recursive: true });
+      else {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, content);
+      }
+    }
     const nonce = randomBytes(12).toString('hex');
     // Replace, never write through: the stamp file in a submission could be a symlink.
     await rm(path.join(dir, req.stampFile), { force: true });

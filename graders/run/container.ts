@@ -2,7 +2,7 @@ import type Dockerode from 'dockerode';
 import { docker, OWNER_LABEL, OWNER_VALUE } from '../engine/docker.js';
 import { onInterrupt } from '../engine/cleanup.js';
 import { get } from './http.js';
-import type { Probe, ProbeOutcome } from './probes.js';
+import type { Answer, Probe, ProbeOutcome } from './probes.js';
 
 export interface RunLimits {
   memoryBytes: number;
@@ -138,7 +138,14 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
       }
     }
     if (result.ready) {
-      for (const probe of req.probes) result.probes.push(await sendProbe(base, probe, req.limits.probeTimeoutMs));
+      for (const first of req.probes) {
+        // A probe may lead to another (a page, then the asset it links): follow while they pass.
+        for (let probe: Probe | undefined = first; probe; ) {
+          const { outcome, answer } = await sendProbe(base, probe, req.limits.probeTimeoutMs);
+          result.probes.push(outcome);
+          probe = outcome.ok && answer ? probe.next?.(answer) : undefined;
+        }
+      }
       result.processUids = await processUids(container);
     }
     result.logTail = await logTail(container);
@@ -149,27 +156,30 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
   }
 }
 
-async function sendProbe(base: string, probe: Probe, timeoutMs: number): Promise<ProbeOutcome> {
+async function sendProbe(base: string, probe: Probe, timeoutMs: number): Promise<{ outcome: ProbeOutcome; answer?: Answer }> {
   const started = Date.now();
   try {
     const answer = await get(`${base}${probe.path}`, timeoutMs);
     const problem = probe.judge(answer);
-    return { name: probe.name, ok: !problem, status: answer.status, problem, ms: Date.now() - started };
+    return { outcome: { name: probe.name, ok: !problem, status: answer.status, problem, ms: Date.now() - started }, answer };
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
-    return {
+    return { outcome: {
       name: probe.name,
       ok: false,
       problem: timedOut ? `no answer within ${timeoutMs / 1000} s` : `the connection failed (${(err as Error).message})`,
       ms: Date.now() - started,
-    };
+    } };
   }
 }
 
 async function processUids(container: Dockerode.Container): Promise<string[]> {
   try {
-    const top = (await container.top({ ps_args: '-o uid' })) as { Processes?: string[][] };
-    return (top.Processes ?? []).map((p) => p[0]!.trim());
+    // The engine runs the host's ps and needs its PID column to find the container's processes.
+    const top = (await container.top({ ps_args: '-o pid,uid' })) as { Titles?: string[]; Processes?: string[][] };
+    const column = (top.Titles ?? []).findIndex((t) => t.trim().toUpperCase() === 'UID');
+    if (column < 0) return [];
+    return (top.Processes ?? []).map((p) => p[column]!.trim());
   } catch {
     return [];
   }

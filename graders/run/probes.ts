@@ -13,6 +13,8 @@ export interface Probe {
   path: string;
   /** Undefined when the answer is right; otherwise what was wrong, in a few words. */
   judge(answer: Answer): string | undefined;
+  /** When this probe passes, the probe its answer leads to (the asset a page links), if any. */
+  next?(answer: Answer): Probe | undefined;
 }
 
 /** Probes are made fresh for every grade, so inputs are random and the stamp is this build's. */
@@ -88,6 +90,56 @@ export const jsonProbe =
       },
     };
   };
+
+/**
+ * `GET path` must answer JSON that `problem` finds nothing wrong with: for answers that
+ * are not one exact value (a count that must be above zero, say).
+ */
+export const jsonWhere =
+  (path: string, problem: (got: Record<string, unknown>) => string | undefined): ProbeFactory =>
+  () => ({
+    name: `GET ${path}`,
+    path,
+    judge: (a) => {
+      if (a.status !== 200) return `answered ${a.status}, expected 200`;
+      try {
+        return problem(JSON.parse(a.body) as Record<string, unknown>);
+      } catch {
+        return `answered ${quote(a.body)}, which is not JSON`;
+      }
+    },
+  });
+
+/**
+ * `GET path` must serve an HTML page that links an asset matching `asset` (a pattern with
+ * one group: the URL); that asset must then load too and contain `marker`. Proves a built
+ * front end is served, hashed names and all.
+ */
+export const pageWithAsset =
+  (path: string, asset: RegExp, what: string, marker: string): ProbeFactory =>
+  () => ({
+    name: `GET ${path} (the built page)`,
+    path,
+    judge: (a) =>
+      a.status !== 200
+        ? `answered ${a.status}, expected 200 with the built page`
+        : asset.test(a.body)
+          ? undefined
+          : `answered a page that links no ${what}: is it the built page (dist/index.html), not the source template?`,
+    next: (a) => {
+      const url = asset.exec(a.body)![1]!;
+      return {
+        name: `GET ${url} (the ${what} the page links)`,
+        path: url,
+        judge: (b) =>
+          b.status !== 200
+            ? `answered ${b.status}: the page links ${url}, but the image does not serve it`
+            : b.body.includes(marker)
+              ? undefined
+              : `answered 200, but not with the built ${what}`,
+      };
+    },
+  });
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzäéñø';
 /** A random lower-case word, some of its letters outside ASCII. */

@@ -32,6 +32,14 @@ describe('build context', () => {
     expect(await contextEntries(dir)).toEqual(['.dockerignore', 'Dockerfile', 'main.go']);
   });
 
+  it('sends empty folders, as the CLI does, unless ignored', async () => {
+    const dir = await folder({ Dockerfile: 'FROM scratch', '.dockerignore': 'skip/\n', 'repo/.git/HEAD': 'ref: refs/heads/main\n' });
+    for (const empty of ['repo/.git/objects', 'repo/.git/refs/heads', 'skip']) await mkdir(path.join(dir, empty), { recursive: true });
+    expect(await contextEntries(dir)).toEqual(['.dockerignore', 'Dockerfile', 'repo/.git/HEAD', 'repo/.git/objects', 'repo/.git/refs/heads']);
+    const layer = await scanLayer(await packContext(dir), 0);
+    expect(layer.files.filter((f) => f.type === 'directory').map((f) => f.path)).toEqual(expect.arrayContaining(['repo/.git/objects', 'repo/.git/refs/heads']));
+  });
+
   it('sends a symlink as a link, never the host file it points to', async () => {
     const dir = await folder({ Dockerfile: 'FROM scratch' });
     await symlink('/etc/passwd', path.join(dir, 'passwd'));
@@ -65,6 +73,21 @@ describe('prepareContext', () => {
     const ctx = await prepareContext({ labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt' });
     expect(await readFile(path.join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
     expect((await lstat(path.join(ctx.dir, 'stamp.txt'))).isSymbolicLink()).toBe(false);
+    await ctx.remove();
+  });
+
+  it("adds a lab's context files and folders where the lab has none, never outside the copy", async () => {
+    const lab = await folder({ Dockerfile: 'FROM x', '.git/HEAD': 'mine\n' });
+    const ctx = await prepareContext({
+      labDir: lab,
+      dockerfile: path.join(lab, 'Dockerfile'),
+      stampFile: 'stamp.txt',
+      extraFiles: { '.git/HEAD': 'theirs\n', '.git/config': '[core]\n', '.git/objects/': '', '../escape.txt': 'no' },
+    });
+    expect(await readFile(path.join(ctx.dir, '.git/HEAD'), 'utf8')).toBe('mine\n');
+    expect(await readFile(path.join(ctx.dir, '.git/config'), 'utf8')).toBe('[core]\n');
+    expect((await lstat(path.join(ctx.dir, '.git/objects'))).isDirectory()).toBe(true);
+    await expect(lstat(path.join(ctx.dir, '..', 'escape.txt'))).rejects.toThrow();
     await ctx.remove();
   });
 

@@ -102,6 +102,20 @@ describe('scanSavedImage', () => {
     expect(saved.layers[1]!.files[0]).toMatchObject({ path: 'src/main.go', layer: 1 });
   });
 
+  it('reads a layer stored once and linked from its second position (classic layout)', async () => {
+    const empty = await makeTar([]);
+    const base = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\n' }]);
+    const archive = await makeTar([
+      { name: 'a/layer.tar', content: empty },
+      { name: 'b/layer.tar', content: base },
+      { name: 'c/layer.tar', type: 'symlink', linkname: '../a/layer.tar' },
+      { name: 'config.json', content: JSON.stringify({ config: {}, history: [] }) },
+      { name: 'manifest.json', content: JSON.stringify([{ Config: 'config.json', Layers: ['a/layer.tar', 'b/layer.tar', 'c/layer.tar'] }]) },
+    ]);
+    const saved = await scanSavedImage(streamOf(archive));
+    expect(saved.layers.map((l) => l.files.length)).toEqual([0, 1, 0]);
+  });
+
   it('fails clearly on an archive without a manifest', async () => {
     await expect(scanSavedImage(streamOf(await makeTar([{ name: 'x', content: '1' }])))).rejects.toThrow(/no manifest.json/);
   });

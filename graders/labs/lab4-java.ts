@@ -1,0 +1,54 @@
+import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
+import { JAVA_SOURCES, JDK_TOOLS } from '../checks/forbidden-paths.js';
+import { MB } from '../format/bytes.js';
+import { defineLab } from '../lab.js';
+import { jsonProbe, randomInt, status } from '../run/probes.js';
+
+const ROMAN: [number, string][] = [
+  [1000, 'M'], [900, 'CM'], [500, 'D'], [400, 'CD'], [100, 'C'], [90, 'XC'],
+  [50, 'L'], [40, 'XL'], [10, 'X'], [9, 'IX'], [5, 'V'], [4, 'IV'], [1, 'I'],
+];
+
+function roman(n: number): string {
+  let out = '';
+  for (const [value, symbol] of ROMAN) for (; n >= value; n -= value) out += symbol;
+  return out;
+}
+
+function fibonacci(n: number): string {
+  let [a, b] = [0n, 1n];
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a.toString();
+}
+
+export default defineLab({
+  id: 'lab4-java',
+  title: 'JDK in, JRE out',
+  stampFile: 'stamp.txt',
+  checks: [
+    builds(),
+    multiStage(),
+    // The jar on eclipse-temurin:21-jre is about 280 MB with the stand-ins (270 upstream);
+    // the starter on the JDK is over 400 MB. A jlink runtime gets under 100 MB.
+    size({ ceiling: 300 * MB }),
+    noToolchain({ forbidden: [JDK_TOOLS, JAVA_SOURCES] }),
+    runs({
+      slide: 'slides/09-java.md#4',
+      probes: [
+        jsonProbe(() => {
+          const n = randomInt(1, 4000);
+          return { path: `/roman?n=${n}`, expect: { roman: roman(n) } };
+        }),
+        jsonProbe(() => {
+          const n = randomInt(0, 400);
+          return { path: `/fib?n=${n}`, expect: { n, value: fibonacci(n) } };
+        }),
+        jsonProbe(() => {
+          const digits = Array.from({ length: randomInt(1, 80) }, () => randomInt(10)).join('');
+          return { path: `/digits?of=${digits}`, expect: { sum: [...digits].reduce((s, d) => s + Number(d), 0) } };
+        }),
+        status('/roman?n=4000', 400),
+      ],
+    }),
+  ],
+});

@@ -1,0 +1,45 @@
+import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
+import { FRONTEND_SOURCES, GCC, GO_SOURCES, GO_TOOLCHAIN, NODE_TOOLCHAIN } from '../checks/forbidden-paths.js';
+import { MB } from '../format/bytes.js';
+import { defineLab } from '../lab.js';
+import { jsonProbe, pageWithAsset, randomInt, randomText, status } from '../run/probes.js';
+
+/** What /api/caesar must answer: ASCII letters shifted, case kept, everything else as is. */
+function caesar(text: string, shift: number): string {
+  const k = ((shift % 26) + 26) % 26;
+  return text.replace(/[a-z]/gi, (c) => {
+    const base = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + k) % 26) + base);
+  });
+}
+
+export default defineLab({
+  id: 'lab5-fullstack',
+  title: 'Two builders, one image',
+  stampFile: 'stamp.txt',
+  checks: [
+    builds(),
+    multiStage({ feeders: 2 }),
+    // The solution (static Go binary + bundled assets on distroless static) is about 8 MB.
+    size({ ceiling: 25 * MB }),
+    noToolchain({ forbidden: [NODE_TOOLCHAIN, GO_TOOLCHAIN, GCC, GO_SOURCES, FRONTEND_SOURCES] }),
+    runs({
+      slide: 'slides/05-java-fan-in.md#9',
+      probes: [
+        // esbuild names the bundle main-<8 character hash>.js; the page must link it and it must load.
+        pageWithAsset('/', /<script[^>]*\ssrc="(\/assets\/main-[A-Z0-9]{8}\.js)"/, 'hashed script bundle', '/api/caesar'),
+        jsonProbe(() => {
+          const text = randomText();
+          const shift = randomInt(-30, 30);
+          return { path: `/api/caesar?shift=${shift}&text=${encodeURIComponent(text)}`, expect: { text: caesar(text, shift) } };
+        }),
+        jsonProbe(() => {
+          const words = randomInt(0, 8);
+          const text = randomText(words);
+          return { path: `/api/count?text=${encodeURIComponent(text)}`, expect: { words, letters: text.replaceAll(' ', '').length } };
+        }),
+        status('/api/caesar?shift=three&text=abc', 400),
+      ],
+    }),
+  ],
+});

@@ -1,0 +1,3 @@
+module stagecraft.dev/cipherdesk
+
+go 1.24

@@ -1,0 +1,3 @@
+module stagecraft.dev/hookrelay
+
+go 1.24
