@@ -21,7 +21,7 @@ import { runMain } from '../graders/cli/run-main.js';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
-  const context = await prepareContext({ labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile });
+  const context = await prepareContext({ labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile, extraFiles: lab.contextFiles });
   const tag = `stagecraft-grade/measure-${lab.id}:${randomBytes(4).toString('hex')}`;
   try {
     const lint = parseDockerfile(context.dockerfileBytes);
