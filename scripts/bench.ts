@@ -2,7 +2,9 @@
  * `npm run bench` — figures, not verdicts:
  *  1. grading the lab 1 solution vs the same work by hand (a one-line source change,
  *     `docker build`, `docker run`, one HTTP request), medians of several runs, as a ratio;
- *  2. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes.
+ *  2. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes;
+ *  3. a batch: the integration test's class of six (labs 1 and 4) at concurrency 1 and 2,
+ *     the time per graded lab, and the batch's overhead over the sum of its single grades.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +16,11 @@ import { findLab, labDir, solutionDir } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
 import { get } from '../graders/run/http.js';
 import { runMain } from '../graders/cli/run-main.js';
+import { runBatch } from '../graders/batch/run-batch.js';
+import { loadRecords } from '../graders/batch/records.js';
+import { silentBatchProgress } from '../graders/report/batch-progress.js';
+import { CLASS_OF_SIX } from '../test/helpers/class-of-six.js';
+import { makeClass } from '../test/helpers/classroom.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -88,4 +95,23 @@ await runMain(async () => {
   console.log(`  total ${s(starter.durationMs)}; ` + Object.entries(starter.timings).map(([k, v]) => `${k} ${s(v!)}`).join(', '));
   const scanMs = starter.timings.scan ?? 0;
   console.log(`  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`);
+
+  const work = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-class-'));
+  try {
+    await makeClass(path.join(work, 'class'), CLASS_OF_SIX);
+    const labs = [await findLab('lab1'), await findLab('lab4')];
+    console.log('\na batch: six students, labs 1 and 4 (12 submissions, 9 to build)');
+    for (const concurrency of [1, 2]) {
+      const out = path.join(work, `out-${concurrency}`);
+      const t0 = Date.now();
+      await runBatch({ submissionsDir: path.join(work, 'class'), labs, outDir: out, concurrency, resume: false, minFreeBytes: 0, progress: silentBatchProgress });
+      const wall = Date.now() - t0;
+      const graded = (await loadRecords(out)).filter((r) => r.result);
+      const sum = graded.reduce((total, r) => total + r.result!.durationMs, 0);
+      const overhead = concurrency === 1 ? `, overhead over the sum of single grades ${(((wall - sum) / sum) * 100).toFixed(1)}%` : `, ${(sum / wall).toFixed(2)} grades' worth of work per unit of wall time`;
+      console.log(`  concurrency ${concurrency}: ${s(wall)} wall, ${s(sum / graded.length)} per graded lab${overhead}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 });

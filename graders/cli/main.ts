@@ -1,8 +1,14 @@
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { findLab } from '../lab.js';
+import path from 'node:path';
+import { mergeBatches } from '../batch/merge.js';
+import { runBatch } from '../batch/run-batch.js';
+import { parseShard } from '../batch/shard.js';
+import { allLabs, findLab } from '../lab.js';
+import { batchProgress } from '../report/batch-progress.js';
 import { grade, type GradeOptions } from '../pipeline/grade.js';
 import { toJUnit } from '../report/junit.js';
+import { toMarkdown } from '../report/markdown.js';
 import { silentProgress, terminalProgress } from '../report/progress.js';
 import { renderTerminal } from '../report/terminal.js';
 import { CannotGrade } from '../engine/errors.js';
@@ -14,11 +20,34 @@ const seconds = (value: string) => {
   return n;
 };
 
+/** A path as the user would type it: relative when below the current folder. */
+const shown = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
+};
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
+  return n;
+};
+
+interface BatchFlags {
+  labs?: string;
+  concurrency: number;
+  shard?: string;
+  out: string;
+  resume?: boolean;
+  buildTimeout: number;
+  minFree: number;
+}
+
 interface GradeFlags {
   solution?: boolean;
   dockerfile?: string;
   json?: boolean;
   junit?: string;
+  summary?: string;
   buildTimeout: number;
   keepImage?: boolean;
 }
@@ -40,6 +69,7 @@ export function program(): Command {
     .option('--dockerfile <path>', 'grade this Dockerfile against the lab\'s sources (the lab folder is not touched)')
     .option('--json', 'print only the JSON result on stdout (progress goes to stderr)')
     .option('--junit <file>', 'also write the result as JUnit XML to <file>')
+    .option('--summary <file>', 'also append the result as Markdown to <file> (a CI job summary: $GITHUB_STEP_SUMMARY)')
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--keep-image', 'keep the built image (tagged stagecraft-grade/<lab>:<id>) for you to explore')
     .action(async (labName: string, flags: GradeFlags) => {
@@ -59,7 +89,51 @@ export function program(): Command {
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`\n${renderTerminal(result)}`);
       if (flags.junit) await writeFile(flags.junit, toJUnit([result]));
+      if (flags.summary) await appendFile(flags.summary, toMarkdown(result));
       process.exitCode = result.passed ? 0 : 1;
+    });
+  cli
+    .command('batch')
+    .description("grade every student's submissions (one folder per student) and write a gradebook")
+    .argument('<submissions-dir>', 'one folder per student, each a copy of the kit with their labs/<lab>/Dockerfile')
+    .option('--labs <labs>', 'only these labs, comma-separated: lab1,lab3 (default: every lab)')
+    .option('--concurrency <n>', 'grades at a time', positiveInt, 2)
+    .option('--shard <K/N>', "grade the K-th of N equal shares of the students (merge the shards' outputs with `stagecraft merge`)")
+    .option('--out <dir>', 'where results and the gradebook go', 'gradebook')
+    .option('--resume', 'keep the results already in --out and grade only what is missing')
+    .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
+    .option('--min-free <GB>', 'refuse to start with less free disk than this', Number, 5)
+    .action(async (dir: string, flags: BatchFlags) => {
+      const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
+      const outDir = path.resolve(flags.out);
+      const outcome = await runBatch({
+        submissionsDir: path.resolve(dir),
+        labs,
+        outDir,
+        concurrency: flags.concurrency,
+        shard: flags.shard ? parseShard(flags.shard) : undefined,
+        resume: Boolean(flags.resume),
+        buildTimeoutMs: flags.buildTimeout * 1000,
+        minFreeBytes: flags.minFree * 1e9,
+        progress: batchProgress(flags.concurrency),
+      });
+      const { graded, 'not-submitted': missing, 'could-not-grade': failed } = outcome.counts;
+      process.stdout.write(`${outcome.students} students: graded ${graded}, not submitted ${missing}, could not grade ${failed}${outcome.notReached ? `, not reached ${outcome.notReached}` : ''}\n`);
+      process.stdout.write(`gradebook: ${shown(path.join(outDir, 'gradebook.html'))}\n`);
+      if (failed || outcome.notReached) {
+        process.stderr.write(`${failed + outcome.notReached} grade(s) could not be done; when the engine is back, run the same command with --resume\n`);
+        process.exitCode = 2;
+      }
+    });
+
+  cli
+    .command('merge')
+    .description('join the outputs of several batches (shards) into one gradebook')
+    .argument('<dirs...>', 'the --out folders of the batches')
+    .option('--out <dir>', 'where the merged gradebook goes', 'gradebook')
+    .action(async (dirs: string[], flags: { out: string }) => {
+      const book = await mergeBatches(dirs, path.resolve(flags.out));
+      process.stdout.write(`${book.rows.length} students from ${dirs.length} batch(es); gradebook: ${shown(path.resolve(flags.out, 'gradebook.html'))}\n`);
     });
   return cli;
 }

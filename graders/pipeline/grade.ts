@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../engine/cleanup.js';
-import { removeImage, requireEngine } from '../engine/docker.js';
+import { engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
@@ -177,6 +177,11 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
 
   const checks = evaluateChecks(lab.checks, evidence);
   const score = checks.filter((c) => c.passed).length;
+  // A build cut off or a container lost because the engine went away looks like a failed
+  // check from here; it is the grader's failure, never the student's.
+  if (g && score < checks.length && !(await engineAnswers())) {
+    throw new CannotGrade('the Docker engine stopped answering during the grade; start it again and re-run the grade');
+  }
   const shown = path.relative(REPO_ROOT, file);
   return {
     lab: lab.id,

@@ -4,13 +4,26 @@ import junitPackage from 'junit-report-builder';
 const builder = junitPackage as unknown as typeof junitPackage.default;
 import type { GradeResult } from '../pipeline/result.js';
 
+export interface JUnitOptions {
+  /** Suite and class names start with this: `stagecraft` for one grade, `stagecraft.<student>` in a batch. */
+  prefix?: string;
+  /** Labs with no result (not submitted, could not grade): one case each, failed or in error. */
+  missing?: { lab: string; status: string; reason: string }[];
+}
+
 /** JUnit XML for CI systems: one suite per lab, one test case per check. */
-export function toJUnit(results: GradeResult[]): string {
+export function toJUnit(results: GradeResult[], opts: JUnitOptions = {}): string {
+  const prefix = opts.prefix ?? 'stagecraft';
   const report = builder.newBuilder();
+  for (const missing of opts.missing ?? []) {
+    const testCase = report.testSuite().name(`${prefix}.${missing.lab}`).testCase().className(`${prefix}.${missing.lab}`).name('graded');
+    if (missing.status === 'not submitted') testCase.failure(`not submitted: ${missing.reason}`, 'not-submitted');
+    else testCase.error(`${missing.status}: ${missing.reason}`, 'could-not-grade');
+  }
   for (const result of results) {
-    const suite = report.testSuite().name(`stagecraft.${result.lab}`).time(result.durationMs / 1000);
+    const suite = report.testSuite().name(`${prefix}.${result.lab}`).time(result.durationMs / 1000);
     for (const check of result.checks) {
-      const testCase = suite.testCase().className(`stagecraft.${result.lab}`).name(check.id);
+      const testCase = suite.testCase().className(`${prefix}.${result.lab}`).name(check.id);
       if (check.skipped) testCase.skipped().standardOutput(check.message);
       else if (!check.passed) testCase.failure(check.message, 'check-failed').standardOutput(`hint: ${check.hint}\nread: ${check.slide}`);
       else testCase.standardOutput(check.message);

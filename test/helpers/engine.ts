@@ -11,7 +11,7 @@ export async function engineOrFail(): Promise<void> {
 export async function leftovers(): Promise<{ containers: string[]; images: string[]; tempDirs: string[] }> {
   const containers = await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
   const images = await docker().listImages({ filters: { reference: ['stagecraft-grade/*'] } });
-  const tempDirs = (await readdir(tmpdir())).filter((d) => d.startsWith('stagecraft-grade-'));
+  const tempDirs = (await readdir(tmpdir())).filter((d) => d.startsWith('stagecraft-grade-') || d.startsWith('stagecraft-batch-'));
   return {
     containers: containers.map((c) => `${c.Id.slice(0, 12)} ${c.Image}`),
     images: images.flatMap((i) => i.RepoTags ?? [i.Id]),

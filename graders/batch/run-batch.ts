@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { onInterrupt } from '../engine/cleanup.js';
+import { engineAnswers, requireEngine } from '../engine/docker.js';
+import { CannotGrade } from '../engine/errors.js';
+import type { LabDefinition } from '../lab.js';
+import { grade } from '../pipeline/grade.js';
+import { readMeasurements } from '../pipeline/reference.js';
+import { silentProgress } from '../report/progress.js';
+import type { BatchJob, BatchProgress } from '../report/batch-progress.js';
+import { requireFreeSpace } from './disk.js';
+import { buildGradebook, writeGradebook, type Gradebook } from './gradebook.js';
+import { toHtml } from './gradebook-html.js';
+import { isFinal, loadRecords, saveRecord, type GradeRecord } from './records.js';
+import { studentsInShard, type Shard } from './shard.js';
+import { listStudents, readSubmission, stageSubmission } from './submissions.js';
+
+export interface BatchOptions {
+  submissionsDir: string;
+  labs: LabDefinition[];
+  outDir: string;
+  concurrency: number;
+  shard?: Shard;
+  resume: boolean;
+  buildTimeoutMs?: number;
+  minFreeBytes: number;
+  progress: BatchProgress;
+}
+
+export interface BatchOutcome {
+  book: Gradebook;
+  /** Grades done by this run, by status. */
+  counts: Record<GradeRecord['status'], number>;
+  /** Grades this run did not reach because the engine went away. */
+  notReached: number;
+  /** Students in this batch (or shard). */
+  students: number;
+}
+
+/** Grade one student's lab; every way it can end becomes a record, never an exception. */
+async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean }, lab: LabDefinition, opts: BatchOptions): Promise<GradeRecord> {
+  const base = { student: job.student, lab: lab.id };
+  const at = () => new Date().toISOString();
+  if (job.isLink) return { ...base, status: 'not-submitted', reason: 'the student folder is a symbolic link, which is never followed', finishedAt: at() };
+  const submission = await readSubmission(job.studentDir, lab.id);
+  if (submission.kind === 'not-submitted') return { ...base, status: 'not-submitted', reason: submission.reason, finishedAt: at() };
+  const staged = await stageSubmission(submission);
+  const release = onInterrupt(staged.remove); // Ctrl-C or SIGTERM mid-batch leaves no staged copy behind
+  try {
+    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, progress: silentProgress });
+    return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
+  } catch (err) {
+    // The grader could not do its job (engine gone, disk full, a bug): not the student's zero.
+    const reason = err instanceof CannotGrade ? err.message : `the grader failed: ${(err as Error).message?.split('\n')[0]}`;
+    return { ...base, status: 'could-not-grade', reason, finishedAt: at() };
+  } finally {
+    await staged.remove();
+    release();
+  }
+}
+
+/** The gradebook of everything recorded in `outDir`, written there. */
+export async function refreshGradebook(outDir: string, labs: { id: string; maxScore: number }[], records: GradeRecord[]): Promise<Gradebook> {
+  const book = buildGradebook(records, labs);
+  const measured = await readMeasurements();
+  const reference = Object.fromEntries(labs.map((l) => [l.id, measured?.labs[l.id]?.solution?.size]));
+  await writeGradebook(outDir, book, toHtml(book, reference));
+  return book;
+}
+
+/**
+ * Grade every student's submission for every lab, `concurrency` at a time, saving each
+ * record as it finishes; then write the gradebook. With `resume`, records already saved
+ * (other than "could not grade") are kept and not graded again.
+ */
+export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
+  const students = studentsInShard(await listStudents(opts.submissionsDir), opts.shard);
+  const earlier = await loadRecords(opts.outDir);
+  if (earlier.length && !opts.resume) {
+    throw new CannotGrade(`${opts.outDir} already holds ${earlier.length} results from an earlier batch: add --resume to finish that batch, or choose another --out`);
+  }
+  await requireEngine();
+  await requireFreeSpace(opts.minFreeBytes);
+
+  const done = new Set(earlier.filter(isFinal).map((r) => `${r.student}\u0000${r.lab}`));
+  const jobs = students.flatMap((s) =>
+    opts.labs
+      .filter((lab) => !done.has(`${s.name}\u0000${lab.id}`))
+      .map((lab) => ({ student: s.name, lab: lab.id, definition: lab, studentDir: path.join(opts.submissionsDir, s.name), isLink: s.isLink })),
+  );
+  const counts: BatchOutcome['counts'] = { graded: 0, 'not-submitted': 0, 'could-not-grade': 0 };
+  let engineLost = false;
+  let next = 0;
+  opts.progress.start(jobs.length, students.length * opts.labs.length - jobs.length);
+
+  const worker = async () => {
+    while (!engineLost && next < jobs.length) {
+      const job = jobs[next++]!;
+      const started = Date.now();
+      opts.progress.begin(job);
+      const record = await gradeOne(job, job.definition, opts);
+      // A grade that could not be done because the engine is gone: stop taking new ones.
+      if (record.status === 'could-not-grade' && !(await engineAnswers())) engineLost = true;
+      await saveRecord(opts.outDir, record);
+      counts[record.status]++;
+      opts.progress.finish(record, Date.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, worker));
+  opts.progress.end();
+
+  const notReached = jobs.length - (counts.graded + counts['not-submitted'] + counts['could-not-grade']);
+  const names = new Set(students.map((s) => s.name));
+  const records = (await loadRecords(opts.outDir)).filter((r) => names.has(r.student));
+  const book = await refreshGradebook(opts.outDir, opts.labs.map((l) => ({ id: l.id, maxScore: l.checks.length })), records);
+  return { book, counts, notReached, students: students.length };
+}

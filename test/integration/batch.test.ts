@@ -1,0 +1,189 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, OWNER_LABEL } from '../../graders/engine/docker.js';
+import { REPO_ROOT } from '../../graders/lab.js';
+import { CLASS_OF_SIX as CLASS } from '../helpers/class-of-six.js';
+import { makeClass } from '../helpers/classroom.js';
+import { engineOrFail, leftovers } from '../helpers/engine.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const EXPECTED_CSV = `student,lab1-go,lab1-go status,lab4-java,lab4-java status,total,max
+alice,5,passed,5,passed,10,10
+bob,2,failed,2,failed,4,10
+carol,4,failed,0,not submitted,4,10
+dave,0,failed,4,failed,4,10
+erin,0,not submitted,5,passed,5,10
+frank,5,passed,0,not submitted,5,10
+`;
+
+let work: string;
+let submissions: string;
+let before: Awaited<ReturnType<typeof leftovers>>;
+
+const batchArgs = (out: string, ...extra: string[]) => [BIN, 'batch', submissions, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: undefined, ...env }, timeout: 600_000 });
+}
+
+const csv = (out: string) => readFile(path.join(out, 'gradebook.csv'), 'utf8');
+
+async function resultFiles(out: string): Promise<number> {
+  const files = await readdir(path.join(out, 'results'), { recursive: true }).catch(() => [] as string[]);
+  return files.filter((f) => f.endsWith('.json')).length;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  await engineOrFail();
+  before = await leftovers();
+  work = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-class-'));
+  submissions = path.join(work, 'submissions');
+  await makeClass(submissions, CLASS);
+});
+
+afterAll(async () => {
+  const after = await leftovers();
+  const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
+  await rm(work, { recursive: true, force: true });
+  expect({ containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') }).toEqual({ containers: [], images: [], tempDirs: [] });
+});
+
+describe('stagecraft batch', () => {
+  it('grades the class into exactly the expected gradebook, with JUnit per student and a summary', async () => {
+    const out = path.join(work, 'full');
+    const r = runCli(batchArgs(out, '--concurrency', '2'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^6 students: graded 9, not submitted 3, could not grade 0\n/);
+    expect(await csv(out)).toBe(EXPECTED_CSV);
+    expect((await readdir(path.join(out, 'junit'))).sort()).toEqual(['alice.xml', 'bob.xml', 'carol.xml', 'dave.xml', 'erin.xml', 'frank.xml']);
+    expect(await readFile(path.join(out, 'junit', 'carol.xml'), 'utf8')).toMatch(/not submitted: no labs\/lab4-java\/Dockerfile/);
+    expect(await readFile(path.join(out, 'junit', 'erin.xml'), 'utf8')).toMatch(/labs\/lab1-go\/Dockerfile is a symbolic link, which is never followed/);
+    const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/\| alice \| ✅ 5\/5 \| ✅ 5\/5 \| 10\/10 \|/);
+    expect(summary).toMatch(/\*\*lab4-java\*\*: 1\. erin .*, 2\. alice/);
+    const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as { students: { student: string; cells: Record<string, { result?: { dockerfile: string } }> }[] };
+    expect(book.students.find((s) => s.student === 'alice')!.cells['lab1-go']!.result!.dockerfile).toBe('alice/labs/lab1-go/Dockerfile');
+    // The student folders are read, never written.
+    expect(existsSync(path.join(submissions, 'alice', 'labs', 'lab1-go', 'stamp.txt'))).toBe(false);
+
+    // A second batch into the same folder without --resume would mix two runs: refused.
+    const again = runCli(batchArgs(out));
+    expect(again.status).toBe(2);
+    expect(again.stderr.trim()).toMatch(/^error: .*already holds 12 results from an earlier batch: add --resume/);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+
+    // The gradebook page opens in a real browser without errors and lists every student.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${path.join(out, 'gradebook.html')}`);
+      const names = await page.$$eval('#gradebook tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+      expect(names).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
+      expect(await page.locator('svg circle').count()).toBe(8); // one per image: dave's lab 1 did not parse
+      await page.click('#gradebook th:last-child'); // sort by total, ascending
+      await page.click('#gradebook th:last-child'); // …and descending
+      expect(await page.$eval('#gradebook tbody tr td:first-child', (td) => td.textContent)).toBe('alice');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('loses nothing when killed midway: --resume finishes with the same gradebook', async () => {
+    const out = path.join(work, 'killed');
+    const child = spawn(process.execPath, batchArgs(out, '--concurrency', '1'), { env: { ...process.env, CI: '1', NO_COLOR: '1' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(async () => (await resultFiles(out)) >= 3, 300_000);
+    child.kill('SIGTERM');
+    expect(await exited).not.toBe(0);
+    const kept = await resultFiles(out);
+    expect(kept).toBeGreaterThanOrEqual(3);
+    expect(kept).toBeLessThan(12);
+
+    const resumed = runCli(batchArgs(out, '--resume', '--concurrency', '2'));
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`${12 - kept} grades to do \\(${kept} already done, kept\\)`));
+    expect(await csv(out)).toBe(EXPECTED_CSV);
+  });
+
+  it('grades shards 1/3, 2/3 and 3/3 that merge into the same gradebook', async () => {
+    const shards = ['1/3', '2/3', '3/3'].map((s, i) => ({ shard: s, out: path.join(work, `shard-${i + 1}`) }));
+    for (const { shard, out } of shards) {
+      const r = runCli(batchArgs(out, '--shard', shard));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^2 students:/);
+    }
+    const merged = path.join(work, 'merged');
+    const m = runCli([BIN, 'merge', ...shards.map((s) => s.out), '--out', merged]);
+    expect(m.status, m.stderr).toBe(0);
+    expect(await csv(merged)).toBe(EXPECTED_CSV);
+  });
+
+  it('records grades as "could not grade" when the engine goes away, and --resume finishes them', async () => {
+    // A socket that forwards to the real engine until the test cuts it: the engine "goes away".
+    const proxyPath = path.join(work, 'engine.sock');
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect('/var/run/docker.sock');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
+    const out = path.join(work, 'engine-lost');
+    const child = spawn(process.execPath, batchArgs(out, '--concurrency', '1'), { env: { ...process.env, CI: '1', NO_COLOR: '1', DOCKER_HOST: `unix://${proxyPath}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(async () => (await resultFiles(out)) >= 1, 300_000);
+    proxy.close();
+    for (const s of sockets) s.destroy();
+
+    expect(await exited, stderr).toBe(2);
+    expect(stderr).toMatch(/could not be done; when the engine is back, run the same command with --resume/);
+    const partial = await csv(out);
+    expect(partial).toMatch(/could not grade|not graded/);
+    expect(partial).not.toBe(EXPECTED_CSV);
+    // The engine itself kept running here (only the socket was cut): remove what the cut grade left.
+    for (const c of await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } })) await docker().getContainer(c.Id).remove({ force: true });
+    for (const i of await docker().listImages({ filters: { reference: ['stagecraft-grade/*'] } })) for (const t of i.RepoTags ?? []) if (!before.images.includes(t)) await docker().getImage(t).remove({ force: true }).catch(() => undefined);
+
+    const resumed = runCli(batchArgs(out, '--resume'));
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(await csv(out)).toBe(EXPECTED_CSV);
+  });
+
+  it('refuses to start on an engine that does not answer, in one line', () => {
+    const r = runCli(batchArgs(path.join(work, 'no-engine')), { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^error: no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses to start when the disk has less free space than --min-free, in one line', () => {
+    const r = runCli([BIN, 'batch', submissions, '--labs', 'lab1', '--out', path.join(work, 'no-space'), '--min-free', '1000000']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^error: only .* free on the disk holding .*; a batch needs at least 1,000,000 GB|^error: only .* free on the disk holding .*; a batch needs at least/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
