@@ -15,13 +15,13 @@ import { allLabs, labDir, solutionDir, type LabDefinition } from '../graders/lab
 import { describe, parseDockerfile } from '../graders/lint/dockerfile.js';
 import { ensureBaseImages } from '../graders/pipeline/base-images.js';
 import { MEASUREMENTS_FILE, type MeasuredBaseImage, type MeasuredImage, type Measurements } from '../graders/pipeline/reference.js';
-import { prepareContext } from '../graders/prepare/context.js';
+import { labContextRequest, prepareContext } from '../graders/prepare/context.js';
 import { runMain } from '../graders/cli/run-main.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
-  const context = await prepareContext({ labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile, extraFiles: lab.contextFiles });
+  const context = await prepareContext(labContextRequest(lab, dockerfile, dockerignore));
   const tag = `stagecraft-grade/measure-${lab.id}:${randomBytes(4).toString('hex')}`;
   try {
     const lint = parseDockerfile(context.dockerfileBytes);

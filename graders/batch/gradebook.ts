@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../format/bytes.js';
+import type { LabDefinition } from '../lab.js';
 import { toJUnit } from '../report/junit.js';
 import { safeName, type GradeRecord } from './records.js';
 
@@ -12,8 +13,16 @@ export interface GradebookRow {
   maxTotal: number;
 }
 
+/** A lab's column in the gradebook. */
+export interface LabColumn {
+  id: string;
+  maxScore: number;
+}
+
+export const labColumn = (lab: LabDefinition): LabColumn => ({ id: lab.id, maxScore: lab.checks.length });
+
 export interface Gradebook {
-  labs: { id: string; maxScore: number }[];
+  labs: LabColumn[];
   rows: GradebookRow[];
 }
 
@@ -30,7 +39,7 @@ export function cellStatus(record: GradeRecord | undefined): CellStatus {
  * The gradebook from records: a row per student, a column per lab. When records disagree
  * (merged shards that overlap, a resumed batch), a final grade wins over "could not grade".
  */
-export function buildGradebook(records: GradeRecord[], labs: { id: string; maxScore: number }[]): Gradebook {
+export function buildGradebook(records: GradeRecord[], labs: LabColumn[]): Gradebook {
   const byStudent = new Map<string, Record<string, GradeRecord | undefined>>();
   for (const r of records) {
     const cells = byStudent.get(r.student) ?? {};

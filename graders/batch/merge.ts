@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CannotGrade } from '../engine/errors.js';
 import { allLabs } from '../lab.js';
-import type { Gradebook } from './gradebook.js';
+import { labColumn, type Gradebook } from './gradebook.js';
 import { loadRecords, saveRecord, type GradeRecord } from './records.js';
 import { refreshGradebook } from './run-batch.js';
 
@@ -21,7 +21,7 @@ export async function mergeBatches(dirs: string[], outDir: string): Promise<Grad
   const known = await allLabs();
   const ids = new Set(records.map((r) => r.lab));
   const labs = [
-    ...known.filter((l) => ids.has(l.id)).map((l) => ({ id: l.id, maxScore: l.checks.length })),
+    ...known.filter((l) => ids.has(l.id)).map(labColumn),
     ...[...ids].filter((id) => !known.some((l) => l.id === id)).map((id) => ({ id, maxScore: records.find((r) => r.lab === id && r.result)?.result?.maxScore ?? 0 })),
   ];
   return refreshGradebook(outDir, labs, records);

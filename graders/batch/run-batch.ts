@@ -8,7 +8,7 @@ import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../report/progress.js';
 import type { BatchJob, BatchProgress } from '../report/batch-progress.js';
 import { requireFreeSpace } from './disk.js';
-import { buildGradebook, writeGradebook, type Gradebook } from './gradebook.js';
+import { buildGradebook, labColumn, writeGradebook, type Gradebook, type LabColumn } from './gradebook.js';
 import { toHtml } from './gradebook-html.js';
 import { isFinal, loadRecords, saveRecord, type GradeRecord } from './records.js';
 import { studentsInShard, type Shard } from './shard.js';
@@ -59,7 +59,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
 }
 
 /** The gradebook of everything recorded in `outDir`, written there. */
-export async function refreshGradebook(outDir: string, labs: { id: string; maxScore: number }[], records: GradeRecord[]): Promise<Gradebook> {
+export async function refreshGradebook(outDir: string, labs: LabColumn[], records: GradeRecord[]): Promise<Gradebook> {
   const book = buildGradebook(records, labs);
   const measured = await readMeasurements();
   const reference = Object.fromEntries(labs.map((l) => [l.id, measured?.labs[l.id]?.solution?.size]));
@@ -111,6 +111,6 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   const notReached = jobs.length - (counts.graded + counts['not-submitted'] + counts['could-not-grade']);
   const names = new Set(students.map((s) => s.name));
   const records = (await loadRecords(opts.outDir)).filter((r) => names.has(r.student));
-  const book = await refreshGradebook(opts.outDir, opts.labs.map((l) => ({ id: l.id, maxScore: l.checks.length })), records);
+  const book = await refreshGradebook(opts.outDir, opts.labs.map(labColumn), records);
   return { book, counts, notReached, students: students.length };
 }

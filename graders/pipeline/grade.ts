@@ -11,7 +11,7 @@ import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
-import { prepareContext, type PreparedContext } from '../prepare/context.js';
+import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
 import { ensureBaseImages } from './base-images.js';
@@ -144,13 +144,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   await requireEngine();
 
   progress.stage('preparing the build context');
-  const context = await prepareContext({
-    labDir: labDir(lab),
-    dockerfile: file,
-    dockerignore: dockerignore && existsSync(dockerignore) ? dockerignore : undefined,
-    stampFile: lab.stampFile,
-    extraFiles: lab.contextFiles,
-  });
+  const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
   const removeImages = async () => {
     for (const t of [tag, `${tag}-rebuild`]) await removeImage(t).catch(() => undefined);

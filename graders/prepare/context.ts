@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CannotGrade } from '../engine/errors.js';
+import { labDir, type LabDefinition } from '../lab.js';
 
 export interface PrepareRequest {
   /** The lab folder: the build context, never modified. */
@@ -16,6 +17,11 @@ export interface PrepareRequest {
   stampFile: string;
   /** Files to add (relative path → content; a path ending in `/` is a folder) where the folder has none. */
   extraFiles?: Record<string, string>;
+}
+
+/** The request for a lab: its folder, stamp file and extra context files, the Dockerfile under test. */
+export function labContextRequest(lab: LabDefinition, dockerfile: string, dockerignore?: string): PrepareRequest {
+  return { labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile, extraFiles: lab.contextFiles };
 }
 
 export interface PreparedContext {

@@ -1,6 +1,6 @@
-import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { GradeRecord } from '../batch/records.js';
+import { statusLine } from './progress.js';
 
 export interface BatchJob {
   student: string;
@@ -30,11 +30,10 @@ const duration = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `
  * each finished grade is printed. Elsewhere (CI logs): one plain line per finished grade.
  */
 export function batchProgress(concurrency: number, stream: NodeJS.WriteStream = process.stderr): BatchProgress {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
-  let spinner: Ora | undefined;
+  const out = statusLine(stream);
   let total = 0;
   let done = 0;
-  const running = new Map<string, number>();
+  const running = new Set<string>();
   const times: number[] = [];
   const key = (j: BatchJob) => `${j.student} · ${j.lab}`;
   const status = () => {
@@ -42,32 +41,25 @@ export function batchProgress(concurrency: number, stream: NodeJS.WriteStream = 
     const left = avg ? ` · about ${duration((avg * (total - done)) / concurrency)} left` : '';
     return `graded ${done}/${total}${running.size ? ` · now: ${[...running.keys()].join(', ')}` : ''}${left}`;
   };
-  const line = (text: string) => {
-    if (spinner?.isSpinning) spinner.clear();
-    stream.write(`${text}\n`);
-    if (spinner?.isSpinning) spinner.render();
-  };
   return {
     start(count, alreadyDone) {
       total = count;
-      line(pc.dim(`› ${count} grades to do${alreadyDone ? ` (${alreadyDone} already done, kept)` : ''}, ${concurrency} at a time`));
-      if (interactive) spinner = ora({ stream, discardStdin: false, text: status() }).start();
+      out.print(pc.dim(`› ${count} grades to do${alreadyDone ? ` (${alreadyDone} already done, kept)` : ''}, ${concurrency} at a time`));
+      out.status(status());
     },
     begin(job) {
-      running.set(key(job), Date.now());
-      if (spinner) spinner.text = status();
+      running.add(key(job));
+      out.status(status());
     },
     finish(record, ms) {
       running.delete(key(record));
       done++;
       times.push(ms);
-      line(`[${done}/${total}] ${record.student} · ${record.lab}: ${describeRecord(record)} ${pc.dim(`(${duration(ms)})`)}`);
-      if (spinner) spinner.text = status();
+      out.print(`[${done}/${total}] ${record.student} · ${record.lab}: ${describeRecord(record)} ${pc.dim(`(${duration(ms)})`)}`);
+      out.status(status());
     },
-    log: line,
-    end() {
-      spinner?.stop();
-    },
+    log: (text) => out.print(text),
+    end: () => out.stop(),
   };
 }
 

@@ -17,40 +17,54 @@ export const silentProgress: Progress = { stage() {}, step() {}, log() {}, done(
 const isInternal = (step: BuildStep) => !step.error && (!step.name.startsWith('[') || step.name.startsWith('[internal]'));
 
 /**
+ * A status line that stays at the bottom of a terminal while lines are printed above it;
+ * off a terminal (CI logs, pipes) there is no status line, only the printed lines.
+ */
+export function statusLine(stream: NodeJS.WriteStream = process.stderr) {
+  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  let spinner: Ora | undefined;
+  return {
+    interactive,
+    /** Print a line to keep, above the status line. */
+    print(text: string) {
+      if (spinner?.isSpinning) spinner.clear();
+      stream.write(`${text}\n`);
+      if (spinner?.isSpinning) spinner.render();
+    },
+    /** Show (or change) the status line; nothing off a terminal. */
+    status(text: string) {
+      if (!interactive) return;
+      spinner ??= ora({ stream, discardStdin: false });
+      if (spinner.isSpinning) spinner.text = text;
+      else spinner.start(text);
+    },
+    stop() {
+      spinner?.stop();
+    },
+  };
+}
+
+/**
  * On a terminal: a spinner with the current stage and build step, and a line per finished
  * step. Elsewhere (CI logs, --json piped): plain lines, no escape codes.
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
-  let spinner: Ora | undefined;
+  const out = statusLine(stream);
   let current = '';
-  const line = (text: string) => {
-    if (spinner?.isSpinning) spinner.clear();
-    stream.write(`${text}\n`);
-    if (spinner?.isSpinning) spinner.render();
-  };
   return {
     stage(text) {
       current = text;
-      if (interactive) {
-        spinner ??= ora({ stream, discardStdin: false });
-        spinner.start(text);
-      } else {
-        line(pc.dim(`› ${text}`));
-      }
+      if (out.interactive) out.status(text);
+      else out.print(pc.dim(`› ${text}`));
     },
     step(step) {
       if (isInternal(step)) return;
       const name = step.name.length > 100 ? `${step.name.slice(0, 99)}…` : step.name;
-      if (step.error) line(`  ${pc.red('✗')} ${name}`);
-      else if (step.done) line(`  ${pc.dim(step.cached ? 'cached' : 'done  ')} ${name}`);
-      else if (spinner) spinner.text = `${current}: ${name}`;
+      if (step.error) out.print(`  ${pc.red('✗')} ${name}`);
+      else if (step.done) out.print(`  ${pc.dim(step.cached ? 'cached' : 'done  ')} ${name}`);
+      else out.status(`${current}: ${name}`);
     },
-    log(text) {
-      line(text);
-    },
-    done() {
-      spinner?.stop();
-    },
+    log: (text) => out.print(text),
+    done: () => out.stop(),
   };
 }

@@ -164,12 +164,8 @@ async function sendProbe(base: string, probe: Probe, timeoutMs: number): Promise
     return { outcome: { name: probe.name, ok: !problem, status: answer.status, problem, ms: Date.now() - started }, answer };
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
-    return { outcome: {
-      name: probe.name,
-      ok: false,
-      problem: timedOut ? `no answer within ${timeoutMs / 1000} s` : `the connection failed (${(err as Error).message})`,
-      ms: Date.now() - started,
-    } };
+    const problem = timedOut ? `no answer within ${timeoutMs / 1000} s` : `the connection failed (${(err as Error).message})`;
+    return { outcome: { name: probe.name, ok: false, problem, ms: Date.now() - started } };
   }
 }
 

@@ -62,6 +62,22 @@ export const status =
     judge: (a) => (a.status === expected ? undefined : `answered ${a.status}, expected ${expected}`),
   });
 
+type JsonProblem = (got: Record<string, unknown>) => string | undefined;
+
+/** A judge for JSON answers: 200, a body that parses, and nothing `problem` objects to. */
+const judgeJson =
+  (problem: JsonProblem) =>
+  (a: Answer): string | undefined => {
+    if (a.status !== 200) return `answered ${a.status}, expected 200`;
+    let got: Record<string, unknown>;
+    try {
+      got = JSON.parse(a.body) as Record<string, unknown>;
+    } catch {
+      return `answered ${quote(a.body)}, which is not JSON`;
+    }
+    return problem(got);
+  };
+
 /**
  * A probe with random input whose JSON answer is checked against what the grader computes.
  * `make` returns the path and the expected JSON (compared field by field).
@@ -73,21 +89,14 @@ export const jsonProbe =
     return {
       name: `GET ${path}`,
       path,
-      judge: (a) => {
-        if (a.status !== 200) return `answered ${a.status}, expected 200`;
-        let got: Record<string, unknown>;
-        try {
-          got = JSON.parse(a.body) as Record<string, unknown>;
-        } catch {
-          return `answered ${quote(a.body)}, which is not JSON`;
-        }
+      judge: judgeJson((got) => {
         for (const [key, want] of Object.entries(expect)) {
           if (JSON.stringify(got[key]) !== JSON.stringify(want)) {
             return `answered ${key}=${JSON.stringify(got[key])}, expected ${JSON.stringify(want)}`;
           }
         }
         return undefined;
-      },
+      }),
     };
   };
 
@@ -96,19 +105,8 @@ export const jsonProbe =
  * are not one exact value (a count that must be above zero, say).
  */
 export const jsonWhere =
-  (path: string, problem: (got: Record<string, unknown>) => string | undefined): ProbeFactory =>
-  () => ({
-    name: `GET ${path}`,
-    path,
-    judge: (a) => {
-      if (a.status !== 200) return `answered ${a.status}, expected 200`;
-      try {
-        return problem(JSON.parse(a.body) as Record<string, unknown>);
-      } catch {
-        return `answered ${quote(a.body)}, which is not JSON`;
-      }
-    },
-  });
+  (path: string, problem: JsonProblem): ProbeFactory =>
+  () => ({ name: `GET ${path}`, path, judge: judgeJson(problem) });
 
 /**
  * `GET path` must serve an HTML page that links an asset matching `asset` (a pattern with

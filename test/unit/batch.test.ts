@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGradebook, toCsv, toSummary } from '../../graders/batch/gradebook.js';
@@ -9,10 +8,11 @@ import { parseShard, studentsInShard } from '../../graders/batch/shard.js';
 import { listStudents, readSubmission } from '../../graders/batch/submissions.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 import { toMarkdown } from '../../graders/report/markdown.js';
+import { tempFolder } from '../helpers/folder.js';
 
 function result(lab: string, score: number, max: number, size = 5_000_000): GradeResult {
   const checks = Array.from({ length: max }, (_, i) => ({
-    id: (["builds", "multi-stage", "size", "no-toolchain", "runs"] as const)[i % 5]!,
+    id: (['builds', 'multi-stage', 'size', 'no-toolchain', 'runs'] as const)[i % 5]!,
     title: 't',
     passed: i < score,
     skipped: false,
@@ -95,14 +95,7 @@ describe('gradebook', () => {
 });
 
 describe('reading submissions', () => {
-  async function student(files: Record<string, string>): Promise<string> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-student-'));
-    for (const [f, content] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
-      await writeFile(path.join(dir, f), content);
-    }
-    return dir;
-  }
+  const student = (files: Record<string, string>) => tempFolder(files, 'stagecraft-test-student-');
 
   it("takes only the lab's Dockerfile and .dockerignore", async () => {
     const dir = await student({ 'labs/lab1-go/Dockerfile': 'FROM scratch\n', 'labs/lab1-go/.dockerignore': '.git\n', 'labs/lab1-go/main.go': 'package evil' });

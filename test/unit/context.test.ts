@@ -1,20 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, readFile, readdir, symlink, writeFile, lstat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, symlink, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextEntries, packContext } from '../../graders/build/context.js';
 import { prepareContext } from '../../graders/prepare/context.js';
 import { scanLayer } from '../../graders/inspect/layers.js';
+import { tempFolder } from '../helpers/folder.js';
 
-async function folder(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-'));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), content);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string>) => tempFolder(files);
 
 async function treeHash(dir: string): Promise<string> {
   const h = createHash('sha256');
