@@ -30,6 +30,15 @@ describe('BuildKit trace', () => {
     expect(trace.imageId).toBe('sha256:feed');
   });
 
+  it('names the step that failed, not a step BuildKit cancelled beside it', () => {
+    const trace = new BuildTrace();
+    trace.line(traceLine({ vertexes: [{ digest: 'apt', name: '[stage-1 2/7] RUN apt-get update', started: true }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'go', name: '[build 4/4] RUN go build .', started: true }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'apt', name: '[stage-1 2/7] RUN apt-get update', started: true, completed: true, error: 'context canceled' }] }));
+    trace.line(traceLine({ vertexes: [{ digest: 'go', name: '[build 4/4] RUN go build .', started: true, completed: true, error: 'process did not complete successfully: exit code: 1' }] }));
+    expect(trace.failedStep()?.name).toBe('[build 4/4] RUN go build .');
+  });
+
   it('caps the build log it keeps, dropping the oldest output', () => {
     const trace = new BuildTrace(1000);
     trace.line(traceLine({ vertexes: [{ digest: 'a', name: '[1/1] RUN yes', started: true }] }));
