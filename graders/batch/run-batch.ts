@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { onInterrupt } from '../engine/cleanup.js';
 import { engineAnswers, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { LabDefinition } from '../lab.js';
@@ -43,8 +42,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
   if (job.isLink) return { ...base, status: 'not-submitted', reason: 'the student folder is a symbolic link, which is never followed', finishedAt: at() };
   const submission = await readSubmission(job.studentDir, lab.id);
   if (submission.kind === 'not-submitted') return { ...base, status: 'not-submitted', reason: submission.reason, finishedAt: at() };
-  const staged = await stageSubmission(submission);
-  const release = onInterrupt(staged.remove); // Ctrl-C or SIGTERM mid-batch leaves no staged copy behind
+  const staged = await stageSubmission(submission); // removed on Ctrl-C or SIGTERM too (a temp folder)
   try {
     const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, progress: silentProgress });
     return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
@@ -54,7 +52,6 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
     return { ...base, status: 'could-not-grade', reason, finishedAt: at() };
   } finally {
     await staged.remove();
-    release();
   }
 }
 

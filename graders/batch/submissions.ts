@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { lstat, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, open, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 
 /** What a student folder holds for one lab: the files taken from it, or why there are none. */
@@ -81,9 +81,9 @@ export async function readSubmission(studentDir: string, labId: string): Promise
  * Dockerfile's .dockerignore). Nothing is written in the student's folder.
  */
 export async function stageSubmission(sub: Extract<Submission, { kind: 'submitted' }>): Promise<{ dockerfile: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-batch-'));
+  const { dir, remove } = await makeTempFolder('batch');
   const dockerfile = path.join(dir, 'Dockerfile');
   await writeFile(dockerfile, sub.dockerfile);
   if (sub.dockerignore) await writeFile(`${dockerfile}.dockerignore`, sub.dockerignore);
-  return { dockerfile, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { dockerfile, remove };
 }

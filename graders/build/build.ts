@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { docker, OWNER_LABEL, OWNER_VALUE } from '../engine/docker.js';
+import { docker, ownerLabels } from '../engine/docker.js';
 import { packContext } from './context.js';
 import { decodeTrace } from './trace.js';
 
@@ -178,7 +178,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       t: req.tag,
       dockerfile: req.dockerfile ?? 'Dockerfile',
       version: '2',
-      labels: { [OWNER_LABEL]: OWNER_VALUE, ...req.labels },
+      labels: { ...ownerLabels(), ...req.labels },
       buildargs: req.buildArgs,
       target: req.target,
       nocache: req.noCache,

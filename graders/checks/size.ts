@@ -16,7 +16,12 @@ export const size = ({ ceiling }: SizeOptions): Check => ({
   evaluate({ image, reference }) {
     if (!image) return fail('there is no image');
     const starter = reference?.starterSize;
-    const compared = starter && starter !== image.size ? ` — starter ${formatBytes(starter)}, ${formatChange(starter, image.size)}` : '';
+    // Builds of the same Dockerfile differ by a few bytes (build caches, timestamps): within 1% is "as large".
+    const compared = !starter
+      ? ''
+      : Math.abs(starter - image.size) < starter / 100
+        ? ' — as large as the starter'
+        : ` — starter ${formatBytes(starter)}, ${formatChange(starter, image.size)}`;
     const headline = `${formatBytes(image.size)} (ceiling ${formatBytes(ceiling)})${compared}`;
     const largest = [...(image.layers ?? [])].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
     const details = {

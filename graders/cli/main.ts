@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
+import pc from 'picocolors';
 import { mergeBatches } from '../batch/merge.js';
 import { runBatch } from '../batch/run-batch.js';
 import { parseShard } from '../batch/shard.js';
@@ -11,6 +12,8 @@ import { toJUnit } from '../report/junit.js';
 import { toMarkdown } from '../report/markdown.js';
 import { silentProgress, terminalProgress } from '../report/progress.js';
 import { renderTerminal } from '../report/terminal.js';
+import { describeSweep, sweepLeftovers } from '../cleanup/leftovers.js';
+import { engineAnswers, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { runMain } from './run-main.js';
 
@@ -52,6 +55,13 @@ interface GradeFlags {
   keepImage?: boolean;
 }
 
+/** Before grading: remove what a grader killed outright left behind, and say so. */
+async function sweepAndSay(): Promise<void> {
+  if (!(await engineAnswers())) return; // the grade itself says how to start the engine
+  const line = describeSweep(await sweepLeftovers());
+  if (line) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
+}
+
 export function program(): Command {
   const cli = new Command('stagecraft')
     .description('grade Docker multi-stage build labs')
@@ -71,10 +81,11 @@ export function program(): Command {
     .option('--junit <file>', 'also write the result as JUnit XML to <file>')
     .option('--summary <file>', 'also append the result as Markdown to <file> (a CI job summary: $GITHUB_STEP_SUMMARY)')
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
-    .option('--keep-image', 'keep the built image (tagged stagecraft-grade/<lab>:<id>) for you to explore')
+    .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
       const lab = await findLab(labName);
+      await sweepAndSay();
       const dockerfile: GradeOptions['dockerfile'] = flags.solution
         ? { kind: 'solution' }
         : flags.dockerfile
@@ -106,6 +117,7 @@ export function program(): Command {
     .action(async (dir: string, flags: BatchFlags) => {
       const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
       const outDir = path.resolve(flags.out);
+      await sweepAndSay();
       const outcome = await runBatch({
         submissionsDir: path.resolve(dir),
         labs,
@@ -134,6 +146,14 @@ export function program(): Command {
     .action(async (dirs: string[], flags: { out: string }) => {
       const book = await mergeBatches(dirs, path.resolve(flags.out));
       process.stdout.write(`${book.rows.length} students from ${dirs.length} batch(es); gradebook: ${shown(path.resolve(flags.out, 'gradebook.html'))}\n`);
+    });
+  cli
+    .command('clean')
+    .description('remove the containers, grade images and temporary folders that graders killed outright left behind')
+    .action(async () => {
+      await requireEngine();
+      const line = describeSweep(await sweepLeftovers());
+      process.stdout.write(`${line || 'nothing to clean: no grader left anything behind'}\n`);
     });
   return cli;
 }

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { installInterruptHandlers } from '../engine/cleanup.js';
+import { installInterruptHandlers } from '../cleanup/on-interrupt.js';
 import { CannotGrade } from '../engine/errors.js';
 
 /**

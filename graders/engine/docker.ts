@@ -1,9 +1,17 @@
 import Docker from 'dockerode';
+import { hostname } from 'node:os';
 import { CannotGrade } from './errors.js';
 
 /** Every image and container stagecraft makes carries this label, so cleanup can find them. */
 export const OWNER_LABEL = 'org.stagecraft.owner';
 export const OWNER_VALUE = 'stagecraft';
+/** Which grader process made it, `<host>/<pid>`: what is left by a grader that died can be swept. */
+export const GRADER_LABEL = 'org.stagecraft.grader';
+
+/** The labels on every image and container this process makes. */
+export function ownerLabels(): Record<string, string> {
+  return { [OWNER_LABEL]: OWNER_VALUE, [GRADER_LABEL]: `${hostname()}/${process.pid}` };
+}
 
 /** Where the engine is, in words a student recognises. */
 export function engineAddress(): string {

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
 import type { Evidence } from '../checks/types.js';
-import { onInterrupt } from '../engine/cleanup.js';
-import { engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
+import { onInterrupt } from '../cleanup/on-interrupt.js';
+import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
@@ -55,6 +55,23 @@ function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile'
   const file = path.resolve(choice.path);
   // BuildKit's convention: `app.Dockerfile` may come with its own `app.Dockerfile.dockerignore`.
   return { file, dockerignore: `${file}.dockerignore` };
+}
+
+/**
+ * Give the graded image a name a student can type (`stagecraft/<lab>`, replacing the one
+ * an earlier --keep-image made) and say how to explore it. The grade's own tag goes, so a
+ * later sweep of dead graders' images never takes the kept one.
+ */
+async function keepImage(lab: LabDefinition, tag: string): Promise<string> {
+  const name = `stagecraft/${lab.id}`;
+  try {
+    await docker().getImage(tag).tag({ repo: name, tag: 'latest' });
+  } catch (err) {
+    return `the image could not be kept as ${name}: ${(err as Error).message.split('\n')[0]}`;
+  }
+  const port = lab.checks.find((c) => c.run)?.run?.port;
+  const run = port ? `docker run --rm -p ${port}:${port} ${name}` : `docker run --rm ${name}`;
+  return `the image is kept as ${name}: try \`${run}\` or \`docker history ${name}\``;
 }
 
 /** Time a stage; the engine going away mid-stage is "could not grade", never a student's failure. */
@@ -149,10 +166,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const removeImages = async () => {
     for (const t of [tag, `${tag}-rebuild`]) await removeImage(t).catch(() => undefined);
   };
-  const release = onInterrupt(async () => {
-    await removeImages();
-    await context.remove();
-  });
+  const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
   const evidence: Evidence = { lint, reference: { starterSize: await starterSize(lab.id) } };
@@ -163,8 +177,8 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     if (g) await buildInspectRun(g);
   } finally {
     progress.done();
-    if (!opts.keepImage) await removeImages();
-    else await removeImage(`${tag}-rebuild`).catch(() => undefined);
+    if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
+    await removeImages();
     await context.remove();
     release();
   }

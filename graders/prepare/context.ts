@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import { labDir, type LabDefinition } from '../lab.js';
 
@@ -40,8 +40,7 @@ export interface PreparedContext {
 export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
   if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), req.dockerfile) || req.dockerfile}`);
   const dockerfileBytes = await readFile(req.dockerfile);
-  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-grade-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
+  const { dir, remove } = await makeTempFolder('grade');
   try {
     await cp(req.labDir, dir, { recursive: true, verbatimSymlinks: true });
     await rm(path.join(dir, 'Dockerfile'), { force: true });

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
-import { docker, OWNER_LABEL, OWNER_VALUE } from '../engine/docker.js';
-import { onInterrupt } from '../engine/cleanup.js';
+import { docker, ownerLabels } from '../engine/docker.js';
+import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { get } from './http.js';
 import type { Answer, Probe, ProbeOutcome } from './probes.js';
 
@@ -93,7 +93,7 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
   const container = await docker().createContainer({
     Image: req.image,
     ExposedPorts: { [portKey]: {} },
-    Labels: { [OWNER_LABEL]: OWNER_VALUE, ...req.labels },
+    Labels: { ...ownerLabels(), ...req.labels },
     HostConfig: {
       PortBindings: { [portKey]: [{ HostIp: local ? '127.0.0.1' : '', HostPort: '' }] },
       Memory: req.limits.memoryBytes,

@@ -10,6 +10,7 @@ import { docker, OWNER_LABEL } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/lab.js';
 import { CLASS_OF_SIX as CLASS } from '../helpers/class-of-six.js';
 import { makeClass } from '../helpers/classroom.js';
+import { until } from '../helpers/until.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
@@ -41,13 +42,6 @@ async function resultFiles(out: string): Promise<number> {
   return files.filter((f) => f.endsWith('.json')).length;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   await engineOrFail();

@@ -19,7 +19,7 @@ const suite = labSuite({
     // The finding names the path, its size, the layer and the instruction that brought it.
     ['no-toolchain', /^found the Go toolchain: .*\/usr\/(local|lib|share)\/go\S* .*[\d.]+ MB.*layer \d+ of \d+, from the base image golang:1.24-trixie \(FROM on line 3\)/],
     ['no-toolchain', /Go sources \(\/src\/\S+\.go, layer \d+, line 6\)/],
-    ['size', /ceiling 20 MB\); the largest layer is [\d.]+ MB: layer \d+ of \d+, from the base image golang:1.24-trixie/],
+    ['size', /ceiling 20 MB\) — as large as the starter; the largest layer is [\d.]+ MB: layer \d+ of \d+, from the base image golang:1.24-trixie/],
   ],
   knownBad: [
     { file: 'index-copy', fails: ['multi-stage'], message: ['multi-stage', /line 8: `COPY --from=0 \/out\/wordsmith \/wordsmith` copies by stage number: write --from=build/] },

@@ -53,6 +53,15 @@ describe('size', () => {
     expect(v).toMatchObject({ passed: true, message: '5.4 MB (ceiling 20 MB) — starter 1.02 GB, 99.5% smaller' });
   });
 
+  it.each([
+    [864_000_000, '864 MB (ceiling 20 MB) — as large as the starter'],
+    [864_400_000, '864 MB (ceiling 20 MB) — as large as the starter'], // a rebuild of the starter, a few bytes apart
+    [800_000_000, '864 MB (ceiling 20 MB) — starter 800 MB, 8.00% larger'],
+  ])('compares with a starter of %d bytes without claiming a difference that is noise', (starterSize, message) => {
+    const v = check.evaluate(evidence({ image: image({ size: 864_000_000, layers: [] }), reference: { starterSize } }));
+    expect(v.message).toBe(message);
+  });
+
   it('fails over the ceiling naming the largest layers and where they came from', () => {
     const layers = [layer(0, 900_000_000), layer(1, 8_000_000, 4, 'RUN')];
     const v = check.evaluate(evidence({ image: image({ size: 908_000_000, layers }) }));

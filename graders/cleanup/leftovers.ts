@@ -1,0 +1,87 @@
+import { readdir, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { docker, GRADER_LABEL } from '../engine/docker.js';
+import { tempFolderMaker } from './temp-folder.js';
+
+/** What a sweep removed. */
+export interface Swept {
+  containers: number;
+  images: number;
+  folders: number;
+  /** The dead graders it cleaned up after. */
+  pids: number[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** The pid of a dead grader on this host that made a resource with these labels. */
+function deadMaker(labels: Record<string, string> | undefined): number | undefined {
+  const [host, pid] = (labels?.[GRADER_LABEL] ?? '').split('/');
+  const n = Number(pid);
+  // Another host's grader (a shared remote engine) is never judged from here.
+  if (host !== hostname() || !Number.isInteger(n) || n <= 0) return undefined;
+  return alive(n) ? undefined : n;
+}
+
+/** A grade image nobody asked to keep: only stagecraft-grade/* tags, or none at all. */
+const gradeImageOnly = (tags: string[] | undefined) =>
+  (tags ?? []).every((t) => t.startsWith('stagecraft-grade/') || t === '<none>:<none>');
+
+/**
+ * Remove what graders killed outright (SIGKILL, the OOM killer, a power cut) left behind:
+ * their containers, grade images and temporary folders. Live graders — other batches on
+ * this machine, other hosts on a shared engine — and images kept with --keep-image are
+ * never touched.
+ */
+export async function sweepLeftovers(): Promise<Swept> {
+  const swept: Swept = { containers: 0, images: 0, folders: 0, pids: [] };
+  const note = (pid: number) => swept.pids.includes(pid) || swept.pids.push(pid);
+
+  const containers = await docker().listContainers({ all: true, filters: { label: [GRADER_LABEL] } });
+  for (const c of containers) {
+    const pid = deadMaker(c.Labels);
+    if (pid === undefined) continue;
+    await docker().getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    swept.containers++;
+    note(pid);
+  }
+  const images = await docker().listImages({ filters: { label: [GRADER_LABEL] } });
+  for (const image of images) {
+    const pid = deadMaker(image.Labels);
+    if (pid === undefined || !gradeImageOnly(image.RepoTags)) continue;
+    await docker().getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    swept.images++;
+    note(pid);
+  }
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = tempFolderMaker(name);
+    if (pid === undefined || alive(pid)) continue;
+    await rm(path.join(tmpdir(), name), { recursive: true, force: true });
+    swept.folders++;
+    note(pid);
+  }
+  return swept;
+}
+
+/** One line for the user, or '' when there was nothing to sweep. */
+export function describeSweep(s: Swept): string {
+  const parts = [
+    [s.containers, 'container'],
+    [s.images, 'image'],
+    [s.folders, 'temporary folder'],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`);
+  if (!parts.length) return '';
+  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
+  const who = s.pids.length === 1 ? `a grader that was stopped without cleaning up (pid ${s.pids[0]})` : `graders that were stopped without cleaning up (pids ${s.pids.join(', ')})`;
+  return `removed ${list} left by ${who}`;
+}

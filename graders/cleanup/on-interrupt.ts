@@ -1,0 +1,57 @@
+/**
+ * Containers, images and temporary folders a grade makes must go away even when the
+ * grader is interrupted (Ctrl-C, SIGTERM) or fails unexpectedly. Each resource registers
+ * its removal here while it exists; the command-line entry points install the handlers
+ * that run them (a library user, such as a test runner, keeps its own signal handling).
+ * What a grader killed outright (SIGKILL, power loss) leaves is swept by `leftovers.ts`.
+ */
+type Cleanup = () => Promise<unknown>;
+
+const pending = new Set<Cleanup>();
+let installed = false;
+let stopping = false;
+
+/** Run every pending cleanup, including those registered while others run. */
+export async function runPendingCleanups(): Promise<void> {
+  for (let round = 0; round < 2; round++) {
+    while (pending.size > 0) {
+      const all = [...pending];
+      pending.clear();
+      await Promise.allSettled(all.map((c) => c()));
+    }
+    // A temporary folder whose creation was under way when the signal came registers a
+    // moment later: give in-flight file-system calls a chance to land, then look again.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Run every pending cleanup on SIGINT/SIGTERM, then exit 130/143. */
+export function installInterruptHandlers(): void {
+  if (installed) return;
+  installed = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      process.stderr.write(`\nstagecraft: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}, cleaning up…\n`);
+      void runPendingCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  // A bug that escapes every handler still removes what the grade made, and says so in one line.
+  const crashed = (err: unknown) => {
+    // Work cut short by the cleanup itself (a copy whose folder was just removed) is expected.
+    if (stopping) return;
+    stopping = true;
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`stagecraft: the grader failed unexpectedly (${message}); cleaning up…\n`);
+    if (process.env.STAGECRAFT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    void runPendingCleanups().finally(() => process.exit(2));
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
+}
+
+/** Register a cleanup; call the returned function once the resource is gone by itself. */
+export function onInterrupt(cleanup: Cleanup): () => void {
+  pending.add(cleanup);
+  return () => pending.delete(cleanup);
+}
