@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         test: {

@@ -54,13 +54,18 @@ export async function engineAnswers(): Promise<boolean> {
   }
 }
 
-/** Is this image present in the local store? */
+/**
+ * Is this image present in the local store? Only the engine's "no such image" is a no: an
+ * engine that stopped answering must not pass for a missing image (that would start
+ * building a base image against an engine that is gone).
+ */
 export async function imageExists(ref: string): Promise<boolean> {
   try {
     await docker().getImage(ref).inspect();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
   }
 }
 

@@ -106,8 +106,8 @@ function commentLine(file: string): string {
 }
 
 async function buildInspectRun(g: Grading): Promise<void> {
-  await ensureBaseImages(g.dockerfile, (line) => g.progress.log(line));
-  const syntaxNote = await withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax);
+  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
+  const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
   g.progress.stage('building the image with BuildKit');

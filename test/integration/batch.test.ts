@@ -153,7 +153,10 @@ describe('stagecraft batch', () => {
     proxy.close();
     for (const s of sockets) s.destroy();
 
-    expect(await exited, stderr).toBe(2);
+    // It must stop by itself, promptly: a grader that hangs on a lost engine is the failure.
+    const stopped = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 120_000))]);
+    if (stopped === 'hung') child.kill('SIGKILL');
+    expect(stopped, stderr).toBe(2);
     expect(stderr).toMatch(/could not be done; when the engine is back, run the same command with --resume/);
     const partial = await csv(out);
     expect(partial).toMatch(/could not grade|not graded/);

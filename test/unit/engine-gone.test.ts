@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+
+// This file's worker talks to an engine that is not there (the client is made on first use).
+process.env.DOCKER_HOST = 'unix:///nonexistent/stagecraft-test/docker.sock';
+const { imageExists } = await import('../../graders/engine/docker.js');
+const { missingBaseImages } = await import('../../graders/pipeline/base-images.js');
+const { parseDockerfile } = await import('../../graders/lint/dockerfile.js');
+
+describe('an engine that does not answer', () => {
+  it('is never taken for a missing image', async () => {
+    await expect(imageExists('golang:1.24-trixie')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('so a grade never starts building base images against it', async () => {
+    const lint = parseDockerfile(Buffer.from('FROM golang:1.24-trixie AS build\nFROM scratch\n'));
+    if (!lint.ok) throw new Error('the Dockerfile should parse');
+    await expect(missingBaseImages(lint.dockerfile)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
