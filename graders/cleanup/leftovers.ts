@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { docker, GRADER_LABEL } from '../engine/docker.js';
+import { plural } from '../format/bytes.js';
 import { tempFolderMaker } from './temp-folder.js';
 
 /** What a sweep removed. */
@@ -73,13 +74,15 @@ export async function sweepLeftovers(): Promise<Swept> {
 
 /** One line for the user, or '' when there was nothing to sweep. */
 export function describeSweep(s: Swept): string {
-  const parts = [
-    [s.containers, 'container'],
-    [s.images, 'image'],
-    [s.folders, 'temporary folder'],
-  ]
-    .filter(([n]) => (n as number) > 0)
-    .map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`);
+  const parts = (
+    [
+      [s.containers, 'container'],
+      [s.images, 'image'],
+      [s.folders, 'temporary folder'],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => plural(n, what));
   if (!parts.length) return '';
   const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
   const who = s.pids.length === 1 ? `a grader that was stopped without cleaning up (pid ${s.pids[0]})` : `graders that were stopped without cleaning up (pids ${s.pids.join(', ')})`;

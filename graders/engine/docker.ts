@@ -4,7 +4,7 @@ import { CannotGrade } from './errors.js';
 
 /** Every image and container stagecraft makes carries this label, so cleanup can find them. */
 export const OWNER_LABEL = 'org.stagecraft.owner';
-export const OWNER_VALUE = 'stagecraft';
+const OWNER_VALUE = 'stagecraft';
 /** Which grader process made it, `<host>/<pid>`: what is left by a grader that died can be swept. */
 export const GRADER_LABEL = 'org.stagecraft.grader';
 

@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -7,13 +6,12 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, OWNER_LABEL } from '../../graders/engine/docker.js';
-import { REPO_ROOT } from '../../graders/lab.js';
 import { CLASS_OF_SIX as CLASS } from '../helpers/class-of-six.js';
 import { makeClass } from '../helpers/classroom.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const EXPECTED_CSV = `student,lab1-go,lab1-go status,lab4-java,lab4-java status,total,max
@@ -29,11 +27,7 @@ let work: string;
 let submissions: string;
 let before: Awaited<ReturnType<typeof leftovers>>;
 
-const batchArgs = (out: string, ...extra: string[]) => [BIN, 'batch', submissions, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: undefined, ...env }, timeout: 600_000 });
-}
+const batchArgs = (out: string, ...extra: string[]) => ['batch', submissions, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
 
 const csv = (out: string) => readFile(path.join(out, 'gradebook.csv'), 'utf8');
 
@@ -104,7 +98,7 @@ describe('stagecraft batch', () => {
 
   it('loses nothing when killed midway: --resume finishes with the same gradebook', async () => {
     const out = path.join(work, 'killed');
-    const child = spawn(process.execPath, batchArgs(out, '--concurrency', '1'), { env: { ...process.env, CI: '1', NO_COLOR: '1' }, stdio: 'ignore' });
+    const child = startCli(batchArgs(out, '--concurrency', '1'));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await until(async () => (await resultFiles(out)) >= 3, 300_000);
     child.kill('SIGTERM');
@@ -127,7 +121,7 @@ describe('stagecraft batch', () => {
       expect(r.stdout).toMatch(/^2 students:/);
     }
     const merged = path.join(work, 'merged');
-    const m = runCli([BIN, 'merge', ...shards.map((s) => s.out), '--out', merged]);
+    const m = runCli(['merge', ...shards.map((s) => s.out), '--out', merged]);
     expect(m.status, m.stderr).toBe(0);
     expect(await csv(merged)).toBe(EXPECTED_CSV);
   });
@@ -145,9 +139,9 @@ describe('stagecraft batch', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
     const out = path.join(work, 'engine-lost');
-    const child = spawn(process.execPath, batchArgs(out, '--concurrency', '1'), { env: { ...process.env, CI: '1', NO_COLOR: '1', DOCKER_HOST: `unix://${proxyPath}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = startCli(batchArgs(out, '--concurrency', '1'), { DOCKER_HOST: `unix://${proxyPath}` }, ['ignore', 'ignore', 'pipe']);
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await until(async () => (await resultFiles(out)) >= 1, 300_000);
     proxy.close();
@@ -178,7 +172,7 @@ describe('stagecraft batch', () => {
   });
 
   it('refuses to start when the disk has less free space than --min-free, in one line', () => {
-    const r = runCli([BIN, 'batch', submissions, '--labs', 'lab1', '--out', path.join(work, 'no-space'), '--min-free', '1000000']);
+    const r = runCli(['batch', submissions, '--labs', 'lab1', '--out', path.join(work, 'no-space'), '--min-free', '1000000']);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: only .* free on the disk holding .*; a batch needs at least 1,000,000 GB|^error: only .* free on the disk holding .*; a batch needs at least/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

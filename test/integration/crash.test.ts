@@ -1,14 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, GRADER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/lab.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 import { engineOrFail } from '../helpers/engine.js';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
 let work: string;
 
 /** A temp folder of its own for each grader process, so what it leaves is plain to see. */
@@ -21,13 +21,9 @@ async function privateTmp(): Promise<string> {
 /** The grader's folders in a temp folder (tsx keeps its own cache there too). */
 const graderFolders = async (tmp: string) => (await readdir(tmp)).filter((d) => d.startsWith('stagecraft-'));
 
-function cli(args: string[], tmp: string) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, CI: '1', NO_COLOR: '1', FORCE_COLOR: undefined }, timeout: 300_000 });
-}
-
 /** What the engine holds for one grader process. */
 async function madeBy(pid: number) {
-  const label = [`${GRADER_LABEL}`];
+  const label = [GRADER_LABEL];
   const mine = (labels?: Record<string, string>) => labels?.[GRADER_LABEL]?.endsWith(`/${pid}`);
   const containers = (await docker().listContainers({ all: true, filters: { label } })).filter((c) => mine(c.Labels));
   const images = (await docker().listImages({ filters: { label } })).filter((i) => mine(i.Labels));
@@ -37,7 +33,7 @@ async function madeBy(pid: number) {
 
 /** Start `grade lab1 --solution`, SIGKILL it once its container runs; its pid. */
 async function gradeKilledWhileRunning(tmp: string): Promise<number> {
-  const child = spawn(process.execPath, [BIN, 'grade', 'lab1', '--solution'], { env: { ...process.env, TMPDIR: tmp, CI: '1', NO_COLOR: '1' }, stdio: 'ignore' });
+  const child = startCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp });
   const pid = child.pid!;
   const exited = new Promise((r) => child.once('exit', r));
   await until(async () => (await madeBy(pid)).containers > 0, 120_000, 50);
@@ -80,7 +76,7 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
     expect(await madeBy(pid)).toEqual({ containers: 1, images: 1 });
     expect((await graderFolders(tmp)).filter((d) => d.startsWith(`stagecraft-grade-${pid}-`))).toHaveLength(1);
 
-    const next = cli(['grade', 'lab1', '--solution'], tmp);
+    const next = runCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp }, 300_000);
     expect(next.status, next.stderr).toBe(0);
     expect(next.stderr).toContain(`removed 1 container, 1 image and 1 temporary folder left by a grader that was stopped without cleaning up (pid ${pid})`);
     expect(await madeBy(pid)).toEqual({ containers: 0, images: 0 });
@@ -89,19 +85,19 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
 
   it('`stagecraft clean` sweeps the same, keeps an image kept with --keep-image, and says when there is nothing to do', async () => {
     const tmp = await privateTmp();
-    const kept = cli(['grade', 'lab1', '--solution', '--keep-image'], tmp);
+    const kept = runCli(['grade', 'lab1', '--solution', '--keep-image'], { TMPDIR: tmp }, 300_000);
     expect(kept.status, kept.stderr).toBe(0);
     expect(kept.stdout).toContain('the image is kept as stagecraft/lab1-go: try `docker run --rm -p 8080:8080 stagecraft/lab1-go`');
     const keptId = (await docker().getImage('stagecraft/lab1-go').inspect()).Id;
 
     const pid = await gradeKilledWhileRunning(tmp);
-    const clean = cli(['clean'], tmp);
+    const clean = runCli(['clean'], { TMPDIR: tmp }, 300_000);
     expect(clean.status, clean.stderr).toBe(0);
     expect(clean.stdout).toBe(`removed 1 container, 1 image and 1 temporary folder left by a grader that was stopped without cleaning up (pid ${pid})\n`);
     expect(await madeBy(pid)).toEqual({ containers: 0, images: 0 });
     expect((await docker().getImage('stagecraft/lab1-go').inspect()).Id).toBe(keptId);
 
-    const again = cli(['clean'], tmp);
+    const again = runCli(['clean'], { TMPDIR: tmp }, 300_000);
     expect(again.stdout).toBe('nothing to clean: no grader left anything behind\n');
   });
 });
