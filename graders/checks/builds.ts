@@ -13,9 +13,12 @@ export const builds = (): Check => ({
   hint: 'Read the first error above: the Dockerfile line it names, and the last lines the failing step printed. Build it yourself with `docker build labs/<lab>` to iterate faster.',
   slide: 'slides/02-multi-stage.md#2',
   needs: [],
-  evaluate({ lint, build }) {
+  evaluate({ lint, refusal, build }) {
     if (!lint.ok) {
       return fail(`the Dockerfile does not parse: ${lint.problem.message}`, { line: lint.problem.line }, 'Fix the line it names: every Dockerfile starts with FROM, and each line starts with an instruction such as RUN, COPY or CMD.');
+    }
+    if (refusal) {
+      return fail(`refused: ${refusal.message}`, { line: refusal.line }, 'The grader builds only what the lab folder and the Dockerfile hold, from the images the lab allows; change the line it names.');
     }
     if (!build) return fail('the build did not run');
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`);

@@ -1,6 +1,7 @@
 import type { BuildResult } from '../build/build.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { ParseResult } from '../lint/dockerfile.js';
+import type { Refusal } from '../lint/policy.js';
 import type { ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
 
@@ -19,6 +20,8 @@ export type CheckId =
 /** What the pipeline's stages produced; each check reads the parts it needs. */
 export interface Evidence {
   lint: ParseResult;
+  /** Set when the grader's policy refused to build this Dockerfile: nothing was built. */
+  refusal?: Refusal;
   build?: BuildResult;
   image?: ImageFacts;
   run?: RunResult;

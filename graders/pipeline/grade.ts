@@ -11,6 +11,7 @@ import { inspectImage } from '../inspect/image.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
+import { vet } from '../lint/policy.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
@@ -169,12 +170,13 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
-  const evidence: Evidence = { lint, reference: { starterSize: await starterSize(lab.id) } };
+  const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
+  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
     : undefined;
   try {
-    if (g) await buildInspectRun(g);
+    if (g && !refusal) await buildInspectRun(g);
   } finally {
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
