@@ -1,0 +1,50 @@
+import type { Readable } from 'node:stream';
+
+const KEEP_CHARS = 64 * 1024;
+/** Past this much output the grader stops reading: a flood must not cost it CPU or memory. */
+const FOLLOW_LIMIT_CHARS = 4 * 1024 * 1024;
+
+/**
+ * The app's output as a grade needs it: its last lines. A testcontainers log consumer
+ * that keeps only the tail of what it read (never a whole flood, never a line of a
+ * gigabyte) and stops following after a few megabytes.
+ */
+export class LogTail {
+  private text = '';
+  private read = 0;
+  private ended: Promise<void> = Promise.resolve();
+
+  constructor(private readonly lines = 20) {}
+
+  /** Give this to `withLogConsumer`. */
+  readonly consume = (stream: Readable): void => {
+    this.ended = new Promise((resolve) => {
+      const onData = (chunk: string | Buffer) => {
+        const s = chunk.toString();
+        this.read += s.length;
+        this.text = (this.text + s).slice(-KEEP_CHARS);
+        if (this.read > FOLLOW_LIMIT_CHARS) {
+          stream.off('data', onData);
+          stream.pause();
+          resolve();
+        }
+      };
+      stream.on('data', onData);
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+  };
+
+  /** The last lines, once the output has ended (or after `waitMs`, whichever is first). */
+  async tail(waitMs = 1000): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ended, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    return this.text
+      .split('\n')
+      .map((l) => l.trimEnd().slice(0, 300))
+      .filter(Boolean)
+      .slice(-this.lines);
+  }
+}
