@@ -82,9 +82,10 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
     return await work();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE') {
-      throw new CannotGrade(`the Docker engine stopped answering while ${what}; start it again and re-run the grade`);
-    }
+    const gone = new CannotGrade(`the Docker engine stopped answering while ${what}; start it again and re-run the grade`);
+    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE') throw gone;
+    // Any other failure that is no answer of the engine's (testcontainers finding no engine, say): is it still there?
+    if (!(err instanceof CannotGrade) && typeof (err as { statusCode?: unknown }).statusCode !== 'number' && !(await engineAnswers())) throw gone;
     throw err;
   } finally {
     g.timings[name] = (g.timings[name] ?? 0) + Date.now() - t0;
@@ -116,28 +117,29 @@ async function buildInspectRun(g: Grading): Promise<void> {
   g.evidence.build = built;
   if (!built.ok || !built.imageId) return;
 
-  g.progress.stage('inspecting the image and its layers');
+  // The layer scan and the container run need only the image, not each other: they overlap.
+  const plan = g.lab.checks.find((c) => c.run)?.run;
+  g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const image = await stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit));
+  const [image, run] = await Promise.all([
+    stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit)),
+    plan &&
+      stage(g, 'run', 'running the container', () =>
+        runAndProbe({
+          image: g.tag, // testcontainers takes an image name, not an id
+          port: plan.port,
+          readyPath: plan.readyPath,
+          probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
+          limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
+        }),
+      ),
+  ]);
   g.evidence.image = image;
+  if (run) g.evidence.run = run;
   if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
   if (image.standInBases.length) {
     g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
-  }
-
-  const plan = g.lab.checks.find((c) => c.run)?.run;
-  if (plan) {
-    g.progress.stage('running the container and probing it');
-    g.evidence.run = await stage(g, 'run', 'running the container', () =>
-      runAndProbe({
-        image: built.imageId!,
-        port: plan.port,
-        readyPath: plan.readyPath,
-        probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
-        limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
-      }),
-    );
   }
 
   const rebuild = g.lab.checks.find((c) => c.rebuild)?.rebuild;
@@ -173,7 +175,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started } }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
@@ -201,7 +203,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     maxScore: checks.length,
     image: evidence.image ? { size: evidence.image.size, standInBases: evidence.image.standInBases } : null,
     checks,
-    notes: g?.notes ?? [],
+    notes: g?.notes ?? (context.note ? [context.note] : []),
     durationMs: Date.now() - started,
     timings: g?.timings ?? { prepare: Date.now() - started },
   };

@@ -65,19 +65,7 @@ function engineHost(): string {
  * the probes, then remove the container — also when interrupted.
  */
 export async function runAndProbe(req: RunRequest): Promise<RunResult> {
-  const local = engineHost() === '127.0.0.1';
-  const container = new GradedContainer(req.image, {
-    port: req.port,
-    readyPath: req.readyPath,
-    memoryBytes: req.limits.memoryBytes,
-    cpus: req.limits.cpus,
-    pids: req.limits.pids,
-    startupTimeoutMs: req.limits.startupTimeoutMs,
-    labels: { ...ownerLabels(), ...req.labels },
-    network: await gradedNetwork(),
-    hostIp: local ? '127.0.0.1' : '',
-    command: req.command,
-  });
+  const container = await gradedContainer(req);
   const release = onInterrupt(() => container.remove());
   const result: RunResult = { ready: false, probes: [], logTail: [], processUids: [] };
   try {
@@ -113,6 +101,26 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
   }
   result.logTail = await container.log.tail();
   return result;
+}
+
+/** The container a grade runs, with every limit, on the graded network (not started yet). */
+export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<GradedContainer> {
+  // testcontainers works the engine's host out for itself, and inside a container (a CI job,
+  // a dev container) it does so by pulling and running alpine; the grader knows the answer.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= engineHost();
+  const local = engineHost() === '127.0.0.1';
+  return new GradedContainer(req.image, {
+    port: req.port,
+    readyPath: req.readyPath,
+    memoryBytes: req.limits.memoryBytes,
+    cpus: req.limits.cpus,
+    pids: req.limits.pids,
+    startupTimeoutMs: req.limits.startupTimeoutMs,
+    labels: { ...ownerLabels(), ...req.labels },
+    network: await gradedNetwork(),
+    hostIp: local ? '127.0.0.1' : '',
+    command: req.command,
+  });
 }
 
 async function sendProbe(base: string, probe: Probe, timeoutMs: number): Promise<{ outcome: ProbeOutcome; answer?: Answer }> {

@@ -39,19 +39,28 @@ const MiB = 2 ** 20;
 export class GradedContainer extends GenericContainer {
   readonly log = new LogTail();
   private id?: string;
-  private gaveUp = false;
+  /** How the app ended, when it stopped by itself before it was ready. */
+  private exit?: { exitCode: number; oomKilled: boolean };
+  /** The HTTP wait is under way (it notices an exit by itself from then on). */
+  private waiting = false;
   private settled = false;
 
   constructor(image: string, private readonly opts: GradedContainerOptions) {
     super(image);
-    const ready = Wait.forHttp(opts.readyPath, opts.port).forStatusCode(200).withReadTimeout(500).withStartupTimeout(opts.startupTimeoutMs);
-    // Wait.forHttp gives up by throwing, then stops the container: note it, so that stop is not taken for the app exiting.
+    const ready = Wait.forHttp(opts.readyPath, opts.port, { abortOnContainerExit: true })
+      .forStatusCode(200)
+      .withReadTimeout(500)
+      .withStartupTimeout(opts.startupTimeoutMs);
+    // When the wait fails, testcontainers stops and removes the container: read how it
+    // ended first (it exited by itself, or it still runs and the wait ran out of time).
     const waitUntilReady = ready.waitUntilReady.bind(ready);
-    ready.waitUntilReady = async (...args) => {
+    ready.waitUntilReady = async (container, ...rest) => {
+      this.waiting = true;
       try {
-        return await waitUntilReady(...args);
+        return await waitUntilReady(container, ...rest);
       } catch (err) {
-        this.gaveUp = true;
+        const state = (await container.inspect().catch(() => undefined))?.State;
+        if (state && !state.Running) this.exit ??= { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
         throw err;
       }
     };
@@ -71,7 +80,8 @@ export class GradedContainer extends GenericContainer {
   protected override async beforeContainerCreated(): Promise<void> {
     this.hostConfig.PidsLimit = this.opts.pids;
     this.hostConfig.MemorySwap = this.hostConfig.Memory; // no swap beyond the memory limit
-    this.hostConfig.LogConfig = { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } };
+    // The engine's copy of the output is capped on disk; the grader follows at most 1 MB of it (LogTail).
+    this.hostConfig.LogConfig = { Type: 'json-file', Config: { 'max-size': '16m', 'max-file': '1' } };
     const key = `${this.opts.port}/tcp`;
     this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [key]: [{ HostIp: this.opts.hostIp, HostPort: '0' }] };
   }
@@ -92,20 +102,13 @@ export class GradedContainer extends GenericContainer {
   async run(): Promise<Start> {
     const t0 = Date.now();
     const started = this.start().finally(() => (this.settled = true));
-    const exited = this.exitBeforeReady();
+    void this.watchForEarlyExit();
     try {
-      const first = await Promise.race([started.then((c) => ({ c })), exited.then((e) => ({ e }))]);
-      if ('c' in first) return { kind: 'ready', container: first.c, readyMs: Date.now() - t0 };
-      if (first.e) {
-        // Ends testcontainers' own wait (it would otherwise wait for ports an exited container no longer has).
-        await this.remove();
-        await started.catch(() => undefined);
-        return { kind: 'exited', ...first.e };
-      }
-      await started; // it gave up: throws
-      throw new Error('unreachable');
+      const container = await started;
+      return { kind: 'ready', container, readyMs: Date.now() - t0 };
     } catch (err) {
-      if (this.gaveUp) return { kind: 'timed-out' };
+      if (this.exit) return { kind: 'exited', ...this.exit };
+      if (this.waiting) return { kind: 'timed-out' };
       const status = (err as { statusCode?: number }).statusCode;
       if (typeof status === 'number' && status >= 400 && status < 600) return { kind: 'refused', reason: engineReason(err as Error) };
       throw err;
@@ -113,20 +116,25 @@ export class GradedContainer extends GenericContainer {
   }
 
   /**
-   * Resolves when the container stops by itself before it is ready; undefined once the
-   * start settled first (ready, refused, or the wait gave up and stopped it). Polls the
-   * engine's state: the wait API cannot tell "created, not started yet" from "exited".
+   * An app that exits at once never gets its port published, and testcontainers would
+   * wait 10 s for it: until the HTTP wait begins (which notices an exit by itself), watch
+   * the engine's state, and on an exit note how it ended and remove the container, which
+   * ends the start at once.
    */
-  private async exitBeforeReady(): Promise<{ exitCode: number; oomKilled: boolean } | undefined> {
-    while (!this.settled && !this.gaveUp) {
-      await new Promise((r) => setTimeout(r, this.id ? 100 : 10));
-      if (!this.id || this.settled || this.gaveUp) continue;
+  private async watchForEarlyExit(): Promise<void> {
+    while (!this.settled && !this.waiting) {
+      await new Promise((r) => setTimeout(r, this.id ? 50 : 10));
+      if (!this.id || this.settled || this.waiting) continue;
       const state = (await docker().getContainer(this.id).inspect().catch(() => undefined))?.State;
-      if (!state) return undefined; // removed: testcontainers' own clean-up after a failed start
-      const ranAndStopped = (state.Status === 'exited' || state.Status === 'dead') && !state.StartedAt.startsWith('0001');
-      if (ranAndStopped && !this.gaveUp) return { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
+      if (!state) return;
+      // "created" is not yet started: only a container that ran and stopped has exited.
+      const exited = (state.Status === 'exited' || state.Status === 'dead') && !state.StartedAt.startsWith('0001');
+      if (exited && !this.waiting) {
+        this.exit = { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
+        await this.remove();
+        return;
+      }
     }
-    return undefined;
   }
 
   /** Remove the container, whatever its state; gone already is fine. */

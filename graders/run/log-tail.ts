@@ -2,7 +2,9 @@ import type { Readable } from 'node:stream';
 
 const KEEP_CHARS = 64 * 1024;
 /** Past this much output the grader stops reading: a flood must not cost it CPU or memory. */
-const FOLLOW_LIMIT_CHARS = 4 * 1024 * 1024;
+const FOLLOW_LIMIT_CHARS = 1024 * 1024;
+/** What the engine itself says into a followed log when its log file rotates under a flood. */
+const ENGINE_NOISE = /Error grabbing logs/;
 
 /**
  * The app's output as a grade needs it: its last lines. A testcontainers log consumer
@@ -43,7 +45,8 @@ export class LogTail {
     clearTimeout(timer);
     return this.text
       .split('\n')
-      .map((l) => l.trimEnd().slice(0, 300))
+      .filter((l) => !ENGINE_NOISE.test(l))
+      .map((l) => l.replace(/[\u0000-\u0008\u000b-\u001f]/g, '').trimEnd().slice(0, 300))
       .filter(Boolean)
       .slice(-this.lines);
   }
