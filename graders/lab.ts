@@ -45,8 +45,11 @@ export async function allLabs(): Promise<LabDefinition[]> {
 
 /** `lab1`, `1` or `lab1-go` → the lab; anything else is a one-line CannotGrade listing the labs. */
 export async function findLab(name: string): Promise<LabDefinition> {
-  const labs = await allLabs();
   const wanted = name.toLowerCase().replace(/^(\d+)$/, 'lab$1');
+  // Load only the lab asked for when its file is plain to see (each grader file costs a little to load).
+  const file = (await readdir(LABS_DIR)).find((f) => /^lab\d+-[\w-]+\.(ts|js)$/.test(f) && (f.replace(/\.(ts|js)$/, '') === wanted || f.split('-')[0] === wanted));
+  if (file) return (await import(pathToFileURL(path.join(LABS_DIR, file)).href)).default as LabDefinition;
+  const labs = await allLabs();
   const lab = labs.find((l) => l.id === wanted || l.id.split('-')[0] === wanted);
   if (!lab) throw new CannotGrade(`unknown lab "${name}"; the labs are: ${labs.map((l) => `${l.id.split('-')[0]} (${l.id})`).join(', ')}`);
   return lab;

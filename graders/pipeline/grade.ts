@@ -14,7 +14,7 @@ import { parseDockerfile } from '../lint/dockerfile.js';
 import { vet } from '../lint/policy.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
-import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
+import type { RunLimits } from '../run/container.js';
 import { ensureBaseImages } from './base-images.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
@@ -112,28 +112,33 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
+  // The run stage's modules (testcontainers is large) load while BuildKit works, not after.
+  const plan = g.lab.checks.find((c) => c.run)?.run;
+  const runStage = plan ? import('../run/container.js') : undefined;
+  runStage?.catch(() => undefined); // a failure to load surfaces where it is awaited
+
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
   if (!built.ok || !built.imageId) return;
 
   // The layer scan and the container run need only the image, not each other: they overlap.
-  const plan = g.lab.checks.find((c) => c.run)?.run;
   g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
   const [image, run] = await Promise.all([
     stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit)),
     plan &&
-      stage(g, 'run', 'running the container', () =>
-        runAndProbe({
+      stage(g, 'run', 'running the container', async () => {
+        const { DEFAULT_LIMITS, runAndProbe } = await runStage!;
+        return runAndProbe({
           image: g.tag, // testcontainers takes an image name, not an id
           port: plan.port,
           readyPath: plan.readyPath,
           probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
           limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
-        }),
-      ),
+        });
+      }),
   ]);
   g.evidence.image = image;
   if (run) g.evidence.run = run;
@@ -166,9 +171,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   progress.stage('preparing the build context');
   const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
-  const removeImages = async () => {
-    for (const t of [tag, `${tag}-rebuild`]) await removeImage(t).catch(() => undefined);
-  };
+  const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
@@ -182,8 +185,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   } finally {
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
-    await removeImages();
-    await context.remove();
+    await Promise.all([removeImages(), context.remove()]);
     release();
   }
 
