@@ -1,6 +1,6 @@
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { docker } from '../engine/docker.js';
-import { LogTail } from './log-tail.js';
+import { demuxLogs, LogTail } from './log-tail.js';
 
 export interface GradedContainerOptions {
   port: number;
@@ -131,6 +131,9 @@ export class GradedContainer extends GenericContainer {
       const exited = (state.Status === 'exited' || state.Status === 'dead') && !state.StartedAt.startsWith('0001');
       if (exited && !this.waiting) {
         this.exit = { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
+        // It ended before testcontainers followed its output: take what the engine kept.
+        const raw = await docker().getContainer(this.id).logs({ stdout: true, stderr: true, tail: 20, follow: false }).catch(() => undefined);
+        if (raw) this.log.fillIfEmpty(demuxLogs(raw as unknown as Buffer));
         await this.remove();
         return;
       }

@@ -38,6 +38,11 @@ export class LogTail {
     });
   };
 
+  /** What the engine kept, for a container that ended before it could be followed. */
+  fillIfEmpty(text: string): void {
+    if (!this.text) this.text = text.slice(-KEEP_CHARS);
+  }
+
   /** The last lines, once the output has ended (or after `waitMs`, whichever is first). */
   async tail(waitMs = 1000): Promise<string[]> {
     let timer: NodeJS.Timeout | undefined;
@@ -50,4 +55,16 @@ export class LogTail {
       .filter(Boolean)
       .slice(-this.lines);
   }
+}
+
+/** The engine multiplexes stdout and stderr in 8-byte-framed chunks when there is no TTY. */
+export function demuxLogs(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return offset === 0 && buffer.length > 0 ? buffer.toString('utf8') : Buffer.concat(parts).toString('utf8');
 }
