@@ -112,10 +112,10 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
-  // The run stage's modules (testcontainers is large) load while BuildKit works, not after.
+  // The run stage gets ready (testcontainers is large to load, and finds the engine) while BuildKit works.
   const plan = g.lab.checks.find((c) => c.run)?.run;
   const runStage = plan ? import('../run/container.js') : undefined;
-  runStage?.catch(() => undefined); // a failure to load surfaces where it is awaited
+  runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
 
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));

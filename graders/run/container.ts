@@ -103,6 +103,16 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
   return result;
 }
 
+/**
+ * Get ready to run while something else takes the time (a build): the network exists,
+ * testcontainers has found the engine. Errors surface when the run itself needs these.
+ */
+export async function warmUp(): Promise<void> {
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= engineHost();
+  const { getContainerRuntimeClient, getReaper } = await import('testcontainers');
+  await Promise.all([gradedNetwork(), getContainerRuntimeClient().then(getReaper)]).catch(() => undefined);
+}
+
 /** The container a grade runs, with every limit, on the graded network (not started yet). */
 export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<GradedContainer> {
   // testcontainers works the engine's host out for itself, and inside a container (a CI job,

@@ -27,8 +27,6 @@ export type Start =
   /** The engine answered, but would not create or start it (no command, no such entrypoint, no such user). */
   | { kind: 'refused'; reason: string };
 
-const MiB = 2 ** 20;
-
 /**
  * A student's image, started the way testcontainers modules are written: the fluent API
  * for what it has, `beforeContainerCreated` for what it lacks (a pids limit, swap equal to
@@ -88,11 +86,6 @@ export class GradedContainer extends GenericContainer {
 
   protected override async containerCreated(containerId: string): Promise<void> {
     this.id = containerId;
-  }
-
-  /** The container's id once the engine created it. */
-  get containerId(): string | undefined {
-    return this.id;
   }
 
   /**
@@ -156,5 +149,3 @@ export function engineReason(err: Error): string {
   const caused = /(?:unable to start container process|starting container process caused):\s*(.+?)(?::\s*unknown)?$/.exec(line);
   return (caused ? caused[1]! : line).slice(0, 300);
 }
-
-export const memoryMiB = (bytes: number) => Math.round(bytes / MiB);
