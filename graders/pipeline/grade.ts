@@ -126,7 +126,8 @@ async function buildInspectRun(g: Grading): Promise<void> {
   g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const [image, run] = await Promise.all([
+  // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
+  const [inspected, ran] = await Promise.allSettled([
     stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit)),
     plan &&
       stage(g, 'run', 'running the container', async () => {
@@ -140,8 +141,11 @@ async function buildInspectRun(g: Grading): Promise<void> {
         });
       }),
   ]);
+  if (inspected.status === 'rejected') throw inspected.reason;
+  if (ran.status === 'rejected') throw ran.reason;
+  const image = inspected.value;
   g.evidence.image = image;
-  if (run) g.evidence.run = run;
+  if (ran.value) g.evidence.run = ran.value;
   if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
   if (image.standInBases.length) {
     g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
