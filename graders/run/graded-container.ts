@@ -45,9 +45,11 @@ export class GradedContainer extends GenericContainer {
 
   constructor(image: string, private readonly opts: GradedContainerOptions) {
     super(image);
+    // Each attempt may take up to a second (a loaded machine answers slowly), which is also
+    // testcontainers' pause between attempts.
     const ready = Wait.forHttp(opts.readyPath, opts.port, { abortOnContainerExit: true })
       .forStatusCode(200)
-      .withReadTimeout(500)
+      .withReadTimeout(1000)
       .withStartupTimeout(opts.startupTimeoutMs);
     // When the wait fails, testcontainers stops and removes the container: read how it
     // ended first (it exited by itself, or it still runs and the wait ran out of time).
