@@ -10,6 +10,10 @@ const scratch = async () => (await readdir(tmpdir())).filter((d) => SCRATCH.test
 
 export async function setup(): Promise<void> {
   before = new Set(await scratch());
+  // Tests that run the command run the compiled graders: compile them once, up front,
+  // if a source changed since (the command would do it itself, once per process racing).
+  const { build, staleReason } = await import('../bin/build.mjs');
+  if (staleReason()) await build();
 }
 
 export async function teardown(): Promise<void> {

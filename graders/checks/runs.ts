@@ -18,6 +18,23 @@ export interface RunsOptions {
 
 /** Failures that have one well-known cause, and the hint that teaches it. */
 const SIGNATURES: { test: (r: RunResult) => boolean; hint: string }[] = [
+  // The engine would not create or start the image: the student's Dockerfile, not the grader.
+  {
+    test: (r) => /no command specified/i.test(r.refused ?? ''),
+    hint: 'The final image does not say what to run: end the final stage with ENTRYPOINT in the JSON form, e.g. ENTRYPOINT ["/app"] (scratch and distroless have no shell to run a plain string).',
+  },
+  {
+    test: (r) => /\buser\b/i.test(r.refused ?? ''),
+    hint: 'USER names a user the final image does not know: scratch has no user database, so give a numeric id (USER 65532:65532); distroless knows `nonroot`.',
+  },
+  {
+    test: (r) => /exec|no such file|not found/i.test(r.refused ?? ''),
+    hint: 'ENTRYPOINT/CMD names a program that is not in the final image: compare it with the path your COPY --from puts the binary at (ENTRYPOINT ["/app"] needs a file at /app).',
+  },
+  {
+    test: (r) => r.refused !== undefined,
+    hint: 'The engine would not start this image (its reason is above): check ENTRYPOINT, CMD and USER in the final stage.',
+  },
   {
     // A dynamically linked binary in scratch: the kernel cannot find its loader (ld-linux).
     test: (r) => r.exitCode !== undefined && r.logTail.some((l) => /exec .*no such file or directory/i.test(l)),

@@ -30,7 +30,11 @@ export function installInterruptHandlers(): void {
   if (installed) return;
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    // Stays registered (`on`, not `once`): libraries using signal-exit (testcontainers' file
+    // lock) re-raise a signal as soon as theirs is the only handler left, which would end the
+    // process before the cleanups ran. A second signal during the cleanup ends it at once.
+    process.on(signal, () => {
+      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
       stopping = true;
       process.stderr.write(`\nstagecraft: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}, cleaning up…\n`);
       void runPendingCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));

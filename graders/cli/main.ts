@@ -2,20 +2,12 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import pc from 'picocolors';
-import { mergeBatches } from '../batch/merge.js';
-import { runBatch } from '../batch/run-batch.js';
-import { parseShard } from '../batch/shard.js';
-import { allLabs, findLab } from '../lab.js';
-import { batchProgress } from '../report/batch-progress.js';
-import { grade, type GradeOptions } from '../pipeline/grade.js';
-import { toJUnit } from '../report/junit.js';
-import { toMarkdown } from '../report/markdown.js';
-import { silentProgress, terminalProgress } from '../report/progress.js';
-import { renderTerminal } from '../report/terminal.js';
-import { describeSweep, sweepLeftovers } from '../cleanup/leftovers.js';
-import { engineAnswers, requireEngine } from '../engine/docker.js';
+import type { GradeOptions } from '../pipeline/grade.js';
 import { CannotGrade } from '../engine/errors.js';
 import { runMain } from './run-main.js';
+
+// Each command loads what it needs when it runs (the engine client, testcontainers, the
+// tar and protobuf readers are heavy): `stagecraft --help` loads none of them.
 
 const seconds = (value: string) => {
   const n = Number(value);
@@ -57,6 +49,7 @@ interface GradeFlags {
 
 /** Before grading: remove what a grader killed outright left behind, and say so. */
 async function sweepAndSay(): Promise<void> {
+  const [{ engineAnswers }, { describeSweep, sweepLeftovers }] = await Promise.all([import('../engine/docker.js'), import('../cleanup/leftovers.js')]);
   if (!(await engineAnswers())) return; // the grade itself says how to start the engine
   const line = describeSweep(await sweepLeftovers());
   if (line) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
@@ -84,6 +77,12 @@ export function program(): Command {
     .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
+      const [{ findLab }, { grade }, { silentProgress, terminalProgress }, { renderTerminal }] = await Promise.all([
+        import('../lab.js'),
+        import('../pipeline/grade.js'),
+        import('../report/progress.js'),
+        import('../report/terminal.js'),
+      ]);
       const lab = await findLab(labName);
       await sweepAndSay();
       const dockerfile: GradeOptions['dockerfile'] = flags.solution
@@ -99,8 +98,8 @@ export function program(): Command {
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`\n${renderTerminal(result)}`);
-      if (flags.junit) await writeFile(flags.junit, toJUnit([result]));
-      if (flags.summary) await appendFile(flags.summary, toMarkdown(result));
+      if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
+      if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
       process.exitCode = result.passed ? 0 : 1;
     });
   cli
@@ -115,6 +114,12 @@ export function program(): Command {
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--min-free <GB>', 'refuse to start with less free disk than this', Number, 5)
     .action(async (dir: string, flags: BatchFlags) => {
+      const [{ allLabs, findLab }, { runBatch }, { parseShard }, { batchProgress }] = await Promise.all([
+        import('../lab.js'),
+        import('../batch/run-batch.js'),
+        import('../batch/shard.js'),
+        import('../report/batch-progress.js'),
+      ]);
       const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
       const outDir = path.resolve(flags.out);
       await sweepAndSay();
@@ -144,6 +149,7 @@ export function program(): Command {
     .argument('<dirs...>', 'the --out folders of the batches')
     .option('--out <dir>', 'where the merged gradebook goes', 'gradebook')
     .action(async (dirs: string[], flags: { out: string }) => {
+      const { mergeBatches } = await import('../batch/merge.js');
       const book = await mergeBatches(dirs, path.resolve(flags.out));
       process.stdout.write(`${book.rows.length} students from ${dirs.length} batch(es); gradebook: ${shown(path.resolve(flags.out, 'gradebook.html'))}\n`);
     });
@@ -151,6 +157,7 @@ export function program(): Command {
     .command('clean')
     .description('remove the containers, grade images and temporary folders that graders killed outright left behind')
     .action(async () => {
+      const [{ requireEngine }, { describeSweep, sweepLeftovers }] = await Promise.all([import('../engine/docker.js'), import('../cleanup/leftovers.js')]);
       await requireEngine();
       const line = describeSweep(await sweepLeftovers());
       process.stdout.write(`${line || 'nothing to clean: no grader left anything behind'}\n`);

@@ -7,6 +7,9 @@ import { CannotGrade } from '../engine/errors.js';
  * (no stack trace: set STAGECRAFT_DEBUG=1 to see one). The body sets its own exit code.
  */
 export async function runMain(body: () => Promise<unknown>): Promise<void> {
+  // testcontainers' reaper (Ryuk) is an image to pull, which an offline machine cannot; the
+  // grader removes what it starts itself (and sweeps by label what a killed grader left).
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   installInterruptHandlers();
   try {
     await body();

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { builds, cacheFriendly, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
 import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../checks/forbidden-paths.js';
 import { MB } from '../format/bytes.js';
-import { defineLab } from '../lab.js';
+import { defineLab, REPO_ROOT } from '../lab.js';
 import { jsonProbe, randomInt, status } from '../run/probes.js';
 
-const LOCKFILE = fileURLToPath(new URL('../../labs/lab2-node/package-lock.json', import.meta.url));
+const LOCKFILE = path.join(REPO_ROOT, 'labs', 'lab2-node', 'package-lock.json');
 const ASCII = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const word = () => Array.from({ length: randomInt(1, 9) }, () => ASCII[randomInt(ASCII.length)]).join('');
 

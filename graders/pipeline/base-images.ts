@@ -2,7 +2,6 @@ import { imageExists } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { catalogueEntry, type CatalogueImage } from '../images/catalogue.js';
 import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
-import { ensureImages } from '../../scripts/images/provision.js';
 
 /** The catalogue images this Dockerfile starts FROM (or copies from) that are not here yet. */
 export async function missingBaseImages(df: ParsedDockerfile): Promise<CatalogueImage[]> {
@@ -24,6 +23,8 @@ export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string)
   if (missing.length === 0) return;
   log(`base images not here yet: ${missing.map((m) => m.ref).join(', ')} — fetching them once (\`npm run images\` does all of them)`);
   try {
+    // Provisioning (zx, mmdebstrap, the stand-in recipes) is loaded only when an image is missing.
+    const { ensureImages } = await import('../images/provision.js');
     await ensureImages(missing, { standIns: Boolean(process.env.STAGECRAFT_STAND_INS), log });
   } catch (err) {
     throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${(err as Error).message.split('\n')[0]}; run \`npm run images\` and try again`);

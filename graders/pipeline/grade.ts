@@ -14,7 +14,7 @@ import { parseDockerfile } from '../lint/dockerfile.js';
 import { vet } from '../lint/policy.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
-import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
+import type { RunLimits } from '../run/container.js';
 import { ensureBaseImages } from './base-images.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
@@ -82,9 +82,10 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
     return await work();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE') {
-      throw new CannotGrade(`the Docker engine stopped answering while ${what}; start it again and re-run the grade`);
-    }
+    const gone = new CannotGrade(`the Docker engine stopped answering while ${what}; start it again and re-run the grade`);
+    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE') throw gone;
+    // Any other failure that is no answer of the engine's (testcontainers finding no engine, say): is it still there?
+    if (!(err instanceof CannotGrade) && typeof (err as { statusCode?: unknown }).statusCode !== 'number' && !(await engineAnswers())) throw gone;
     throw err;
   } finally {
     g.timings[name] = (g.timings[name] ?? 0) + Date.now() - t0;
@@ -111,33 +112,43 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
+  // The run stage gets ready (testcontainers is large to load, and finds the engine) while BuildKit works.
+  const plan = g.lab.checks.find((c) => c.run)?.run;
+  const runStage = plan ? import('../run/container.js') : undefined;
+  runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
+
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
   if (!built.ok || !built.imageId) return;
 
-  g.progress.stage('inspecting the image and its layers');
+  // The layer scan and the container run need only the image, not each other: they overlap.
+  g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const image = await stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit));
+  // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
+  const [inspected, ran] = await Promise.allSettled([
+    stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit)),
+    plan &&
+      stage(g, 'run', 'running the container', async () => {
+        const { DEFAULT_LIMITS, runAndProbe } = await runStage!;
+        return runAndProbe({
+          image: g.tag, // testcontainers takes an image name, not an id
+          port: plan.port,
+          readyPath: plan.readyPath,
+          probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
+          limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
+        });
+      }),
+  ]);
+  if (inspected.status === 'rejected') throw inspected.reason;
+  if (ran.status === 'rejected') throw ran.reason;
+  const image = inspected.value;
   g.evidence.image = image;
+  if (ran.value) g.evidence.run = ran.value;
   if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
   if (image.standInBases.length) {
     g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
-  }
-
-  const plan = g.lab.checks.find((c) => c.run)?.run;
-  if (plan) {
-    g.progress.stage('running the container and probing it');
-    g.evidence.run = await stage(g, 'run', 'running the container', () =>
-      runAndProbe({
-        image: built.imageId!,
-        port: plan.port,
-        readyPath: plan.readyPath,
-        probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
-        limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
-      }),
-    );
   }
 
   const rebuild = g.lab.checks.find((c) => c.rebuild)?.rebuild;
@@ -164,24 +175,21 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   progress.stage('preparing the build context');
   const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
-  const removeImages = async () => {
-    for (const t of [tag, `${tag}-rebuild`]) await removeImage(t).catch(() => undefined);
-  };
+  const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
   const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started } }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
   } finally {
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
-    await removeImages();
-    await context.remove();
+    await Promise.all([removeImages(), context.remove()]);
     release();
   }
 
@@ -201,7 +209,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     maxScore: checks.length,
     image: evidence.image ? { size: evidence.image.size, standInBases: evidence.image.standInBases } : null,
     checks,
-    notes: g?.notes ?? [],
+    notes: g?.notes ?? (context.note ? [context.note] : []),
     durationMs: Date.now() - started,
     timings: g?.timings ?? { prepare: Date.now() - started },
   };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import { labDir, type LabDefinition } from '../lab.js';
+import { lineEndingNote, normaliseLineEndings, toLf } from './line-endings.js';
 
 export interface PrepareRequest {
   /** The lab folder: the build context, never modified. */
@@ -27,8 +28,10 @@ export function labContextRequest(lab: LabDefinition, dockerfile: string, docker
 export interface PreparedContext {
   dir: string;
   nonce: string;
-  /** The Dockerfile's bytes as submitted. */
+  /** The Dockerfile's bytes as submitted (with LF endings where it had CRLF). */
   dockerfileBytes: Buffer;
+  /** Said when files of the copy had Windows line endings and were given LF. */
+  note?: string;
   remove(): Promise<void>;
 }
 
@@ -39,7 +42,8 @@ export interface PreparedContext {
  */
 export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
   if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), req.dockerfile) || req.dockerfile}`);
-  const dockerfileBytes = await readFile(req.dockerfile);
+  const submitted = await readFile(req.dockerfile);
+  const dockerfileBytes = toLf(submitted) ?? submitted;
   const { dir, remove } = await makeTempFolder('grade');
   try {
     await cp(req.labDir, dir, { recursive: true, verbatimSymlinks: true });
@@ -55,11 +59,14 @@ export async function prepareContext(req: PrepareRequest): Promise<PreparedConte
         await writeFile(target, content);
       }
     }
+    const crlf = await normaliseLineEndings(dir);
+    if (dockerfileBytes !== submitted) crlf.unshift('Dockerfile');
     const nonce = randomBytes(12).toString('hex');
     // Replace, never write through: the stamp file in a submission could be a symlink.
     await rm(path.join(dir, req.stampFile), { force: true });
     await writeFile(path.join(dir, req.stampFile), `${nonce}\n`);
-    return { dir, nonce, dockerfileBytes, remove };
+    const files = [...new Set(crlf)];
+    return { dir, nonce, dockerfileBytes, remove, note: files.length ? lineEndingNote(files) : undefined };
   } catch (err) {
     await remove();
     throw err;

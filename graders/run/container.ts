@@ -1,7 +1,9 @@
 import type Dockerode from 'dockerode';
 import { docker, ownerLabels } from '../engine/docker.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
+import { GradedContainer } from './graded-container.js';
 import { get } from './http.js';
+import { gradedNetwork } from './network.js';
 import type { Answer, Probe, ProbeOutcome } from './probes.js';
 
 export interface RunLimits {
@@ -28,6 +30,8 @@ export interface RunRequest {
   probes: Probe[];
   limits: RunLimits;
   labels?: Record<string, string>;
+  /** Only for tests that start a known image with a command of their own. */
+  command?: string[];
 }
 
 export interface RunResult {
@@ -39,14 +43,14 @@ export interface RunResult {
   oomKilled?: boolean;
   /** Why it is not ready, in one line, when it is not. */
   problem?: string;
+  /** The engine answered but would not create or start the container: its reason, in one line. */
+  refused?: string;
   probes: ProbeOutcome[];
   /** The last lines the app printed. */
   logTail: string[];
   /** User ids of the processes in the container (from the engine's `top`). */
   processUids: string[];
 }
-
-const LOG_TAIL_LINES = 20;
 
 /** The host where published ports are reachable: the engine's host for tcp:// engines. */
 function engineHost(): string {
@@ -55,89 +59,32 @@ function engineHost(): string {
   return '127.0.0.1';
 }
 
-/** The engine multiplexes stdout and stderr in 8-byte-framed chunks when there is no TTY. */
-export function demuxLogs(buffer: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return offset === 0 && buffer.length > 0 ? buffer.toString('utf8') : Buffer.concat(parts).toString('utf8');
-}
-
-async function logTail(container: Dockerode.Container): Promise<string[]> {
-  try {
-    const raw = (await container.logs({ stdout: true, stderr: true, tail: LOG_TAIL_LINES, follow: false })) as unknown as Buffer;
-    return demuxLogs(raw)
-      .split('\n')
-      .map((l) => l.trimEnd().slice(0, 300))
-      .filter(Boolean)
-      .slice(-LOG_TAIL_LINES);
-  } catch {
-    return [];
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * Start the image with resource limits, no capabilities and no new privileges, publish
- * its port on loopback, wait until `readyPath` answers, send the probes, then stop and
- * remove the container — also when interrupted.
+ * Start the image with resource limits, no capabilities and no new privileges, on the
+ * graded network, its port published on loopback; wait until `readyPath` answers, send
+ * the probes, then remove the container — also when interrupted.
  */
 export async function runAndProbe(req: RunRequest): Promise<RunResult> {
-  const portKey = `${req.port}/tcp`;
-  const local = engineHost() === '127.0.0.1';
-  const container = await docker().createContainer({
-    Image: req.image,
-    ExposedPorts: { [portKey]: {} },
-    Labels: { ...ownerLabels(), ...req.labels },
-    HostConfig: {
-      PortBindings: { [portKey]: [{ HostIp: local ? '127.0.0.1' : '', HostPort: '' }] },
-      Memory: req.limits.memoryBytes,
-      MemorySwap: req.limits.memoryBytes,
-      NanoCpus: Math.round(req.limits.cpus * 1e9),
-      PidsLimit: req.limits.pids,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
-    },
-  });
-  const release = onInterrupt(() => container.remove({ force: true, v: true }));
+  const container = await gradedContainer(req);
+  const release = onInterrupt(() => container.remove());
   const result: RunResult = { ready: false, probes: [], logTail: [], processUids: [] };
   try {
-    await container.start();
-    const info = await container.inspect();
-    const hostPort = info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort;
-    const base = `http://${engineHost()}:${hostPort}`;
-    const started = Date.now();
-    while (!result.ready) {
-      const state = (await container.inspect()).State;
-      if (!state.Running) {
-        result.exitCode = state.ExitCode;
-        result.oomKilled = state.OOMKilled;
-        result.problem = state.OOMKilled
-          ? `the container was killed for using more than ${Math.round(req.limits.memoryBytes / 2 ** 20)} MiB of memory`
-          : `the container exited with code ${state.ExitCode} before answering GET ${req.readyPath}`;
-        break;
-      }
-      if (Date.now() - started > req.limits.startupTimeoutMs) {
-        result.problem = `nothing answered GET ${req.readyPath} on port ${req.port} within ${req.limits.startupTimeoutMs / 1000} s`;
-        break;
-      }
-      try {
-        const answer = await get(`${base}${req.readyPath}`, 1000);
-        if (answer.status === 200) {
-          result.ready = true;
-          result.readyMs = Date.now() - started;
-        }
-      } catch {
-        await sleep(150); // not listening yet
-      }
-    }
-    if (result.ready) {
+    const start = await container.run();
+    if (start.kind === 'refused') {
+      result.refused = start.reason;
+      result.problem = `the engine could not start the container: ${start.reason}`;
+    } else if (start.kind === 'exited') {
+      result.exitCode = start.exitCode;
+      result.oomKilled = start.oomKilled;
+      result.problem = start.oomKilled
+        ? `the container was killed for using more than ${Math.round(req.limits.memoryBytes / 2 ** 20)} MiB of memory`
+        : `the container exited with code ${start.exitCode} before answering GET ${req.readyPath}`;
+    } else if (start.kind === 'timed-out') {
+      result.problem = `nothing answered GET ${req.readyPath} on port ${req.port} within ${req.limits.startupTimeoutMs / 1000} s`;
+    } else {
+      result.ready = true;
+      result.readyMs = start.readyMs;
+      const base = `http://${engineHost()}:${start.container.getMappedPort(req.port)}`;
       for (const first of req.probes) {
         // A probe may lead to another (a page, then the asset it links): follow while they pass.
         for (let probe: Probe | undefined = first; probe; ) {
@@ -146,14 +93,44 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
           probe = outcome.ok && answer ? probe.next?.(answer) : undefined;
         }
       }
-      result.processUids = await processUids(container);
+      result.processUids = await processUids(docker().getContainer(start.container.getId()));
     }
-    result.logTail = await logTail(container);
-    return result;
   } finally {
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await container.remove();
     release();
   }
+  result.logTail = await container.log.tail();
+  return result;
+}
+
+/**
+ * Get ready to run while something else takes the time (a build): the network exists,
+ * testcontainers has found the engine. Errors surface when the run itself needs these.
+ */
+export async function warmUp(): Promise<void> {
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= engineHost();
+  const { getContainerRuntimeClient, getReaper } = await import('testcontainers');
+  await Promise.all([gradedNetwork(), getContainerRuntimeClient().then(getReaper)]).catch(() => undefined);
+}
+
+/** The container a grade runs, with every limit, on the graded network (not started yet). */
+export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<GradedContainer> {
+  // testcontainers works the engine's host out for itself, and inside a container (a CI job,
+  // a dev container) it does so by pulling and running alpine; the grader knows the answer.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= engineHost();
+  const local = engineHost() === '127.0.0.1';
+  return new GradedContainer(req.image, {
+    port: req.port,
+    readyPath: req.readyPath,
+    memoryBytes: req.limits.memoryBytes,
+    cpus: req.limits.cpus,
+    pids: req.limits.pids,
+    startupTimeoutMs: req.limits.startupTimeoutMs,
+    labels: { ...ownerLabels(), ...req.labels },
+    network: await gradedNetwork(),
+    hostIp: local ? '127.0.0.1' : '',
+    command: req.command,
+  });
 }
 
 async function sendProbe(base: string, probe: Probe, timeoutMs: number): Promise<{ outcome: ProbeOutcome; answer?: Answer }> {

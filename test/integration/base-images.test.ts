@@ -1,21 +1,27 @@
-import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { docker, removeImage } from '../../graders/engine/docker.js';
+import { GenericContainer, Wait } from 'testcontainers';
+import { docker, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../../graders/images/catalogue.js';
 import { findLab, REPO_ROOT } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { engineOrFail } from '../helpers/engine.js';
 
-/** Run a command in an image and return what it printed. */
+/** Run a command in a known image (with testcontainers) and return what it printed; it must exit 0. */
 async function output(image: string, cmd: string[]): Promise<string> {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => (text += d.toString()));
-  const [result, container] = (await docker().run(image, cmd, out, { HostConfig: { AutoRemove: false } })) as [{ StatusCode: number }, { remove(o: object): Promise<void> }];
-  await container.remove({ force: true });
-  expect(result.StatusCode).toBe(0);
-  return text;
+  const started = await new GenericContainer(image)
+    .withCommand(cmd)
+    .withLabels({ [OWNER_LABEL]: 'stagecraft' })
+    .withWaitStrategy(Wait.forOneShotStartup().withStartupTimeout(60_000)) // fails unless it exits 0
+    .start();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let text = '';
+      void started.logs().then((s) => s.on('data', (d: string) => (text += d)).on('end', () => resolve(text)).on('error', reject));
+    });
+  } finally {
+    await started.stop({ remove: true });
+  }
 }
 
 async function labels(ref: string): Promise<Record<string, string>> {

@@ -11,7 +11,7 @@ import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
 import { HOSTILE_CASES, HOSTILE_DIR, HOSTILE_LIMITS } from '../fixtures/hostile/cases.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
-import { ensureImages } from '../../scripts/images/provision.js';
+import { ensureImages } from '../../graders/images/provision.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 
 let lab: LabDefinition;

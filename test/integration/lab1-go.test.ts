@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,10 @@ const suite = labSuite({
     { file: 'compile-error', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^`RUN CGO_ENABLED=0 go build -o \/out\/wordsmith \.\/cmd\/wordsmith` \(Dockerfile line 5\) failed with exit code 1/] },
     { file: 'missing-base', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /golang:1\.42-trixy/] },
     { file: 'distroless-syntax', fails: [], note: /# syntax=docker\/dockerfile:1` line was ignored/ },
+    // The engine refuses the image (issue 15): the student's result, with the engine's reason, never "could not grade".
+    { file: 'no-command', fails: ['runs'], message: ['runs', /^the engine could not start the container: No command specified$/], hint: ['runs', /ENTRYPOINT in the JSON form/] },
+    { file: 'missing-entrypoint', fails: ['runs'], message: ['runs', /^the engine could not start the container: exec: "\/app": stat \/app: no such file or directory$/], hint: ['runs', /ENTRYPOINT \["\/app"\] needs a file at \/app/] },
+    { file: 'unknown-user', fails: ['runs'], message: ['runs', /^the engine could not start the container: unable to find user nonroot: no matching entries in passwd file$/], hint: ['runs', /numeric id \(USER 65532:65532\)/] },
   ],
 });
 
@@ -41,6 +45,18 @@ describe('lab 1 details', () => {
     expect(r.image!.size).toBeLessThan(20_000_000);
     expect(check(r, 'runs').details.probes).toHaveLength(5);
     if (r.image!.standInBases.length) expect(r.notes.join('\n')).toMatch(/measured against stand-in base images/);
+  });
+});
+
+describe('a Dockerfile saved with Windows line endings', () => {
+  it('grades like the same file with LF, and the report says what it did and how to fix the checkout', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-crlf-'));
+    const file = path.join(dir, 'Dockerfile');
+    await writeFile(file, (await readFile(path.join(REPO_ROOT, 'solutions', 'lab1-go', 'Dockerfile'), 'utf8')).replace(/\n/g, '\r\n'));
+    const r = await grade(suite.lab(), { dockerfile: { kind: 'path', path: file } });
+    expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    expect(r.notes.join('\n')).toMatch(/1 file has Windows line endings \(CRLF\): Dockerfile; the grade used LF copies .*git add --renormalize/);
+    expect(await readFile(file, 'utf8')).toContain('\r\n'); // the student's file is untouched
   });
 });
 

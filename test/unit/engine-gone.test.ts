@@ -5,6 +5,7 @@ process.env.DOCKER_HOST = 'unix:///nonexistent/stagecraft-test/docker.sock';
 const { imageExists } = await import('../../graders/engine/docker.js');
 const { missingBaseImages } = await import('../../graders/pipeline/base-images.js');
 const { parseDockerfile } = await import('../../graders/lint/dockerfile.js');
+const { runAndProbe, DEFAULT_LIMITS } = await import('../../graders/run/container.js');
 
 describe('an engine that does not answer', () => {
   it('is never taken for a missing image', async () => {
@@ -15,5 +16,10 @@ describe('an engine that does not answer', () => {
     const lint = parseDockerfile(Buffer.from('FROM golang:1.24-trixie AS build\nFROM scratch\n'));
     if (!lint.ok) throw new Error('the Dockerfile should parse');
     await expect(missingBaseImages(lint.dockerfile)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it("is no student's failed run: the run stage throws the engine's absence (could not grade), never a refusal", async () => {
+    const run = runAndProbe({ image: 'stagecraft-grade/lab1-go:gone', port: 8080, readyPath: '/healthz', probes: [], limits: DEFAULT_LIMITS });
+    await expect(run).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -1,6 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { docker, followToEnd } from '../../graders/engine/docker.js';
+import { $, which } from 'zx';
+import { docker, followToEnd } from '../engine/docker.js';
+
+/** The last non-empty line of a command's output: what a one-line error quotes. */
+export const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
 
 /**
  * Upstream Debian images clean apt's caches after every install and keep no translations;
@@ -54,22 +57,31 @@ export function debianMirror(): string | undefined {
   return undefined;
 }
 
-function have(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+/** An output store for zx that keeps only the last `keep` chunks. */
+class Recent extends Array<string | Buffer> {
+  constructor(private readonly keep: number) {
+    super();
+  }
+  override push(...chunks: (string | Buffer)[]): number {
+    super.push(...chunks);
+    if (this.length > this.keep) this.splice(0, this.length - this.keep);
+    return this.length;
+  }
 }
 
+const have = async (command: string) => Boolean(await which(command, { nothrow: true }));
+
 /** mmdebstrap is the one host tool a stand-in needs; install it where we can. */
-export function ensureMmdebstrap(log: (line: string) => void): void {
-  if (have('mmdebstrap')) return;
+export async function ensureMmdebstrap(log: (line: string) => void): Promise<void> {
+  if (await have('mmdebstrap')) return;
   const root = process.getuid?.() === 0;
-  if (!root || !have('apt-get')) {
+  if (!root || !(await have('apt-get'))) {
     throw new Error('building stand-in base images needs mmdebstrap (apt-get install mmdebstrap) on a Debian/Ubuntu host');
   }
   log('installing mmdebstrap with apt-get');
-  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error('could not install mmdebstrap with apt-get');
+  const apt = $({ quiet: true, nothrow: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = (await apt`apt-get update -qq`).exitCode === 0 ? await apt`apt-get install -y -qq mmdebstrap` : undefined;
+  if (r?.exitCode !== 0) throw new Error('could not install mmdebstrap with apt-get');
 }
 
 /**
@@ -77,17 +89,16 @@ export function ensureMmdebstrap(log: (line: string) => void): void {
  * streaming the tarball (nothing is written to disk but the image itself).
  */
 export async function importRootfs(ref: string, labels: Record<string, string>, log: (line: string) => void): Promise<void> {
-  ensureMmdebstrap(log);
+  await ensureMmdebstrap(log);
   const mirror = debianMirror();
-  const child = spawn('mmdebstrap', ['--quiet', ...MMDEBSTRAP_ARGS, ...(mirror ? [mirror] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-
+  // stdout is the tarball, streamed straight into the engine's import and never kept in
+  // memory (zx keeps a command's output by default); of stderr, the last lines for the error.
+  const store = { stdout: new Recent(0), stderr: new Recent(50), stdall: new Recent(0) };
+  const mmdebstrap = $({ quiet: true, nothrow: true, store })`mmdebstrap --quiet ${MMDEBSTRAP_ARGS} ${mirror ? [mirror] : []}`;
   const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
   const changes = ['CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}="${v}"`)];
-  const stream = await docker().importImage(child.stdout, { repo, tag, changes });
+  const stream = await docker().importImage(mmdebstrap.stdout, { repo, tag, changes });
   await followToEnd(stream);
-  const code = await exited;
-  if (code !== 0) throw new Error(`mmdebstrap failed (exit ${code}): ${stderr.trim().split('\n').pop()}`);
+  const done = await mmdebstrap;
+  if (done.exitCode !== 0) throw new Error(`mmdebstrap failed (exit ${done.exitCode}): ${lastLine(done.stderr)}`);
 }

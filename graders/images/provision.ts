@@ -1,16 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildImage } from '../../graders/build/build.js';
-import { docker, followToEnd, removeImage } from '../../graders/engine/docker.js';
-import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../../graders/images/catalogue.js';
-import { formatBytes } from '../../graders/format/bytes.js';
-import { importRootfs, MMDEBSTRAP_ARGS } from './rootfs.js';
+import { $ } from 'zx';
+import { buildImage } from '../build/build.js';
+import { docker, followToEnd, removeImage } from '../engine/docker.js';
+import { formatBytes } from '../format/bytes.js';
+import { REPO_ROOT } from '../lab.js';
+import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from './catalogue.js';
+import { importRootfs, lastLine, MMDEBSTRAP_ARGS } from './rootfs.js';
 
-const STANDINS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'standins');
+/** The stand-ins' recipe Dockerfiles (data, kept beside the `npm run images` entry point). */
+const STANDINS_DIR = path.join(REPO_ROOT, 'scripts', 'images', 'standins');
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const PULL_TIMEOUT_MS = 120_000;
 const STANDIN_BUILD_TIMEOUT_MS = 20 * 60_000;
@@ -108,9 +109,9 @@ async function buildStandIn(entry: CatalogueImage, hash: string, log: (line: str
  * client, as it is configured here, into the build context as npm-cli.tgz.
  */
 async function packNpmCli(version: string, dir: string): Promise<void> {
-  const r = spawnSync('npm', ['pack', `npm@${version}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' });
+  const r = await $({ quiet: true, nothrow: true })`npm pack ${`npm@${version}`} --pack-destination ${dir} --silent`;
   const file = r.stdout.trim().split('\n').pop();
-  if (r.status !== 0 || !file) throw new Error(`npm pack npm@${version} failed: ${r.stderr.trim().split('\n').pop()}`);
+  if (r.exitCode !== 0 || !file) throw new Error(`npm pack npm@${version} failed: ${lastLine(r.stderr)}`);
   await rename(path.join(dir, file), path.join(dir, 'npm-cli.tgz'));
 }
 

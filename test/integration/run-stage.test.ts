@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../graders/build/build.js';
+import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
+import { findLab, REPO_ROOT } from '../../graders/lab.js';
+import { grade } from '../../graders/pipeline/grade.js';
+import { DEFAULT_LIMITS, gradedContainer } from '../../graders/run/container.js';
+import type { GradedContainer } from '../../graders/run/graded-container.js';
+import { get } from '../../graders/run/http.js';
+import { GRADED_NETWORK } from '../../graders/run/network.js';
+import { engineOrFail, leftovers } from '../helpers/engine.js';
+
+/** A known image with Python, to serve a stamp and to try to read one. */
+const PYTHON = 'python:3.13-slim-trixie';
+const MiB = 2 ** 20;
+
+/** Serves /healthz and /stamp (the stamp from $STAMP) on 8080. */
+const SERVE = ['sh', '-c', 'mkdir -p /tmp/www && cd /tmp/www && echo ok > healthz && echo "$0" > stamp && exec python3 -m http.server 8080'];
+/** Tries every URL it is given; exits 0 if it read any, 3 if none answered. */
+const REACH = `
+import sys, urllib.request
+read = False
+for url in sys.argv[1:]:
+    try:
+        print("read", url, urllib.request.urlopen(url, timeout=3).read().decode().strip()); read = True
+    except Exception as e:
+        print("could not read", url, type(e).__name__, e)
+sys.exit(0 if read else 3)`;
+
+let before: Awaited<ReturnType<typeof leftovers>>;
+beforeAll(async () => {
+  await engineOrFail();
+  before = await leftovers();
+});
+afterAll(async () => {
+  const after = await leftovers();
+  expect(after.containers.filter((c) => !before.containers.includes(c))).toEqual([]);
+});
+
+describe('the container a grade runs, seen from the engine while the grade runs', () => {
+  it('has every limit: 256 MiB and no swap, 128 processes, no capabilities, no new privileges, loopback only, the graded network', async () => {
+    const fixture = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', 'never-listens.Dockerfile'); // runs for as long as the wait lasts
+    const mine = `${GRADER_LABEL}=${hostname()}/${process.pid}`;
+    const grading = grade(await findLab('lab1'), { dockerfile: { kind: 'path', path: fixture }, limits: { startupTimeoutMs: 6_000 } });
+    let seen: Awaited<ReturnType<ReturnType<ReturnType<typeof docker>['getContainer']>['inspect']>> | undefined;
+    for (const t0 = Date.now(); !seen && Date.now() - t0 < 120_000; await new Promise((r) => setTimeout(r, 100))) {
+      const [running] = await docker().listContainers({ filters: { label: [mine], status: ['running'] } });
+      if (running) seen = await docker().getContainer(running.Id).inspect();
+    }
+    const result = await grading;
+    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    const host = seen!.HostConfig;
+    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({ memory: 256 * MiB, swap: 256 * MiB, pids: 128, cpus: 1e9 });
+    expect(host.CapDrop).toEqual(['ALL']);
+    expect(host.SecurityOpt).toContain('no-new-privileges');
+    expect(host.NetworkMode).toBe(GRADED_NETWORK);
+    expect(host.PortBindings?.['8080/tcp']?.map((b: { HostIp: string }) => b.HostIp)).toEqual(['127.0.0.1']);
+    expect(Object.values(seen!.NetworkSettings.Ports ?? {}).flat().map((b) => (b as { HostIp: string }).HostIp)).toEqual(['127.0.0.1']);
+    expect(seen!.Config.Labels?.[OWNER_LABEL]).toBe('stagecraft');
+    const network = await docker().getNetwork(GRADED_NETWORK).inspect();
+    expect(network.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
+    // …and the grade still ends as it must, with its container gone.
+    expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 6 s/);
+  });
+});
+
+describe('graded containers have no route to each other', () => {
+  const stamp = randomBytes(8).toString('hex');
+  let server: GradedContainer;
+  let serverIp: string;
+  let serverNetwork: string;
+  let mappedPort: number;
+
+  const graded = (command: string[]) => gradedContainer({ image: PYTHON, port: 8080, readyPath: '/healthz', limits: { ...DEFAULT_LIMITS, startupTimeoutMs: 15_000 }, command });
+
+  beforeAll(async () => {
+    server = await graded([...SERVE, stamp]);
+    const started = await server.run();
+    if (started.kind !== 'ready') throw new Error(`the stamp server did not start: ${JSON.stringify(started)}`);
+    mappedPort = started.container.getMappedPort(8080);
+    serverNetwork = started.container.getNetworkNames()[0]!; // the graded network (asserted above)
+    serverIp = started.container.getIpAddress(serverNetwork);
+  });
+  afterAll(() => server?.remove());
+
+  it('the grader reads its /stamp through the port published on 127.0.0.1', async () => {
+    expect((await get(`http://127.0.0.1:${mappedPort}/stamp`, 5000)).body.trim()).toBe(stamp);
+  });
+
+  it("another graded container cannot read it, neither over the bridge nor through the host's published port", async () => {
+    const gateway = (await docker().getNetwork(serverNetwork).inspect()).IPAM?.Config?.[0]?.Gateway as string;
+    const reacher = await graded(['python3', '-c', REACH, `http://${serverIp}:8080/stamp`, `http://${gateway}:${mappedPort}/stamp`]);
+    try {
+      const ended = await reacher.run();
+      const output = (await reacher.log.tail()).join('\n');
+      expect(ended, output).toMatchObject({ kind: 'exited', exitCode: 3 });
+      expect(output).toMatch(new RegExp(`could not read http://${serverIp.replace(/\./g, '\\.')}:8080/stamp`));
+      expect(output).not.toContain(stamp);
+    } finally {
+      await reacher.remove();
+    }
+  });
+
+  it('a RUN step of a build cannot read it either', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-reach-'));
+    const tag = `stagecraft-grade/reach:${randomBytes(4).toString('hex')}`;
+    try {
+      await writeFile(path.join(dir, 'reach.py'), REACH);
+      await writeFile(path.join(dir, 'Dockerfile'), `FROM ${PYTHON}\nCOPY reach.py /\nRUN python3 /reach.py http://${serverIp}:8080/stamp\n`);
+      const build = await buildImage({ contextDir: dir, tag, timeoutMs: 120_000 });
+      const output = `${build.failedStep?.error ?? ''}\n${(build.failedStep?.tail ?? []).join('\n')}`;
+      expect(build.ok, output).toBe(false);
+      expect(output).toMatch(/exit code:? 3|could not read/);
+      expect(output).not.toContain(stamp);
+    } finally {
+      await removeImage(tag);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('(control) the same reach works between two containers on the default bridge: the probe itself is sound', async () => {
+    let open: StartedTestContainer | undefined;
+    const probe = new GenericContainer(PYTHON).withNetworkMode('bridge').withCommand(['python3', '-c', REACH, 'placeholder']);
+    try {
+      open = await new GenericContainer(PYTHON)
+        .withNetworkMode('bridge')
+        .withLabels({ [OWNER_LABEL]: 'stagecraft' })
+        .withExposedPorts(8080)
+        .withCommand([...SERVE, stamp])
+        .withWaitStrategy(Wait.forHttp('/healthz', 8080).withStartupTimeout(15_000))
+        .start();
+      const ip = open.getIpAddress('bridge');
+      const reached = await probe
+        .withCommand(['python3', '-c', REACH, `http://${ip}:8080/stamp`])
+        .withLabels({ [OWNER_LABEL]: 'stagecraft' })
+        .withWaitStrategy(Wait.forOneShotStartup().withStartupTimeout(15_000))
+        .start();
+      const logs = await new Promise<string>((resolve) => {
+        let text = '';
+        void reached.logs().then((s) => s.on('data', (d) => (text += d)).on('end', () => resolve(text)));
+      });
+      expect(logs).toContain(`read http://${ip}:8080/stamp ${stamp}`);
+      await reached.stop({ remove: true });
+    } finally {
+      await open?.stop({ remove: true });
+    }
+  });
+});
