@@ -1,5 +1,5 @@
 import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
-import { GCC, GO_SOURCES, GO_TOOLCHAIN } from '../checks/forbidden-paths.js';
+import { GCC, GO_SOURCES, GO_TOOLCHAIN } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, randomText } from '../run/probes.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { builds, cacheFriendly, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
-import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../checks/forbidden-paths.js';
+import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, status } from '../run/probes.js';

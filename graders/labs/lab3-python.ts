@@ -1,5 +1,5 @@
 import { builds, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
-import { C_SOURCES, GCC, PYTHON_HEADERS } from '../checks/forbidden-paths.js';
+import { C_SOURCES, GCC, PYTHON_HEADERS } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, randomText, randomWord } from '../run/probes.js';

@@ -1,5 +1,5 @@
 import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
-import { JAVA_SOURCES, JDK_TOOLS } from '../checks/forbidden-paths.js';
+import { JAVA_SOURCES, JDK_TOOLS } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, status } from '../run/probes.js';

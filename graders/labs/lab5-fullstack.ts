@@ -1,5 +1,5 @@
 import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
-import { FRONTEND_SOURCES, GCC, GO_SOURCES, GO_TOOLCHAIN, NODE_TOOLCHAIN } from '../checks/forbidden-paths.js';
+import { FRONTEND_SOURCES, GCC, GO_SOURCES, GO_TOOLCHAIN, NODE_TOOLCHAIN } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, pageWithAsset, randomInt, randomText, status } from '../run/probes.js';

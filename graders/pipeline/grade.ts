@@ -8,6 +8,7 @@ import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
+import type { ScanBudget } from '../inspect/layers.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
@@ -15,7 +16,9 @@ import { vet } from '../lint/policy.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
+import { hashIf } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
+import { knownContent } from './known-content.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
@@ -28,6 +31,8 @@ export interface GradeOptions {
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
+  /** The layer scan's limits (files, path bytes, archives); a scan over them fails the layer checks. */
+  scanBudget?: Partial<ScanBudget>;
   keepImage?: boolean;
   progress?: Progress;
 }
@@ -118,9 +123,21 @@ async function buildInspectRun(g: Grading): Promise<void> {
 
   g.progress.stage('inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
-  const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const image = await stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit));
+  const findStamp = g.lab.checks.some((c) => c.findStamp);
+  const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+  const known = await stage(g, 'inspect', 'indexing the toolchain images', () => knownContent(g.lab.checks, g.context.dir, (line) => g.progress.log(line)));
+  const image = await stage(g, 'inspect', 'inspecting the image', () =>
+    inspectImage(built.imageId!, g.dockerfile, {
+      scanLimitBytes: scanLimit,
+      hashIf: known ? hashIf(known) : undefined,
+      needle: findStamp ? g.context.nonce : undefined,
+      archives: needsLayers,
+      budget: g.opts.scanBudget,
+    }),
+  );
   g.evidence.image = image;
+  g.evidence.known = known;
+  if (findStamp) g.evidence.stamp = g.context.nonce;
   if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
   if (image.standInBases.length) {
     g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
@@ -171,7 +188,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
 
   const lint = parseDockerfile(context.dockerfileBytes);
   const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
-  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
+  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
     : undefined;

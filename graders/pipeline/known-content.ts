@@ -1,0 +1,26 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Check } from '../checks/types.js';
+import { emptyKnown, labFilesIndex, mergeKnown, toolchainIndex, type KnownContent } from '../findings/index.js';
+
+/** Every regular file of the prepared context, relative, with `/` separators. */
+async function contextFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
+
+/**
+ * What the checks want recognised by its bytes: their toolchain images' forbidden files
+ * (indexed once per image, then cached) and the lab's own files as this build has them.
+ */
+export async function knownContent(checks: Check[], contextDir: string, log: (line: string) => void): Promise<KnownContent | undefined> {
+  const requests = checks.flatMap((c) => (c.content ? [c.content] : []));
+  if (requests.length === 0) return undefined;
+  const files = await contextFiles(contextDir);
+  const parts: KnownContent[] = [emptyKnown()];
+  for (const r of requests) {
+    if (r.images.length) parts.push(await toolchainIndex(r.images, r.rules.filter((rule) => rule.globs.length), log));
+    parts.push(await labFilesIndex(contextDir, files, r.rules));
+  }
+  return mergeKnown(...parts);
+}
