@@ -22,6 +22,8 @@ export interface BatchOptions {
   resume: boolean;
   buildTimeoutMs?: number;
   minFreeBytes: number;
+  /** Images allowed beyond the catalogue and the online images, for every grade. */
+  allowImages?: string[];
   progress: BatchProgress;
 }
 
@@ -44,7 +46,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
   if (submission.kind === 'not-submitted') return { ...base, status: 'not-submitted', reason: submission.reason, finishedAt: at() };
   const staged = await stageSubmission(submission); // removed on Ctrl-C or SIGTERM too (a temp folder)
   try {
-    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, progress: silentProgress });
+    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, allowImages: opts.allowImages, progress: silentProgress });
     return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
   } catch (err) {
     // The grader could not do its job (engine gone, disk full, a bug): not the student's zero.

@@ -1,6 +1,7 @@
 import { formatBytes, plural } from '../format/bytes.js';
 import type { LayerSummary } from '../inspect/image.js';
 import { describe } from '../lint/dockerfile.js';
+import { oneLine } from '../format/text.js';
 import type { Finding } from './finding.js';
 
 /**
@@ -11,13 +12,15 @@ import type { Finding } from './finding.js';
 export function whereFrom(layer: number, layers: LayerSummary[]): string {
   const origin = layers[layer];
   const position = `layer ${layer + 1} of ${layers.length}`;
-  if (origin?.instruction) return `${position}, added by \`${describe(origin.instruction)}\` (Dockerfile line ${origin.instruction.line})`;
+  if (origin?.instruction) return `${position}, added by \`${oneLine(describe(origin.instruction))}\` (Dockerfile line ${origin.instruction.line})`;
   if (origin?.baseImage) return `${position}, from the base image ${origin.baseImage}${origin.from ? ` (FROM on line ${origin.from.line})` : ''}`;
   return position;
 }
 
 /** Long paths keep their start and their file name: /root/.npm/_cacache/…/94/43/a9a0…39 */
-export function shortPath(p: string, max = 72): string {
+export function shortPath(path: string, max = 72): string {
+  // A file name is the student's text: no control character reaches a report raw.
+  const p = oneLine(path);
   if (p.length <= max) return p;
   const name = p.slice(p.lastIndexOf('/') + 1);
   const tail = name.length > max / 2 ? `${name.slice(0, max / 4)}…${name.slice(-max / 4)}` : name;
@@ -30,7 +33,7 @@ const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 function recognised(f: Finding): string {
   const same = f.sameAs!;
   const how = base(same.path) !== base(f.example) ? 'renamed' : 'moved';
-  const where = f.inArchive ? `\`${f.example}\` in the archive /${shortPath(f.inArchive)}` : `\`/${shortPath(f.example)}\``;
+  const where = f.inArchive ? `\`${shortPath(f.example)}\` in the archive /${shortPath(f.inArchive)}` : `\`/${shortPath(f.example)}\``;
   const original = same.image === 'the lab folder' ? `the lab's ${same.path}` : `${f.what}: ${base(same.path)}`;
   const from = same.image && same.image !== 'the lab folder' ? ` (/${shortPath(same.path, 60)} in ${same.image})` : '';
   return `${where} is ${original}, ${how}${from} (${formatBytes(Math.max(f.exampleBytes, 0))})`;
@@ -51,7 +54,7 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
     what = f.files === 1 ? recognised(f) : `${f.what}, under other names: ${plural(f.files, 'file')}, ${formatBytes(f.bytes)} in all (${recognised(f)})`;
   } else if (f.inArchive) {
     const archive = `/${shortPath(f.inArchive)}`;
-    what = `${f.what}, inside the archive ${archive}: ${f.example} (${formatBytes(Math.max(f.exampleBytes, 0))})${f.files > 1 ? ` and ${plural(f.files - 1, 'more file')}, ${formatBytes(f.bytes)} in all` : ''}`;
+    what = `${f.what}, inside the archive ${archive}: ${shortPath(f.example)} (${formatBytes(Math.max(f.exampleBytes, 0))})${f.files > 1 ? ` and ${plural(f.files - 1, 'more file')}, ${formatBytes(f.bytes)} in all` : ''}`;
   } else if (f.files === 1) {
     what = `${f.what}: ${largest}`;
   } else if (f.folder.split('/').length >= 2) {

@@ -181,3 +181,40 @@ export function isToolchainImage(ref: string): boolean {
   if (repo === 'node' || repo === 'python') return !/slim|alpine|distroless/.test(tagOf(ref));
   return /(^|[-/])(jdk|sdk)([-/:]|$)/.test(ref);
 }
+
+/**
+ * Official images the decks teach for use online, beyond the catalogue: what an honest
+ * student may write in FROM where a registry answers. `*` matches anything (slashes too).
+ */
+export const ONLINE_IMAGES: readonly string[] = [
+  'alpine:*',
+  'golang:*alpine*',
+  'node:*alpine*',
+  'node:*slim*',
+  'python:*alpine*',
+  'python:*slim*',
+  'eclipse-temurin:*',
+  'gcr.io/distroless/*',
+];
+
+/** `golang` → `golang:latest`, `docker.io/library/node:20@sha256:…` → `node:20`: the form patterns match. */
+export function normaliseRef(ref: string): string {
+  return `${repositoryOf(ref)}:${tagOf(ref)}`;
+}
+
+/** A pattern as written (`alpine`, `node:*slim*`, `gcr.io/distroless/*`) as a regular expression over normalised references. */
+function patternRegex(pattern: string): RegExp {
+  const text = pattern.includes('*') ? pattern.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '') : normaliseRef(pattern);
+  return new RegExp(`^${text.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+}
+
+/** The images a grade may start from: the catalogue, the online images, and what the lab or instructor adds. */
+export function allowedImages(extra: readonly string[] = []): string[] {
+  return [...CATALOGUE.map((c) => c.ref), ...ONLINE_IMAGES, ...extra];
+}
+
+/** Is this reference on the allowlist (catalogue, online images, `extra` patterns)? */
+export function isAllowedImage(ref: string, extra: readonly string[] = []): boolean {
+  const wanted = normaliseRef(ref);
+  return allowedImages(extra).some((p) => patternRegex(p).test(wanted));
+}

@@ -23,7 +23,7 @@ export default defineLab({
   title: 'Go to scratch',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab1-go'),
     multiStage(),
     size({ ceiling: 20 * MB }),
     noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] }),

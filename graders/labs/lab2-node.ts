@@ -24,7 +24,7 @@ export default defineLab({
   title: 'TypeScript without TypeScript',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab2-node'),
     multiStage(),
     // The solution on node:20-trixie-slim is about 205 MB; a single slim stage that keeps
     // the dev dependencies (TypeScript, vitest and their tree) is over 260 MB.

@@ -29,7 +29,7 @@ export default defineLab({
   title: 'Python with a C extension',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab3-python'),
     multiStage(),
     // The solution on python:3.13-slim-trixie is about 130 MB (upstream about 125 MB);
     // slim plus gcc and the headers is about 280 MB, the full image about 1 GB.

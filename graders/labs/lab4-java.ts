@@ -26,7 +26,7 @@ export default defineLab({
   title: 'JDK in, JRE out',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab4-java'),
     multiStage(),
     // The jar on eclipse-temurin:21-jre is about 280 MB with the stand-ins (270 upstream);
     // the starter on the JDK is over 400 MB. A jlink runtime gets under 100 MB.

@@ -18,7 +18,7 @@ export default defineLab({
   title: 'Two builders, one image',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab5-fullstack'),
     multiStage({ feeders: 2 }),
     // The solution (static Go binary + bundled assets on distroless static) is about 8 MB.
     size({ ceiling: 25 * MB }),

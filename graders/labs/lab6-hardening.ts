@@ -29,7 +29,7 @@ export default defineLab({
     '.git/description': 'hookrelay\n',
   },
   checks: [
-    builds(),
+    builds('lab6-hardening'),
     // Not this lab's lesson, but a guard: the starter on debian:trixie-slim is about 145 MB
     // (57 MB of it apt lists that a later layer deletes in vain), the solution on scratch 7 MB.
     size({ ceiling: 160 * MB }),

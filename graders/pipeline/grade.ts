@@ -31,6 +31,8 @@ export interface GradeOptions {
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
+  /** Images allowed beyond the catalogue and the online images (`--allow-image`). */
+  allowImages?: string[];
   /** The layer scan's limits (files, path bytes, archives); a scan over them fails the layer checks. */
   scanBudget?: Partial<ScanBudget>;
   keepImage?: boolean;
@@ -187,7 +189,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
-  const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
+  const refusal = lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])], bytes: context.dockerfileBytes.length }) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
