@@ -48,7 +48,9 @@ export function mergeKnown(...parts: KnownContent[]): KnownContent {
 }
 
 /** Files smaller than this are never hashed: tiny files are the same everywhere by chance. */
-export const MIN_HASHED_BYTES = 256;
+export const MIN_HASHED_BYTES = 64;
+/** A toolchain image's files smaller than this are not indexed (license stubs, tiny scripts). */
+export const MIN_INDEXED_BYTES = 256;
 
 /** The scan's question "hash this file?": its size is a known file's, at a place other than that file's own. */
 export const hashIf = (known: KnownContent) => (path: string, size: number, inArchive: boolean) =>

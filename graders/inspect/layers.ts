@@ -31,6 +31,8 @@ export interface FileEntry {
   sha256?: string;
   /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
   needle?: 'whole' | 'inside';
+  /** A compiled program or library (ELF), noted when the file's bytes were read. */
+  elf?: boolean;
 }
 
 /** `.wh.name` deletes `name` (and everything below it); `.wh..wh..opq` empties its directory. */
@@ -180,6 +182,8 @@ class Usage {
 
 /** What one pass over a file's bytes learns: its hash, the needle, and the bytes to look into. */
 interface ContentTap {
+  started?: boolean;
+  elf?: boolean;
   hash?: Hash;
   finder?: NeedleFinder;
   small?: Buffer[];
@@ -197,6 +201,10 @@ function openTap(usage: Usage, path: string, size: number, inArchive: boolean): 
 }
 
 function feedTap(tap: ContentTap, chunk: Buffer): void {
+  if (!tap.started) {
+    tap.started = true;
+    tap.elf = chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46;
+  }
   tap.hash?.update(chunk);
   tap.finder?.push(chunk);
   tap.small?.push(chunk);
@@ -204,6 +212,7 @@ function feedTap(tap: ContentTap, chunk: Buffer): void {
 
 function closeTap(tap: ContentTap, entry: FileEntry, usage: Usage): void {
   if (tap.hash) entry.sha256 = tap.hash.digest('hex');
+  if (tap.elf) entry.elf = true;
   if (tap.finder?.found) {
     const whole = tap.small && Buffer.concat(tap.small).toString('latin1').trim() === usage.needle!.toString('latin1');
     entry.needle = whole ? 'whole' : 'inside';
