@@ -103,7 +103,7 @@ export const runs = (options: RunsOptions): Check => {
       const failed = run.probes.filter((p) => !p.ok);
       if (failed.length) {
         const first = failed[0]!;
-        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details);
+        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details, SIGNATURES.find((s) => s.test(run))?.hint);
       }
       return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
     },

@@ -99,7 +99,9 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     const origin = layers[file.layer];
     const fromBase = !origin?.instruction;
     if (opts.skipRuntimeBase && fromBase && origin?.baseImage !== undefined && !origin.baseIsToolchain) return;
-    let rule = compiled.find((c) => c.match(file.path) && !c.except(file.path) && !(fromBase && c.exceptInBase(file.path)))?.rule;
+    // An archive's member is excepted by its own path or its archive's (classes inside a .jar).
+    const excepted = (c: CompiledRule) => c.except(file.path) || (file.inArchive !== undefined && c.except(file.inArchive));
+    let rule = compiled.find((c) => c.match(file.path) && !excepted(c) && !(fromBase && c.exceptInBase(file.path)))?.rule;
     let sameAs: Finding['sameAs'];
     if (!rule && file.sha256 && opts.known) {
       const known = opts.known.byHash.get(file.sha256);

@@ -191,7 +191,8 @@ interface ContentTap {
 
 function openTap(usage: Usage, path: string, size: number, inArchive: boolean): ContentTap {
   const tap: ContentTap = {};
-  if (usage.opts.hashIf?.(path, size, inArchive)) tap.hash = createHash('sha256');
+  // A gzip's payload has no size until it is read: hash it, and keep the hash only if its size is asked for.
+  if (usage.opts.hashIf && (size < 0 || usage.opts.hashIf(path, size, inArchive))) tap.hash = createHash('sha256');
   if (usage.needle) {
     tap.finder = new NeedleFinder(usage.needle);
     // A file this small may be the needle itself, give or take white space.
@@ -229,7 +230,10 @@ async function readMember(stream: AsyncIterable<unknown>, entry: FileEntry, usag
     if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
     feedTap(tap, chunk as Buffer);
   }
-  if (entry.size < 0) entry.size = bytes;
+  if (entry.size < 0) {
+    entry.size = bytes;
+    if (!usage.opts.hashIf?.(entry.path, bytes, true)) tap.hash = undefined;
+  }
   closeTap(tap, entry, usage);
 }
 
