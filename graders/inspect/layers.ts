@@ -64,11 +64,11 @@ export interface ScanBudget {
 
 /**
  * 1,000,000 entries are ten times the largest image of the catalogue (node:20-trixie,
- * ~25,000 files); 256 MiB of path text is ~4,000 files of 64 kB paths or a million of 256.
+ * ~25,000 files); 64 MiB of path text is 16,000 files of 4 kB paths, 40 times the paths of node:20-trixie.
  */
 export const DEFAULT_BUDGET: ScanBudget = {
   maxEntries: 1_000_000,
-  maxPathBytes: 256 * 1024 * 1024,
+  maxPathBytes: 64 * 1024 * 1024,
   maxZipBytes: 64 * 1024 * 1024,
   maxExpandedBytes: 2 * 1024 * 1024 * 1024,
 };

@@ -5,7 +5,8 @@ import { noSecrets } from '../../graders/checks/no-secrets.js';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
 import { multiStage } from '../../graders/checks/multi-stage.js';
 import { noCaches } from '../../graders/checks/no-caches.js';
-import { runs, stampOutsideTheApp } from '../../graders/checks/runs.js';
+import { runs, stampOutsideTheApp, type RunsOptions } from '../../graders/checks/runs.js';
+import type { FileEntry } from '../../graders/inspect/layers.js';
 import { size } from '../../graders/checks/size.js';
 import {
   C_SOURCES, FRONTEND_SOURCES, GCC, GO_SOURCES, GO_TOOLCHAIN, JAVA_SOURCES, JDK_TOOLS, NODE_TOOLCHAIN, PYTHON_HEADERS,
@@ -67,9 +68,9 @@ describe('the layer scan reads content only where a rule needs it', () => {
   });
 
   it('a scan over its budget fails the layer checks with the reason, instead of skipping or crashing', () => {
-    const scanned = image({ files: undefined, layers: undefined, scanProblem: 'its file paths add up to more than 256 MiB of text (the most the grader reads)' });
+    const scanned = image({ files: undefined, layers: undefined, scanProblem: 'its file paths add up to more than 64 MiB of text (the most the grader reads)' });
     const [r] = evaluateChecks([noToolchain({ forbidden: [GO_TOOLCHAIN] })], evidence({ image: scanned }));
-    expect(r).toMatchObject({ passed: false, skipped: false, message: 'the image could not be checked: its file paths add up to more than 256 MiB of text (the most the grader reads)' });
+    expect(r).toMatchObject({ passed: false, skipped: false, message: 'the image could not be checked: its file paths add up to more than 64 MiB of text (the most the grader reads)' });
   });
 });
 
@@ -162,7 +163,7 @@ describe('secrets beyond files', () => {
 });
 
 describe('the stamp must be compiled in', () => {
-  const f = (path: string, needle: 'whole' | 'inside', extra: object = {}) => ({ path, size: 25, type: 'file' as const, layer: 1, needle, ...extra });
+  const f = (path: string, needle: 'whole' | 'inside', extra: Partial<FileEntry> = {}): FileEntry => ({ path, size: 25, type: 'file', layer: 1, needle, ...extra });
   const layers = [layer(0, 1), layer(1, 1, 12)];
   it.each([
     ['binary', [f('wordsmith', 'inside', { elf: true })], undefined],
@@ -172,8 +173,10 @@ describe('the stamp must be compiled in', () => {
     ['javascript', [f('app/dist/stamp.generated.js', 'inside')], undefined],
     ['jar', [f('stamp.txt', 'whole', { inArchive: 'app/numerals.jar' })], undefined],
     ['binary', [f('stamp.txt', 'whole', { inArchive: 'opt/s.tgz' })], /stamp\.txt in the archive \/opt\/s\.tgz/],
-  ] as const)('stampIn %s: %j', (stampIn, files, expected) => {
-    const found = stampOutsideTheApp(image({ layers }, [...files.filter((x) => !('inArchive' in x))]), stampIn) ?? stampOutsideTheApp(image({ layers, members: files.filter((x) => 'inArchive' in x) }, [{ path: 'opt/s.tgz', size: 1, type: 'file', layer: 1 }]), stampIn);
+  ] as [RunsOptions['stampIn'], FileEntry[], RegExp | undefined][])('stampIn %s: %j', (stampIn, files, expected) => {
+    const plain = files.filter((x) => !x.inArchive);
+    const members = files.filter((x) => x.inArchive);
+    const found = stampOutsideTheApp(image({ layers, members }, [...plain, { path: 'opt/s.tgz', size: 1, type: 'file', layer: 1 }]), stampIn);
     if (expected) expect(found?.why).toMatch(expected);
     else expect(found).toBeUndefined();
   });
