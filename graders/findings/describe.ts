@@ -78,7 +78,7 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
 }
 
 /** At most this many findings are listed in a message, one a line; the rest are counted. */
-export const LISTED = 5;
+export const LISTED = 6;
 
 /**
  * One line per distinct finding, most important first (the caller sorts), up to a
