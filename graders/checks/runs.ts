@@ -2,6 +2,7 @@ import { formatDuration, plural } from '../format/bytes.js';
 import { shortPath, whereFrom } from '../findings/index.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { FileEntry } from '../inspect/layers.js';
+import type { KnownContent } from '../findings/index.js';
 import { health, stamp, type ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
 import { fail, pass, type Check } from './types.js';
@@ -63,15 +64,25 @@ function summary(run: RunResult): string {
 
 const isServable = (f: FileEntry) => f.deletedIn === undefined && f.type === 'file';
 
+/**
+ * A stamp file that came along with the lab's sources (`COPY . .` ships stamp.txt next to
+ * main.go): shipping the sources is no-toolchain's finding, not proof of a fake build.
+ */
+function cameWithTheSources(f: FileEntry, image: ImageFacts, known: KnownContent | undefined): boolean {
+  if (!known || f.inArchive) return false;
+  const folder = f.path.slice(0, f.path.lastIndexOf('/') + 1);
+  return (image.files ?? []).some((o) => o !== f && o.layer === f.layer && o.path.startsWith(folder) && o.sha256 !== undefined && known.byHash.get(o.sha256)?.image === 'the lab folder');
+}
+
 /** Where this build's stamp sits that no compiled app puts it: the proof the app was not built here. */
-export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stampIn']): { file: FileEntry; why: string } | undefined {
+export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stampIn'], known?: KnownContent): { file: FileEntry; why: string } | undefined {
   const layers = image.layers ?? [];
   const shown = (f: FileEntry) => (f.inArchive ? `${shortPath(f.path)} in the archive /${shortPath(f.inArchive)}` : `/${shortPath(f.path)}`);
   const at = (f: FileEntry) => (layers.length ? ` (${whereFrom(f.layer, layers)})` : '');
   const inJar = (f: FileEntry) => stampIn === 'jar' && Boolean(f.inArchive?.toLowerCase().endsWith('.jar'));
   for (const f of [...(image.files ?? []), ...(image.members ?? [])]) {
     if (!f.needle || !isServable(f) || (f.inArchive && image.files?.find((a) => a.path === f.inArchive && a.layer === f.layer)?.deletedIn !== undefined)) continue;
-    if (f.needle === 'whole' && !inJar(f)) return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
+    if (f.needle === 'whole' && !inJar(f) && !cameWithTheSources(f, image, known)) return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
     const compiled = f.elf || inJar(f) || (stampIn === 'javascript' && /\.(m|c)?js(\.map)?$/.test(f.path)) || (stampIn === 'jar' && /\.jar$/i.test(f.path));
     if (f.needle === 'inside' && !compiled) return { file: f, why: `this build's stamp is in ${shown(f)}${at(f)}, a data file, not compiled into the app` };
   }
@@ -88,10 +99,10 @@ export const runs = (options: RunsOptions): Check => {
     needs: ['run'],
     run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
     findStamp: true,
-    evaluate({ run, image, stamp: nonce }) {
+    evaluate({ run, image, stamp: nonce, known }) {
       if (!run) return fail('the container was not started');
       const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
-      const misplaced = nonce && image?.files ? stampOutsideTheApp(image, opts.stampIn ?? 'binary') : undefined;
+      const misplaced = nonce && image?.files ? stampOutsideTheApp(image, opts.stampIn ?? 'binary', known) : undefined;
       if (misplaced) {
         return fail(
           `${misplaced.why}: ${opts.stamp} must be answered by an app built in this Dockerfile from the lab's sources, which compiles the stamp in`,

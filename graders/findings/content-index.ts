@@ -106,6 +106,22 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
   return pending;
 }
 
+/** `what` of the lab folder's own files, indexed for the stamp rule: no rule reports them as such. */
+export const LAB_FOLDER = 'a file of the lab folder';
+
+/** Every file of the lab folder as this build has it but one (the stamp), by its bytes. */
+export async function labFolderIndex(contextDir: string, files: string[], except: string): Promise<KnownContent> {
+  const known = emptyKnown();
+  for (const relative of files.filter((f) => f !== except && !f.startsWith('.git/'))) {
+    const bytes = await readFile(path.join(contextDir, relative)).catch(() => undefined);
+    if (!bytes || bytes.length < MIN_HASHED_BYTES) continue;
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    if (!known.byHash.has(hash)) known.byHash.set(hash, { path: relative, what: LAB_FOLDER, image: 'the lab folder' });
+    known.sizes.add(bytes.length);
+  }
+  return known;
+}
+
 /**
  * The lab's own files that rules name with `labFiles` (its sources, its front-end template),
  * by their bytes as prepared for this build, so a copy is found wherever it is put.

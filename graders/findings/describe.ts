@@ -62,7 +62,8 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
   if (f.sameAs?.image === LAB) {
     what = labCopy(f);
   } else if (f.sameAs) {
-    what = f.files === 1 ? recognised(f) : `${f.what} under other names: ${plural(f.files, 'file')}, ${formatBytes(f.bytes)} in all (the largest: ${recognised(f)})`;
+    const where = f.inArchive ? `, inside the archive /${shortPath(f.inArchive)}` : ', copied out of its place';
+    what = f.files === 1 ? recognised(f) : `${f.what}${where}: ${plural(f.files, 'file')}, ${formatBytes(f.bytes)} in all (the largest: ${recognised(f)})`;
   } else if (f.inArchive) {
     const archive = `/${shortPath(f.inArchive)}`;
     what = `${f.what}, inside the archive ${archive}: ${shortPath(f.example)} (${formatBytes(Math.max(f.exampleBytes, 0))})${f.files > 1 ? ` and ${plural(f.files - 1, 'more file')}, ${formatBytes(f.bytes)} in all` : ''}`;

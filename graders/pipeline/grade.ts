@@ -133,7 +133,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const findStamp = g.lab.checks.some((c) => c.findStamp);
   const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const known = await stage(g, 'inspect', 'indexing the toolchain images', () => knownContent(g.lab.checks, g.context.dir, (line) => g.progress.log(line)));
+  const known = await stage(g, 'inspect', 'indexing the toolchain images', () => knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)));
   const image = await stage(g, 'inspect', 'inspecting the image', () =>
     inspectImage(built.imageId!, g.dockerfile, {
       scanLimitBytes: scanLimit,

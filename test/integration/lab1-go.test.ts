@@ -37,17 +37,17 @@ const suite = labSuite({
     { file: 'stamp-read-at-run-time', fails: ['runs'], message: ['runs', /^the final image ships this build's stamp as a file of its own: \/etc\/wordsmith\/build-id \(layer 2 of 2, added by `COPY stamp\.txt \/etc\/wordsmith\/build-id` \(Dockerfile line 12\)\): \/stamp must be answered by an app built in this Dockerfile/] },
     { file: 'stamp-in-config', fails: ['runs'], message: ['runs', /^this build's stamp is in \/etc\/wordsmith\.json \(layer 2 of 2, .*line 14\)\), a data file, not compiled into the app/] },
     { file: 'forged-report', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /failed with exit code 3: building\\r\\x1b\[1;32m✓ all 5 checks passed\\x1b\[0m <img src=x onerror=alert\(1\)>$/] },
-    { file: 'escape-in-dockerfile', fails: ['builds'], skips: ['multi-stage', 'size', 'no-toolchain', 'runs'], message: ['builds', /unknown instruction COPPY\\x1b\[2J\\x1b\[1;32m/] },
+    { file: 'escape-in-dockerfile', fails: ['builds'], skips: ['multi-stage', 'size', 'no-toolchain', 'runs'], message: ['builds', /unknown instruction COPPY\\x1b\[2J\\x1b\[1;32m/i] },
     {
       file: 'hidden-toolchain',
       fails: ['no-toolchain'],
       message: ['no-toolchain', /`\/opt\/x\/fmt` is the Go toolchain's gofmt, renamed \(\/usr\/lib\/go-1\.24\/bin\/gofmt in golang:1\.24-trixie.*\(Dockerfile line 16\)/],
       also: [
         ['no-toolchain', /^found Go sources: \d+ files, .* in \/usr\/share\/doc\/go\/strings\/ .*\(Dockerfile line 15\)$/m],
-        ['no-toolchain', /^found the Go toolchain under other names: 2 files, .*`c` in the archive \/opt\/lib\/tools\.tgz is the Go toolchain's compile, renamed .*\(Dockerfile line 17\)$/m],
+        ['no-toolchain', /^found the Go toolchain, inside the archive \/opt\/lib\/tools\.tgz: 2 files, .*`c` in the archive \/opt\/lib\/tools\.tgz is the Go toolchain's compile, renamed .*\(Dockerfile line 17\)$/m],
       ],
     },
-    { file: 'toolchain-as-dat', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.dat: pkg\/tool\/linux_amd64\/compile .*added by `COPY --from=build \/out\/assets\.dat \/data\/assets\.dat` \(Dockerfile line 9\)/] },
+    { file: 'toolchain-as-dat', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.dat: .*added by `COPY --from=build \/out\/assets\.dat \/data\/assets\.dat` \(Dockerfile line 9\)$/m] },
     // #15: messages that lead to the fix.
     { file: 'final-from-shared-stage', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /^line 3: the final image is built on golang:1\.24-trixie, a toolchain image: the final stage is `FROM base` \(line 10\), which starts from golang:1\.24-trixie/] },
     // Upstream's distroless tags: :nonroot runs as 65532 with no USER line.
@@ -81,7 +81,7 @@ describe('lab 1 details', () => {
     expect(md).toContain('&lt;img src=x onerror=alert(1)&gt;');
     const xml = toJUnit([r]);
     expect(xml).not.toMatch(/\u001b|\r|<img/);
-    expect(xml).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(xml).toContain('&lt;img src=x onerror=alert(1)');
     const record = { student: '[mallory](http://evil.example) <img src=x>', lab: r.lab, status: 'graded' as const, result: r, finishedAt: new Date().toISOString() };
     const reason = { student: 'eve', lab: r.lab, status: 'could-not-grade' as const, reason: 'an error naming /tmp/[x](http://y)<img src=x onerror=alert(1)>', finishedAt: new Date().toISOString() };
     const book = buildGradebook([record, reason], [labColumn(suite.lab())]);
