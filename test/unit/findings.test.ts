@@ -172,6 +172,8 @@ describe('the stamp must be compiled in', () => {
     ['binary', [f('stamp.txt', 'whole', { deletedIn: 2 })], undefined],
     ['javascript', [f('app/dist/stamp.generated.js', 'inside')], undefined],
     ['jar', [f('stamp.txt', 'whole', { inArchive: 'app/numerals.jar' })], undefined],
+    ['jar', [f('app/classes/stamp.txt', 'whole'), { path: 'app/classes/dev/App.class', size: 900, type: 'file', layer: 1 }], undefined],
+    ['jar', [f('app/stamp.txt', 'whole')], /ships this build's stamp as a file of its own: \/app\/stamp\.txt/],
     ['binary', [f('stamp.txt', 'whole', { inArchive: 'opt/s.tgz' })], /stamp\.txt in the archive \/opt\/s\.tgz/],
   ] as [RunsOptions['stampIn'], FileEntry[], RegExp | undefined][])('stampIn %s: %j', (stampIn, files, expected) => {
     const plain = files.filter((x) => !x.inArchive);
