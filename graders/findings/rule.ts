@@ -99,6 +99,8 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     const origin = layers[file.layer];
     const fromBase = !origin?.instruction;
     if (opts.skipRuntimeBase && fromBase && origin?.baseImage !== undefined && !origin.baseIsToolchain) return;
+    // Archives are looked into to find what the Dockerfile hides in them; a base image's are its own business.
+    if (file.inArchive !== undefined && fromBase) return;
     // An archive's member is excepted by its own path or its archive's (classes inside a .jar).
     const excepted = (c: CompiledRule) => c.except(file.path) || (file.inArchive !== undefined && c.except(file.inArchive));
     let rule = compiled.find((c) => c.match(file.path) && !excepted(c) && !(fromBase && c.exceptInBase(file.path)))?.rule;
