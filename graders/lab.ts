@@ -17,6 +17,8 @@ export interface LabDefinition {
    * repository). A file the folder already has is left as it is.
    */
   contextFiles?: Record<string, string>; // a key ending in `/` is a folder
+  /** Images this lab allows beyond the catalogue and the official online images (patterns, `*` for any). */
+  allowImages?: string[];
   checks: Check[];
 }
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../format/bytes.js';
 import type { LabDefinition } from '../lab.js';
+import { markdownText } from '../format/text.js';
 import { toJUnit } from '../report/junit.js';
 import { safeName, type GradeRecord } from './records.js';
 
@@ -88,12 +89,13 @@ export function leaderboard(book: Gradebook, labId: string, top = 3): { student:
     .slice(0, top);
 }
 
-const mdCell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/** Student folder names and reasons are the students' text: shown as text, never as Markdown or HTML. */
+const mdCell = markdownText;
 
 /** summary.md: for a CI job summary — the table, problems to look at, the leaderboard. */
 export function toSummary(book: Gradebook): string {
   const out = [`# stagecraft gradebook`, '', `${book.rows.length} students, ${book.labs.length} labs.`, ''];
-  out.push(`| student | ${book.labs.map((l) => l.id).join(' | ')} | total |`, `|---|${book.labs.map(() => '---').join('|')}|---|`);
+  out.push(`| student | ${book.labs.map((l) => mdCell(l.id)).join(' | ')} | total |`, `|---|${book.labs.map(() => '---').join('|')}|---|`);
   for (const row of book.rows) {
     const cells = book.labs.map((l) => {
       const status = cellStatus(row.cells[l.id]);

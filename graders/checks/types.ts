@@ -1,4 +1,5 @@
 import type { BuildResult } from '../build/build.js';
+import type { KnownContent, PathRule } from '../findings/index.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { ParseResult } from '../lint/dockerfile.js';
 import type { Refusal } from '../lint/policy.js';
@@ -29,6 +30,12 @@ export interface Evidence {
   rebuild?: { touched: string; build: BuildResult };
   /** Measured sizes to compare with (from `npm run measure`), when known. */
   reference?: { starterSize?: number };
+  /** Files known by their bytes (toolchain images' forbidden files, the lab's own sources). */
+  known?: KnownContent;
+  /** This build's stamp, when the grade looked for it in the image's files. */
+  stamp?: string;
+  /** The lab's folder, as it was built (`labs/lab1-go`), for messages. */
+  labFolder?: string;
 }
 
 /** The pipeline stages a check reads; when one is missing the check is skipped, with the reason. */
@@ -62,6 +69,10 @@ export interface Check {
   run?: RunPlan;
   /** Rebuild after appending a comment line to this source file of the lab. */
   rebuild?: { touch: string };
+  /** Files to recognise by their bytes: these rules' lab files and these toolchain images' files. */
+  content?: { rules: PathRule[]; images: string[] };
+  /** Look for this build's stamp in the image's files (and archives), to tell where it is served from. */
+  findStamp?: boolean;
   evaluate(evidence: Evidence): Verdict;
 }
 

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import pc from 'picocolors';
@@ -27,7 +27,20 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+/** `--allow-image a --allow-image b`: collected into a list. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** An instructor's allowlist file: one image pattern a line, `#` comments. */
+async function readAllowFile(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CannotGrade(`cannot read the allowlist file ${file}`);
+  });
+  return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
 interface BatchFlags {
+  allowImage?: string[];
+  allowImages?: string;
   labs?: string;
   concurrency: number;
   shard?: string;
@@ -38,6 +51,7 @@ interface BatchFlags {
 }
 
 interface GradeFlags {
+  allowImage?: string[];
   solution?: boolean;
   dockerfile?: string;
   json?: boolean;
@@ -75,6 +89,7 @@ export function program(): Command {
     .option('--summary <file>', 'also append the result as Markdown to <file> (a CI job summary: $GITHUB_STEP_SUMMARY)')
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
+    .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything: myregistry/golang:*)', collect)
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
       const [{ findLab }, { grade }, { silentProgress, terminalProgress }, { renderTerminal }] = await Promise.all([
@@ -94,6 +109,7 @@ export function program(): Command {
         dockerfile,
         buildTimeoutMs: flags.buildTimeout * 1000,
         keepImage: flags.keepImage,
+        allowImages: flags.allowImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -113,6 +129,8 @@ export function program(): Command {
     .option('--resume', 'keep the results already in --out and grade only what is missing')
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--min-free <GB>', 'refuse to start with less free disk than this', Number, 5)
+    .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything)', collect)
+    .option('--allow-images <file>', 'also allow the image patterns in this file, one a line')
     .action(async (dir: string, flags: BatchFlags) => {
       const [{ allLabs, findLab }, { runBatch }, { parseShard }, { batchProgress }] = await Promise.all([
         import('../lab.js'),
@@ -132,6 +150,7 @@ export function program(): Command {
         resume: Boolean(flags.resume),
         buildTimeoutMs: flags.buildTimeout * 1000,
         minFreeBytes: flags.minFree * 1e9,
+        allowImages: [...(flags.allowImage ?? []), ...(flags.allowImages ? await readAllowFile(flags.allowImages) : [])],
         progress: batchProgress(flags.concurrency),
       });
       const { graded, 'not-submitted': missing, 'could-not-grade': failed } = outcome.counts;

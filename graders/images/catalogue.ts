@@ -17,6 +17,8 @@ export interface CatalogueImage {
   upstreamBytes: number;
   /** What the decks' side-by-side table says of it. */
   traits: { shell: boolean; libc: 'glibc' | 'musl' | 'none'; packageManager: string };
+  /** Another tag of an image listed above (distroless `:nonroot`, `:debug`): not a row of its own in the decks. */
+  variantOf?: string;
 }
 
 const FULL = { shell: true, libc: 'glibc', packageManager: 'apt' } as const;
@@ -27,7 +29,7 @@ export const RECIPE_LABEL = 'org.stagecraft.recipe';
 
 const MB = 1_000_000;
 
-export const CATALOGUE: readonly CatalogueImage[] = [
+const CATALOGUE_BASES: readonly CatalogueImage[] = [
   {
     ref: 'debian:trixie-slim',
     purpose: 'a slim Debian userland; the base of every stand-in',
@@ -142,6 +144,36 @@ export const CATALOGUE: readonly CatalogueImage[] = [
   },
 ];
 
+/**
+ * Upstream publishes every distroless image also as `:nonroot` (user 65532) and `:debug`
+ * (a busybox shell in /busybox), and students use those tags: they are here too.
+ */
+function distrolessVariants(): CatalogueImage[] {
+  const variants: CatalogueImage[] = [];
+  for (const img of CATALOGUE_BASES.filter((c) => c.ref.startsWith('gcr.io/distroless/'))) {
+    const name = img.ref.slice('gcr.io/distroless/'.length).replace(/-debian13$/, '');
+    variants.push({
+      ...img,
+      ref: `${img.ref}:nonroot`,
+      purpose: `${img.ref} with the nonroot user (65532) as default user`,
+      standIn: { recipe: `distroless-${name}-nonroot.Dockerfile`, from: [img.ref] },
+      variantOf: img.ref,
+    });
+    variants.push({
+      ...img,
+      ref: `${img.ref}:debug`,
+      purpose: `${img.ref} with a busybox shell in /busybox, for debugging`,
+      standIn: { recipe: `distroless-${name}-debug.Dockerfile`, from: ['debian:trixie-slim', img.ref] },
+      upstreamBytes: img.upstreamBytes + 1 * MB,
+      traits: { ...img.traits, shell: true },
+      variantOf: img.ref,
+    });
+  }
+  return variants;
+}
+
+export const CATALOGUE: readonly CatalogueImage[] = [...CATALOGUE_BASES, ...distrolessVariants()];
+
 /** Images that are toolchains whether or not they are in the catalogue, by repository name. */
 const TOOLCHAIN_REPOSITORIES = ['golang', 'rust', 'gcc', 'maven', 'gradle', 'buildpack-deps', 'mcr.microsoft.com/dotnet/sdk'];
 
@@ -180,4 +212,41 @@ export function isToolchainImage(ref: string): boolean {
   if (JAVA_REPOSITORIES.includes(repo)) return !/jre/.test(tagOf(ref));
   if (repo === 'node' || repo === 'python') return !/slim|alpine|distroless/.test(tagOf(ref));
   return /(^|[-/])(jdk|sdk)([-/:]|$)/.test(ref);
+}
+
+/**
+ * Official images the decks teach for use online, beyond the catalogue: what an honest
+ * student may write in FROM where a registry answers. `*` matches anything (slashes too).
+ */
+export const ONLINE_IMAGES: readonly string[] = [
+  'alpine:*',
+  'golang:*alpine*',
+  'node:*alpine*',
+  'node:*slim*',
+  'python:*alpine*',
+  'python:*slim*',
+  'eclipse-temurin:*',
+  'gcr.io/distroless/*',
+];
+
+/** `golang` → `golang:latest`, `docker.io/library/node:20@sha256:…` → `node:20`: the form patterns match. */
+export function normaliseRef(ref: string): string {
+  return `${repositoryOf(ref)}:${tagOf(ref)}`;
+}
+
+/** A pattern as written (`alpine`, `node:*slim*`, `gcr.io/distroless/*`) as a regular expression over normalised references. */
+function patternRegex(pattern: string): RegExp {
+  const text = pattern.includes('*') ? pattern.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '') : normaliseRef(pattern);
+  return new RegExp(`^${text.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+}
+
+/** The images a grade may start from: the catalogue, the online images, and what the lab or instructor adds. */
+export function allowedImages(extra: readonly string[] = []): string[] {
+  return [...CATALOGUE.map((c) => c.ref), ...ONLINE_IMAGES, ...extra];
+}
+
+/** Is this reference on the allowlist (catalogue, online images, `extra` patterns)? */
+export function isAllowedImage(ref: string, extra: readonly string[] = []): boolean {
+  const wanted = normaliseRef(ref);
+  return allowedImages(extra).some((p) => patternRegex(p).test(wanted));
 }

@@ -1,16 +1,27 @@
-import { finalChain, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { isToolchainImage } from '../images/catalogue.js';
+import { finalChain, type DockerInstruction, type ParsedDockerfile, type Stage } from '../lint/dockerfile.js';
 import type { ImageConfigJson } from './layers.js';
 
-/** Where a layer came from: a Dockerfile instruction of the final image, or its base image. */
+/**
+ * Where a layer came from: one of the Dockerfile's own instructions (with its stage), or
+ * the base image the final stage's chain starts FROM. Rules read this to tell what the
+ * submission added from what its base image ships.
+ */
 export interface LayerOrigin {
   layer: number;
   createdBy: string;
-  /** The instruction that made it, when it is one of the student's. */
+  /** The instruction that made it, when it is one of the Dockerfile's own. */
   instruction?: DockerInstruction;
+  /** The stage that instruction belongs to. */
+  stage?: { index: number; name?: string };
   /** Otherwise the base image it came with, and the FROM that brought it. */
   baseImage?: string;
   from?: DockerInstruction;
+  /** The base image is a toolchain (golang, a JDK, full node or python), not a runtime. */
+  baseIsToolchain?: boolean;
 }
+
+const stageRef = (s: Stage) => ({ index: s.index, name: s.name });
 
 /**
  * The instruction keyword a history entry was made by. BuildKit writes
@@ -36,6 +47,7 @@ export function attributeLayers(config: ImageConfigJson, layerCount: number, df?
   const history = config.history ?? [];
   const chain = df ? finalChain(df) : [];
   const instructions = chain.flatMap((s) => s.instructions);
+  const stageOf = new Map(chain.flatMap((s) => s.instructions.map((i) => [i, s] as const)));
   const matched = new Map<number, DockerInstruction>();
   let j = instructions.length - 1;
   for (let h = history.length - 1; h >= 0 && j >= 0; h--) {
@@ -48,6 +60,7 @@ export function attributeLayers(config: ImageConfigJson, layerCount: number, df?
   }
 
   const root = chain[0];
+  const base = root ? { baseImage: root.base, from: root.from, baseIsToolchain: root.base !== 'scratch' && isToolchainImage(root.base) } : {};
   const origins: LayerOrigin[] = [];
   let layer = 0;
   history.forEach((entry, h) => {
@@ -55,12 +68,12 @@ export function attributeLayers(config: ImageConfigJson, layerCount: number, df?
     const instruction = matched.get(h);
     origins.push(
       instruction
-        ? { layer, createdBy: entry.created_by ?? '', instruction }
-        : { layer, createdBy: entry.created_by ?? '', baseImage: root?.base, from: root?.from },
+        ? { layer, createdBy: entry.created_by ?? '', instruction, stage: stageRef(stageOf.get(instruction)!) }
+        : { layer, createdBy: entry.created_by ?? '', ...base },
     );
     layer++;
   });
   // An image without history (imported, or a hand-made tar) still gets one origin per layer.
-  for (; layer < layerCount; layer++) origins.push({ layer, createdBy: '', baseImage: root?.base, from: root?.from });
+  for (; layer < layerCount; layer++) origins.push({ layer, createdBy: '', ...base });
   return origins.slice(0, layerCount);
 }

@@ -3,9 +3,15 @@ import { docker } from '../engine/docker.js';
 import { STAND_IN_LABEL } from '../images/catalogue.js';
 import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { attributeLayers, type LayerOrigin } from './attribution.js';
-import { scanSavedImage, type FileEntry, type LayerContent } from './layers.js';
+import { ScanBudgetExceeded, scanSavedImage, type FileEntry, type LayerContent, type ScanOptions } from './layers.js';
 
-/** What the inspect stage learns about the built image. */
+/** A history entry as the engine reports it: what made it, and whether it made a layer. */
+export interface HistoryEntry {
+  createdBy: string;
+  emptyLayer: boolean;
+}
+
+/** What the inspect stage learns about the built image: the input of every rule and check. */
 export interface ImageFacts {
   id: string;
   /** Uncompressed size, as `docker images` shows it. */
@@ -13,13 +19,21 @@ export interface ImageFacts {
   user: string;
   entrypoint: string[];
   cmd: string[];
+  /** `NAME=value` as the image config records them (ENV, and what the base set). */
+  env: string[];
   labels: Record<string, string>;
+  /** Oldest first; `RUN` entries record the build arguments they saw (`|1 TOKEN=… /bin/sh -c …`). */
+  history: HistoryEntry[];
   /** Base images of this build that are local stand-ins, not the upstream images. */
   standInBases: string[];
   /** Per layer, bottom first; absent when the image was too large to scan. */
   layers?: LayerSummary[];
   /** Every entry of every layer; absent when not scanned. */
   files?: FileEntry[];
+  /** Entries of the archives found in the layers, one level deep (when the scan looked). */
+  members?: FileEntry[];
+  /** Why the layers were not scanned to the end (a budget), when they were not. */
+  scanProblem?: string;
   scanMs?: number;
 }
 
@@ -27,6 +41,12 @@ export interface LayerSummary extends LayerOrigin {
   bytes: number;
   fileCount: number;
   whiteouts: number;
+}
+
+/** How far the inspect stage reads: a size above which no layer is read, and the scan's options. */
+export interface InspectOptions extends ScanOptions {
+  /** Images larger than this are not scanned: their size alone fails them. */
+  scanLimitBytes: number;
 }
 
 /** Base images named in FROM that are local stand-ins (labelled by `npm run images`). */
@@ -53,12 +73,21 @@ export function summariseLayers(layers: LayerContent[], origins: LayerOrigin[]):
   }));
 }
 
+/** The engine's history of an image, oldest first. */
+async function historyOf(imageId: string): Promise<HistoryEntry[]> {
+  const entries = (await docker().getImage(imageId).history()) as { CreatedBy?: string; Size?: number; Tags?: string[] | null }[];
+  // The engine lists newest first; an entry of size 0 made no layer (or an empty one).
+  return entries.reverse().map((e) => ({ createdBy: e.CreatedBy ?? '', emptyLayer: !e.Size }));
+}
+
 /**
  * Inspect a built image: config and size from the engine; every layer's files by
  * streaming `docker save` through a tar parser (nothing is unpacked to disk). Images
- * larger than `scanLimitBytes` are not scanned: their size alone fails them.
+ * larger than `scanLimitBytes` are not scanned: their size alone fails them. A scan over
+ * its budget ends with `scanProblem` set, never with the grader out of memory.
  */
-export async function inspectImage(imageId: string, df: ParsedDockerfile, scanLimitBytes: number): Promise<ImageFacts> {
+export async function inspectImage(imageId: string, df: ParsedDockerfile | undefined, options: number | InspectOptions): Promise<ImageFacts> {
+  const opts: InspectOptions = typeof options === 'number' ? { scanLimitBytes: options } : options;
   const info = await docker().getImage(imageId).inspect();
   const facts: ImageFacts = {
     id: info.Id,
@@ -66,16 +95,24 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile, scanLi
     user: info.Config?.User ?? '',
     entrypoint: ([] as string[]).concat(info.Config?.Entrypoint ?? []),
     cmd: ([] as string[]).concat(info.Config?.Cmd ?? []),
+    env: info.Config?.Env ?? [],
     labels: info.Config?.Labels ?? {},
-    standInBases: await standInBases(df),
+    history: await historyOf(imageId),
+    standInBases: df ? await standInBases(df) : [],
   };
-  if (info.Size > scanLimitBytes) return facts;
+  if (info.Size > opts.scanLimitBytes) return facts;
 
   const started = Date.now();
-  const saved = await scanSavedImage((await docker().getImage(imageId).get()) as unknown as Readable);
-  const origins = attributeLayers(saved.config, saved.layers.length, df);
-  facts.layers = summariseLayers(saved.layers, origins);
-  facts.files = saved.layers.flatMap((l) => l.files);
+  try {
+    const saved = await scanSavedImage((await docker().getImage(imageId).get()) as unknown as Readable, opts);
+    const origins = attributeLayers(saved.config, saved.layers.length, df);
+    facts.layers = summariseLayers(saved.layers, origins);
+    facts.files = saved.layers.flatMap((l) => l.files);
+    facts.members = saved.layers.flatMap((l) => l.members);
+  } catch (err) {
+    if (!(err instanceof ScanBudgetExceeded)) throw err;
+    facts.scanProblem = err.message;
+  }
   facts.scanMs = Date.now() - started;
   return facts;
 }

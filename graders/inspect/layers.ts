@@ -1,11 +1,19 @@
+import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { readZipMembers } from './zip.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'other';
 
-/** One entry of one layer. `path` has no leading slash, as in the tar. */
+/** What a file turned out to be when its first bytes were looked at. */
+export type ArchiveKind = 'tar' | 'gzip' | 'zip';
+
+/**
+ * One entry of one layer (or, with `inArchive`, of an archive inside a layer). `path` has
+ * no leading slash, as in the tar. Kept small: an image may hold hundreds of thousands.
+ */
 export interface FileEntry {
   path: string;
   size: number;
@@ -13,6 +21,18 @@ export interface FileEntry {
   layer: number;
   /** Set when a later layer deletes this path: it is hidden, but its bytes still ship. */
   deletedIn?: number;
+  /** For an archive member: the path of the archive file in the layer that holds it. */
+  inArchive?: string;
+  /** For a file that is an archive: its kind, when it was looked into. */
+  archive?: ArchiveKind;
+  /** Why an archive was not (fully) looked into: larger than the scan allows, or unreadable. */
+  notLookedInto?: string;
+  /** sha256 of the contents, computed only for the files a content rule asked for. */
+  sha256?: string;
+  /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
+  needle?: 'whole' | 'inside';
+  /** A compiled program, library or object archive (ELF, or `ar` as Go's package archives), noted when the file's bytes were read. */
+  compiled?: boolean;
 }
 
 /** `.wh.name` deletes `name` (and everything below it); `.wh..wh..opq` empties its directory. */
@@ -23,10 +43,49 @@ export interface Whiteout {
 
 export interface LayerContent {
   files: FileEntry[];
+  /** Entries of archives found in this layer's files, looked into one level deep. */
+  members: FileEntry[];
   whiteouts: Whiteout[];
   /** Sum of the sizes of the layer's regular files. */
   bytes: number;
 }
+
+/** Limits that keep a scan's memory and time bounded whatever an image holds. */
+export interface ScanBudget {
+  /** Entries (files, folders, links, archive members) over every layer. */
+  maxEntries: number;
+  /** Characters of every entry's path, added up: the memory the paths take. */
+  maxPathBytes: number;
+  /** A zip is read whole (its directory is at its end); larger ones are not looked into. */
+  maxZipBytes: number;
+  /** Bytes decompressed out of archives over the whole scan (a gzip bomb stops here). */
+  maxExpandedBytes: number;
+}
+
+/**
+ * 1,000,000 entries are ten times the largest image of the catalogue (node:20-trixie,
+ * ~25,000 files); 64 MiB of path text is 16,000 files of 4 kB paths, 40 times the paths of node:20-trixie.
+ */
+export const DEFAULT_BUDGET: ScanBudget = {
+  maxEntries: 1_000_000,
+  maxPathBytes: 64 * 1024 * 1024,
+  maxZipBytes: 64 * 1024 * 1024,
+  maxExpandedBytes: 2 * 1024 * 1024 * 1024,
+};
+
+/** What a scan does beyond listing entries; a scan without options reads no file content. */
+export interface ScanOptions {
+  budget?: Partial<ScanBudget>;
+  /** Hash this file's content? Asked for regular files and archive members (prefilter by size). */
+  hashIf?: (path: string, size: number, inArchive: boolean) => boolean;
+  /** Find where this text occurs (a grade's stamp). */
+  needle?: string;
+  /** Look into tar, gzip and zip files one level deep. */
+  archives?: boolean;
+}
+
+/** The scan stopped because the image holds more than its budget allows: a verdict, not a crash. */
+export class ScanBudgetExceeded extends Error {}
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
@@ -58,43 +117,274 @@ async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A layer may be plain tar or gzip-compressed tar; look at its first bytes to tell. */
-async function decompressIfNeeded(stream: AsyncIterable<unknown>): Promise<Readable> {
+/** The first chunk of a stream, and a stream of all of it again. */
+async function peek(stream: AsyncIterable<unknown>): Promise<{ head?: Buffer; whole: Readable }> {
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
-  if (first.done) return Readable.from([]);
+  if (first.done) return { whole: Readable.from([]) };
   const head = first.value as Buffer;
   async function* rest() {
     yield head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
   }
-  const whole = Readable.from(rest(), { objectMode: false });
-  return head[0] === 0x1f && head[1] === 0x8b ? whole.pipe(createGunzip()) : whole;
+  return { head, whole: Readable.from(rest(), { objectMode: false }) };
+}
+
+const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+const isTar = (b: Buffer) => b.length >= 262 && b.toString('latin1', 257, 262) === 'ustar';
+const isZip = (b: Buffer) => b.length >= 4 && b.readUInt32LE(0) === 0x04034b50;
+
+/** A layer may be plain tar or gzip-compressed tar; look at its first bytes to tell. */
+async function decompressIfNeeded(stream: AsyncIterable<unknown>): Promise<Readable> {
+  const { head, whole } = await peek(stream);
+  return head && isGzip(head) ? whole.pipe(createGunzip()) : whole;
+}
+
+/** Finds a needle in a stream of chunks, across chunk boundaries. */
+class NeedleFinder {
+  private carry = Buffer.alloc(0);
+  found = false;
+  constructor(private readonly needle: Buffer) {}
+  push(chunk: Buffer): void {
+    if (this.found) return;
+    const joined = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (joined.indexOf(this.needle) >= 0) this.found = true;
+    else this.carry = Buffer.from(joined.subarray(Math.max(0, joined.length - this.needle.length + 1)));
+  }
+}
+
+/** Counts what a scan has used of its budget; shared by every layer of one image. */
+class Usage {
+  entries = 0;
+  pathBytes = 0;
+  expanded = 0;
+  readonly budget: ScanBudget;
+  readonly needle?: Buffer;
+  constructor(readonly opts: ScanOptions) {
+    this.budget = { ...DEFAULT_BUDGET, ...opts.budget };
+    this.needle = opts.needle ? Buffer.from(opts.needle) : undefined;
+  }
+  add(path: string): void {
+    this.entries++;
+    this.pathBytes += path.length;
+    if (this.entries > this.budget.maxEntries) {
+      throw new ScanBudgetExceeded(`its layers hold more than ${this.budget.maxEntries.toLocaleString('en-US')} files (the most the grader reads)`);
+    }
+    if (this.pathBytes > this.budget.maxPathBytes) {
+      throw new ScanBudgetExceeded(`its file paths add up to more than ${Math.round(this.budget.maxPathBytes / 2 ** 20)} MiB of text (the most the grader reads)`);
+    }
+  }
+  /** Wants anything of a regular file's bytes? */
+  readsContent(): boolean {
+    return Boolean(this.opts.hashIf || this.needle || this.opts.archives);
+  }
+}
+
+/** What one pass over a file's bytes learns: its hash, the needle, and the bytes to look into. */
+interface ContentTap {
+  started?: boolean;
+  compiled?: boolean;
+  hash?: Hash;
+  finder?: NeedleFinder;
+  small?: Buffer[];
+}
+
+function openTap(usage: Usage, path: string, size: number, inArchive: boolean): ContentTap {
+  const tap: ContentTap = {};
+  // A gzip's payload has no size until it is read: hash it, and keep the hash only if its size is asked for.
+  if (usage.opts.hashIf && (size < 0 || usage.opts.hashIf(path, size, inArchive))) tap.hash = createHash('sha256');
+  if (usage.needle) {
+    tap.finder = new NeedleFinder(usage.needle);
+    // A file this small may be the needle itself, give or take white space.
+    if (size <= usage.needle.length + 16) tap.small = [];
+  }
+  return tap;
+}
+
+function feedTap(tap: ContentTap, chunk: Buffer): void {
+  if (!tap.started) {
+    tap.started = true;
+    tap.compiled = (chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46) || chunk.toString('latin1', 0, 8) === '!<arch>\n';
+  }
+  tap.hash?.update(chunk);
+  tap.finder?.push(chunk);
+  tap.small?.push(chunk);
+}
+
+function closeTap(tap: ContentTap, entry: FileEntry, usage: Usage): void {
+  if (tap.hash) entry.sha256 = tap.hash.digest('hex');
+  if (tap.compiled) entry.compiled = true;
+  if (tap.finder?.found) {
+    const whole = tap.small && Buffer.concat(tap.small).toString('latin1').trim() === usage.needle!.toString('latin1');
+    entry.needle = whole ? 'whole' : 'inside';
+  }
+}
+
+/** Read one member of an archive (or a gzip's single payload) for its hash and the needle. */
+async function readMember(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage): Promise<void> {
+  const tap = openTap(usage, entry.path, entry.size, true);
+  let bytes = 0;
+  for await (const chunk of stream) {
+    bytes += (chunk as Buffer).length;
+    usage.expanded += (chunk as Buffer).length;
+    if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
+    feedTap(tap, chunk as Buffer);
+  }
+  if (entry.size < 0) {
+    entry.size = bytes;
+    if (!usage.opts.hashIf?.(entry.path, bytes, true)) tap.hash = undefined;
+  }
+  closeTap(tap, entry, usage);
+}
+
+class ArchiveTooLarge extends Error {}
+
+/** List a tar (plain or already decompressed) found inside a layer; members go to `out`. */
+async function readTarMembers(stream: Readable, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
+  const extract = tar.extract();
+  stream.on('error', (err) => extract.destroy(err));
+  stream.pipe(extract);
+  for await (const item of extract) {
+    const name = normalise(item.header.name);
+    const type = entryType(item.header.type);
+    if (!name) {
+      item.resume();
+      continue;
+    }
+    usage.add(name);
+    const member: FileEntry = { path: name, size: type === 'file' ? (item.header.size ?? 0) : 0, type, layer, inArchive: archivePath };
+    out.push(member);
+    if (type === 'file') await readMember(item, member, usage);
+    else item.resume();
+  }
+}
+
+/** A gzip holds a tar (members) or one compressed file (a member named after the archive). */
+async function readGzipMembers(stream: Readable, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
+  const gunzip = createGunzip();
+  stream.on('error', (err) => gunzip.destroy(err));
+  const { head, whole } = await peek(stream.pipe(gunzip));
+  if (head && isTar(head)) return readTarMembers(whole, archivePath, layer, usage, out);
+  const name = path.posix.basename(archivePath).replace(/\.(gz|tgz)$/i, '') || 'content';
+  usage.add(name);
+  const member: FileEntry = { path: name, size: -1, type: 'file', layer, inArchive: archivePath };
+  out.push(member);
+  await readMember(whole, member, usage);
+}
+
+async function readZip(bytes: Buffer, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
+  for (const m of readZipMembers(bytes)) {
+    const name = normalise(m.name);
+    if (!name) continue;
+    usage.add(name);
+    const member: FileEntry = { path: name, size: m.size, type: m.directory ? 'directory' : 'file', layer, inArchive: archivePath };
+    out.push(member);
+    if (m.directory) continue;
+    const tap = openTap(usage, name, m.size, true);
+    if (!tap.hash && !tap.finder) continue;
+    usage.expanded += m.size;
+    if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
+    feedTap(tap, m.read());
+    closeTap(tap, member, usage);
+  }
 }
 
 /**
- * List one layer's entries from its tar stream, without writing anything to disk:
- * file contents are read past, never kept.
+ * Read one regular file of a layer once: hash it if asked, look for the needle, and look
+ * into it when it is an archive. A file that breaks its archive format stays a plain file.
  */
-export async function scanLayer(stream: AsyncIterable<unknown>, layer: number): Promise<LayerContent> {
-  const content: LayerContent = { files: [], whiteouts: [], bytes: 0 };
-  const extract = tar.extract();
-  (await decompressIfNeeded(stream)).pipe(extract);
-  for await (const entry of extract) {
-    const path = normalise(entry.header.name);
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (base === OPAQUE_MARKER) {
-      content.whiteouts.push({ path: path.slice(0, Math.max(0, path.lastIndexOf('/'))), opaque: true });
-    } else if (base.startsWith(WHITEOUT_PREFIX)) {
-      const dir = path.slice(0, path.length - base.length);
-      content.whiteouts.push({ path: dir + base.slice(WHITEOUT_PREFIX.length), opaque: false });
-    } else if (path) {
-      const type = entryType(entry.header.type);
-      const size = type === 'file' ? (entry.header.size ?? 0) : 0;
-      content.files.push({ path, size, type, layer });
-      content.bytes += size;
+async function readFile(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage, members: FileEntry[]): Promise<void> {
+  const tap = openTap(usage, entry.path, entry.size, false);
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return closeTap(tap, entry, usage);
+  const head = first.value as Buffer;
+  const kind: ArchiveKind | undefined = !usage.opts.archives ? undefined : isZip(head) ? 'zip' : isGzip(head) ? 'gzip' : isTar(head) ? 'tar' : undefined;
+
+  // A zip is read whole, up to a limit; tar and gzip stream through their parser as they come.
+  const zipChunks: Buffer[] | undefined = kind === 'zip' && entry.size <= usage.budget.maxZipBytes ? [] : undefined;
+  if (kind === 'zip' && !zipChunks) entry.notLookedInto = `a zip of ${entry.size} bytes is more than the ${usage.budget.maxZipBytes} the scan reads`;
+  let inner: PassThrough | undefined;
+  let nested: Promise<void> | undefined;
+  let nestedFailed = false;
+  let nestedDone = false;
+  const found: FileEntry[] = [];
+  if (kind === 'tar' || kind === 'gzip') {
+    inner = new PassThrough();
+    const reader = kind === 'tar' ? readTarMembers : readGzipMembers;
+    nested = reader(inner, entry.path, entry.layer, usage, found).catch((err: unknown) => {
+      nestedFailed = true;
+      if (err instanceof ScanBudgetExceeded) throw err;
+      entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : 'it could not be read as an archive';
+    }).finally(() => {
+      nestedDone = true; // a tar ends before its padding: what follows is not read
+    });
+  }
+
+  const feed = async (chunk: Buffer) => {
+    feedTap(tap, chunk);
+    zipChunks?.push(chunk);
+    if (inner && !nestedDone && !inner.write(chunk)) {
+      await Promise.race([new Promise((r) => inner!.once('drain', r)), nested]);
     }
-    entry.resume();
+  };
+  await feed(head);
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) await feed(next.value as Buffer);
+  inner?.end();
+  await nested;
+  closeTap(tap, entry, usage);
+
+  if (zipChunks) {
+    try {
+      await readZip(Buffer.concat(zipChunks), entry.path, entry.layer, usage, found);
+    } catch (err) {
+      if (err instanceof ScanBudgetExceeded) throw err;
+      nestedFailed = true;
+      entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : 'it could not be read as a zip';
+    }
+  }
+  if (kind && !entry.notLookedInto && found.length) entry.archive = kind;
+  if (kind && !nestedFailed) members.push(...found);
+}
+
+/**
+ * List one layer's entries from its tar stream, without writing anything to disk: file
+ * contents are read past, or read once for what the options ask (hash, needle, archives).
+ */
+export async function scanLayer(stream: AsyncIterable<unknown>, layer: number, opts: ScanOptions | Usage = {}): Promise<LayerContent> {
+  const usage = opts instanceof Usage ? opts : new Usage(opts);
+  const content: LayerContent = { files: [], members: [], whiteouts: [], bytes: 0 };
+  const extract = tar.extract();
+  const source = await decompressIfNeeded(stream);
+  source.on('error', (err) => extract.destroy(err));
+  source.pipe(extract);
+  try {
+    for await (const entry of extract) {
+      const path = normalise(entry.header.name);
+      const base = path.slice(path.lastIndexOf('/') + 1);
+      if (base === OPAQUE_MARKER) {
+        content.whiteouts.push({ path: path.slice(0, Math.max(0, path.lastIndexOf('/'))), opaque: true });
+        entry.resume();
+      } else if (base.startsWith(WHITEOUT_PREFIX)) {
+        const dir = path.slice(0, path.length - base.length);
+        content.whiteouts.push({ path: dir + base.slice(WHITEOUT_PREFIX.length), opaque: false });
+        entry.resume();
+      } else if (path) {
+        usage.add(path);
+        const type = entryType(entry.header.type);
+        const size = type === 'file' ? (entry.header.size ?? 0) : 0;
+        const file: FileEntry = { path, size, type, layer };
+        content.files.push(file);
+        content.bytes += size;
+        if (type === 'file' && size > 0 && usage.readsContent()) await readFile(entry, file, usage, content.members);
+        else entry.resume();
+      } else {
+        entry.resume();
+      }
+    }
+  } catch (err) {
+    source.destroy();
+    throw err;
   }
   return content;
 }
@@ -146,7 +436,14 @@ function sortedByPath(files: FileEntry[]): FileEntry[] {
 
 /** The image config's fields the grader reads (OCI / Docker image config JSON). */
 export interface ImageConfigJson {
-  config?: { User?: string; Entrypoint?: string[] | null; Cmd?: string[] | null; ExposedPorts?: Record<string, object>; Labels?: Record<string, string> | null };
+  config?: {
+    User?: string;
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    ExposedPorts?: Record<string, object>;
+    Labels?: Record<string, string> | null;
+  };
   history?: { created_by?: string; empty_layer?: boolean; comment?: string }[];
   rootfs?: { diff_ids?: string[] };
 }
@@ -160,48 +457,68 @@ export interface SavedImage {
 /** Blobs this small might be JSON (manifest, config); anything larger is a layer. */
 const SMALL_BLOB = 1_000_000;
 
+/** The same layer content at a second position of the image gets its own entries. */
+function atPosition(content: LayerContent, index: number, alreadyPlaced: boolean): LayerContent {
+  if (!alreadyPlaced) {
+    for (const f of content.files) f.layer = index;
+    for (const f of content.members) f.layer = index;
+    return content;
+  }
+  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
+}
+
 /**
  * Scan the tar that `docker save` streams (the classic layout with `<id>/layer.tar`, or
  * the OCI layout with `blobs/sha256/…`): every layer's entries and the image config.
+ * Throws ScanBudgetExceeded (and stops reading) when the image holds more than the budget.
  */
-export async function scanSavedImage(stream: Readable): Promise<SavedImage> {
+export async function scanSavedImage(stream: Readable, opts: ScanOptions = {}): Promise<SavedImage> {
+  const usage = new Usage(opts);
   const json = new Map<string, unknown>();
   const tars = new Map<string, LayerContent>();
   // The classic layout stores a layer that appears twice (two empty layers, say) once, and
   // the second `<id>/layer.tar` as a symlink to the first.
   const links = new Map<string, string>();
   const extract = tar.extract();
+  stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);
-  for await (const entry of extract) {
-    const name = normalise(entry.header.name);
-    const size = entry.header.size ?? 0;
-    if (entry.header.type === 'symlink' && name.endsWith('/layer.tar') && entry.header.linkname) {
-      links.set(name, normalise(path.posix.join(path.posix.dirname(name), entry.header.linkname)));
-      entry.resume();
-    } else if (entry.header.type !== 'file') {
-      entry.resume();
-    } else if (name.endsWith('.json') || (name.startsWith('blobs/') && size < SMALL_BLOB)) {
-      const bytes = await collect(entry);
-      try {
-        json.set(name, JSON.parse(bytes.toString('utf8')));
-      } catch {
-        tars.set(name, await scanLayer(Readable.from([bytes]), -1));
+  try {
+    for await (const entry of extract) {
+      const name = normalise(entry.header.name);
+      const size = entry.header.size ?? 0;
+      if (entry.header.type === 'symlink' && name.endsWith('/layer.tar') && entry.header.linkname) {
+        links.set(name, normalise(path.posix.join(path.posix.dirname(name), entry.header.linkname)));
+        entry.resume();
+      } else if (entry.header.type !== 'file') {
+        entry.resume();
+      } else if (name.endsWith('.json') || (name.startsWith('blobs/') && size < SMALL_BLOB)) {
+        const bytes = await collect(entry);
+        try {
+          json.set(name, JSON.parse(bytes.toString('utf8')));
+        } catch {
+          tars.set(name, await scanLayer(Readable.from([bytes]), -1, usage));
+        }
+      } else if (name.endsWith('/layer.tar') || name.startsWith('blobs/')) {
+        tars.set(name, await scanLayer(entry, -1, usage));
+      } else {
+        entry.resume();
       }
-    } else if (name.endsWith('/layer.tar') || name.startsWith('blobs/')) {
-      tars.set(name, await scanLayer(entry, -1));
-    } else {
-      entry.resume();
     }
+  } catch (err) {
+    stream.destroy();
+    throw err;
   }
 
   const manifest = (json.get('manifest.json') as { Config: string; Layers: string[] }[] | undefined)?.[0];
   if (!manifest) throw new Error('the saved image has no manifest.json');
   const config = (json.get(normalise(manifest.Config)) ?? {}) as ImageConfigJson;
+  const placed = new Set<LayerContent>();
   const layers = manifest.Layers.map((name, index) => {
     const content = tars.get(normalise(name)) ?? tars.get(links.get(normalise(name)) ?? '');
     if (!content) throw new Error(`the saved image lacks its layer ${name}`);
-    // The same layer may appear twice in one image; each position gets its own copy.
-    return { ...content, files: content.files.map((f) => ({ ...f, layer: index })) };
+    const layer = atPosition(content, index, placed.has(content));
+    placed.add(content);
+    return layer;
   });
   markDeleted(layers);
   return { config, layers };

@@ -1,5 +1,5 @@
 import { builds, multiStage, noToolchain, runs, size } from '../checks/index.js';
-import { GCC, GO_SOURCES, GO_TOOLCHAIN } from '../checks/forbidden-paths.js';
+import { GCC, GO_SOURCES, GO_TOOLCHAIN } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, randomText } from '../run/probes.js';
@@ -23,10 +23,10 @@ export default defineLab({
   title: 'Go to scratch',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab1-go'),
     multiStage(),
     size({ ceiling: 20 * MB }),
-    noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] }),
+    noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES], toolchainImages: ['golang:1.24-trixie'] }),
     runs({
       probes: [
         jsonProbe(() => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { builds, cacheFriendly, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
-import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../checks/forbidden-paths.js';
+import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab, REPO_ROOT } from '../lab.js';
 import { jsonProbe, randomInt, status } from '../run/probes.js';
@@ -24,13 +24,14 @@ export default defineLab({
   title: 'TypeScript without TypeScript',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab2-node'),
     multiStage(),
     // The solution on node:20-trixie-slim is about 205 MB; a single slim stage that keeps
     // the dev dependencies (TypeScript, vitest and their tree) is over 260 MB.
     size({ ceiling: 240 * MB }),
     noToolchain({ forbidden: [npmDevDependencies(LOCKFILE), TYPESCRIPT_SOURCES] }),
     runs({
+      stampIn: 'javascript',
       slide: 'slides/04-node-python.md#7',
       probes: [
         jsonProbe(() => {

@@ -1,5 +1,5 @@
 import { builds, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
-import { C_SOURCES, GCC, PYTHON_HEADERS } from '../checks/forbidden-paths.js';
+import { C_SOURCES, GCC, PYTHON_HEADERS } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
 import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, randomText, randomWord } from '../run/probes.js';
@@ -29,12 +29,15 @@ export default defineLab({
   title: 'Python with a C extension',
   stampFile: 'stamp.txt',
   checks: [
-    builds(),
+    builds('lab3-python'),
     multiStage(),
     // The solution on python:3.13-slim-trixie is about 130 MB (upstream about 125 MB);
     // slim plus gcc and the headers is about 280 MB, the full image about 1 GB.
     size({ ceiling: 200 * MB }),
-    noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES] }),
+    // python:3.13-slim-trixie ships Python's headers (/usr/local/include/python3.13) as
+    // upstream does: what a runtime base ships is not the student's finding; a toolchain
+    // base's, or what the Dockerfile adds, always is.
+    noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES], toolchainImages: ['python:3.13-trixie'] }),
     // /stamp answers the stamp compiled into the extension: the module was built here and loads.
     runs({
       slide: 'slides/04-node-python.md#5',

@@ -8,6 +8,8 @@ export interface DockerInstruction {
   line: number;
   /** `--from=build` → { from: 'build' } */
   flags: Record<string, string | null>;
+  /** Every `--mount=` of a RUN, in order (a flag that repeats keeps only its last value in `flags`). */
+  mounts?: string[];
 }
 
 export interface Stage {
@@ -60,12 +62,17 @@ const KNOWN_KEYWORDS = new Set([
 function toInstruction(ins: Instruction): DockerInstruction {
   const flags: Record<string, string | null> = {};
   const withFlags = ins as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
-  for (const f of withFlags.getFlags?.() ?? []) flags[f.getName()] = f.getValue();
+  const mounts: string[] = [];
+  for (const f of withFlags.getFlags?.() ?? []) {
+    flags[f.getName()] = f.getValue();
+    if (f.getName() === 'mount') mounts.push(f.getValue() ?? '');
+  }
   return {
     keyword: ins.getKeyword().toUpperCase(),
     args: (ins.getArgumentsContent() ?? '').replace(/\s+/g, ' ').trim(),
     line: ins.getRange().start.line + 1,
     flags,
+    ...(mounts.length ? { mounts } : {}),
   };
 }
 

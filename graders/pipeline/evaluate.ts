@@ -13,7 +13,8 @@ export function missing(need: Need, e: Evidence): string | undefined {
       return e.image ? undefined : 'there is no image: the build failed';
     case 'layers':
       if (!e.image) return 'there is no image: the build failed';
-      return e.image.files ? undefined : 'the image is too large to scan its layers';
+      // A scan that blew its budget is the submission's doing: the check fails, saying so.
+      return e.image.files || e.image.scanProblem ? undefined : 'the image is too large to scan its layers';
     case 'run':
       if (!e.image) return 'there is no image to run: the build failed';
       return e.run ? undefined : 'the container was not run';

@@ -8,14 +8,18 @@ import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
+import type { ScanBudget } from '../inspect/layers.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
 import { vet } from '../lint/policy.js';
+import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import type { RunLimits } from '../run/container.js';
+import { hashIf } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
+import { knownContent } from './known-content.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
@@ -28,6 +32,12 @@ export interface GradeOptions {
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
+  /** Whose BuildKit cache mounts this build sees (a batch: the student); default: this lab and Dockerfile's. */
+  cacheNamespace?: string;
+  /** Images allowed beyond the catalogue and the online images (`--allow-image`). */
+  allowImages?: string[];
+  /** The layer scan's limits (files, path bytes, archives); a scan over them fails the layer checks. */
+  scanBudget?: Partial<ScanBudget>;
   keepImage?: boolean;
   progress?: Progress;
 }
@@ -44,6 +54,8 @@ interface Grading {
   progress: Progress;
   context: PreparedContext;
   dockerfile: ParsedDockerfile;
+  /** The Dockerfile under test, where the student keeps it. */
+  dockerfilePath: string;
   tag: string;
   evidence: Evidence;
   notes: string[];
@@ -110,6 +122,7 @@ function commentLine(file: string): string {
 async function buildInspectRun(g: Grading): Promise<void> {
   await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
+  await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath));
   if (syntaxNote) g.notes.push(syntaxNote);
 
   // The run stage gets ready (testcontainers is large to load, and finds the engine) while BuildKit works.
@@ -117,18 +130,37 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const runStage = plan ? import('../run/container.js') : undefined;
   runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
 
+  // What the scan must recognise by its bytes (the toolchain images' files, the lab's own
+  // sources) needs no image: it is indexed while BuildKit works.
+  const findStamp = g.lab.checks.some((c) => c.findStamp);
+  const knownPending = stage(g, 'inspect', 'indexing the toolchain images', () =>
+    knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)),
+  );
+
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
-  if (!built.ok || !built.imageId) return;
+  if (!built.ok || !built.imageId) {
+    await knownPending.catch(() => undefined); // nothing streams on after the grade
+    return;
+  }
 
   // The layer scan and the container run need only the image, not each other: they overlap.
   g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
-  const scanLimit = needsLayers ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+  const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+  const known = await knownPending;
   // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
   const [inspected, ran] = await Promise.allSettled([
-    stage(g, 'inspect', 'inspecting the image', () => inspectImage(built.imageId!, g.dockerfile, scanLimit)),
+    stage(g, 'inspect', 'inspecting the image', () =>
+      inspectImage(built.imageId!, g.dockerfile, {
+        scanLimitBytes: scanLimit,
+        hashIf: known ? hashIf(known) : undefined,
+        needle: findStamp ? g.context.nonce : undefined,
+        archives: needsLayers,
+        budget: g.opts.scanBudget,
+      }),
+    ),
     plan &&
       stage(g, 'run', 'running the container', async () => {
         const { DEFAULT_LIMITS, runAndProbe } = await runStage!;
@@ -145,6 +177,8 @@ async function buildInspectRun(g: Grading): Promise<void> {
   if (ran.status === 'rejected') throw ran.reason;
   const image = inspected.value;
   g.evidence.image = image;
+  g.evidence.known = known;
+  if (findStamp) g.evidence.stamp = g.context.nonce;
   if (ran.value) g.evidence.run = ran.value;
   if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
   if (image.standInBases.length) {
@@ -179,10 +213,10 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
   const lint = parseDockerfile(context.dockerfileBytes);
-  const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
-  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
+  const refusal = lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])], bytes: context.dockerfileBytes.length }) : undefined;
+  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started } }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);

@@ -1,6 +1,7 @@
 import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { BuildStep } from '../build/build.js';
+import { oneLine } from '../format/text.js';
 
 /** Where the pipeline says what it is doing. Always stderr: stdout is for results. */
 export interface Progress {
@@ -59,7 +60,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     },
     step(step) {
       if (isInternal(step)) return;
-      const name = step.name.length > 100 ? `${step.name.slice(0, 99)}…` : step.name;
+      // A step's name is the student's Dockerfile text: never raw on the terminal.
+      const name = oneLine(step.name.length > 100 ? `${step.name.slice(0, 99)}…` : step.name);
       if (step.error) out.print(`  ${pc.red('✗')} ${name}`);
       else if (step.done) out.print(`  ${pc.dim(step.cached ? 'cached' : 'done  ')} ${name}`);
       else out.status(`${current}: ${name}`);

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { GradeResult } from '../pipeline/result.js';
+import { visible } from '../format/text.js';
 
 /**
  * check50-style: a ✓, ✗ or – per check with one line of reason; under each failure the
@@ -9,20 +10,23 @@ export function renderTerminal(result: GradeResult, color = pc.isColorSupported)
   const c = pc.createColors(color);
   const width = Math.max(...result.checks.map((k) => k.id.length));
   const lines = [
-    c.bold(`stagecraft · ${result.lab}`) + c.dim(` · ${result.dockerfile}`),
+    c.bold(`stagecraft · ${result.lab}`) + c.dim(` · ${visible(result.dockerfile)}`),
     '',
   ];
   for (const check of result.checks) {
     const mark = check.skipped ? c.yellow('–') : check.passed ? c.green('✓') : c.red('✗');
     const id = check.id.padEnd(width);
-    lines.push(`${mark} ${check.passed ? id : check.skipped ? c.yellow(id) : c.red(id)}  ${check.message}`);
+    // A message may hold several findings, one a line: the later ones line up under the first.
+    const [first, ...more] = visible(check.message).split('\n');
+    lines.push(`${mark} ${check.passed ? id : check.skipped ? c.yellow(id) : c.red(id)}  ${first}`);
+    for (const line of more) lines.push(`  ${' '.repeat(width)}  ${line}`);
     if (!check.passed && !check.skipped) {
-      lines.push(`  ${' '.repeat(width)}  ${c.cyan('hint:')} ${check.hint}`);
+      lines.push(`  ${' '.repeat(width)}  ${c.cyan('hint:')} ${visible(check.hint).replaceAll('\n', ' ')}`);
       lines.push(`  ${' '.repeat(width)}  ${c.cyan('read:')} ${check.slide}`);
     }
   }
   lines.push('');
-  for (const note of result.notes) lines.push(c.dim(`note: ${note}`));
+  for (const note of result.notes) lines.push(c.dim(`note: ${visible(note)}`));
   const verdict = result.passed ? c.green(c.bold('all checks passed')) : c.red(`${result.maxScore - result.score} check(s) to fix`);
   lines.push(`${result.score}/${result.maxScore} checks passed — ${verdict} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`);
   return `${lines.join('\n')}\n`;

@@ -20,7 +20,7 @@ export function layer(layerIndex: number, bytes: number, line?: number, keyword 
     bytes,
     fileCount: 1,
     whiteouts: 0,
-    ...(line ? { instruction: { keyword, args: '/out/app /app', line, flags: { from: 'build' } } } : { baseImage: 'golang:1.24-trixie', from: { keyword: 'FROM', args: 'golang:1.24-trixie', line: 1, flags: {} } }),
+    ...(line ? { instruction: { keyword, args: '/out/app /app', line, flags: { from: 'build' } } } : { baseImage: 'golang:1.24-trixie', baseIsToolchain: true, from: { keyword: 'FROM', args: 'golang:1.24-trixie', line: 1, flags: {} } }),
   };
 }
 
@@ -31,7 +31,9 @@ export function image(overrides: Partial<ImageFacts> = {}, files: FileEntry[] = 
     user: '65532',
     entrypoint: ['/app'],
     cmd: [],
+    env: [],
     labels: {},
+    history: [],
     standInBases: [],
     layers: [layer(0, 5_500_000, 6)],
     files,

@@ -136,9 +136,9 @@ describe('reading submissions', () => {
 });
 
 describe('Markdown report', () => {
-  it('shows each check, with hint and slide for failures, escaping table pipes', () => {
+  it('shows each check, with hint and slide for failures, as text: table pipes and HTML escaped', () => {
     const md = toMarkdown(result('lab1-go', 4, 5));
     expect(md).toMatch(/^## ❌ lab1-go: 4\/5 · 5 MB/);
-    expect(md).toContain('| ❌ | `runs` | found <gcc> \\| here<br>hint: h<br>read: `s` |');
+    expect(md).toContain('| ❌ | `runs` | found &lt;gcc&gt; \\| here<br>hint: h<br>read: s |');
   });
 });

@@ -9,7 +9,7 @@ import { noCaches } from '../../graders/checks/no-caches.js';
 import { cacheFriendly } from '../../graders/checks/cache-friendly.js';
 import { noSecrets } from '../../graders/checks/no-secrets.js';
 import { nonRoot } from '../../graders/checks/non-root.js';
-import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/checks/forbidden-paths.js';
+import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/findings/index.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
 import type { BuildResult } from '../../graders/build/build.js';
@@ -67,8 +67,8 @@ describe('size', () => {
     const v = check.evaluate(evidence({ image: image({ size: 908_000_000, layers }) }));
     expect(v.passed).toBe(false);
     expect(v.message).toBe(
-      '908 MB (ceiling 20 MB); the largest layer is 900 MB: layer 1 of 2, from the base image golang:1.24-trixie (FROM on line 1); ' +
-        'then 8 MB: layer 2 of 2, added by `RUN --from=build /out/app /app` (Dockerfile line 4)',
+      '908 MB (ceiling 20 MB); the base image golang:1.24-trixie brings 900 MB (1 layer); ' +
+        "your Dockerfile's largest layer is 8 MB: layer 2 of 2, added by `RUN --from=build /out/app /app` (Dockerfile line 4)",
     );
   });
 
@@ -95,8 +95,8 @@ describe('no-toolchain', () => {
     const v = check.evaluate(evidence({ image: image({ layers }, files) }));
     expect(v.passed).toBe(false);
     expect(v.message).toBe(
-      'found the Go toolchain: /usr/local/go/bin/go (15 MB), layer 1 of 2, from the base image golang:1.24-trixie (FROM on line 1); ' +
-        'deleted in layer 2, but still shipped; also Go sources (/src/main.go, layer 2, line 3)',
+      'found the Go toolchain: /usr/local/go/bin/go (15 MB), layer 1 of 2, from the base image golang:1.24-trixie (FROM on line 1); deleted in layer 2, but still shipped\n' +
+        'found Go sources: /src/main.go (2 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 3)',
     );
   });
 
@@ -234,9 +234,15 @@ describe('no-secrets', () => {
     expect(v.message).toMatch(/\(Dockerfile line 6\); deleted in layer 2, but still shipped$/);
   });
 
-  it('passes public certificates, examples and dependencies\' own files', () => {
-    const files = ['etc/ssl/certs/ca-certificates.crt', 'usr/share/ca-certificates/mozilla/x.crt', 'app/.env.example', 'app/node_modules/pkg/.npmrc', 'usr/lib/python3/dist-packages/x.key'].map((p) => file(p));
-    expect(check.evaluate(evidence({ image: image({ layers }, files) }))).toMatchObject({ passed: true, message: 'no secret files in 2 layers (5 files)' });
+  it("passes public certificates, examples and a base image's system files", () => {
+    const files = ['etc/ssl/certs/ca-certificates.crt', 'usr/share/ca-certificates/mozilla/x.crt', 'app/.env.example', 'usr/lib/python3/dist-packages/x.key'].map((p) => file(p));
+    const base = [layer(0, 64), layer(1, 0, 7, 'RUN')];
+    expect(check.evaluate(evidence({ image: image({ layers: base }, [...files, file('app/.env.example')]) }))).toMatchObject({ passed: true, message: 'no secret files in 2 layers (5 files), and none in the image config' });
+  });
+
+  it('exempts a folder only among base-image files: a key the Dockerfile copies under usr/share is found', () => {
+    const v = check.evaluate(evidence({ image: image({ layers }, [file('usr/share/doc/app/server.key')]) }));
+    expect(v.message).toMatch(/^found a private key: \/usr\/share\/doc\/app\/server\.key .*added by `COPY/);
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { markDeleted, scanLayer, scanSavedImage, type LayerContent } from '../../graders/inspect/layers.js';
 import { attributeLayers, historyKeyword } from '../../graders/inspect/attribution.js';
-import { describeFinding, findForbidden, shortPath } from '../../graders/checks/findings.js';
+import { describeFinding, findFiles, shortPath, type PathRule } from '../../graders/findings/index.js';
+import { image as facts, layer as layerOf } from '../helpers/evidence.js';
 import { parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
 import { makeSavedImage, makeTar, streamOf } from '../helpers/tar.js';
 
@@ -46,6 +47,7 @@ describe('scanLayer', () => {
 describe('markDeleted', () => {
   const layer = (files: [string, number][], whiteouts: LayerContent['whiteouts'] = []): LayerContent => ({
     files: files.map(([path, size]) => ({ path, size, type: 'file', layer: 0 })),
+    members: [],
     whiteouts,
     bytes: files.reduce((n, [, s]) => n + s, 0),
   });
@@ -180,7 +182,8 @@ CMD ["/app/app"]
   });
 });
 
-describe('findForbidden', () => {
+describe('findFiles', () => {
+  const layers = [layerOf(0, 10), layerOf(1, 1200, 4, 'RUN'), layerOf(2, 110, 5, 'COPY')];
   it('groups matches per rule and layer, names the largest file, counts deleted files', () => {
     const files = [
       { path: 'usr/local/go/bin/go', size: 300, type: 'file' as const, layer: 1, deletedIn: 3 },
@@ -190,30 +193,30 @@ describe('findForbidden', () => {
       { path: 'etc/passwd', size: 10, type: 'file' as const, layer: 0 },
       { path: 'usr/local/go', size: 0, type: 'directory' as const, layer: 1 },
     ];
-    const rules = [
-      { what: 'the Go toolchain', globs: ['usr/local/go/**'] },
-      { what: 'gcc', globs: ['**/bin/gcc-[0-9]*'] },
-      { what: 'Go sources', globs: ['**/*.go', 'usr/local/go/**'] },
+    const rules: PathRule[] = [
+      { kind: 'toolchain', what: 'the Go toolchain', globs: ['usr/local/go/**'] },
+      { kind: 'toolchain', what: 'gcc', globs: ['**/bin/gcc-[0-9]*'] },
+      { kind: 'toolchain', what: 'Go sources', globs: ['**/*.go', 'usr/local/go/**'] },
     ];
-    expect(findForbidden(files, rules)).toEqual([
-      { what: 'the Go toolchain', layer: 1, files: 2, bytes: 1200, example: 'usr/local/go/pkg/tool/linux_amd64/compile', exampleBytes: 900, deletedIn: 3, folder: 'usr/local/go' },
-      { what: 'gcc', layer: 2, files: 1, bytes: 100, example: 'usr/bin/gcc-14', exampleBytes: 100, folder: 'usr/bin' },
-      { what: 'Go sources', layer: 2, files: 1, bytes: 10, example: 'src/main.go', exampleBytes: 10, folder: 'src' },
+    const found = findFiles(facts({ layers }, files), rules).map(({ what, layer, files: n, bytes, example, exampleBytes, deletedIn, folder, line }) => ({ what, layer, files: n, bytes, example, exampleBytes, deletedIn, folder, line }));
+    expect(found).toEqual([
+      { what: 'the Go toolchain', layer: 1, files: 2, bytes: 1200, example: 'usr/local/go/pkg/tool/linux_amd64/compile', exampleBytes: 900, deletedIn: 3, folder: 'usr/local/go', line: 4 },
+      { what: 'gcc', layer: 2, files: 1, bytes: 100, example: 'usr/bin/gcc-14', exampleBytes: 100, deletedIn: undefined, folder: 'usr/bin', line: 5 },
+      { what: 'Go sources', layer: 2, files: 1, bytes: 10, example: 'src/main.go', exampleBytes: 10, deletedIn: undefined, folder: 'src', line: 5 },
     ]);
   });
-});
 
-describe('findForbidden exceptions', () => {
-  it('passes over paths a rule excepts', () => {
-    const files = ['app/src/server.ts', 'app/node_modules/zod/src/index.ts'].map((path) => ({ path, size: 1, type: 'file' as const, layer: 0 }));
-    const found = findForbidden(files, [{ what: 'TypeScript sources', globs: ['**/*.ts'], except: ['**/node_modules/**'] }]);
-    expect(found.map((f) => f.example)).toEqual(['app/src/server.ts']);
+  it('passes over paths a rule excepts wherever they are, and over exceptInBase paths only in base-image layers', () => {
+    const files = ['app/src/server.ts', 'app/node_modules/zod/src/index.ts', 'usr/share/doc/x/a.ts'].flatMap((path) => [0, 1].map((layer) => ({ path, size: 1, type: 'file' as const, layer })));
+    const rule: PathRule = { kind: 'toolchain', what: 'TypeScript sources', globs: ['**/*.ts'], except: ['**/node_modules/**'], exceptInBase: ['usr/share/**'] };
+    const found = findFiles(facts({ layers: layers.slice(0, 2) }, files), [rule]);
+    expect(found.map((f) => [f.layer, f.files]).sort()).toEqual([[0, 1], [1, 2]]);
   });
 });
 
 describe('describing findings', () => {
   const layers = [{ layer: 0, createdBy: 'RUN npm install', bytes: 1, fileCount: 1, whiteouts: 0, instruction: { keyword: 'RUN', args: 'npm install', line: 7, flags: {} } }];
-  const base = { what: "npm's cache", layer: 0, exampleBytes: 10_500_000 };
+  const base = { kind: 'cache' as const, what: "npm's cache", layer: 0, exampleBytes: 10_500_000, fromBase: false };
 
   it('names one file by its path and size', () => {
     const f = { ...base, files: 1, bytes: 10_500_000, example: 'root/.npm/x', folder: 'root/.npm' };

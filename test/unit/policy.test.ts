@@ -37,3 +37,59 @@ describe('the build policy', () => {
     expect(s).toMatchObject({ passed: false, skipped: true, message: 'skipped: the Dockerfile was refused, so nothing was built' });
   });
 });
+
+describe('only known images feed a grade', () => {
+  it.each([
+    ['FROM stagecraft/lab1-go\n', 1, 'stagecraft/lab1-go'],
+    ['FROM golang:1.24-trixie AS build\nFROM scratch\nCOPY --from=stagecraft/lab1-go /wordsmith /wordsmith\n', 3, 'stagecraft/lab1-go'],
+    ['FROM golang:1.24-trixie AS build\nRUN --mount=type=bind,from=ghcr.io/someone/prebuilt:1,source=/app,target=/x cp /x /out\n', 2, 'ghcr.io/someone/prebuilt:1'],
+    ['FROM golang:1.24\n', 1, 'golang:1.24'],
+    ['FROM docker.io/someone/golang:1.24-trixie\n', 1, 'docker.io/someone/golang:1.24-trixie'],
+  ])('refuses %j with one line that lists what is allowed', (text, line, ref) => {
+    const refusal = vet(parsed(text));
+    expect(refusal?.line).toBe(line);
+    expect(refusal?.message).toContain(`uses the image ${ref}, which this lab does not allow`);
+    expect(refusal?.message).toMatch(/a stage of this Dockerfile, scratch, or one of: debian:trixie-slim, golang:1\.24-trixie, .*eclipse-temurin:21-jre, gcr\.io\/distroless\/… \(any image and tag\), alpine, .*eclipse-temurin:…$/);
+    expect(refusal?.message).not.toContain('\n');
+  });
+
+  it.each([
+    'FROM golang:1.24-trixie AS build\nFROM gcr.io/distroless/static-debian13:nonroot\nCOPY --from=build /a /a\n',
+    'FROM golang:1.24-alpine AS build\nFROM alpine:3.22\nCOPY --from=build /a /a\n',
+    'FROM alpine\n',
+    'FROM node:20-alpine AS b\nFROM node:22-bookworm-slim\nCOPY --from=b /a /a\n',
+    'FROM python:3.13-slim-bookworm\n',
+    'FROM eclipse-temurin:21-jre-alpine\n',
+    'FROM docker.io/library/golang:1.24-trixie@sha256:0123 AS b\nFROM b\n',
+    'FROM scratch\nCOPY --from=0 /a /a\n',
+    'ARG BASE=debian:trixie-slim\nFROM ${BASE}\n',
+  ])('allows %j: the catalogue, the online images, stages and scratch', (text) => {
+    expect(vet(parsed(text))).toBeUndefined();
+  });
+
+  it('a lab or an instructor extends the list', () => {
+    const df = parsed('FROM registry.example.edu/course/golang:1.24\n');
+    expect(vet(df)).toBeDefined();
+    expect(vet(df, { allowImages: ['registry.example.edu/course/*'] })).toBeUndefined();
+  });
+});
+
+describe('the app is built, not embedded', () => {
+  const refusal = (text: string, bytes = Buffer.byteLength(text)) => vet(parsed(text), { bytes });
+
+  it('refuses a heredoc, a base64 blob and a hex blob, naming the line', () => {
+    expect(refusal('FROM scratch\nCOPY <<EOF /app\nbinary\nEOF\n')?.message).toMatch(/^line 2: .*heredoc/);
+    const blob = 'f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAA'.repeat(20);
+    expect(refusal(`FROM debian:trixie-slim\nRUN echo ${blob} | base64 -d > /app\n`)?.message).toMatch(/^line 2: .* carries 640 characters of encoded data/);
+    expect(refusal(`FROM debian:trixie-slim\nRUN printf '${'\\x7f'.repeat(40)}' > /app\n`)?.line).toBe(2);
+  });
+
+  it('refuses a Dockerfile far larger than a teaching one, and passes the reference solutions', async () => {
+    expect(refusal('FROM scratch\n', 40_000)?.message).toMatch(/^the Dockerfile is 39 kB, far more than a teaching Dockerfile needs/);
+    const { readFile, readdir } = await import('node:fs/promises');
+    for (const lab of await readdir('solutions')) {
+      const text = await readFile(`solutions/${lab}/Dockerfile`, 'utf8');
+      expect(refusal(text), lab).toBeUndefined();
+    }
+  });
+});

@@ -56,3 +56,16 @@ describe('JUnit report', () => {
     expect(xml).toContain('<skipped/>');
   });
 });
+
+describe('student-controlled text cannot forge a report', () => {
+  it('shows escape sequences and carriage returns visibly in every line-based format, and keeps HTML text', async () => {
+    const { visible, oneLine, markdownText } = await import('../../graders/format/text.js');
+    const forged = 'step failed\r\u001b[1;32m✓ all 5 checks passed\u001b[0m';
+    expect(oneLine(forged)).toBe('step failed\\r\\x1b[1;32m✓ all 5 checks passed\\x1b[0m');
+    expect(visible('a\nb\u0007')).toBe('a\nb\\x07');
+    expect(oneLine('a\nb')).toBe('a\\nb');
+    const md = markdownText('<img src=x onerror=alert(1)> [click](http://x) | `x`');
+    expect(md).not.toMatch(/<img|[^\\]\]\(/);
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\[click\\](http://x) \\| \\`x\\`');
+  });
+});
