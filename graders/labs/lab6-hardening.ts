@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { builds, noCaches, noSecrets, nonRoot, runs, size } from '../checks/index.js';
 import { MB } from '../format/bytes.js';
-import { defineLab } from '../lab.js';
+import { defineLab, REPO_ROOT } from '../lab.js';
 import { jsonProbe, jsonWhere, randomInt } from '../run/probes.js';
 
-const ENV_FILE = fileURLToPath(new URL('../../labs/lab6-hardening/.env', import.meta.url));
+const ENV_FILE = path.join(REPO_ROOT, 'labs', 'lab6-hardening', '.env');
 
 /** The values of the lab's .env whose names say they are secret (its token), to find them in the image config. */
 function secretValues(file: string): string[] {
