@@ -16,7 +16,7 @@ export const noCaches = (extra: ForbiddenPaths[] = []) =>
     id: 'no-caches',
     title: 'no package-manager caches (apt lists, npm, pip) in the final image',
     hint: 'Clean up in the same RUN that made the mess (`apt-get update && apt-get install … && rm -rf /var/lib/apt/lists/*`), use `npm ci` / `pip install --no-cache-dir`, or a BuildKit cache mount (`RUN --mount=type=cache,target=/root/.npm …`) so the cache never enters a layer.',
-    slide: 'slides/07-shipping-safely.md#5',
+    slide: 'slides/07-shipping-safely.md#6',
     rules: [...PACKAGE_CACHES, ...extra],
     clean: (layers) => `no package-manager caches in ${layers}`,
   });

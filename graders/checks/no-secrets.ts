@@ -17,7 +17,7 @@ export const noSecrets = (extra: ForbiddenPaths[] = []) =>
     id: 'no-secrets',
     title: 'no secret files (.env, private keys, credentials, .git) in any layer, deleted or not',
     hint: 'Keep secrets out of the build context with a .dockerignore (.env, .git, *.key), and pass build-time secrets with `RUN --mount=type=secret,…`. Deleting a file in a later layer does not remove it: it stays readable in the layer that added it.',
-    slide: 'slides/07-shipping-safely.md#3',
+    slide: 'slides/07-shipping-safely.md#4',
     rules: [...SECRET_FILES, ...extra],
     clean: (layers, files) => `no secret files in ${layers} (${files})`,
   });

@@ -11,7 +11,7 @@ export const size = ({ ceiling }: SizeOptions): Check => ({
   id: 'size',
   title: `the final image is at most ${formatBytes(ceiling)}`,
   hint: 'Look at the largest layers listed: a big base image, build tools, caches or dev dependencies. Each layer is counted in full, even files a later layer deletes.',
-  slide: 'slides/01-why-images-bloat.md#3',
+  slide: 'slides/01-why-images-bloat.md#4',
   needs: ['image'],
   evaluate({ image, reference }) {
     if (!image) return fail('there is no image');

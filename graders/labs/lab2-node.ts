@@ -31,7 +31,7 @@ export default defineLab({
     size({ ceiling: 240 * MB }),
     noToolchain({ forbidden: [npmDevDependencies(LOCKFILE), TYPESCRIPT_SOURCES] }),
     runs({
-      slide: 'slides/04-node-python.md#7',
+      slide: 'slides/04-node-python.md#5',
       probes: [
         jsonProbe(() => {
           const words = Array.from({ length: randomInt(1, 6) }, word);

@@ -33,7 +33,7 @@ export default defineLab({
     size({ ceiling: 300 * MB }),
     noToolchain({ forbidden: [JDK_TOOLS, JAVA_SOURCES] }),
     runs({
-      slide: 'slides/05-java-fan-in.md#4',
+      slide: 'slides/05-java-fan-in.md#5',
       probes: [
         jsonProbe(() => {
           const n = randomInt(1, 4000);

@@ -1,0 +1,18 @@
+// Vite settings for every deck.
+import { defineConfig } from 'vite'
+
+export default defineConfig({
+  plugins: [
+    {
+      // Slidev includes its print view (every slide on one page, as `slidev export` sees
+      // them) in a built deck only when the deck offers a PDF download, and then exports
+      // that PDF during the build on a fixed port, which parallel builds cannot share.
+      // The contact sheets (scripts/slides/contact-sheet.ts) need the print view, so the
+      // built decks always include it; test/slides/decks.test.ts fails if this stops working.
+      name: 'stagecraft:print-view',
+      configResolved(config) {
+        ;(config.define ??= {}).__SLIDEV_FEATURE_PRINT__ = 'true'
+      },
+    },
+  ],
+})
