@@ -1,24 +1,25 @@
 /**
  * The decks, for presenters:
  *   npm run slides [-- <deck>]   serve the full workshop (or one module: 02, multi-stage…) for presenting
- *   npm run slides:build         every deck as a static site under dist/slides/, a contact sheet
- *                                (dist/slides/<deck>.png: every slide at a glance) and an index page
- *   npm run slides:pdf [-- <deck>…]  every deck (or those named) as a PDF handout under dist/slides/,
- *                                one page per slide, with the system's Chromium
+ *   npm run slides:build         every deck under dist/slides/: its static site (<deck>/), its PDF
+ *                                handout (<deck>.pdf, one page per slide), its contact sheet
+ *                                (<deck>.png, every slide at a glance), and an index page
+ *   npm run slides:pdf [-- <deck>…]  the same for the decks named (all when none is)
+ * PDFs and contact sheets come from the built decks, rendered by the system's Chromium.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load } from '@slidev/parser/fs';
 import { Command } from 'commander';
 import { runMain } from '../graders/cli/run-main.js';
 import { CannotGrade } from '../graders/engine/errors.js';
+import { formatDuration } from '../graders/format/bytes.js';
 import { REPO_ROOT } from '../graders/lab.js';
-import { CHROMIUM, launchChromium, requireChromium } from './slides/chromium.js';
-import { writeContactSheet } from './slides/contact-sheet.js';
-import { decks, findDeck, SLIDES_DIR, SLIDES_OUT, type Deck } from './slides/decks.js';
-import { serveFolder } from './slides/static-server.js';
+import { launchChromium, requireChromium } from './slides/chromium.js';
+import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
+import { writeHandouts } from './slides/handouts.js';
+import { routeBuiltDecks } from './slides/site.js';
 
 const SLIDEV = path.join(REPO_ROOT, 'node_modules', '.bin', 'slidev');
 
@@ -42,9 +43,6 @@ async function eachDeck(all: Deck[], width: number, work: (deck: Deck) => Promis
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The number of slides in a deck, as Slidev counts them (imported chapters included). */
-export const slideCount = async (deck: Deck) => (await load(SLIDES_DIR, deck.file)).slides.length;
-
 /** dist/slides/index.html: every deck, with its contact sheet and PDF when they exist. */
 async function writeIndex(all: Deck[]): Promise<void> {
   const items = all
@@ -60,20 +58,30 @@ async function writeIndex(all: Deck[]): Promise<void> {
   );
 }
 
-/** dist/slides/<deck>.png for every built deck: one Chromium, the built sites served locally. */
-async function writeContactSheets(all: Deck[]): Promise<void> {
+/** Build the decks' sites, then their PDFs and contact sheets, then the index of every deck. */
+async function buildDecks(chosen: Deck[]): Promise<void> {
+  requireChromium();
+  await mkdir(SLIDES_OUT, { recursive: true });
+  await eachDeck(chosen, 2, async (deck) => {
+    const started = Date.now();
+    await slidev(['build', deck.file, '--out', path.join(SLIDES_OUT, deck.name), '--base', './'], true);
+    process.stderr.write(`built ${deck.name} (${formatDuration(Date.now() - started)})\n`);
+  });
   const browser = await launchChromium();
-  const site = await serveFolder(SLIDES_OUT);
   try {
-    await eachDeck(all, 2, async (deck) => {
-      const out = path.join(SLIDES_OUT, `${deck.name}.png`);
-      const shown = await writeContactSheet(browser, deck, `${site.url}/${deck.name}/index.html`, await slideCount(deck), out);
-      process.stderr.write(`wrote ${path.relative(process.cwd(), out)} (${shown} slides)\n`);
+    const context = await browser.newContext();
+    await routeBuiltDecks(context);
+    await eachDeck(chosen, 2, async (deck) => {
+      const started = Date.now();
+      const slides = await slideCount(deck);
+      await writeHandouts(context, deck, slides, path.join(SLIDES_OUT, deck.name));
+      process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, deck.name))}.pdf and .png (${slides} slides, ${formatDuration(Date.now() - started)})\n`);
     });
   } finally {
-    site.server.close();
     await browser.close();
   }
+  await writeIndex(decks());
+  process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, 'index.html'))}\n`);
 }
 
 function deckNamed(name: string): Deck {
@@ -94,34 +102,13 @@ program
 
 program
   .command('build')
-  .description('build every deck into dist/slides/<deck>/ and write dist/slides/index.html')
-  .action(async () => {
-    const all = decks();
-    await mkdir(SLIDES_OUT, { recursive: true });
-    await eachDeck(all, 2, async (deck) => {
-      await slidev(['build', deck.file, '--out', path.join(SLIDES_OUT, deck.name), '--base', './'], true);
-      process.stderr.write(`built ${deck.name}\n`);
-    });
-    await writeContactSheets(all);
-    await writeIndex(all);
-    process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, 'index.html'))}\n`);
-  });
+  .description('build every deck: dist/slides/<deck>/, <deck>.pdf, <deck>.png, and index.html')
+  .action(() => buildDecks(decks()));
 
 program
   .command('pdf')
-  .description('export every deck (or the decks named) to dist/slides/<deck>.pdf with the system Chromium')
-  .argument('[decks...]', 'modules (02, multi-stage, 02-multi-stage) or workshop; all when none is named')
-  .action(async (names: string[]) => {
-    requireChromium();
-    const chosen = names.length ? names.map(deckNamed) : decks();
-    await mkdir(SLIDES_OUT, { recursive: true });
-    await eachDeck(chosen, 1, async (deck) => {
-      const out = path.join(SLIDES_OUT, `${deck.name}.pdf`);
-      // One page per slide at the size the decks are checked at; every click shown.
-      await slidev(['export', deck.file, '--output', out, '--executable-path', CHROMIUM, '--timeout', '180000', '--wait', '500'], true);
-      process.stderr.write(`exported ${path.relative(process.cwd(), out)} (${await slideCount(deck)} slides)\n`);
-    });
-    await writeIndex(decks());
-  });
+  .description('build the decks named (all when none is), with their PDF handouts and contact sheets')
+  .argument('[decks...]', 'modules (02, multi-stage, 02-multi-stage) or workshop')
+  .action((names: string[]) => buildDecks(names.length ? names.map(deckNamed) : decks()));
 
 await runMain(() => program.parseAsync(process.argv));

@@ -1,22 +1,23 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from '@slidev/parser/fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../graders/format/bytes.js';
 import { REPO_ROOT } from '../../graders/lab.js';
 import { launchChromium } from '../../scripts/slides/chromium.js';
 import { decks, SLIDES_DIR, SLIDES_OUT } from '../../scripts/slides/decks.js';
-import { serveFolder } from '../../scripts/slides/static-server.js';
+import { deckUrl, routeBuiltDecks } from '../../scripts/slides/site.js';
 import { inspectSlide, shimNames } from './slide-inspector.js';
 
 const SCREEN = { width: 1280, height: 720 };
+/** What the slides' measured-figure components draw (slides/components/). */
+const MEASURED = '.size-chart, .history, .layer-shares, .base-images, .alpine, .claims, .measured-size, .measured-factor, .treemap';
 let browser: Browser;
-let site: Awaited<ReturnType<typeof serveFolder>>;
-let pdfExport: { status: number | null; output: string };
+let context: BrowserContext;
 
 /** Run an npm script, keeping the tail of its output for the failure message. */
 function npm(args: string[]): Promise<{ status: number | null; output: string }> {
@@ -31,18 +32,17 @@ function npm(args: string[]): Promise<{ status: number | null; output: string }>
 }
 
 beforeAll(async () => {
-  // The commands presenters use: every deck built (with its contact sheet), and the workshop
-  // exported to PDF at the same time (the export serves the deck itself; neither waits).
-  const [build, pdf] = await Promise.all([npm(['slides:build']), npm(['slides:pdf', '--', 'workshop'])]);
+  // The command presenters use: every deck built, with its PDF handout and contact sheet.
+  const build = await npm(['slides:build']);
   expect(build.status, build.output.split('\n').slice(-15).join('\n')).toBe(0);
-  pdfExport = pdf;
   browser = await launchChromium();
-  site = await serveFolder(SLIDES_OUT);
+  context = await browser.newContext({ viewport: SCREEN });
+  await routeBuiltDecks(context);
+  await shimNames(context);
 });
 
 afterAll(async () => {
   await browser?.close();
-  site?.server.close();
 });
 
 const slidesOf = async (deck: string) => (await load(SLIDES_DIR, path.join(SLIDES_DIR, `${deck}.md`))).slides;
@@ -58,12 +58,11 @@ function inkShare(png: Buffer): number {
 
 /** Open a deck in play mode at 1280×720, recording every console error, page error and failed request. */
 async function openDeck(deck: string, errors: string[]): Promise<Page> {
-  const page = await browser.newPage({ viewport: SCREEN });
-  await shimNames(page);
+  const page = await context.newPage();
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text().slice(0, 300)}`));
   page.on('pageerror', (e) => errors.push(`page error: ${String(e).slice(0, 300)}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  await page.goto(`${site.url}/${deck}/index.html#/1`, { waitUntil: 'networkidle' });
+  await page.goto(deckUrl(deck), { waitUntil: 'networkidle' });
   await page.waitForSelector('.slidev-page', { timeout: 20_000 });
   return page;
 }
@@ -103,6 +102,9 @@ describe('the built decks, as a presenter sees them at 1280×720 in Chromium', (
         const n = slide.index + 1;
         await showSlide(page, n);
         for (const p of await inspectSlide(page)) problems.push(`${deck} slide ${n} (${slide.title}): ${p}`);
+        // A measured figure never without its source, in body-size text (the `measured` layout).
+        if ((await page.locator(`.slidev-page-${n} :is(${MEASURED})`).count()) && !(await page.locator(`.slidev-page-${n} .measured-source`).count()))
+          problems.push(`${deck} slide ${n} (${slide.title}): shows measured sizes without saying how they were measured (use layout: measured)`);
       }
       const last = await page.screenshot();
       expect(inkShare(last), `${deck}: the last slide looks blank`).toBeGreaterThan(0.005);
@@ -116,7 +118,7 @@ describe('the built decks, as a presenter sees them at 1280×720 in Chromium', (
   it('presenter view: the notes of every module are readable, with no go-to list over them', async () => {
     const page = await openDeck('workshop', []);
     try {
-      await page.goto(`${site.url}/workshop/index.html#/presenter/3`, { waitUntil: 'networkidle' });
+      await page.goto(deckUrl('workshop').replace('#/1', '#/presenter/3'), { waitUntil: 'networkidle' });
       await page.waitForSelector('.slidev-note, [class*="note"]', { timeout: 20_000 });
       const covering = await page.evaluate(() =>
         [...document.querySelectorAll('#slidev-goto-dialog *')]
@@ -155,25 +157,23 @@ describe('the built decks, as a presenter sees them at 1280×720 in Chromium', (
     }
   });
 
-  it('npm run slides:pdf -- workshop: one page per slide, none blank', async () => {
-    expect(pdfExport.status, pdfExport.output.split('\n').slice(-15).join('\n')).toBe(0);
-    const pdf = path.join(SLIDES_OUT, 'workshop.pdf');
-    expect(existsSync(pdf)).toBe(true);
-    const slides = await slidesOf('workshop');
+  it.each(decks().map((d) => [d.name] as const))('%s.pdf: one page per slide, none blank, none broken', async (deck) => {
+    const pdf = path.join(SLIDES_OUT, `${deck}.pdf`);
+    expect(existsSync(pdf), `${pdf} was not written`).toBe(true);
+    const slides = await slidesOf(deck);
     const info = await run('pdfinfo', [pdf]);
-    expect(Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]), 'pages in workshop.pdf').toBe(slides.length);
+    expect(Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]), `pages in ${deck}.pdf`).toBe(slides.length);
+    const text = await run('pdftotext', [pdf, '-']);
+    expect(text, `${deck}.pdf has a slide that did not load`).not.toMatch(/Failed to fetch this slide|An error occurred on this slide/);
     // Every page rendered small: a page with nothing on it is one colour.
-    const dir = path.join(SLIDES_OUT, 'pdf-pages');
-    await run('rm', ['-rf', dir]);
-    await run('mkdir', ['-p', dir]);
-    await run('pdftoppm', ['-r', '20', '-png', pdf, path.join(dir, 'page')]);
+    const dir = path.join(SLIDES_OUT, 'pdf-pages', deck);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await run('pdftoppm', ['-r', '12', '-png', pdf, path.join(dir, 'page')]);
+    const pages = (await readdir(dir)).sort();
     const blank: string[] = [];
-    for (const slide of slides) {
-      const n = slide.index + 1;
-      const file = path.join(dir, `page-${String(n).padStart(String(slides.length).length, '0')}.png`);
-      if (inkShare(await readFile(file)) < 0.01) blank.push(`page ${n} (${slide.title})`);
-    }
-    expect(blank, 'blank pages in workshop.pdf').toEqual([]);
+    for (const [i, file] of pages.entries()) if (inkShare(await readFile(path.join(dir, file))) < 0.01) blank.push(`page ${i + 1} (${slides[i]?.title})`);
+    expect(blank, `blank pages in ${deck}.pdf`).toEqual([]);
   });
 });
 

@@ -8,7 +8,8 @@ export const MIN_CODE_PX = 16;
  * - something of the slide lies outside the slide's frame, or is cut off by a box it sits in;
  * - a box's content spills out of it (two things drawn over each other);
  * - code renders below MIN_CODE_PX, every transform and zoom counted;
- * - anything outside the slide (go-to list, menus, dialogs) is visible over it.
+ * - anything outside the slide (go-to list, menus, dialogs) is visible over it;
+ * - the slide did not load at all.
  * The page must run in a browser that knows `__name` (see `shimNames`).
  */
 export async function inspectSlide(page: Page): Promise<string[]> {
@@ -21,6 +22,8 @@ export async function inspectSlide(page: Page): Promise<string[]> {
     if (pages.length !== 1) return [`${pages.length} slides shown at once`];
     const slide = pages[0]!;
     const TOL = 1;
+    // What Slidev draws when a slide's code could not be loaded or threw.
+    if (/Failed to fetch this slide|An error occurred on this slide/.test(slide.textContent ?? '')) return ['the slide did not load (Slidev shows its error text)'];
 
     const describe = (el: Element): string => {
       const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 50);
@@ -142,4 +145,4 @@ export async function inspectSlide(page: Page): Promise<string[]> {
 }
 
 /** tsx and esbuild name functions with a `__name` helper the page does not have. */
-export const shimNames = (page: Page) => page.addInitScript('window.__name = (f) => f');
+export const shimNames = (target: Pick<Page, 'addInitScript'>) => target.addInitScript('window.__name = (f) => f');
