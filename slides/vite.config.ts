@@ -2,6 +2,8 @@
 import { defineConfig } from 'vite'
 
 export default defineConfig({
+  // Vite's size report gzips every chunk of every deck only to print the sizes.
+  build: { reportCompressedSize: false },
   plugins: [
     {
       // Slidev includes its print view (every slide on one page, as `slidev export` sees

@@ -1,6 +1,6 @@
 /**
- * What a built deck hands out besides its site, both from Slidev's print view (every slide,
- * every click shown) in the system's Chromium:
+ * What a built deck hands out besides its site, both from one load of Slidev's print view
+ * (every slide, every click shown) in the system's Chromium:
  * - dist/slides/<deck>.pdf: one page per slide, the size of the slide;
  * - dist/slides/<deck>.png: the contact sheet, every slide as a thumbnail, so a presenter or
  *   a reviewer sees the whole deck (and any slide that went wrong) at a glance.
@@ -16,8 +16,6 @@ const COLUMNS = 4;
 /** What Slidev draws in place of a slide whose code could not be loaded. */
 const BROKEN = /Failed to fetch this slide|An error occurred on this slide/;
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The deck in print view, every slide loaded, or an error naming the slides that are not. */
 async function openPrintView(context: BrowserContext, deck: string, expected: number): Promise<Page> {
   const page = await context.newPage();
@@ -30,40 +28,50 @@ async function openPrintView(context: BrowserContext, deck: string, expected: nu
   return page;
 }
 
-async function contactSheet(context: BrowserContext, title: string, shots: Buffer[]): Promise<Buffer> {
-  const cells = shots.map((jpeg, i) => `<figure><img src="data:image/jpeg;base64,${jpeg.toString('base64')}"><figcaption>${i + 1}</figcaption></figure>`).join('');
-  const page = await context.newPage();
+/**
+ * Turn the print view into the contact sheet: each slide scaled to a thumbnail (CSS zoom,
+ * after Slidev laid it out) in a grid, numbered, under the deck's title; one screenshot.
+ */
+async function contactSheet(page: Page, title: string): Promise<Buffer> {
   await page.setViewportSize({ width: COLUMNS * (THUMB.width + 16) + 16, height: 400 });
-  try {
-    await page.setContent(
-      `<!doctype html><html><head><style>
-        body { margin: 0; padding: 12px 8px; font: 16px/1.3 'Liberation Sans', Arial, sans-serif; background: #e9edf2; color: #0b2545; }
-        h1 { font-size: 20px; margin: 0 8px 10px; }
-        .grid { display: grid; grid-template-columns: repeat(${COLUMNS}, ${THUMB.width}px); gap: 12px 16px; padding: 0 8px; }
+  await page.evaluate(
+    ({ title, columns, thumb, zoom }) => {
+      const content = document.querySelector('#print-content') as HTMLElement;
+      const heading = document.createElement('h1');
+      heading.textContent = title;
+      content.before(heading);
+      for (const [i, slide] of [...content.querySelectorAll<HTMLElement>('.print-slide-container')].entries()) {
+        const figure = document.createElement('figure');
+        const caption = document.createElement('figcaption');
+        caption.textContent = String(i + 1);
+        slide.replaceWith(figure);
+        figure.append(slide, caption);
+      }
+      const style = document.createElement('style');
+      style.textContent = `
+        :root { --slidev-slide-container-background: #e9edf2; }
+        html.print, html.print body, #page-root { background: #e9edf2 !important; }
+        h1 { font: 700 20px/1.3 'Liberation Sans', Arial, sans-serif; color: #0b2545; margin: 12px 16px 10px; }
+        #print-content { display: grid; grid-template-columns: repeat(${columns}, ${thumb.width}px); gap: 12px 16px; padding: 0 16px 16px; }
         figure { margin: 0; }
-        img { display: block; width: ${THUMB.width}px; height: ${THUMB.height}px; border: 1px solid #9aa8b8; background: #fff; }
-        figcaption { font-size: 14px; text-align: right; }
-      </style></head><body><h1>${escape(title)} · ${shots.length} slides</h1><div class="grid">${cells}</div></body></html>`,
-      { waitUntil: 'load' },
-    );
-    return await page.screenshot({ fullPage: true, type: 'png' });
-  } finally {
-    await page.close();
-  }
+        figure .print-slide-container { zoom: ${zoom}; outline: 3px solid #9aa8b8; }
+        figcaption { font: 14px/1.3 'Liberation Sans', Arial, sans-serif; color: #0b2545; text-align: right; }`;
+      document.head.append(style);
+    },
+    { title, columns: COLUMNS, thumb: THUMB, zoom: THUMB.width / CANVAS.width },
+  );
+  return page.screenshot({ fullPage: true, type: 'png' });
 }
 
 /** Write `<out>.pdf` and `<out>.png` for a built deck of `expected` slides. */
 export async function writeHandouts(context: BrowserContext, deck: { name: string; title: string }, expected: number, out: string): Promise<void> {
   const page = await openPrintView(context, deck.name, expected);
   try {
-    const slides = page.locator('.print-slide-container');
-    const shots: Buffer[] = [];
-    for (let i = 0; i < expected; i++) shots.push(await slides.nth(i).screenshot({ type: 'jpeg', quality: 85 }));
-    await writeFile(`${out}.png`, await contactSheet(context, `${deck.title} — ${deck.name}`, shots));
     // As `slidev export` prints: the screen's colours, one slide a page, nothing around it.
-    await page.emulateMedia({ media: 'screen' });
     // The last slide's page break would add an empty page: print exactly one page per slide.
+    await page.emulateMedia({ media: 'screen' });
     await page.pdf({ path: `${out}.pdf`, width: `${CANVAS.width}px`, height: `${CANVAS.height}px`, pageRanges: `1-${expected}`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' } });
+    await writeFile(`${out}.png`, await contactSheet(page, `${deck.title} — ${deck.name} · ${expected} slides`));
   } finally {
     await page.close();
   }
