@@ -1,8 +1,11 @@
 /**
  * The decks, for presenters:
  *   npm run slides [-- <deck>]   serve the full workshop (or one module: 02, multi-stage…) for presenting
- *   npm run slides:build         every deck as a static site under dist/slides/, with an index page
- *   npm run slides:pdf           every deck as a PDF handout under dist/slides/, with the system's Chromium
+ *   npm run slides:build         every deck under dist/slides/: its static site (<deck>/), its PDF
+ *                                handout (<deck>.pdf, one page per slide), its contact sheet
+ *                                (<deck>.png, every slide at a glance), and an index page
+ *   npm run slides:pdf [-- <deck>…]  the same for the decks named (all when none is)
+ * PDFs and contact sheets come from the built decks, rendered by the system's Chromium.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,11 +14,14 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { runMain } from '../graders/cli/run-main.js';
 import { CannotGrade } from '../graders/engine/errors.js';
+import { formatDuration } from '../graders/format/bytes.js';
 import { REPO_ROOT } from '../graders/lab.js';
-import { decks, findDeck, SLIDES_OUT, type Deck } from './slides/decks.js';
+import { launchChromium, requireChromium } from './slides/chromium.js';
+import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
+import { writeHandouts } from './slides/handouts.js';
+import { routeBuiltDecks } from './slides/site.js';
 
 const SLIDEV = path.join(REPO_ROOT, 'node_modules', '.bin', 'slidev');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function slidev(args: string[], quiet = false): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -37,18 +43,51 @@ async function eachDeck(all: Deck[], width: number, work: (deck: Deck) => Promis
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** dist/slides/index.html: every deck, with its PDF when one has been exported. */
+/** dist/slides/index.html: every deck, with its contact sheet and PDF when they exist. */
 async function writeIndex(all: Deck[]): Promise<void> {
   const items = all
     .map((d) => {
+      const sheet = existsSync(path.join(SLIDES_OUT, `${d.name}.png`)) ? ` · <a href="${d.name}.png">every slide at a glance</a>` : '';
       const pdf = existsSync(path.join(SLIDES_OUT, `${d.name}.pdf`)) ? ` · <a href="${d.name}.pdf">PDF</a>` : '';
-      return `    <li><a href="${d.name}/index.html">${escape(d.title)}</a> <small>(${d.name})</small>${pdf}</li>`;
+      return `    <li><a href="${d.name}/index.html">${escape(d.title)}</a> <small>(${d.name})</small>${sheet}${pdf}</li>`;
     })
     .join('\n');
   await writeFile(
     path.join(SLIDES_OUT, 'index.html'),
     `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>stagecraft — the decks</title>\n<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem}small{opacity:.6}</style></head>\n<body>\n  <h1>stagecraft — the decks</h1>\n  <p>Docker multi-stage builds, a workshop. Start with the full workshop, or open one module.</p>\n  <ul>\n${items}\n  </ul>\n</body>\n</html>\n`,
   );
+}
+
+/** Build the decks' sites, then their PDFs and contact sheets, then the index of every deck. */
+async function buildDecks(chosen: Deck[]): Promise<void> {
+  requireChromium();
+  await mkdir(SLIDES_OUT, { recursive: true });
+  await eachDeck(chosen, 2, async (deck) => {
+    const started = Date.now();
+    await slidev(['build', deck.file, '--out', path.join(SLIDES_OUT, deck.name), '--base', './'], true);
+    process.stderr.write(`built ${deck.name} (${formatDuration(Date.now() - started)})\n`);
+  });
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext();
+    await routeBuiltDecks(context);
+    await eachDeck(chosen, 2, async (deck) => {
+      const started = Date.now();
+      const slides = await slideCount(deck);
+      await writeHandouts(context, deck, slides, path.join(SLIDES_OUT, deck.name));
+      process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, deck.name))}.pdf and .png (${slides} slides, ${formatDuration(Date.now() - started)})\n`);
+    });
+  } finally {
+    await browser.close();
+  }
+  await writeIndex(decks());
+  process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, 'index.html'))}\n`);
+}
+
+function deckNamed(name: string): Deck {
+  const deck = findDeck(name);
+  if (!deck) throw new CannotGrade(`no deck "${name}"; the decks are: ${decks().map((d) => d.name).join(', ')}`);
+  return deck;
 }
 
 const program = new Command('slides').description('serve, build and export the stagecraft decks');
@@ -58,38 +97,18 @@ program
   .argument('[deck]', 'a module (02, multi-stage, 02-multi-stage) or workshop', 'workshop')
   .option('--port <port>', 'port to serve on', '3030')
   .action(async (name: string, opts: { port: string }) => {
-    const deck = findDeck(name);
-    if (!deck) throw new CannotGrade(`no deck "${name}"; the decks are: ${decks().map((d) => d.name).join(', ')}`);
-    await slidev([deck.file, '--port', opts.port]);
+    await slidev([deckNamed(name).file, '--port', opts.port]);
   });
 
 program
   .command('build')
-  .description('build every deck into dist/slides/<deck>/ and write dist/slides/index.html')
-  .action(async () => {
-    const all = decks();
-    await mkdir(SLIDES_OUT, { recursive: true });
-    await eachDeck(all, 2, async (deck) => {
-      await slidev(['build', deck.file, '--out', path.join(SLIDES_OUT, deck.name), '--base', './'], true);
-      process.stderr.write(`built ${deck.name}\n`);
-    });
-    await writeIndex(all);
-    process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, 'index.html'))}\n`);
-  });
+  .description('build every deck: dist/slides/<deck>/, <deck>.pdf, <deck>.png, and index.html')
+  .action(() => buildDecks(decks()));
 
 program
   .command('pdf')
-  .description('export every deck to dist/slides/<deck>.pdf with the system Chromium')
-  .action(async () => {
-    if (!existsSync(CHROMIUM)) throw new CannotGrade(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-    const all = decks();
-    await mkdir(SLIDES_OUT, { recursive: true });
-    await eachDeck(all, 1, async (deck) => {
-      const out = path.join(SLIDES_OUT, `${deck.name}.pdf`);
-      await slidev(['export', deck.file, '--output', out, '--executable-path', CHROMIUM, '--timeout', '180000', '--wait', '500'], true);
-      process.stderr.write(`exported ${path.relative(process.cwd(), out)}\n`);
-    });
-    await writeIndex(all);
-  });
+  .description('build the decks named (all when none is), with their PDF handouts and contact sheets')
+  .argument('[decks...]', 'modules (02, multi-stage, 02-multi-stage) or workshop')
+  .action((names: string[]) => buildDecks(names.length ? names.map(deckNamed) : decks()));
 
 await runMain(() => program.parseAsync(process.argv));

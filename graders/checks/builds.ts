@@ -16,7 +16,7 @@ export const builds = (lab = '<lab>'): Check => ({
   id: 'builds',
   title: 'the Dockerfile builds from the lab folder',
   hint: `Read the first error above: the Dockerfile line it names, and the last lines the failing step printed. Build it yourself with \`docker build labs/${lab}\` to iterate faster.`,
-  slide: 'slides/02-multi-stage.md#2',
+  slide: 'slides/02-multi-stage.md#3',
   needs: [],
   evaluate(evidence) {
     const verdict = judge(evidence);

@@ -33,7 +33,7 @@ export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
   id: 'cache-friendly',
   title: `after a source-only change, the rebuild reuses the dependency-install layer`,
   hint: 'Order instructions from least to most often changed: copy only the dependency manifests (package.json and package-lock.json), install, and only then copy the sources. A change to a source file then reuses the install layer from the cache.',
-  slide: 'slides/08-fast-builds.md#2',
+  slide: 'slides/08-fast-builds.md#3',
   needs: ['rebuild'],
   rebuild: { touch: opts.touch },
   evaluate({ lint, rebuild }) {

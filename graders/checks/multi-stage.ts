@@ -107,7 +107,7 @@ export const multiStage = (opts: MultiStageOptions = {}): Check => ({
   id: 'multi-stage',
   title: 'a build stage and a small final stage, named, connected by COPY --from=<name>',
   hint: 'Build in a stage named with `FROM <toolchain image> AS build`, then start the final stage `FROM` a small base and bring over only what runs: `COPY --from=build /out/app /app`.',
-  slide: 'slides/02-multi-stage.md#3',
+  slide: 'slides/02-multi-stage.md#5',
   needs: ['parse'],
   evaluate({ lint }) {
     if (!lint.ok) return fail('the Dockerfile does not parse');

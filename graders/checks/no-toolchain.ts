@@ -15,7 +15,7 @@ export const noToolchain = ({ forbidden, toolchainImages }: NoToolchainOptions) 
     id: 'no-toolchain',
     title: `no build toolchain in the final image (${kinds})`,
     hint: 'Compile in a build stage and copy only the result into the final stage. Deleting tools with `RUN rm` in a later layer does not help: they still ship in the layer that added them; renaming them, packing them in an archive or moving them to a documentation folder does not hide them either.',
-    slide: 'slides/02-multi-stage.md#5',
+    slide: 'slides/02-multi-stage.md#6',
     rules: forbidden,
     indexImages: toolchainImages,
     // What a runtime base image ships (python slim's headers, say) is not the student's doing.

@@ -10,7 +10,7 @@ export const nonRoot = (): Check => ({
   id: 'non-root',
   title: "the image's user and the running process are not root",
   hint: 'Add a USER instruction to the final stage: `USER node` or `USER nobody` in Debian-based images, `USER nonroot` in distroless, a number such as `USER 65532:65532` in scratch. Files the app writes must belong to that user.',
-  slide: 'slides/07-shipping-safely.md#2',
+  slide: 'slides/07-shipping-safely.md#3',
   needs: ['image', 'processes'],
   evaluate({ image, run }) {
     if (!image || !run) return fail('there is no image or it did not run');

@@ -114,7 +114,7 @@ export const runs = (options: RunsOptions): Check => {
     id: 'runs',
     title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
     hint: 'Run it yourself: `docker run --rm -p 8080:8080 <image>` and open the path that failed. The app must be built from the lab\'s sources in the Dockerfile, not copied in prebuilt.',
-    slide: opts.slide ?? 'slides/03-go.md#2',
+    slide: opts.slide ?? 'slides/03-go.md#3',
     needs: ['run'],
     run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
     findStamp: true,

@@ -37,7 +37,7 @@ export const size = ({ ceiling, hint }: SizeOptions): Check => ({
   hint:
     hint ??
     "Start with the largest layers your Dockerfile adds (named above): build tools, caches or dev dependencies copied in. If the base image alone is most of it, pick a smaller base for the final stage. Each layer counts in full, even files a later layer deletes.",
-  slide: 'slides/01-why-images-bloat.md#3',
+  slide: 'slides/01-why-images-bloat.md#4',
   needs: ['image'],
   evaluate({ image, reference }) {
     if (!image) return fail('there is no image');

@@ -32,7 +32,7 @@ export default defineLab({
     noToolchain({ forbidden: [npmDevDependencies(LOCKFILE), TYPESCRIPT_SOURCES] }),
     runs({
       stampIn: 'javascript',
-      slide: 'slides/04-node-python.md#7',
+      slide: 'slides/04-node-python.md#5',
       probes: [
         jsonProbe(() => {
           const words = Array.from({ length: randomInt(1, 6) }, word);

@@ -40,7 +40,7 @@ export default defineLab({
     noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES], toolchainImages: ['python:3.13-trixie'] }),
     // /stamp answers the stamp compiled into the extension: the module was built here and loads.
     runs({
-      slide: 'slides/04-node-python.md#5',
+      slide: 'slides/04-node-python.md#10',
       probes: [
         jsonProbe(() => {
           const a = randomWord(randomInt(0, 12));

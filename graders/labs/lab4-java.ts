@@ -36,7 +36,7 @@ export default defineLab({
     noToolchain({ forbidden: [JDK_TOOLS, JAVA_SOURCES], toolchainImages: ['eclipse-temurin:21-jdk'] }),
     runs({
       stampIn: 'jar',
-      slide: 'slides/05-java-fan-in.md#4',
+      slide: 'slides/05-java-fan-in.md#5',
       probes: [
         jsonProbe(() => {
           const n = randomInt(1, 4000);

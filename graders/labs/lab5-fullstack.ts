@@ -29,7 +29,7 @@ export default defineLab({
     // copied; the built page and bundle pass wherever the app serves them from (STATIC_DIR).
     noToolchain({ forbidden: [NODE_TOOLCHAIN, GO_TOOLCHAIN, GCC, GO_SOURCES, FRONTEND_SOURCES], toolchainImages: ['golang:1.24-trixie', 'node:20-trixie'] }),
     runs({
-      slide: 'slides/05-java-fan-in.md#7',
+      slide: 'slides/05-java-fan-in.md#10',
       probes: [
         // esbuild names the bundle main-<8 character hash>.js; the page must link it and it must load.
         pageWithAsset('/', /<script[^>]*\ssrc="(\/assets\/main-[A-Z0-9]{8}\.js)"/, 'hashed script bundle', '/api/caesar'),

@@ -49,7 +49,7 @@ export default defineLab({
     noCaches(),
     nonRoot(),
     runs({
-      slide: 'slides/07-shipping-safely.md#6',
+      slide: 'slides/07-shipping-safely.md#7',
       probes: [
         jsonWhere('/tls/roots', (got) =>
           typeof got.roots === 'number' && got.roots > 0

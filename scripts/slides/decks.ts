@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { load } from '@slidev/parser/fs';
 import { REPO_ROOT } from '../../graders/lab.js';
 
 export const SLIDES_DIR = path.join(REPO_ROOT, 'slides');
@@ -28,3 +29,6 @@ export function decks(): Deck[] {
 export function findDeck(name: string): Deck | undefined {
   return decks().find((d) => d.name === name || d.name.startsWith(`${name}-`) || d.name.replace(/^\d+-/, '') === name);
 }
+
+/** The number of slides in a deck, as Slidev counts them (imported decks and chapters included). */
+export const slideCount = async (deck: Deck) => (await load(SLIDES_DIR, deck.file)).slides.length;

@@ -143,7 +143,7 @@ describe('the CLI on the real engine', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/✗ multi-stage +line 8: /);
     expect(r.stdout).toMatch(/✓ runs +answered within/);
-    expect(r.stdout).toMatch(/read: slides\/02-multi-stage\.md#3/);
+    expect(r.stdout).toMatch(/read: slides\/02-multi-stage\.md#5/);
     expect(r.stdout).toMatch(/4\/5 checks passed/);
     expect(r.stderr).toMatch(/building the image with BuildKit/);
   });

@@ -1,0 +1,148 @@
+import type { Page } from 'playwright-core';
+
+/** Code below this many CSS pixels on a 1280×720 screen is too small for the back of a room. */
+export const MIN_CODE_PX = 16;
+
+/**
+ * What a presenter would see wrong on the slide shown in play mode, one line per problem:
+ * - something of the slide lies outside the slide's frame, or is cut off by a box it sits in;
+ * - a box's content spills out of it (two things drawn over each other);
+ * - code renders below MIN_CODE_PX, every transform and zoom counted;
+ * - anything outside the slide (go-to list, menus, dialogs) is visible over it;
+ * - the slide did not load at all.
+ * The page must run in a browser that knows `__name` (see `shimNames`).
+ */
+export async function inspectSlide(page: Page): Promise<string[]> {
+  return page.evaluate((minCodePx: number) => {
+    const problems: string[] = [];
+    const frameEl = document.querySelector('#slide-content');
+    if (!frameEl) return ['no #slide-content: not Slidev play mode'];
+    const frame = frameEl.getBoundingClientRect();
+    const pages = [...document.querySelectorAll<HTMLElement>('#slide-content .slidev-page')].filter((p) => getComputedStyle(p).display !== 'none');
+    if (pages.length !== 1) return [`${pages.length} slides shown at once`];
+    const slide = pages[0]!;
+    const TOL = 1;
+    // What Slidev draws when a slide's code could not be loaded or threw.
+    if (/Failed to fetch this slide|An error occurred on this slide/.test(slide.textContent ?? '')) return ['the slide did not load (Slidev shows its error text)'];
+
+    const describe = (el: Element): string => {
+      const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 50);
+      const cls = [...el.classList].filter((c) => !c.includes(':')).slice(0, 2).join('.');
+      return `<${el.tagName.toLowerCase()}${cls ? `.${cls}` : ''}>${text ? ` "${text}"` : ''}`;
+    };
+    const rendered = (el: Element): boolean => {
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        if (cs.display === 'none' || cs.visibility === 'hidden') return false;
+      }
+      return true;
+    };
+    /** The element's own opacity times its ancestors': 0 means not drawn. */
+    const opacity = (el: Element): number => {
+      let o = 1;
+      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
+    /** Computed size × every zoom and transform scale on the way up: CSS pixels on screen. */
+    const effectiveScale = (el: Element): number => {
+      let s = 1;
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        s *= Number(cs.zoom) || 1;
+        const m = /^matrix\(([^,]+),\s*([^,]+),/.exec(cs.transform);
+        if (m) s *= Math.hypot(Number(m[1]), Number(m[2]));
+      }
+      return s;
+    };
+    /** The frame cut down by every ancestor (inside the slide) that clips its overflow. */
+    const visibleArea = (el: Element) => {
+      let { left, top, right, bottom } = frame;
+      let clipper: Element | undefined;
+      for (let e = el.parentElement; e && e !== slide.parentElement; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') {
+          const r = e.getBoundingClientRect();
+          if (r.right - r.left < right - left || r.bottom - r.top < bottom - top) clipper ??= e;
+          left = Math.max(left, r.left);
+          top = Math.max(top, r.top);
+          right = Math.min(right, r.right);
+          bottom = Math.min(bottom, r.bottom);
+        }
+      }
+      return { left, top, right, bottom, clipper };
+    };
+    const outside = (r: DOMRect, area: { left: number; top: number; right: number; bottom: number }) =>
+      r.left < area.left - TOL || r.top < area.top - TOL || r.right > area.right + TOL || r.bottom > area.bottom + TOL;
+    const where = (r: DOMRect) => `at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`;
+
+    // 1. Every element and every run of text within the frame and within the boxes that clip it.
+    const reported = new Set<Element>();
+    const check = (el: Element, r: DOMRect, what: string) => {
+      if (r.width <= 0 || r.height <= 0) return;
+      for (let e: Element | null = el; e; e = e.parentElement) if (reported.has(e)) return;
+      if (outside(r, frame)) {
+        reported.add(el);
+        problems.push(`${what} lies outside the slide frame (${where(r)}; the frame is ${where(frame)})`);
+        return;
+      }
+      const area = visibleArea(el);
+      if (area.clipper && outside(r, area)) {
+        reported.add(el);
+        problems.push(`${what} is cut off by ${describe(area.clipper)} (${where(r)})`);
+      }
+    };
+    const all = [slide, ...slide.querySelectorAll('*'), ...document.querySelectorAll('#slide-content > :not(#slideshow), #slide-content > :not(#slideshow) *')];
+    for (const el of all) {
+      if (!rendered(el) || el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+      check(el, el.getBoundingClientRect(), describe(el));
+    }
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent?.trim() || !n.parentElement || !rendered(n.parentElement)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      check(n.parentElement, range.getBoundingClientRect(), `text "${n.textContent.trim().slice(0, 50)}"`);
+    }
+
+    // 2. A box whose content is taller than the box: what follows is drawn over it.
+    for (const el of slide.querySelectorAll<HTMLElement>('*')) {
+      const cs = getComputedStyle(el);
+      if (!rendered(el) || cs.display.startsWith('inline') || cs.display === 'table-row' || el.closest('svg')) continue;
+      if (cs.overflowY === 'visible' && el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 2 && !reported.has(el)) {
+        problems.push(`${describe(el)}: its content is ${el.scrollHeight - el.clientHeight}px taller than the box and spills over what follows`);
+        reported.add(el);
+      }
+    }
+
+    // 3. Code large enough to read: every text of every code element.
+    const small = new Map<string, number>();
+    for (const el of slide.querySelectorAll('pre, code, pre *, code *')) {
+      if (!rendered(el) || ![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize) * effectiveScale(el);
+      const box = el.closest('pre') ?? el.closest('code') ?? el;
+      const key = describe(box);
+      if (px < minCodePx - 0.05 && (small.get(key) ?? Infinity) > px) small.set(key, px);
+    }
+    for (const [key, px] of small) problems.push(`code ${key} renders at ${px.toFixed(1)}px, below ${minCodePx}px`);
+
+    // 4. Nothing but the slide is drawn over the slide: no go-to list, menu or dialog.
+    const overlays = new Set<Element>();
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.contains(frameEl) || frameEl.contains(el)) continue; // the slide, and what holds it
+      const r = el.getBoundingClientRect();
+      const w = Math.min(r.right, innerWidth) - Math.max(r.left, 0);
+      const h = Math.min(r.bottom, innerHeight) - Math.max(r.top, 0);
+      if (w <= 0 || h <= 0 || w * h < 16 || !rendered(el) || opacity(el) < 0.05) continue;
+      const cs = getComputedStyle(el);
+      if ((el.textContent ?? '').trim() === '' && cs.backgroundColor === 'rgba(0, 0, 0, 0)' && cs.borderTopWidth === '0px') continue;
+      let outer = false;
+      for (let e = el.parentElement; e; e = e.parentElement) if (overlays.has(e)) outer = true;
+      overlays.add(el);
+      if (!outer) problems.push(`${describe(el)} is visible over the slide (${where(r)})`);
+    }
+    return problems;
+  }, MIN_CODE_PX);
+}
+
+/** tsx and esbuild name functions with a `__name` helper the page does not have. */
+export const shimNames = (target: Pick<Page, 'addInitScript'>) => target.addInitScript('window.__name = (f) => f');
