@@ -62,7 +62,9 @@ async function writeIndex(all: Deck[]): Promise<void> {
 async function buildDecks(chosen: Deck[]): Promise<void> {
   requireChromium();
   await mkdir(SLIDES_OUT, { recursive: true });
-  await eachDeck(chosen, 2, async (deck) => {
+  // One build at a time: Slidev writes its entry page to slides/index.html for the deck it
+  // builds and removes it when done, so two builds side by side take each other's entry away.
+  await eachDeck(chosen, 1, async (deck) => {
     const started = Date.now();
     await slidev(['build', deck.file, '--out', path.join(SLIDES_OUT, deck.name), '--base', './'], true);
     process.stderr.write(`built ${deck.name} (${formatDuration(Date.now() - started)})\n`);

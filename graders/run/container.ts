@@ -129,6 +129,7 @@ export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<
     labels: { ...ownerLabels(), ...req.labels },
     network: await gradedNetwork(),
     hostIp: local ? '127.0.0.1' : '',
+    host: engineHost(),
     command: req.command,
   });
 }

@@ -1,5 +1,7 @@
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type Dockerode from 'dockerode';
+import { GenericContainer, type StartedTestContainer, type WaitStrategy } from 'testcontainers';
 import { docker } from '../engine/docker.js';
+import { get } from './http.js';
 import { demuxLogs, LogTail } from './log-tail.js';
 
 export interface GradedContainerOptions {
@@ -15,6 +17,8 @@ export interface GradedContainerOptions {
   network: string;
   /** Published on this host address only (127.0.0.1 for a local engine). */
   hostIp: string;
+  /** Where published ports are reached from here (the engine's host). */
+  host: string;
   /** Only for tests that start a known image with a command of their own. */
   command?: string[];
 }
@@ -45,12 +49,7 @@ export class GradedContainer extends GenericContainer {
 
   constructor(image: string, private readonly opts: GradedContainerOptions) {
     super(image);
-    // Each attempt may take up to a second (a loaded machine answers slowly), which is also
-    // testcontainers' pause between attempts.
-    const ready = Wait.forHttp(opts.readyPath, opts.port, { abortOnContainerExit: true })
-      .forStatusCode(200)
-      .withReadTimeout(1000)
-      .withStartupTimeout(opts.startupTimeoutMs);
+    const ready = new HttpReady(opts.host, opts.port, opts.readyPath).withStartupTimeout(opts.startupTimeoutMs);
     // When the wait fails, testcontainers stops and removes the container: read how it
     // ended first (it exited by itself, or it still runs and the wait ran out of time).
     const waitUntilReady = ready.waitUntilReady.bind(ready);
@@ -138,6 +137,43 @@ export class GradedContainer extends GenericContainer {
   /** Remove the container, whatever its state; gone already is fine. */
   async remove(): Promise<void> {
     if (this.id) await docker().getContainer(this.id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Ready when a GET of the ready path answers 200 at the engine's host. testcontainers' own
+ * HTTP wait asks the host it worked out when it first started in this process, which, when
+ * something else used it first, may be a gateway address the loopback-only port is not on.
+ */
+class HttpReady implements WaitStrategy {
+  private startupTimeoutMs = 60_000;
+  private startupTimeoutSet = false;
+
+  constructor(private readonly host: string, private readonly port: number, private readonly path: string) {}
+
+  withStartupTimeout(ms: number): this {
+    this.startupTimeoutMs = ms;
+    this.startupTimeoutSet = true;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return this.startupTimeoutSet;
+  }
+  getStartupTimeout(): number {
+    return this.startupTimeoutMs;
+  }
+
+  async waitUntilReady(container: Dockerode.Container, boundPorts: { getBinding(port: number): number }): Promise<void> {
+    const url = `http://${this.host}:${boundPorts.getBinding(this.port)}${this.path}`;
+    const deadline = Date.now() + this.startupTimeoutMs;
+    for (;;) {
+      const state = (await container.inspect()).State;
+      if (!state.Running) throw new Error(`the container exited (code ${state.ExitCode}) before ${this.path} answered`);
+      // Each attempt may take up to a second: a loaded machine answers slowly.
+      if (await get(url, 1000).then((a) => a.status === 200, () => false)) return;
+      if (Date.now() > deadline) throw new Error(`${this.path} did not answer 200 within ${this.startupTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

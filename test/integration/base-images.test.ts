@@ -36,8 +36,10 @@ describe('the base-image catalogue on this machine', () => {
     const info = await docker().getImage(ref).inspect();
     if (info.Config?.Labels?.[STAND_IN_LABEL]) {
       expect(info.Config.Labels[STAND_IN_LABEL]).toBe(ref);
-      expect(info.Size / img.upstreamBytes).toBeGreaterThan(0.75);
-      expect(info.Size / img.upstreamBytes).toBeLessThan(1.25);
+      // Within a quarter of upstream, or 1.5 MB for the smallest images: static's :debug
+      // stand-in carries Debian's busybox-static (2 MB) where upstream's musl busybox is ~1 MB.
+      const slack = Math.max(0.25 * img.upstreamBytes, 1_500_000);
+      expect(Math.abs(info.Size - img.upstreamBytes), `${ref}: ${info.Size} bytes, upstream ${img.upstreamBytes}`).toBeLessThan(slack);
     }
   });
 
@@ -68,7 +70,7 @@ describe('a grade on a machine that lacks a catalogue base image', () => {
     await removeImage(ref);
     const lab = await findLab('lab1');
     const result = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test/fixtures/lab1-go/distroless-syntax.Dockerfile') } });
-    expect(result.passed).toBe(true);
+    expect(result.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
     expect((await labels(ref))[STAND_IN_LABEL]).toBe(ref);
   });
 });
