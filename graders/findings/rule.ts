@@ -59,6 +59,8 @@ export interface FindOptions {
   skipRuntimeBase?: boolean;
   /** Files recognised by their bytes (toolchain images' files, the lab's own sources). */
   known?: KnownContent;
+  /** Told each file that joins a finding (explain's treemap marks those files). */
+  onMatch?: (file: FileEntry, finding: Finding) => void;
 }
 
 const matcher = (globs: string[] | undefined) => (globs?.length ? picomatch(globs, { dot: true }) : () => false);
@@ -122,6 +124,7 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
       if (sameAs) g.sameAs = sameAs;
     }
     if (file.deletedIn !== undefined) g.deletedIn = Math.max(g.deletedIn ?? 0, file.deletedIn);
+    opts.onMatch?.(file, g);
   };
   for (const f of image.files ?? []) consider(f);
   for (const m of image.members ?? []) consider(m);
