@@ -65,7 +65,7 @@ function ignoreLine(f: Finding): string {
 function toolchainTodo(f: Finding, origin: LayerSummary | undefined): string {
   const runtime = RUNTIME_FOR[f.what] ?? 'an image without build tools';
   if (origin?.instruction || !origin?.baseImage) {
-    return `${capitalise(madeBy(origin, f.layer))} puts it in the final image: move that step to a build stage (\`FROM … AS build\`) and copy only what it makes into a final stage FROM ${runtime} (\`COPY --from=build …\`).`;
+    return `${capitalise(madeBy(origin, f.layer))} puts it in the final image: move that step to a build stage (\`FROM … AS build\`), start the final stage FROM ${runtime}, and copy in only what the step makes (\`COPY --from=build …\`).`;
   }
   const { baseImage: base, from } = origin;
   return `${base} is a build image${from ? ` and the final stage starts FROM it (line ${from.line})` : ''}: use it as a build stage (\`FROM ${base} AS build\`), start the final stage FROM ${runtime}, and copy in only what the app needs (\`COPY --from=build …\`).`;
@@ -75,6 +75,11 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** What to do about a finding, naming the line to change and the multi-stage move, and the slide that teaches it. */
 export function advise(f: Finding, layers: LayerSummary[]): { todo: string; slide: string; deletedLine?: number } {
+  const deletedLine = f.deletedIn === undefined ? undefined : layers[f.deletedIn]?.instruction?.line;
+  return { ...adviseKind(f, layers), ...(deletedLine ? { deletedLine } : {}) };
+}
+
+function adviseKind(f: Finding, layers: LayerSummary[]): { todo: string; slide: string } {
   const origin = f.layer === undefined ? undefined : layers[f.layer];
   const slide = SLIDES[f.kind].slide;
   const at = origin?.instruction ? ` (line ${origin.instruction.line})` : '';
@@ -98,12 +103,16 @@ export function advise(f: Finding, layers: LayerSummary[]): { todo: string; slid
         todo: `${capitalise(madeBy(origin, f.layer))} put it in a layer, where anyone who pulls the image can read it (deleting it later does not help). Keep it out of the build context with a .dockerignore line \`${ignoreLine(f)}\`, pass what a build step needs with \`RUN --mount=type=secret,id=…\`, and give the app its secrets when it starts.`,
       };
     case 'deleted-but-shipped': {
-      const deleter = f.deletedIn === undefined ? undefined : layers[f.deletedIn];
-      const deletedLine = deleter?.instruction?.line;
+      const deletedLine = f.deletedIn === undefined ? undefined : layers[f.deletedIn]?.instruction?.line;
       const by = deletedLine ? `Line ${deletedLine}` : `Layer ${(f.deletedIn ?? 0) + 1}`;
+      if (!origin?.instruction && origin?.baseImage && !deletedLine) {
+        return {
+          slide,
+          todo: `The base image ${origin.baseImage} makes these files in one layer and deletes them in a later one, so they ship with it: nothing in your Dockerfile removes them. A base image that cleans up in the same step, or a smaller base for the final stage, leaves them out.`,
+        };
+      }
       return {
         slide,
-        deletedLine,
         todo: `${by} deletes them, but the layer of ${madeBy(origin, f.layer)} still ships them: every layer counts in full. Delete them in the same RUN that makes them, or make them in a build stage and copy only what the app needs.`,
       };
     }

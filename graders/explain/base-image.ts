@@ -16,14 +16,18 @@ export const isBaseImageName = (ref: string) => Boolean(catalogueEntry(ref)) || 
 
 const isPrefix = (prefix: string[], of: string[]) => prefix.length > 0 && prefix.length <= of.length && prefix.every((d, i) => d === of[i]);
 
-const base = (ref: string, layers: number): BaseImage => ({ ref, layers, toolchain: isToolchainImage(ref) });
+/** `gcr.io/distroless/cc-debian13:latest` reads as people write it: `gcr.io/distroless/cc-debian13`. */
+const written = (ref: string) => ref.replace(/:latest$/, '');
+
+const base = (ref: string, layers: number): BaseImage => ({ ref: written(ref), layers, toolchain: isToolchainImage(ref) });
 
 /**
  * Without a Dockerfile, base images are found by their layers: every local image whose
  * layers are a prefix of this one's, nested (debian:trixie-slim's one layer, then
  * golang:1.24-trixie's four), shortest first; each layer came with the smallest base that
  * holds it. An image that is itself a base image (`explain golang:1.24-trixie`) is the
- * outermost base of its own layers; other tags of the same image are the image itself.
+ * outermost base of its own layers, named as the user named it (`refs` first, then its
+ * tags); other tags of the same image are the image itself.
  */
 export async function findBaseImages(imageId: string, diffIds: string[], refs: string[]): Promise<BaseImage[]> {
   const byLength = new Map<number, BaseImage>();

@@ -90,7 +90,7 @@ export async function explainImage(image: string, ctx: Partial<ExplainContext> &
   const ref = ctx.ref ?? image;
   await requireEngine();
   const info = await inspectOrSay(image);
-  const bases = ctx.df ? [] : await findBaseImages(info.Id, info.RootFS?.Layers ?? [], info.RepoTags ?? []);
+  const bases = ctx.df ? [] : await findBaseImages(info.Id, info.RootFS?.Layers ?? [], [image, ...(info.RepoTags ?? [])]);
   progress.stage(`reading the layers (${formatBytes(info.Size)}), streamed from the engine`);
   const facts = await inspectImage(info.Id, ctx.df, { scanLimitBytes: Number.POSITIVE_INFINITY, archives: true });
   progress.done();

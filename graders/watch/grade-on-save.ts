@@ -7,7 +7,7 @@ import pc from 'picocolors';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 
 export interface WatchRequest {
-  /** The files whose saving starts a grade: the Dockerfile under test and its .dockerignore. */
+  /** The files whose saving starts a grade: the Dockerfile under test first, then its .dockerignore files. */
   files: string[];
   /** The grade to run each time (a `stagecraft grade …` without --watch), as a command and its arguments. */
   command: string[];
@@ -38,7 +38,8 @@ const clock = () => new Date().toTimeString().slice(0, 8);
 export async function watchAndGrade(req: WatchRequest): Promise<void> {
   const log = req.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const debounceMs = req.debounceMs ?? 300;
-  const shown = req.files.map((f) => path.relative(process.cwd(), f) || f);
+  const relative = path.relative(process.cwd(), req.files[0]!);
+  const shown = relative && !relative.startsWith('..') ? relative : req.files[0]!;
   let running: { child: ChildProcess; exited: Promise<void>; cancelled: boolean } | undefined;
   let lastGraded = '';
   let timer: NodeJS.Timeout | undefined;
@@ -63,7 +64,7 @@ export async function watchAndGrade(req: WatchRequest): Promise<void> {
       child.once('exit', (code, signal) => {
         if (running === run) running = undefined;
         if (run.cancelled) log(pc.yellow(`✗ that grade was stopped (${signal ?? `exit ${code}`}); its image, container and temporary folder were removed`));
-        else if (!stopping) log(pc.dim(`watching ${shown.join(' and ')}: save to grade again, Ctrl-C to stop`));
+        else if (!stopping) log(pc.dim(`watching ${shown} and its .dockerignore: save to grade again, Ctrl-C to stop`));
         resolve();
       }),
     );
@@ -109,7 +110,7 @@ export async function watchAndGrade(req: WatchRequest): Promise<void> {
   const release = onInterrupt(stop);
   void req.until?.then(stop);
 
-  await start(`grading ${shown[0]}`);
+  await start(`grading ${shown}`);
   await finished;
   release();
 }

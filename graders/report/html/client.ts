@@ -123,7 +123,9 @@ export const CLIENT_JS =
       x += 1; y += head + 1; w -= 2; h -= head + 2;
       if (w < 2 || h < 2) return;
     }
-    var rects = squarify(kids.map(function (c) { return c.s; }), x, y, w, h);
+    var sizes = kids.map(function (c) { return c.s; });
+    if (depth === 0) map.dataset.total = String(sizes.reduce(function (a, b) { return a + b; }, 0));
+    var rects = squarify(sizes, x, y, w, h);
     for (var i = 0; i < kids.length; i++) draw(kids[i], rects[i][0], rects[i][1], rects[i][2], rects[i][3], depth + 1);
   }
 
@@ -131,8 +133,8 @@ export const CLIENT_JS =
     map.textContent = '';
     drawn = 0;
     var r = map.getBoundingClientRect();
+    map.dataset.total = '0';
     draw(current, 0, 0, r.width, r.height, 0);
-    map.dataset.total = String(current.s);
     map.dataset.boxes = String(drawn);
     highlight();
     renderCrumbs();
