@@ -50,7 +50,7 @@ async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: st
 /** Every catalogue image that is here, with its size and traits (and scratch, which is nothing). */
 async function baseImages(): Promise<MeasuredBaseImage[]> {
   const rows: MeasuredBaseImage[] = [{ ref: 'scratch', size: 0, standIn: false, shell: false, libc: 'none', packageManager: 'none' }];
-  for (const img of CATALOGUE) {
+  for (const img of CATALOGUE.filter((c) => !c.variantOf)) {
     const info = await docker().getImage(img.ref).inspect().catch(() => undefined);
     if (info) rows.push({ ref: img.ref, size: info.Size, standIn: Boolean(info.Config?.Labels?.[STAND_IN_LABEL]), ...img.traits });
   }

@@ -3,6 +3,7 @@ import { engineAnswers, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { LabDefinition } from '../lab.js';
 import { grade } from '../pipeline/grade.js';
+import { cacheNamespace, removeCacheMountsSince } from '../prepare/cache-mounts.js';
 import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../report/progress.js';
 import type { BatchJob, BatchProgress } from '../report/batch-progress.js';
@@ -46,7 +47,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
   if (submission.kind === 'not-submitted') return { ...base, status: 'not-submitted', reason: submission.reason, finishedAt: at() };
   const staged = await stageSubmission(submission); // removed on Ctrl-C or SIGTERM too (a temp folder)
   try {
-    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, allowImages: opts.allowImages, progress: silentProgress });
+    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, allowImages: opts.allowImages, cacheNamespace: cacheNamespace('student', job.student), progress: silentProgress });
     return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
   } catch (err) {
     // The grader could not do its job (engine gone, disk full, a bug): not the student's zero.
@@ -104,8 +105,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
       opts.progress.finish(record, Date.now() - started);
     }
   };
+  const started = new Date();
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, worker));
   opts.progress.end();
+  // The students' own cache mounts (isolated per student) go with the batch that made them.
+  if (!engineLost) await removeCacheMountsSince(started).catch(() => undefined);
 
   const notReached = jobs.length - (counts.graded + counts['not-submitted'] + counts['could-not-grade']);
   const names = new Set(students.map((s) => s.name));

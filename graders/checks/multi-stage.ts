@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isToolchainImage } from '../images/catalogue.js';
 import { describe, finalBaseImage, finalChain, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { fail, pass, type Check } from './types.js';
@@ -5,10 +6,16 @@ import { fail, pass, type Check } from './types.js';
 export interface StageProblem {
   line: number;
   problem: string;
+  /** What kind of problem, for ordering them most important first. */
+  kind?: ProblemKind;
 }
 
-/** `/`, `/.`, `/*`: the root of a stage, everything in it. */
-const isWholeFilesystem = (source: string) => /^\/+(\.|\*)?\/*$/.test(source);
+/** Most important first: what ships a toolchain, then what breaks the graph, then style. */
+const IMPORTANCE = ['toolchain-final', 'whole-copy', 'one-stage', 'no-copy', 'fan-in', 'by-number', 'unnamed'] as const;
+export type ProblemKind = (typeof IMPORTANCE)[number];
+
+/** `/`, `/.`, `/*`, `/..`, `.`: the root of a stage, everything in it (COPY --from sources start at its root). */
+const isWholeFilesystem = (source: string) => path.posix.normalize(`/${source.replace(/\*$/, '')}`) === '/';
 
 /**
  * What keeps this Dockerfile from being a clean multi-stage build, each with its line.
@@ -18,12 +25,12 @@ export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}
   const problems: StageProblem[] = [];
   const final = df.final;
   if (df.stages.length < 2) {
-    return [{ line: final.from.line, problem: `only one stage (\`${describe(final.from)}\`): everything used to build ships in the image` }];
+    return [{ line: final.from.line, kind: 'one-stage', problem: `only one stage (\`${describe(final.from)}\`): everything used to build ships in the image` }];
   }
   const used = new Set(df.copies.map((c) => c.fromStage).filter((i) => i !== undefined));
   for (const stage of df.stages) {
     if (stage !== final && !stage.name && (used.has(stage.index) || df.stages.some((s) => s.baseStage === stage.index))) {
-      problems.push({ line: stage.from.line, problem: `stage ${stage.index} (\`${describe(stage.from)}\`) has no name: add \`AS <name>\`` });
+      problems.push({ line: stage.from.line, kind: 'unnamed', problem: `stage ${stage.index} (\`${describe(stage.from)}\`) has no name: add \`AS <name>\`` });
     }
   }
   for (const copy of df.copies) {
@@ -31,24 +38,27 @@ export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}
       const target = df.stages[copy.fromStage!];
       problems.push({
         line: copy.instruction.line,
+        kind: 'by-number',
         problem: `\`${describe(copy.instruction)}\` copies by stage number${target?.name ? `: write --from=${target.name}` : ''}; numbers change when stages move`,
       });
     }
     if (copy.sources.some(isWholeFilesystem)) {
-      problems.push({ line: copy.instruction.line, problem: `\`${describe(copy.instruction)}\` copies a whole stage's file system, toolchain and all` });
+      problems.push({ line: copy.instruction.line, kind: 'whole-copy', problem: `\`${describe(copy.instruction)}\` copies a whole stage's file system, toolchain and all: copy only what the app needs to run` });
     }
   }
   const base = finalBaseImage(df);
   if (isToolchainImage(base)) {
-    problems.push({ line: finalChain(df)[0]!.from.line, problem: `the final image is built on ${base}, a toolchain image` });
+    const chain = finalChain(df);
+    const through = chain.length > 1 ? `: the final stage is \`${describe(final.from)}\` (line ${final.from.line}), which starts from ${base}` : '';
+    problems.push({ line: chain[0]!.from.line, kind: 'toolchain-final', problem: `the final image is built on ${base}, a toolchain image${through}` });
   }
   const chain = new Set(finalChain(df).map((s) => s.index));
   const feedsFinal = df.copies.some((c) => chain.has(c.stage) && (c.fromStage === undefined || !chain.has(c.fromStage)));
   if (!feedsFinal && chain.size === 1) {
-    problems.push({ line: final.from.line, problem: 'the final stage copies nothing from a build stage (no COPY --from=<stage>)' });
+    problems.push({ line: final.from.line, kind: 'no-copy', problem: 'the final stage copies nothing from a build stage (no COPY --from=<stage>)' });
   }
   if (opts.feeders) problems.push(...fanInProblems(df, opts.feeders));
-  return problems.sort((a, b) => a.line - b.line);
+  return problems.sort((a, b) => IMPORTANCE.indexOf(a.kind ?? 'unnamed') - IMPORTANCE.indexOf(b.kind ?? 'unnamed') || a.line - b.line);
 }
 
 export interface MultiStageOptions {
@@ -77,13 +87,16 @@ function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
   const line = df.final.from.line;
   if (feeders.length < wanted) {
     const found = feeders.length ? `${feeders.length} (${feeders.map((i) => nameOf(df, i)).join(', ')})` : 'none';
-    return [{ line, problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants: one per toolchain, each building its own part` }];
+    return [{ line, kind: 'fan-in', problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants: one per toolchain, each building its own part` }];
   }
   const problems: StageProblem[] = [];
   for (const a of feeders) {
     for (const b of feeders) {
       if (a !== b && needs(df, a).has(b)) {
-        problems.push({ line: df.stages[a]!.from.line, problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)}, so they cannot build side by side: give each its own base and sources` });
+        // Point at what makes the dependency: the COPY --from in stage a that reaches b, or its FROM.
+        const copy = df.copies.find((c) => c.stage === a && c.fromStage !== undefined && (c.fromStage === b || needs(df, c.fromStage).has(b)));
+        const cause = copy ? copy.instruction : df.stages[a]!.from;
+        problems.push({ line: cause.line, kind: 'fan-in', problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)} (\`${describe(cause)}\`, line ${cause.line}), so they cannot build side by side: give each its own base and sources` });
       }
     }
   }
@@ -103,7 +116,9 @@ export const multiStage = (opts: MultiStageOptions = {}): Check => ({
     if (problems.length === 0) {
       return pass(`${stages.length} stages (${stages.join(' → ')}), final stage FROM ${finalBaseImage(lint.dockerfile)}`);
     }
-    const [first, ...rest] = problems;
-    return fail(`line ${first!.line}: ${first!.problem}${rest.length ? ` (and ${rest.length} more)` : ''}`, { problems, stages });
+    // Every distinct problem on its own line, most important first, up to a handful.
+    const shown = problems.slice(0, 5).map((p) => `line ${p.line}: ${p.problem}`);
+    if (problems.length > 5) shown.push(`and ${problems.length - 5} more (every one is in the JSON details)`);
+    return fail(shown.join('\n'), { problems, stages });
   },
 });

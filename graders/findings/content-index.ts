@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { docker } from '../engine/docker.js';
 import { scanSavedImage } from '../inspect/layers.js';
-import { emptyKnown, MIN_HASHED_BYTES, type KnownContent, type PathRule } from './rule.js';
+import { emptyKnown, MIN_HASHED_BYTES, MIN_INDEXED_BYTES, type KnownContent, type PathRule } from './rule.js';
 
 /**
  * The content index of a toolchain image: every file a rule forbids, by its sha256, so
@@ -58,7 +58,7 @@ async function buildIndex(ref: string, diffIds: string[], rules: PathRule[], key
   const matchers = rules.filter((r) => r.globs.length).map((r) => ({ what: r.what, match: picomatch(r.globs, { dot: true }) }));
   const whatOf = (p: string) => (NOT_INDEXED(p) ? undefined : matchers.find((m) => m.match(p))?.what);
   const saved = await scanSavedImage((await docker().getImage(ref).get()) as unknown as Readable, {
-    hashIf: (p, size, inArchive) => !inArchive && size >= MIN_HASHED_BYTES && whatOf(p) !== undefined,
+    hashIf: (p, size, inArchive) => !inArchive && size >= MIN_INDEXED_BYTES && whatOf(p) !== undefined,
   });
   const perLayer = saved.layers.map((l) =>
     l.files.filter((f) => f.sha256).map((f) => ({ path: f.path, size: f.size, sha256: f.sha256!, what: whatOf(f.path)! })),
@@ -104,6 +104,22 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
     inFlight.set(memo, pending);
   }
   return pending;
+}
+
+/** `what` of the lab folder's own files, indexed for the stamp rule: no rule reports them as such. */
+export const LAB_FOLDER = 'a file of the lab folder';
+
+/** Every file of the lab folder as this build has it but one (the stamp), by its bytes. */
+export async function labFolderIndex(contextDir: string, files: string[], except: string): Promise<KnownContent> {
+  const known = emptyKnown();
+  for (const relative of files.filter((f) => f !== except && !f.startsWith('.git/'))) {
+    const bytes = await readFile(path.join(contextDir, relative)).catch(() => undefined);
+    if (!bytes || bytes.length < MIN_HASHED_BYTES) continue;
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    if (!known.byHash.has(hash)) known.byHash.set(hash, { path: relative, what: LAB_FOLDER, image: 'the lab folder' });
+    known.sizes.add(bytes.length);
+  }
+  return known;
 }
 
 /**

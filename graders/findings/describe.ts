@@ -29,14 +29,23 @@ export function shortPath(path: string, max = 72): string {
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
-/** "`/opt/x/fmt` is the Go toolchain's gofmt, renamed": a file recognised by its bytes. */
+const LAB = 'the lab folder';
+
+/** "`/opt/x/fmt` is the Go toolchain's gofmt, renamed (/usr/lib/go-1.24/bin/gofmt in golang:1.24-trixie)": a file recognised by its bytes. */
 function recognised(f: Finding): string {
   const same = f.sameAs!;
   const how = base(same.path) !== base(f.example) ? 'renamed' : 'moved';
   const where = f.inArchive ? `\`${shortPath(f.example)}\` in the archive /${shortPath(f.inArchive)}` : `\`/${shortPath(f.example)}\``;
-  const original = same.image === 'the lab folder' ? `the lab's ${same.path}` : `${f.what}: ${base(same.path)}`;
-  const from = same.image && same.image !== 'the lab folder' ? ` (/${shortPath(same.path, 60)} in ${same.image})` : '';
-  return `${where} is ${original}, ${how}${from} (${formatBytes(Math.max(f.exampleBytes, 0))})`;
+  return `${where} is ${f.what}'s ${base(same.path)}, ${how} (/${shortPath(same.path, 60)} in ${same.image}; ${formatBytes(Math.max(f.exampleBytes, 0))})`;
+}
+
+/** A file that is a copy of one of the lab's own files, wherever it was put. */
+function labCopy(f: Finding): string {
+  const largest = `${f.inArchive ? `${shortPath(f.example)} in the archive /${shortPath(f.inArchive)}` : `/${shortPath(f.example)}`} (${formatBytes(Math.max(f.exampleBytes, 0))})`;
+  const copy = `a copy of the lab's ${f.sameAs!.path}`;
+  if (f.files === 1) return `${f.what}: ${largest}, ${copy}`;
+  const folder = f.folder ? `, in /${shortPath(f.folder)}/` : '';
+  return `${f.what}: ${f.files} of the lab's files, ${formatBytes(f.bytes)} in all${folder} (the largest ${largest}, ${copy})`;
 }
 
 /**
@@ -50,8 +59,11 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
   if (f.setting) return `${f.what}: ${f.setting}${f.line ? `, set on Dockerfile line ${f.line}` : ', set by the base image'}`;
   const largest = `/${shortPath(f.example)} (${formatBytes(Math.max(f.exampleBytes, 0))})`;
   let what: string;
-  if (f.sameAs) {
-    what = f.files === 1 ? recognised(f) : `${f.what}, under other names: ${plural(f.files, 'file')}, ${formatBytes(f.bytes)} in all (${recognised(f)})`;
+  if (f.sameAs?.image === LAB) {
+    what = labCopy(f);
+  } else if (f.sameAs) {
+    const where = f.inArchive ? `, inside the archive /${shortPath(f.inArchive)}` : ', copied out of its place';
+    what = f.files === 1 ? recognised(f) : `${f.what}${where}: ${plural(f.files, 'file')}, ${formatBytes(f.bytes)} in all (the largest: ${recognised(f)})`;
   } else if (f.inArchive) {
     const archive = `/${shortPath(f.inArchive)}`;
     what = `${f.what}, inside the archive ${archive}: ${shortPath(f.example)} (${formatBytes(Math.max(f.exampleBytes, 0))})${f.files > 1 ? ` and ${plural(f.files - 1, 'more file')}, ${formatBytes(f.bytes)} in all` : ''}`;
@@ -67,7 +79,7 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
 }
 
 /** At most this many findings are listed in a message, one a line; the rest are counted. */
-export const LISTED = 5;
+export const LISTED = 6;
 
 /**
  * One line per distinct finding, most important first (the caller sorts), up to a

@@ -48,7 +48,9 @@ export function mergeKnown(...parts: KnownContent[]): KnownContent {
 }
 
 /** Files smaller than this are never hashed: tiny files are the same everywhere by chance. */
-export const MIN_HASHED_BYTES = 256;
+export const MIN_HASHED_BYTES = 64;
+/** A toolchain image's files smaller than this are not indexed (license stubs, tiny scripts). */
+export const MIN_INDEXED_BYTES = 256;
 
 /** The scan's question "hash this file?": its size is a known file's, at a place other than that file's own. */
 export const hashIf = (known: KnownContent) => (path: string, size: number, inArchive: boolean) =>
@@ -99,7 +101,9 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     const origin = layers[file.layer];
     const fromBase = !origin?.instruction;
     if (opts.skipRuntimeBase && fromBase && origin?.baseImage !== undefined && !origin.baseIsToolchain) return;
-    let rule = compiled.find((c) => c.match(file.path) && !c.except(file.path) && !(fromBase && c.exceptInBase(file.path)))?.rule;
+    // An archive's member is excepted by its own path or its archive's (classes inside a .jar).
+    const excepted = (c: CompiledRule) => c.except(file.path) || (file.inArchive !== undefined && c.except(file.inArchive));
+    let rule = compiled.find((c) => c.match(file.path) && !excepted(c) && !(fromBase && c.exceptInBase(file.path)))?.rule;
     let sameAs: Finding['sameAs'];
     if (!rule && file.sha256 && opts.known) {
       const known = opts.known.byHash.get(file.sha256);

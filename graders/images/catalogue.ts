@@ -17,6 +17,8 @@ export interface CatalogueImage {
   upstreamBytes: number;
   /** What the decks' side-by-side table says of it. */
   traits: { shell: boolean; libc: 'glibc' | 'musl' | 'none'; packageManager: string };
+  /** Another tag of an image listed above (distroless `:nonroot`, `:debug`): not a row of its own in the decks. */
+  variantOf?: string;
 }
 
 const FULL = { shell: true, libc: 'glibc', packageManager: 'apt' } as const;
@@ -27,7 +29,7 @@ export const RECIPE_LABEL = 'org.stagecraft.recipe';
 
 const MB = 1_000_000;
 
-export const CATALOGUE: readonly CatalogueImage[] = [
+const CATALOGUE_BASES: readonly CatalogueImage[] = [
   {
     ref: 'debian:trixie-slim',
     purpose: 'a slim Debian userland; the base of every stand-in',
@@ -141,6 +143,36 @@ export const CATALOGUE: readonly CatalogueImage[] = [
     traits: DISTROLESS,
   },
 ];
+
+/**
+ * Upstream publishes every distroless image also as `:nonroot` (user 65532) and `:debug`
+ * (a busybox shell in /busybox), and students use those tags: they are here too.
+ */
+function distrolessVariants(): CatalogueImage[] {
+  const variants: CatalogueImage[] = [];
+  for (const img of CATALOGUE_BASES.filter((c) => c.ref.startsWith('gcr.io/distroless/'))) {
+    const name = img.ref.slice('gcr.io/distroless/'.length).replace(/-debian13$/, '');
+    variants.push({
+      ...img,
+      ref: `${img.ref}:nonroot`,
+      purpose: `${img.ref} with the nonroot user (65532) as default user`,
+      standIn: { recipe: `distroless-${name}-nonroot.Dockerfile`, from: [img.ref] },
+      variantOf: img.ref,
+    });
+    variants.push({
+      ...img,
+      ref: `${img.ref}:debug`,
+      purpose: `${img.ref} with a busybox shell in /busybox, for debugging`,
+      standIn: { recipe: `distroless-${name}-debug.Dockerfile`, from: ['debian:trixie-slim', img.ref] },
+      upstreamBytes: img.upstreamBytes + 1 * MB,
+      traits: { ...img.traits, shell: true },
+      variantOf: img.ref,
+    });
+  }
+  return variants;
+}
+
+export const CATALOGUE: readonly CatalogueImage[] = [...CATALOGUE_BASES, ...distrolessVariants()];
 
 /** Images that are toolchains whether or not they are in the catalogue, by repository name. */
 const TOOLCHAIN_REPOSITORIES = ['golang', 'rust', 'gcc', 'maven', 'gradle', 'buildpack-deps', 'mcr.microsoft.com/dotnet/sdk'];

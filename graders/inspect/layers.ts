@@ -31,6 +31,8 @@ export interface FileEntry {
   sha256?: string;
   /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
   needle?: 'whole' | 'inside';
+  /** A compiled program or library (ELF), noted when the file's bytes were read. */
+  elf?: boolean;
 }
 
 /** `.wh.name` deletes `name` (and everything below it); `.wh..wh..opq` empties its directory. */
@@ -62,11 +64,11 @@ export interface ScanBudget {
 
 /**
  * 1,000,000 entries are ten times the largest image of the catalogue (node:20-trixie,
- * ~25,000 files); 256 MiB of path text is ~4,000 files of 64 kB paths or a million of 256.
+ * ~25,000 files); 64 MiB of path text is 16,000 files of 4 kB paths, 40 times the paths of node:20-trixie.
  */
 export const DEFAULT_BUDGET: ScanBudget = {
   maxEntries: 1_000_000,
-  maxPathBytes: 256 * 1024 * 1024,
+  maxPathBytes: 64 * 1024 * 1024,
   maxZipBytes: 64 * 1024 * 1024,
   maxExpandedBytes: 2 * 1024 * 1024 * 1024,
 };
@@ -180,6 +182,8 @@ class Usage {
 
 /** What one pass over a file's bytes learns: its hash, the needle, and the bytes to look into. */
 interface ContentTap {
+  started?: boolean;
+  elf?: boolean;
   hash?: Hash;
   finder?: NeedleFinder;
   small?: Buffer[];
@@ -187,7 +191,8 @@ interface ContentTap {
 
 function openTap(usage: Usage, path: string, size: number, inArchive: boolean): ContentTap {
   const tap: ContentTap = {};
-  if (usage.opts.hashIf?.(path, size, inArchive)) tap.hash = createHash('sha256');
+  // A gzip's payload has no size until it is read: hash it, and keep the hash only if its size is asked for.
+  if (usage.opts.hashIf && (size < 0 || usage.opts.hashIf(path, size, inArchive))) tap.hash = createHash('sha256');
   if (usage.needle) {
     tap.finder = new NeedleFinder(usage.needle);
     // A file this small may be the needle itself, give or take white space.
@@ -197,6 +202,10 @@ function openTap(usage: Usage, path: string, size: number, inArchive: boolean): 
 }
 
 function feedTap(tap: ContentTap, chunk: Buffer): void {
+  if (!tap.started) {
+    tap.started = true;
+    tap.elf = chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46;
+  }
   tap.hash?.update(chunk);
   tap.finder?.push(chunk);
   tap.small?.push(chunk);
@@ -204,6 +213,7 @@ function feedTap(tap: ContentTap, chunk: Buffer): void {
 
 function closeTap(tap: ContentTap, entry: FileEntry, usage: Usage): void {
   if (tap.hash) entry.sha256 = tap.hash.digest('hex');
+  if (tap.elf) entry.elf = true;
   if (tap.finder?.found) {
     const whole = tap.small && Buffer.concat(tap.small).toString('latin1').trim() === usage.needle!.toString('latin1');
     entry.needle = whole ? 'whole' : 'inside';
@@ -220,7 +230,10 @@ async function readMember(stream: AsyncIterable<unknown>, entry: FileEntry, usag
     if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
     feedTap(tap, chunk as Buffer);
   }
-  if (entry.size < 0) entry.size = bytes;
+  if (entry.size < 0) {
+    entry.size = bytes;
+    if (!usage.opts.hashIf?.(entry.path, bytes, true)) tap.hash = undefined;
+  }
   closeTap(tap, entry, usage);
 }
 

@@ -26,7 +26,7 @@ export default defineLab({
     builds('lab1-go'),
     multiStage(),
     size({ ceiling: 20 * MB }),
-    noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] }),
+    noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES], toolchainImages: ['golang:1.24-trixie'] }),
     runs({
       probes: [
         jsonProbe(() => {

@@ -31,6 +31,7 @@ export default defineLab({
     size({ ceiling: 240 * MB }),
     noToolchain({ forbidden: [npmDevDependencies(LOCKFILE), TYPESCRIPT_SOURCES] }),
     runs({
+      stampIn: 'javascript',
       slide: 'slides/04-node-python.md#7',
       probes: [
         jsonProbe(() => {

@@ -34,7 +34,10 @@ export default defineLab({
     // The solution on python:3.13-slim-trixie is about 130 MB (upstream about 125 MB);
     // slim plus gcc and the headers is about 280 MB, the full image about 1 GB.
     size({ ceiling: 200 * MB }),
-    noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES] }),
+    // python:3.13-slim-trixie ships Python's headers (/usr/local/include/python3.13) as
+    // upstream does: what a runtime base ships is not the student's finding; a toolchain
+    // base's, or what the Dockerfile adds, always is.
+    noToolchain({ forbidden: [GCC, PYTHON_HEADERS, C_SOURCES], toolchainImages: ['python:3.13-trixie'] }),
     // /stamp answers the stamp compiled into the extension: the module was built here and loads.
     runs({
       slide: 'slides/04-node-python.md#5',

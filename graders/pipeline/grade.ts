@@ -13,6 +13,7 @@ import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile } from '../lint/dockerfile.js';
 import { vet } from '../lint/policy.js';
+import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import { DEFAULT_LIMITS, runAndProbe, type RunLimits } from '../run/container.js';
@@ -31,6 +32,8 @@ export interface GradeOptions {
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
+  /** Whose BuildKit cache mounts this build sees (a batch: the student); default: this lab and Dockerfile's. */
+  cacheNamespace?: string;
   /** Images allowed beyond the catalogue and the online images (`--allow-image`). */
   allowImages?: string[];
   /** The layer scan's limits (files, path bytes, archives); a scan over them fails the layer checks. */
@@ -53,6 +56,8 @@ interface Grading {
   progress: Progress;
   context: PreparedContext;
   dockerfile: ParsedDockerfile;
+  /** The Dockerfile under test, where the student keeps it. */
+  dockerfilePath: string;
   tag: string;
   evidence: Evidence;
   notes: string[];
@@ -118,6 +123,7 @@ function commentLine(file: string): string {
 async function buildInspectRun(g: Grading): Promise<void> {
   await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
+  await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath));
   if (syntaxNote) g.notes.push(syntaxNote);
 
   g.progress.stage('building the image with BuildKit');
@@ -129,7 +135,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const findStamp = g.lab.checks.some((c) => c.findStamp);
   const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const known = await stage(g, 'inspect', 'indexing the toolchain images', () => knownContent(g.lab.checks, g.context.dir, (line) => g.progress.log(line)));
+  const known = await stage(g, 'inspect', 'indexing the toolchain images', () => knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)));
   const image = await stage(g, 'inspect', 'inspecting the image', () =>
     inspectImage(built.imageId!, g.dockerfile, {
       scanLimitBytes: scanLimit,
@@ -194,7 +200,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])], bytes: context.dockerfileBytes.length }) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Check } from '../checks/types.js';
-import { emptyKnown, labFilesIndex, mergeKnown, toolchainIndex, type KnownContent } from '../findings/index.js';
+import { emptyKnown, labFilesIndex, labFolderIndex, mergeKnown, toolchainIndex, type KnownContent } from '../findings/index.js';
 
 /** Every regular file of the prepared context, relative, with `/` separators. */
 async function contextFiles(dir: string): Promise<string[]> {
@@ -13,13 +13,22 @@ async function contextFiles(dir: string): Promise<string[]> {
  * What the checks want recognised by its bytes: their toolchain images' forbidden files
  * (indexed once per image, then cached) and the lab's own files as this build has them.
  */
-export async function knownContent(checks: Check[], contextDir: string, log: (line: string) => void): Promise<KnownContent | undefined> {
+export async function knownContent(checks: Check[], contextDir: string, stampFile: string, log: (line: string) => void): Promise<KnownContent | undefined> {
   const requests = checks.flatMap((c) => (c.content ? [c.content] : []));
-  if (requests.length === 0) return undefined;
+  const stamp = checks.some((c) => c.findStamp);
+  if (requests.length === 0 && !stamp) return undefined;
   const files = await contextFiles(contextDir);
-  const parts: KnownContent[] = [emptyKnown()];
+  // The lab folder's files (for the stamp rule: a stamp that came along with them) first, so
+  // that a rule's own entry for the same bytes wins.
+  const parts: KnownContent[] = [stamp ? await labFolderIndex(contextDir, files, stampFile) : emptyKnown()];
   for (const r of requests) {
-    if (r.images.length) parts.push(await toolchainIndex(r.images, r.rules.filter((rule) => rule.globs.length), log));
+    if (r.images.length) {
+      // Without the index a renamed toolchain file goes unrecognised, but the grade goes on.
+      parts.push(await toolchainIndex(r.images, r.rules.filter((rule) => rule.globs.length), log).catch((err: Error) => {
+        log(`could not index ${r.images.join(', ')} (${err.message.split('\n')[0]}): files are recognised by their paths only`);
+        return emptyKnown();
+      }));
+    }
     parts.push(await labFilesIndex(contextDir, files, r.rules));
   }
   return mergeKnown(...parts);

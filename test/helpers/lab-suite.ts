@@ -14,6 +14,8 @@ export interface KnownBad {
   fails: CheckId[];
   skips?: CheckId[];
   message?: [CheckId, RegExp];
+  /** More that the messages must say (every finding of a case, say). */
+  also?: [CheckId, RegExp][];
   hint?: [CheckId, RegExp];
   note?: RegExp;
 }
@@ -86,7 +88,7 @@ export function labSuite(spec: LabSpec): { lab: () => LabDefinition } {
   });
 
   describe.concurrent(`${spec.lab} known-bad Dockerfiles`, () => {
-    it.each(spec.knownBad)('$file fails exactly $fails', async ({ file, fails, skips, message, hint, note }) => {
+    it.each(spec.knownBad)('$file fails exactly $fails', async ({ file, fails, skips, message, also, hint, note }) => {
       const r = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test', 'fixtures', lab.id, `${file}.Dockerfile`) } });
       const why = r.checks.map((c) => `${c.passed ? '✓' : c.skipped ? '–' : '✗'} ${c.id}: ${c.message}`).join('\n');
       expect(failing(r).sort(), why).toEqual([...fails].sort());
@@ -94,6 +96,7 @@ export function labSuite(spec: LabSpec): { lab: () => LabDefinition } {
       for (const c of r.checks) if (c.skipped) expect(c.passed).toBe(false);
       expect(r.passed).toBe(fails.length === 0);
       if (message) expect(check(r, message[0]).message, why).toMatch(message[1]);
+      for (const [id, text] of also ?? []) expect(check(r, id).message, why).toMatch(text);
       if (hint) expect(check(r, hint[0]).hint, why).toMatch(hint[1]);
       if (note) expect(r.notes.join('\n')).toMatch(note);
     });

@@ -18,8 +18,8 @@ const suite = labSuite({
     ['multi-stage', /^line 3: only one stage \(`FROM golang:1.24-trixie`\)/],
     // The finding names the path, its size, the layer and the instruction that brought it.
     ['no-toolchain', /^found the Go toolchain: .*\/usr\/(local|lib|share)\/go\S* .*[\d.]+ MB.*layer \d+ of \d+, from the base image golang:1.24-trixie \(FROM on line 3\)/],
-    ['no-toolchain', /Go sources \(\/src\/\S+\.go, layer \d+, line 6\)/],
-    ['size', /ceiling 20 MB\) — as large as the starter; the largest layer is [\d.]+ MB: layer \d+ of \d+, from the base image golang:1.24-trixie/],
+    ['no-toolchain', /^found Go sources: .*\/src\/.*added by `COPY \. \.` \(Dockerfile line 6\)$/m],
+    ['size', /ceiling 20 MB\) — as large as the starter; the base image golang:1.24-trixie brings [\d.]+ MB \(\d+ layers\); your Dockerfile's largest layers? (is|are) [\d.]+ [kM]B: layer \d+ of \d+, added by `RUN go build/],
   ],
   knownBad: [
     { file: 'index-copy', fails: ['multi-stage'], message: ['multi-stage', /line 8: `COPY --from=0 \/out\/wordsmith \/wordsmith` copies by stage number: write --from=build/] },
@@ -29,13 +29,69 @@ const suite = labSuite({
     { file: 'does-not-parse', fails: ['builds'], skips: ['multi-stage', 'size', 'no-toolchain', 'runs'], message: ['builds', /line 4: unknown instruction COPPY/] },
     { file: 'final-golang', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /line 7: the final image is built on golang:1.24-trixie, a toolchain image/] },
     { file: 'debian-final', fails: ['size'], message: ['size', /^\d+(\.\d+)? MB \(ceiling 20 MB\)/] },
-    { file: 'compile-error', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^`RUN CGO_ENABLED=0 go build -o \/out\/wordsmith \.\/cmd\/wordsmith` \(Dockerfile line 5\) failed with exit code 1/] },
-    { file: 'missing-base', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /golang:1\.42-trixy/] },
+    { file: 'compile-error', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^`RUN CGO_ENABLED=0 go build -o \/out\/wordsmith \.\/cmd\/wordsmith` \(Dockerfile line 5\) failed with exit code 1/], hint: ['builds', /`docker build labs\/lab1-go`/] },
+    // Not on the allowlist, so refused before anything is built (no registry is asked).
+    { file: 'missing-base', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^refused: line 2: .*the image golang:1\.42-trixy, which this lab does not allow/] },
+    // #14: a grade cannot be faked.
+    { file: 'prebuilt-image', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^refused: line 3: `FROM stagecraft\/lab1-go AS prebuilt` uses the image stagecraft\/lab1-go, which this lab does not allow; .* scratch, or one of: debian:trixie-slim, golang:1\.24-trixie/] },
+    { file: 'stamp-read-at-run-time', fails: ['runs'], message: ['runs', /^the final image ships this build's stamp as a file of its own: \/etc\/wordsmith\/build-id \(layer 2 of 2, added by `COPY stamp\.txt \/etc\/wordsmith\/build-id` \(Dockerfile line 12\)\): \/stamp must be answered by an app built in this Dockerfile/] },
+    { file: 'stamp-in-config', fails: ['runs'], message: ['runs', /^this build's stamp is in \/etc\/wordsmith\.json \(layer 2 of 2, .*line 14\)\), a data file, not compiled into the app/] },
+    { file: 'forged-report', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /failed with exit code 3: building\\r\\x1b\[1;32m✓ all 5 checks passed\\x1b\[0m <img src=x onerror=alert\(1\)>$/] },
+    { file: 'escape-in-dockerfile', fails: ['builds'], skips: ['multi-stage', 'size', 'no-toolchain', 'runs'], message: ['builds', /unknown instruction COPPY\\x1b\[2J\\x1b\[1;32m/i] },
+    {
+      file: 'hidden-toolchain',
+      fails: ['no-toolchain'],
+      message: ['no-toolchain', /`\/opt\/x\/fmt` is the Go toolchain's gofmt, renamed \(\/usr\/lib\/go-1\.24\/bin\/gofmt in golang:1\.24-trixie.*\(Dockerfile line 16\)/],
+      also: [
+        ['no-toolchain', /^found Go sources: \d+ files, .* in \/usr\/share\/doc\/go\/strings\/ .*\(Dockerfile line 15\)$/m],
+        ['no-toolchain', /^found the Go toolchain, inside the archive \/opt\/lib\/tools\.tgz: 2 files, .*`c` in the archive \/opt\/lib\/tools\.tgz is the Go toolchain's compile, renamed .*\(Dockerfile line 17\)$/m],
+      ],
+    },
+    { file: 'toolchain-as-dat', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.dat: .*added by `COPY --from=build \/out\/assets\.dat \/data\/assets\.dat` \(Dockerfile line 9\)$/m] },
+    // #15: messages that lead to the fix.
+    { file: 'final-from-shared-stage', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /^line 3: the final image is built on golang:1\.24-trixie, a toolchain image: the final stage is `FROM base` \(line 10\), which starts from golang:1\.24-trixie/] },
+    // Upstream's distroless tags: :nonroot runs as 65532 with no USER line.
+    { file: 'distroless-nonroot', fails: [] },
     { file: 'distroless-syntax', fails: [], note: /# syntax=docker\/dockerfile:1` line was ignored/ },
   ],
 });
 
 describe('lab 1 details', () => {
+  it('a submission that poisons the Go build cache cannot touch the next grade: the reference solution still passes', async () => {
+    const poison = await grade(suite.lab(), { dockerfile: { kind: 'path', path: path.join(FIXTURES, 'poison-go-cache.Dockerfile') } });
+    expect(poison.checks.find((c) => c.id === 'builds')!.passed).toBe(true);
+    const r = await grade(suite.lab(), { dockerfile: { kind: 'solution' } });
+    expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+  });
+
+  it('a forged pass line and an HTML payload stay text in the terminal report, Markdown, JUnit, the summary and the HTML gradebook', async () => {
+    const r = await grade(suite.lab(), { dockerfile: { kind: 'path', path: path.join(FIXTURES, 'forged-report.Dockerfile') } });
+    const { renderTerminal } = await import('../../graders/report/terminal.js');
+    const { toMarkdown } = await import('../../graders/report/markdown.js');
+    const { toJUnit } = await import('../../graders/report/junit.js');
+    const { buildGradebook, toSummary, labColumn } = await import('../../graders/batch/gradebook.js');
+    const { toHtml } = await import('../../graders/batch/gradebook-html.js');
+    const terminal = renderTerminal(r, true);
+    expect(terminal).toContain('building\\r\\x1b[1;32m✓ all 5 checks passed\\x1b[0m');
+    expect(terminal).not.toMatch(/\r/);
+    // Only picocolors' own colour codes remain: none of the student's.
+    expect(terminal).not.toContain('\u001b[1;32m✓ all 5');
+    const md = toMarkdown(r);
+    expect(md).not.toMatch(/\u001b|\r|<img/);
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    const xml = toJUnit([r]);
+    expect(xml).not.toMatch(/\u001b|\r|<img/);
+    expect(xml).toContain('&lt;img src=x onerror=alert(1)');
+    const record = { student: '[mallory](http://evil.example) <img src=x>', lab: r.lab, status: 'graded' as const, result: r, finishedAt: new Date().toISOString() };
+    const reason = { student: 'eve', lab: r.lab, status: 'could-not-grade' as const, reason: 'an error naming /tmp/[x](http://y)<img src=x onerror=alert(1)>', finishedAt: new Date().toISOString() };
+    const book = buildGradebook([record, reason], [labColumn(suite.lab())]);
+    const summary = toSummary(book);
+    expect(summary).not.toMatch(/<img|\]\(http|\u001b/);
+    expect(summary).toContain('\\[mallory\\](http://evil.example) &lt;img src=x&gt;');
+    const html = toHtml(book, {});
+    expect(html).not.toMatch(/<img src=x|\u001b/);
+  });
+
   it('the solution image is from scratch, under 20 MB, probed five times, sizes labelled as stand-in measurements', async () => {
     const r = await grade(suite.lab(), { dockerfile: { kind: 'solution' } });
     expect(r.image!.size).toBeLessThan(20_000_000);

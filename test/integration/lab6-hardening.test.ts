@@ -17,5 +17,7 @@ labSuite({
     { file: 'golang-runtime', fails: ['size'], message: ['size', /from the base image golang:1\.24-trixie/] },
     // An alternative that passes: distroless static brings certificates, zone data and a user.
     { file: 'distroless-runtime', fails: [] },
+    // #15: a live token in ENV is recorded in the image config.
+    { file: 'token-in-env', fails: ['no-secrets'], message: ['no-secrets', /^found a credential in the image config \(a value of the lab's \.env\): ENV HOOKRELAY_TOKEN=hr_live_…e6b3, set on Dockerfile line 17$/] },
   ],
 });
