@@ -4,7 +4,8 @@
  *     `docker build`, `docker run`, one HTTP request), medians of several runs, as a ratio;
  *  2. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes;
  *  3. a batch: the integration test's class of six (labs 1 and 4) at concurrency 1 and 2,
- *     the time per graded lab, and the batch's overhead over the sum of its single grades.
+ *     the time per graded lab, and the batch's overhead over the sum of its single grades;
+ *  4. explain: scripts/bench/explain.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { loadRecords } from '../graders/batch/records.js';
 import { silentBatchProgress } from '../graders/report/batch-progress.js';
 import { CLASS_OF_SIX } from '../test/helpers/class-of-six.js';
 import { makeClass } from '../test/helpers/classroom.js';
+import { benchExplain } from './bench/explain.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -114,4 +116,6 @@ await runMain(async () => {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  console.log('');
+  await benchExplain();
 });
