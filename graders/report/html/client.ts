@@ -215,7 +215,9 @@ export const CLIENT_JS =
   });
   map.addEventListener('mouseleave', function () { tip.hidden = true; });
   document.addEventListener('keydown', function (e) {
-    if ((e.key === 'Escape' || e.key === 'Backspace') && current.p) zoom(current.p);
+    if (e.key !== 'Escape' && e.key !== 'Backspace') return;
+    if (current.p) zoom(current.p);
+    else if (selected >= 0) select(selected);
   });
   document.querySelectorAll('[data-finding]').forEach(function (el) {
     el.addEventListener('click', function () { select(Number(el.dataset.finding)); });
@@ -224,6 +226,7 @@ export const CLIENT_JS =
     el.addEventListener('click', function () {
       var layer = Number(el.dataset.layer);
       var node = (data.tree.c || []).filter(function (c) { return c.L === layer; })[0];
+      selected = -1;
       if (node) zoom(node.c && node.c.length ? node : data.tree);
     });
   });
