@@ -6,9 +6,10 @@ import { instructionText } from './history-text.js';
 
 /**
  * Without a Dockerfile, the layers' origins come from the image itself: the bottom ones
- * came with its base images (each with the smallest that holds it); above them, only the history's words say what
- * made each layer. Returned as the inspect stage's own LayerSummary, so the findings
- * engine reads them the same way whether a Dockerfile was given or not.
+ * came with its base images (each layer with the smallest base that holds it); above
+ * them, only the history's words say what made each layer. Returned as the inspect
+ * stage's own LayerSummary, so the findings engine reads them the same way whether a
+ * Dockerfile was given or not.
  */
 export function withBaseImages(layers: LayerSummary[], bases: BaseImage[]): LayerSummary[] {
   return layers.map((l) => {

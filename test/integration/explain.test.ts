@@ -241,6 +241,12 @@ describe('grade --watch (with --html)', () => {
       // 1. The first grade: the build fails at once.
       await waitFor(() => count(/watching .*: save to grade again/) === 1, 120_000, () => out);
       expect(out).toMatch(/✗ builds /);
+      // Its page: the checks, and no image to draw.
+      const first = await openPage(page);
+      expect(await first.page.locator('.check.fail').count()).toBe(1);
+      expect(await first.page.locator('.note.bad').textContent()).toBe('there is no image to draw: the Dockerfile did not build');
+      await first.page.close();
+      expect(first.problems).toEqual([]);
       // 2. Saved: a slow build starts; saved again while it runs: it is stopped, the new one graded.
       await writeFile(dockerfile, slow);
       await waitFor(() => count(/building the image with BuildKit/) === 2, 120_000, () => out);

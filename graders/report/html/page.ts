@@ -99,9 +99,14 @@ export function renderPage({ explanation: e, tree, grade, generatedAt = new Date
   const heading = grade
     ? `<span class="tool">stagecraft grade ·</span> ${escape(grade.lab)} <span class="tool">· ${escape(grade.dockerfile)}</span>`
     : `<span class="tool">stagecraft explain ·</span> ${escape(e.ref)}`;
+  const failed = e.build && !e.build.ok
+    ? `The build failed${e.build.failedLine ? ` at line ${e.build.failedLine}` : ''}: ${e.build.error ?? ''}. Shown: the image as far as it got${e.build.explainedUpTo ? `, up to line ${e.build.explainedUpTo}` : ''}.`
+    : undefined;
+  // What made the explanation incomplete goes first, in red; the rest of the notes after it.
+  const [bad, ...rest] = e.complete ? [undefined, ...e.notes] : failed ? [failed, ...e.notes.filter((n) => !n.startsWith('the build failed'))] : [e.notes[0] ?? 'This explanation is incomplete.', ...e.notes.slice(1)];
   const notes = [
-    ...(e.complete ? [] : [`<div class="note bad">${escape(e.build && !e.build.ok ? `The build failed${e.build.failedLine ? ` at line ${e.build.failedLine}` : ''}: ${e.build.error ?? ''}. Shown: the image as far as it got${e.build.explainedUpTo ? `, up to line ${e.build.explainedUpTo}` : ''}.` : 'This explanation is incomplete: see the notes.')}</div>`]),
-    `<div class="note">${escape([...e.notes, `${e.id.slice(0, 19)}, ${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}`].join(' · '))}</div>`,
+    ...(bad ? [`<div class="note bad">${escape(bad)}</div>`] : []),
+    `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}`].join(' · '))}</div>`,
   ];
   const cleanKinds = (['toolchain', 'cache', 'secret'] as const).filter((k) => !e.findings.some((f) => f.kind === k));
   const clean = cleanKinds.length ? `<p class="clean-kinds">✓ no ${cleanKinds.map((k) => (k === 'toolchain' ? 'build toolchain' : k === 'cache' ? 'package-manager cache' : 'secret')).join(', no ')}</p>` : '';
