@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../graders/build/build.js';
@@ -117,6 +117,8 @@ export async function benchExplain(): Promise<void> {
     const files = JSON.parse(spawnSync(process.execPath, [BIN, 'explain', many, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout) as { image: { layers: { files: number }[] } };
     console.log(`  peak memory of the whole process (VmHWM; the image of small files holds ${formatCount(files.image.layers.reduce((n, l) => n + l.files, 0))} entries):`);
     for (const [what, bytes] of peaks) console.log(`    ${what.padEnd(36)} ${formatBytes(bytes).padStart(8)}   (target ≤ 300 MB: ${bytes <= 300e6 ? 'met' : 'NOT met'})`);
+    const pageSize = async (name: string) => formatBytes((await stat(path.join(pages.dir, `${name}.html`))).size);
+    console.log(`  the pages: lab 1 starter ${await pageSize('starter')}, 300,000 small files ${await pageSize('many')}`);
   } finally {
     await removeImage(starter).catch(() => undefined);
     await removeImage(many).catch(() => undefined);

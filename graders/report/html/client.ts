@@ -230,6 +230,12 @@ export const CLIENT_JS =
       if (node) zoom(node.c && node.c.length ? node : data.tree);
     });
   });
+  // The lists' items are focusable: Enter or Space does what a click does.
+  document.querySelectorAll('[data-finding], [data-layer]').forEach(function (el) {
+    el.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); el.click(); }
+    });
+  });
   var resizing = 0;
   window.addEventListener('resize', function () { clearTimeout(resizing); resizing = setTimeout(render, 80); });
 
