@@ -82,8 +82,10 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stam
   const inJar = (f: FileEntry) => stampIn === 'jar' && Boolean(f.inArchive?.toLowerCase().endsWith('.jar'));
   for (const f of [...(image.files ?? []), ...(image.members ?? [])]) {
     if (!f.needle || !isServable(f) || (f.inArchive && image.files?.find((a) => a.path === f.inArchive && a.layer === f.layer)?.deletedIn !== undefined)) continue;
-    if (f.needle === 'whole' && !inJar(f) && !cameWithTheSources(f, image, known)) return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
-    const compiled = f.elf || inJar(f) || (stampIn === 'javascript' && /\.(m|c)?js(\.map)?$/.test(f.path)) || (stampIn === 'jar' && /\.jar$/i.test(f.path));
+    // Loose compiled classes carry their resources (the stamp) beside them: unpacked, but built here.
+    const besideClasses = stampIn === 'jar' && !f.inArchive && (image.files ?? []).some((o) => o.layer === f.layer && o.path.endsWith('.class') && o.path.startsWith(f.path.slice(0, f.path.lastIndexOf('/') + 1)));
+    if (f.needle === 'whole' && !inJar(f) && !besideClasses && !cameWithTheSources(f, image, known)) return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
+    const compiled = f.compiled || inJar(f) || (stampIn === 'javascript' && /\.(m|c)?[jt]s(\.map)?$/.test(f.path)) || (stampIn === 'jar' && /\.jar$/i.test(f.path));
     if (f.needle === 'inside' && !compiled) return { file: f, why: `this build's stamp is in ${shown(f)}${at(f)}, a data file, not compiled into the app` };
   }
   return undefined;

@@ -31,8 +31,8 @@ export interface FileEntry {
   sha256?: string;
   /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
   needle?: 'whole' | 'inside';
-  /** A compiled program or library (ELF), noted when the file's bytes were read. */
-  elf?: boolean;
+  /** A compiled program, library or object archive (ELF, or `ar` as Go's package archives), noted when the file's bytes were read. */
+  compiled?: boolean;
 }
 
 /** `.wh.name` deletes `name` (and everything below it); `.wh..wh..opq` empties its directory. */
@@ -183,7 +183,7 @@ class Usage {
 /** What one pass over a file's bytes learns: its hash, the needle, and the bytes to look into. */
 interface ContentTap {
   started?: boolean;
-  elf?: boolean;
+  compiled?: boolean;
   hash?: Hash;
   finder?: NeedleFinder;
   small?: Buffer[];
@@ -204,7 +204,7 @@ function openTap(usage: Usage, path: string, size: number, inArchive: boolean): 
 function feedTap(tap: ContentTap, chunk: Buffer): void {
   if (!tap.started) {
     tap.started = true;
-    tap.elf = chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46;
+    tap.compiled = (chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46) || chunk.toString('latin1', 0, 8) === '!<arch>\n';
   }
   tap.hash?.update(chunk);
   tap.finder?.push(chunk);
@@ -213,7 +213,7 @@ function feedTap(tap: ContentTap, chunk: Buffer): void {
 
 function closeTap(tap: ContentTap, entry: FileEntry, usage: Usage): void {
   if (tap.hash) entry.sha256 = tap.hash.digest('hex');
-  if (tap.elf) entry.elf = true;
+  if (tap.compiled) entry.compiled = true;
   if (tap.finder?.found) {
     const whole = tap.small && Buffer.concat(tap.small).toString('latin1').trim() === usage.needle!.toString('latin1');
     entry.needle = whole ? 'whole' : 'inside';

@@ -1,4 +1,4 @@
-import { allowedImages, isAllowedImage } from '../images/catalogue.js';
+import { CATALOGUE, isAllowedImage } from '../images/catalogue.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
 
 /**
@@ -52,9 +52,11 @@ function mountSources(ins: DockerInstruction): string[] {
   return (ins.mounts ?? []).flatMap((m) => /(?:^|,)from=([^,\s]+)/.exec(m)?.[1] ?? []);
 }
 
-/** The shortest form of the allowlist for a one-line message. */
+/** The allowlist in a few words for a one-line message: the catalogue, then the online images by family. */
 function allowlistInWords(extra: readonly string[]): string {
-  return allowedImages(extra).join(', ').replaceAll('*', '…');
+  const catalogue = CATALOGUE.filter((c) => !c.variantOf && !c.ref.startsWith('gcr.io/distroless/')).map((c) => c.ref);
+  const online = ['gcr.io/distroless/… (any image and tag)', 'alpine', 'golang:…-alpine', 'node:…-alpine and …-slim', 'python:…-alpine and …-slim', 'eclipse-temurin:…'];
+  return [...catalogue, ...online, ...extra.map((e) => e.replaceAll('*', '…'))].join(', ');
 }
 
 /**

@@ -16,7 +16,7 @@ labSuite({
       fails: ['no-toolchain', 'size'],
       message: ['no-toolchain', /^found dev dependencies: .*added by `COPY --from=build \/app\/node_modules \.\/node_modules`/],
       // The layer the student can change is named first, the base image's share in one phrase.
-      also: [['size', /; the base image node:20-trixie-slim brings [\d.]+ MB \(\d+ layers?\); your Dockerfile's largest layers are [\d.]+ MB: layer \d+ of \d+, added by `COPY --from=build \/app\/node_modules \.\/node_modules` \(Dockerfile line 12\)/]],
+      also: [['size', /; the base image node:20-trixie-slim brings [\d.]+ MB \(\d+ layers?\); your Dockerfile's largest layers are [\d.]+ MB: layer \d+ of \d+, added by `COPY --from=build \/app\/node_modules \.\/node_modules` \(Dockerfile line 13\)/]],
     },
     { file: 'sources-before-install', fails: ['cache-friendly'], message: ['cache-friendly', /`RUN --mount=type=cache,target=\/root\/\.npm npm ci` \(line 5\) ran again: `COPY \. \.` \(line 4\) before it/] },
     { file: 'npm-cache-left', fails: ['no-caches'], message: ['no-caches', /^found npm's cache: .*added by `RUN npm ci --omit=dev` \(Dockerfile line 15\)/], hint: ['no-caches', /npm ci --omit=dev && npm cache clean --force/] },

@@ -166,12 +166,14 @@ describe('the stamp must be compiled in', () => {
   const f = (path: string, needle: 'whole' | 'inside', extra: Partial<FileEntry> = {}): FileEntry => ({ path, size: 25, type: 'file', layer: 1, needle, ...extra });
   const layers = [layer(0, 1), layer(1, 1, 12)];
   it.each([
-    ['binary', [f('wordsmith', 'inside', { elf: true })], undefined],
+    ['binary', [f('wordsmith', 'inside', { compiled: true })], undefined],
     ['binary', [f('stamp.txt', 'whole')], /ships this build's stamp as a file of its own: \/stamp\.txt/],
-    ['binary', [f('wordsmith', 'inside', { elf: true }), f('etc/app.json', 'inside')], /stamp is in \/etc\/app\.json .*a data file/],
+    ['binary', [f('wordsmith', 'inside', { compiled: true }), f('etc/app.json', 'inside')], /stamp is in \/etc\/app\.json .*a data file/],
     ['binary', [f('stamp.txt', 'whole', { deletedIn: 2 })], undefined],
     ['javascript', [f('app/dist/stamp.generated.js', 'inside')], undefined],
     ['jar', [f('stamp.txt', 'whole', { inArchive: 'app/numerals.jar' })], undefined],
+    ['jar', [f('app/classes/stamp.txt', 'whole'), { path: 'app/classes/dev/App.class', size: 900, type: 'file', layer: 1 }], undefined],
+    ['jar', [f('app/stamp.txt', 'whole')], /ships this build's stamp as a file of its own: \/app\/stamp\.txt/],
     ['binary', [f('stamp.txt', 'whole', { inArchive: 'opt/s.tgz' })], /stamp\.txt in the archive \/opt\/s\.tgz/],
   ] as [RunsOptions['stampIn'], FileEntry[], RegExp | undefined][])('stampIn %s: %j', (stampIn, files, expected) => {
     const plain = files.filter((x) => !x.inArchive);

@@ -49,7 +49,7 @@ describe('only known images feed a grade', () => {
     const refusal = vet(parsed(text));
     expect(refusal?.line).toBe(line);
     expect(refusal?.message).toContain(`uses the image ${ref}, which this lab does not allow`);
-    expect(refusal?.message).toMatch(/a stage of this Dockerfile, scratch, or one of: debian:trixie-slim, golang:1\.24-trixie, .*gcr\.io\/distroless\/…$/);
+    expect(refusal?.message).toMatch(/a stage of this Dockerfile, scratch, or one of: debian:trixie-slim, golang:1\.24-trixie, .*eclipse-temurin:21-jre, gcr\.io\/distroless\/… \(any image and tag\), alpine, .*eclipse-temurin:…$/);
     expect(refusal?.message).not.toContain('\n');
   });
 
