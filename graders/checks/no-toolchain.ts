@@ -1,4 +1,4 @@
-import type { PathRule } from '../findings/index.js';
+import { PACKAGE_CACHES, type PathRule } from '../findings/index.js';
 import { forbiddenFilesCheck } from './forbidden-files-check.js';
 
 export type { PathRule as ForbiddenPaths } from '../findings/index.js';
@@ -21,6 +21,8 @@ export const noToolchain = ({ forbidden, toolchainImages }: NoToolchainOptions) 
     // What a runtime base image ships (python slim's headers, say) is not the student's doing.
     skipRuntimeBase: true,
     readArchives: true,
+    // A package manager's cache holds package tarballs, sources and all: that is no-caches' finding.
+    archivesIgnoredIn: PACKAGE_CACHES.flatMap((c) => c.globs),
     clean: (layers, files) => `none of ${kinds} in ${layers} (${files})`,
     hintFor: (f) =>
       f.example.endsWith('.class') && !f.sameAs

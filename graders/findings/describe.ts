@@ -86,7 +86,10 @@ export const LISTED = 6;
  * handful, then "and N more (every one is in the JSON details)".
  */
 export function listFindings(findings: Finding[], layers: LayerSummary[], max = LISTED): string {
-  const lines = findings.slice(0, max).map((f) => `found ${describeFinding(f, layers)}`);
+  // Each kind of thing found gets a line before a second finding of the same kind does.
+  const firsts = findings.filter((f, i) => findings.findIndex((g) => g.what === f.what) === i);
+  const ordered = [...firsts, ...findings.filter((f) => !firsts.includes(f))];
+  const lines = ordered.slice(0, max).map((f) => `found ${describeFinding(f, layers)}`);
   if (findings.length > max) lines.push(`and ${findings.length - max} more (every finding is in the JSON details)`);
   return lines.join('\n');
 }

@@ -61,6 +61,8 @@ export interface FindOptions {
   skipRuntimeBase?: boolean;
   /** Files recognised by their bytes (toolchain images' files, the lab's own sources). */
   known?: KnownContent;
+  /** Archives under these paths are another rule's business (npm's cache holds package tarballs): their members are not judged here. */
+  archivesIgnoredIn?: string[];
   /** Told each file that joins a finding (explain's treemap marks those files). */
   onMatch?: (file: FileEntry, finding: Finding) => void;
 }
@@ -95,12 +97,15 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
   const byWhat = new Map(rules.map((r) => [r.what, r]));
   const layers = image.layers ?? [];
   const groups = new Map<string, Finding>();
+  const ignoredArchive = matcher(opts.archivesIgnoredIn);
 
   const consider = (file: FileEntry) => {
     if (file.type === 'directory') return;
     const origin = layers[file.layer];
     const fromBase = !origin?.instruction;
     if (opts.skipRuntimeBase && fromBase && origin?.baseImage !== undefined && !origin.baseIsToolchain) return;
+    // Archives are looked into to find what the Dockerfile hides in them; a base image's are its own business.
+    if (file.inArchive !== undefined && (fromBase || ignoredArchive(file.inArchive))) return;
     // An archive's member is excepted by its own path or its archive's (classes inside a .jar).
     const excepted = (c: CompiledRule) => c.except(file.path) || (file.inArchive !== undefined && c.except(file.inArchive));
     let rule = compiled.find((c) => c.match(file.path) && !excepted(c) && !(fromBase && c.exceptInBase(file.path)))?.rule;

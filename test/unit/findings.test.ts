@@ -227,3 +227,12 @@ describe('messages that lead to the fix', () => {
     expect(tls.hint).toMatch(/no CA bundle. Copy \/etc\/ssl\/certs\/ca-certificates\.crt/);
   });
 });
+
+describe('archives that are a cache', () => {
+  it("no-toolchain leaves the package tarballs in npm's cache to no-caches", () => {
+    const files = [{ path: 'root/.npm/_cacache/content-v2/sha512/ab/cd/ef', size: 100, type: 'file' as const, layer: 1, archive: 'gzip' as const }];
+    const members = [{ path: 'package/src/index.ts', size: 50, type: 'file' as const, layer: 1, inArchive: 'root/.npm/_cacache/content-v2/sha512/ab/cd/ef' }];
+    const { TYPESCRIPT_SOURCES } = { TYPESCRIPT_SOURCES: { kind: 'toolchain' as const, what: 'TypeScript sources', globs: ['**/*.ts'] } };
+    expect(noToolchain({ forbidden: [TYPESCRIPT_SOURCES] }).evaluate(evidence({ image: image({ layers: [layer(0, 1), layer(1, 1, 9)], members }, files) })).passed).toBe(true);
+  });
+});
