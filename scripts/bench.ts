@@ -7,8 +7,9 @@
  *     same comparison for `grade()` inside this process (no process start), labelled so;
  *  3. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes;
  *  4. a batch: the integration test's class of six (labs 1 and 4) at concurrency 1 and 2,
- *     the time per graded lab, and the batch's overhead over the sum of its single grades.
- * `npm run bench -- start grade` runs only those sections (start, grade, starter, batch).
+ *     the time per graded lab, and the batch's overhead over the sum of its single grades;
+ *  5. explain: scripts/bench/explain.ts.
+ * `npm run bench -- start grade` runs only those sections (start, grade, starter, batch, explain).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
@@ -25,9 +26,10 @@ import { loadRecords } from '../graders/batch/records.js';
 import { silentBatchProgress } from '../graders/report/batch-progress.js';
 import { CLASS_OF_SIX } from '../test/helpers/class-of-six.js';
 import { makeClass } from '../test/helpers/classroom.js';
+import { benchExplain } from './bench/explain.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SECTIONS = ['start', 'grade', 'starter', 'batch'] as const;
+const SECTIONS = ['start', 'grade', 'starter', 'batch', 'explain'] as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const wanted = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -137,7 +139,15 @@ await runMain(async () => {
     console.log(`  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`);
   }
 
-  if (!wanted('batch')) return;
+  if (wanted('batch')) await benchBatch();
+  if (wanted('explain')) {
+    console.log('');
+    await benchExplain();
+  }
+});
+
+/** A batch of the integration test's class of six, at concurrency 1 and 2. */
+async function benchBatch(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-class-'));
   try {
     await makeClass(path.join(work, 'class'), CLASS_OF_SIX);
@@ -156,4 +166,4 @@ await runMain(async () => {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-});
+}

@@ -1,7 +1,8 @@
 /**
  * `npm run measure` — build every lab's starter and reference solution, and write their
  * sizes, layer counts and the share each layer takes to slides/data/measurements.json,
- * which the decks and the grader's size line read. Stand-in bases are named as such.
+ * which the decks and the grader's size line read, and each image's explain page and treemap
+ * picture (scripts/explain/pictures.ts). Stand-in bases are named as such.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,10 +18,13 @@ import { ensureBaseImages } from '../graders/pipeline/base-images.js';
 import { MEASUREMENTS_FILE, type MeasuredBaseImage, type MeasuredImage, type Measurements } from '../graders/pipeline/reference.js';
 import { labContextRequest, prepareContext } from '../graders/prepare/context.js';
 import { runMain } from '../graders/cli/run-main.js';
+import { treemapPictures } from './explain/pictures.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** Each image's explain page and its treemap as a picture for the decks. */
+const pictures = treemapPictures();
 
-async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
+async function measure(lab: LabDefinition, variant: 'starter' | 'solution', dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
   const context = await prepareContext(labContextRequest(lab, dockerfile, dockerignore));
   const tag = `stagecraft-grade/measure-${lab.id}:${randomBytes(4).toString('hex')}`;
   try {
@@ -30,6 +34,7 @@ async function measure(lab: LabDefinition, dockerfile: string, dockerignore?: st
     const build = await buildImage({ contextDir: context.dir, tag, timeoutMs: 15 * 60_000 });
     if (!build.ok) throw new Error(`${dockerfile} did not build: ${build.error}`);
     const image = await inspectImage(build.imageId!, lint.dockerfile, Number.MAX_SAFE_INTEGER);
+    log(`  wrote ${await pictures.add(lab.id, variant, image, lint.dockerfile, dockerfile)}`);
     const layers = image.layers ?? [];
     return {
       size: image.size,
@@ -63,8 +68,8 @@ await runMain(async () => {
   const standIns = new Set<string>();
   for (const lab of await allLabs()) {
     log(`${lab.id}: building the starter and the solution`);
-    const starter = await measure(lab, path.join(labDir(lab), 'Dockerfile'));
-    const solution = await measure(lab, path.join(solutionDir(lab), 'Dockerfile'), path.join(solutionDir(lab), '.dockerignore'));
+    const starter = await measure(lab, 'starter', path.join(labDir(lab), 'Dockerfile'));
+    const solution = await measure(lab, 'solution', path.join(solutionDir(lab), 'Dockerfile'), path.join(solutionDir(lab), '.dockerignore'));
     for (const s of [...starter.standInBases, ...solution.standInBases]) standIns.add(s);
     const strip = ({ standInBases: _, ...m }: MeasuredImage & { standInBases: string[] }): MeasuredImage => m;
     result.labs[lab.id] = { starter: strip(starter), solution: strip(solution) };
@@ -74,4 +79,5 @@ await runMain(async () => {
   await mkdir(path.dirname(MEASUREMENTS_FILE), { recursive: true });
   await writeFile(MEASUREMENTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), MEASUREMENTS_FILE)}${result.standInBases.length ? ` (measured against stand-ins: ${result.standInBases.join(', ')})` : ''}`);
+  await pictures.close();
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import type { GradeOptions } from '../pipeline/grade.js';
 import { CannotGrade } from '../engine/errors.js';
+import type { Evidence } from '../checks/types.js';
 import { runMain } from './run-main.js';
 
 // Each command loads what it needs when it runs (the engine client, testcontainers, the
@@ -52,6 +53,8 @@ interface BatchFlags {
 
 interface GradeFlags {
   allowImage?: string[];
+  html?: string;
+  watch?: boolean;
   solution?: boolean;
   dockerfile?: string;
   json?: boolean;
@@ -90,6 +93,8 @@ export function program(): Command {
     .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
     .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything: myregistry/golang:*)', collect)
+    .option('--html <file>', 'also write a page: the checks, and a zoomable treemap of the image\'s bytes with what made them')
+    .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)')
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
       const [{ findLab }, { grade }, { silentProgress, terminalProgress }, { renderTerminal }] = await Promise.all([
@@ -99,6 +104,10 @@ export function program(): Command {
         import('../report/terminal.js'),
       ]);
       const lab = await findLab(labName);
+      if (flags.watch) return (await import('./watch.js')).watchGrade(lab, flags);
+      const page = flags.html ? await import('./grade-page.js') : undefined;
+      await page?.checkPageTarget(flags.html!);
+      let evidence: Evidence | undefined;
       await sweepAndSay();
       const dockerfile: GradeOptions['dockerfile'] = flags.solution
         ? { kind: 'solution' }
@@ -111,11 +120,13 @@ export function program(): Command {
         keepImage: flags.keepImage,
         allowImages: flags.allowImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
+        onEvidence: (e) => (evidence = e),
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`\n${renderTerminal(result)}`);
       if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
       if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
+      if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
       process.exitCode = result.passed ? 0 : 1;
     });
   cli
@@ -180,6 +191,18 @@ export function program(): Command {
       await requireEngine();
       const line = describeSweep(await sweepLeftovers());
       process.stdout.write(`${line || 'nothing to clean: no grader left anything behind'}\n`);
+    });
+  cli
+    .command('explain')
+    .description("explain any image: bytes per layer and the instruction that made each, toolchains, caches, secrets, deleted files that still ship, root; and what to do")
+    .argument('[image-or-context]', 'a local image (name or id); with --dockerfile, the build context (default: the Dockerfile\'s folder)')
+    .option('--dockerfile <path>', 'build this Dockerfile (BuildKit, the same limits as a grade) and explain the image')
+    .option('--json', 'print only the JSON explanation on stdout (progress goes to stderr)')
+    .option('--html <file>', 'also write one self-contained page with a zoomable treemap of the image\'s bytes')
+    .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
+    .action(async (target: string | undefined, flags: import('./explain.js').ExplainFlags) => {
+      const { explainCommand } = await import('./explain.js');
+      await explainCommand(target, flags);
     });
   return cli;
 }

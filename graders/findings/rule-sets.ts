@@ -118,7 +118,8 @@ export const TOOLCHAINS: PathRule[] = [
   GO_TOOLCHAIN,
   GCC,
   { kind: 'toolchain', what: 'the JDK', globs: JDK_TOOLS.globs },
-  { kind: 'toolchain', what: 'Node.js and npm', globs: ['**/bin/node', '**/bin/nodejs', '**/lib/node_modules/npm/**'] },
+  // Debian's node is a small binary over libnode; upstream's is one static binary.
+  { kind: 'toolchain', what: 'Node.js and npm', globs: ['**/bin/node', '**/bin/nodejs', 'usr/lib/*/libnode.so*', '**/include/node/**', '**/lib/node_modules/npm/**'] },
   PYTHON_HEADERS,
   { kind: 'toolchain', what: 'Rust', globs: ['**/bin/rustc', '**/bin/cargo', '**/.rustup/toolchains/**'] },
   { kind: 'toolchain', what: 'make and build-essential', globs: ['**/bin/make', 'usr/share/build-essential/**'] },

@@ -63,6 +63,8 @@ export interface FindOptions {
   known?: KnownContent;
   /** Archives under these paths are another rule's business (npm's cache holds package tarballs): their members are not judged here. */
   archivesIgnoredIn?: string[];
+  /** Told each file that joins a finding (explain's treemap marks those files). */
+  onMatch?: (file: FileEntry, finding: Finding) => void;
 }
 
 const matcher = (globs: string[] | undefined) => (globs?.length ? picomatch(globs, { dot: true }) : () => false);
@@ -131,6 +133,7 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
       if (sameAs) g.sameAs = sameAs;
     }
     if (file.deletedIn !== undefined) g.deletedIn = Math.max(g.deletedIn ?? 0, file.deletedIn);
+    opts.onMatch?.(file, g);
   };
   for (const f of image.files ?? []) consider(f);
   for (const m of image.members ?? []) consider(m);

@@ -9,6 +9,8 @@ import { ScanBudgetExceeded, scanSavedImage, type FileEntry, type LayerContent, 
 export interface HistoryEntry {
   createdBy: string;
   emptyLayer: boolean;
+  /** Bytes of the layer it made, as the engine counts them (`docker history`); 0 when none. */
+  size?: number;
 }
 
 /** What the inspect stage learns about the built image: the input of every rule and check. */
@@ -77,7 +79,7 @@ export function summariseLayers(layers: LayerContent[], origins: LayerOrigin[]):
 async function historyOf(imageId: string): Promise<HistoryEntry[]> {
   const entries = (await docker().getImage(imageId).history()) as { CreatedBy?: string; Size?: number; Tags?: string[] | null }[];
   // The engine lists newest first; an entry of size 0 made no layer (or an empty one).
-  return entries.reverse().map((e) => ({ createdBy: e.CreatedBy ?? '', emptyLayer: !e.Size }));
+  return entries.reverse().map((e) => ({ createdBy: e.CreatedBy ?? '', emptyLayer: !e.Size, size: e.Size ?? 0 }));
 }
 
 /**

@@ -40,6 +40,8 @@ export interface GradeOptions {
   scanBudget?: Partial<ScanBudget>;
   keepImage?: boolean;
   progress?: Progress;
+  /** Handed what the stages found, once the checks are evaluated (`grade --html` draws its page from it). */
+  onEvidence?: (evidence: Evidence) => void;
 }
 
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -228,6 +230,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   }
 
   const checks = evaluateChecks(lab.checks, evidence);
+  opts.onEvidence?.(evidence);
   const score = checks.filter((c) => c.passed).length;
   // A build cut off or a container lost because the engine went away looks like a failed
   // check from here; it is the grader's failure, never the student's.

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import { onInterrupt } from '../cleanup/on-interrupt.js';
+
+export interface WatchRequest {
+  /** The files whose saving starts a grade: the Dockerfile under test first, then its .dockerignore files. */
+  files: string[];
+  /** The grade to run each time (a `stagecraft grade …` without --watch), as a command and its arguments. */
+  command: string[];
+  /** Saves closer together than this are one save (editors write a file in several steps). */
+  debounceMs?: number;
+  /** Where the watcher's own lines go (the grade writes to the terminal itself). */
+  log?: (line: string) => void;
+  /** Resolves when watching should end (tests); Ctrl-C ends it otherwise. */
+  until?: Promise<unknown>;
+}
+
+/** What the watched files hold now: a grade of the same bytes is not run twice in a row. */
+async function signature(files: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update('\0').update(await readFile(f).catch(() => Buffer.from('(none)'))).update('\0');
+  return hash.digest('hex');
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+/**
+ * `grade --watch`: grade now, then again each time the Dockerfile or its .dockerignore is
+ * saved. Each grade is a `stagecraft grade` process of its own, in its own process group:
+ * a save while one runs stops it with SIGTERM, and its own clean-up removes its image,
+ * container and temporary folder before the next grade starts; Ctrl-C reaches only the
+ * watcher, which stops the running grade the same way and ends.
+ */
+export async function watchAndGrade(req: WatchRequest): Promise<void> {
+  const log = req.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const debounceMs = req.debounceMs ?? 300;
+  const relative = path.relative(process.cwd(), req.files[0]!);
+  const shown = relative && !relative.startsWith('..') ? relative : req.files[0]!;
+  let running: { child: ChildProcess; exited: Promise<void>; cancelled: boolean } | undefined;
+  let lastGraded = '';
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let queue = Promise.resolve();
+
+  const stopRunning = async () => {
+    const current = running;
+    if (!current) return;
+    current.cancelled = true;
+    // The grade's own handler removes its image, container and folder, then exits.
+    current.child.kill('SIGTERM');
+    await current.exited;
+  };
+
+  const start = async (why: string) => {
+    lastGraded = await signature(req.files);
+    log(pc.dim(`── ${clock()} · ${why} ──`));
+    const child = spawn(req.command[0]!, req.command.slice(1), { stdio: 'inherit', detached: true });
+    const run = { child, cancelled: false, exited: Promise.resolve() };
+    run.exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (running === run) running = undefined;
+        if (run.cancelled) log(pc.yellow(`✗ that grade was stopped (${signal ?? `exit ${code}`}); its image, container and temporary folder were removed`));
+        else if (!stopping) log(pc.dim(`watching ${shown} and its .dockerignore: save to grade again, Ctrl-C to stop`));
+        resolve();
+      }),
+    );
+    running = run;
+  };
+
+  const onSave = () => {
+    if (stopping) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      queue = queue.then(async () => {
+        if (stopping) return;
+        const now = await signature(req.files);
+        if (!running && now === lastGraded) {
+          log(pc.dim(`${clock()} · saved, unchanged since the last grade`));
+          return;
+        }
+        if (running) log(pc.yellow(`${clock()} · saved while a grade was running: stopping it`));
+        await stopRunning();
+        if (!stopping) await start(`saved: grading again`);
+      });
+    }, debounceMs);
+  };
+
+  // Watch the folders, not the files: editors save by writing a new file and renaming it.
+  const names = new Map<string, Set<string>>();
+  for (const f of req.files) {
+    const dir = path.dirname(f);
+    names.set(dir, (names.get(dir) ?? new Set()).add(path.basename(f)));
+  }
+  const watchers: FSWatcher[] = [...names].map(([dir, files]) => watch(dir, (_event, name) => name && files.has(name.toString()) && onSave()));
+
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const stop = async () => {
+    stopping = true;
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+    await queue;
+    await stopRunning();
+    finish();
+  };
+  const release = onInterrupt(stop);
+  void req.until?.then(stop);
+
+  await start(`grading ${shown}`);
+  await finished;
+  release();
+}
