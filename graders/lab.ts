@@ -16,6 +16,11 @@ export interface LabDefinition {
    * repository). A file the folder already has is left as it is.
    */
   contextFiles?: Record<string, string>; // a key ending in `/` is a folder
+  /**
+   * The lab's builds need a package index (npm's registry, Debian's archive): RUN steps get
+   * the engine's default network. Without it they run with no network at all.
+   */
+  buildNetwork?: boolean;
   checks: Check[];
 }
 

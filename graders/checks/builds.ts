@@ -7,6 +7,10 @@ function exitCode(error: string): string | undefined {
   return /exit code: (\d+)/.exec(error)?.[1];
 }
 
+/** A step the grader stopped for a limit: what the limits are for, and where to look. */
+const STOPPED_HINT =
+  'Every build step runs under limits (memory, processes, disk written, time), so that one build cannot take the grading machine down. The step it names went past one: look for a loop that never ends, an allocation or download far larger than the app needs, or files written by the million.';
+
 export const builds = (): Check => ({
   id: 'builds',
   title: 'the Dockerfile builds from the lab folder',
@@ -27,14 +31,15 @@ export const builds = (): Check => ({
     const where = ins ? `\`${describe(ins)}\` (Dockerfile line ${ins.line})` : step ? `step ${step.name}` : 'the build';
     const code = exitCode(build.error ?? '');
     const lastLine = step?.tail.at(-1);
-    const what = build.timedOut
-      ? build.error
-      : `${where} failed${code ? ` with exit code ${code}` : ''}${lastLine ? `: ${lastLine.trim()}` : !step ? `: ${build.error}` : ''}`;
-    return fail(what ?? 'the build failed', {
-      line: ins?.line,
-      step: step?.name,
-      error: build.error,
-      output: step?.tail,
-    });
+    const what = build.stopped
+      ? `${where} was stopped: ${build.stopped.why}`
+      : build.timedOut
+        ? build.error
+        : `${where} failed${code ? ` with exit code ${code}` : ''}${lastLine ? `: ${lastLine.trim()}` : !step ? `: ${build.error}` : ''}`;
+    return fail(
+      what ?? 'the build failed',
+      { line: ins?.line, step: step?.name, error: build.error, output: step?.tail, stopped: build.stopped?.reason },
+      build.stopped ? STOPPED_HINT : undefined,
+    );
   },
 });

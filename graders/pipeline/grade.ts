@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
+import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from '../build/fence/index.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
@@ -24,7 +25,12 @@ import { withoutUnavailableSyntax } from './syntax.js';
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
   dockerfile?: { kind: 'lab' } | { kind: 'solution' } | { kind: 'path'; path: string };
+  /** All of the grade's builds (the build, and the rebuild of cache-friendly) together. */
   buildTimeoutMs?: number;
+  /** One build step. */
+  stepTimeoutMs?: number;
+  /** What the grade's RUN steps may use (build/fence/limits.ts). */
+  buildLimits?: Partial<BuildLimits>;
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
@@ -33,6 +39,8 @@ export interface GradeOptions {
 }
 
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
+/** Half the grade's: the slowest honest step (a cold `npm ci`) takes under a minute. */
+export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
 
 type Stage = keyof GradeResult['timings'];
@@ -48,6 +56,10 @@ interface Grading {
   evidence: Evidence;
   notes: string[];
   timings: GradeResult['timings'];
+  /** The grade's registration with the build fence, when limits can be applied here. */
+  fence?: GradeFence;
+  /** When the grade's builds must be over, all of them together. */
+  buildDeadline?: number;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -91,13 +103,29 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
   }
 }
 
-function build(g: Grading, tag: string): Promise<BuildResult> {
-  return buildImage({
+async function build(g: Grading, tag: string): Promise<BuildResult> {
+  const budget = g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+  g.buildDeadline ??= Date.now() + budget;
+  const built = await buildImage({
     contextDir: g.context.dir,
     tag,
-    timeoutMs: g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+    timeoutMs: Math.max(1000, g.buildDeadline - Date.now()),
+    timeoutShownMs: budget,
+    stepTimeoutMs: g.opts.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    network: g.lab.buildNetwork ? 'default' : 'none',
+    fence: g.fence,
     onStep: (s) => g.progress.step(s),
   });
+  // The engine's disk ran short: the grader's problem, not the student's.
+  if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
+  return built;
+}
+
+/** Register the grade with the build fence (probed once per process), or note why there are no limits. */
+async function fenceGrade(g: Grading): Promise<void> {
+  const fence = await buildFence();
+  if ('reason' in fence) g.notes.push(unlimitedLine(fence.reason));
+  else g.fence = fence.fence.register({ ...DEFAULT_BUILD_LIMITS, ...g.opts.buildLimits });
 }
 
 /** A comment line in the touched file's language, so the edit changes nothing but the bytes. */
@@ -111,6 +139,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
+  await stage(g, 'prepare', 'probing the build limits', () => fenceGrade(g));
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
@@ -160,6 +189,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), file) || file}`);
   await requireEngine();
+  void buildFence(); // the probe (once per process, about a second) runs while the context is prepared
 
   progress.stage('preparing the build context');
   const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
@@ -178,6 +208,10 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   try {
     if (g && !refusal) await buildInspectRun(g);
   } finally {
+    if (g?.fence) {
+      const fence = await buildFence();
+      if ('fence' in fence) await fence.fence.release(g.fence);
+    }
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
     await removeImages();
