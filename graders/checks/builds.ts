@@ -25,7 +25,7 @@ export const builds = (): Check => ({
       return fail(`refused: ${refusal.message}`, { line: refusal.line }, 'The grader builds only what the lab folder and the Dockerfile hold, from the images the lab allows; change the line it names.');
     }
     if (!build) return fail('the build did not run');
-    if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`);
+    if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`, build.peaks && { usage: build.peaks });
     const step = build.failedStep;
     const ins = step ? instructionOfStep(step, lint.dockerfile) : undefined;
     const where = ins ? `\`${describe(ins)}\` (Dockerfile line ${ins.line})` : step ? `step ${step.name}` : 'the build';
@@ -38,7 +38,7 @@ export const builds = (): Check => ({
         : `${where} failed${code ? ` with exit code ${code}` : ''}${lastLine ? `: ${lastLine.trim()}` : !step ? `: ${build.error}` : ''}`;
     return fail(
       what ?? 'the build failed',
-      { line: ins?.line, step: step?.name, error: build.error, output: step?.tail, stopped: build.stopped?.reason },
+      { line: ins?.line, step: step?.name, error: build.error, output: step?.tail, stopped: build.stopped?.reason, usage: build.peaks },
       build.stopped ? STOPPED_HINT : undefined,
     );
   },

@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildImage, type BuildResult } from '../build/build.js';
+import { CacheOwner, openWindow, settleBuildCache } from '../build/cache.js';
 import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from '../build/fence/index.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
@@ -60,6 +61,8 @@ interface Grading {
   fence?: GradeFence;
   /** When the grade's builds must be over, all of them together. */
   buildDeadline?: number;
+  /** When the grade's builds ran: what they left in the build cache is found by it. */
+  cache: CacheOwner;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -106,6 +109,7 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
 async function build(g: Grading, tag: string): Promise<BuildResult> {
   const budget = g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
   g.buildDeadline ??= Date.now() + budget;
+  const closeWindow = openWindow(g.cache);
   const built = await buildImage({
     contextDir: g.context.dir,
     tag,
@@ -115,7 +119,7 @@ async function build(g: Grading, tag: string): Promise<BuildResult> {
     network: g.lab.buildNetwork ? 'default' : 'none',
     fence: g.fence,
     onStep: (s) => g.progress.step(s),
-  });
+  }).finally(closeWindow);
   // The engine's disk ran short: the grader's problem, not the student's.
   if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
   return built;
@@ -203,7 +207,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started }, cache: new CacheOwner() }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
@@ -215,6 +219,10 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
     await removeImages();
+    if (g?.cache.windows.length) {
+      const f = g.fence;
+      await settleBuildCache(g.cache, f && { bytes: f.peaks.diskBytes, files: f.peaks.files, stoppedForDisk: f.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });
+    }
     await context.remove();
     release();
   }
