@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
+import { formatCount } from '../format/bytes.js';
 import { packContext } from './context.js';
 import type { BuildPeaks, FenceStop, GradeFence } from './fence/fence.js';
 import { decodeTrace } from './trace.js';
@@ -201,6 +203,19 @@ type Cut = { kind: 'deadline' } | { kind: 'step-time'; step: BuildStep } | { kin
 
 /** After the fence stops a step, BuildKit normally ends the build at once with its error; if not, the grader does. */
 const FENCE_GRACE_MS = 3000;
+/** A cancelled build's stream ends once BuildKit has stopped it; past this, the grader closes it. */
+const CANCEL_GRACE_MS = 15_000;
+
+/**
+ * Ask the engine to cancel a build. Its stream then ends once BuildKit has really stopped
+ * (the step's processes killed, no image tagged after the grade removed its tags), which
+ * closing the request would not tell. False when the engine cannot (an old API).
+ */
+function cancelBuild(id: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    docker().modem.dial({ path: '/build/cancel?', method: 'POST', options: { id }, statusCodes: { 200: true, 404: 'no such build', 500: 'server error' } }, (err: unknown) => resolve(!err)),
+  );
+}
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -215,10 +230,15 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const trace = new BuildTrace(req.logLimitBytes, req.onStep);
   const abort = new AbortController();
+  const buildId = `stagecraft-${randomBytes(8).toString('hex')}`;
   let cut: Cut | undefined;
   const stop = (c: Cut) => {
-    cut ??= c;
-    abort.abort();
+    if (cut) return;
+    cut = c;
+    void cancelBuild(buildId).then((cancelled) => {
+      if (!cancelled) abort.abort();
+      else setTimeout(() => abort.abort(), CANCEL_GRACE_MS).unref();
+    });
   };
   const timers = [setTimeout(() => stop({ kind: 'deadline' }), req.timeoutMs)];
   if (req.stepTimeoutMs) {
@@ -245,6 +265,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       // key: the fence finds the grade's steps by this marker; warm caches stay warm.
       buildargs: fence ? { ...req.buildArgs, no_proxy: fence.marker } : req.buildArgs,
       networkmode: req.network ?? 'default',
+      buildid: buildId,
       target: req.target,
       nocache: req.noCache,
       rm: true,
@@ -264,6 +285,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     if (fence) fence.onStop = undefined;
   }
 
+  await fence?.settle();
   const steps = [...trace.steps.values()];
   const base = { steps, log: trace.log, durationMs: Date.now() - started, peaks: fence && { ...fence.peaks } };
   const fenceStop = fence?.stops[stopsBefore];
@@ -302,8 +324,16 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     error: ok ? undefined : (trace.error ?? 'the engine returned no image'),
     failedStep,
     timedOut: false,
-    stopped: fence && failedStep && FORK_REFUSED.test(failedStep.tail.join('\n')) ? { reason: 'pids', why: `it tried to start more than ${fence.limits.pids} processes and threads`, machine: false } : undefined,
+    stopped: fence && failedStep ? strainedBy(fence, failedStep) : undefined,
   };
+}
+
+/** The limit a failed step reached before it gave up by itself, if it did. */
+function strainedBy(fence: GradeFence, step: BuildStep): BuildStop | undefined {
+  const seen = fence.strained.find((s) => step.error.includes(s.command));
+  if (seen) return { reason: seen.reason, why: seen.why, machine: false };
+  if (FORK_REFUSED.test(step.tail.join('\n'))) return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
+  return undefined;
 }
 
 /**

@@ -65,6 +65,9 @@ interface Step {
   walking?: Promise<void>;
   cpuNs: number;
   last?: CgroupSample;
+  /** The most unreclaimable memory it held, and whether a fork was ever refused. */
+  maxAnon: number;
+  forkRefused: boolean;
   stopped: boolean;
 }
 
@@ -73,6 +76,12 @@ export class GradeFence {
   /** Put in the build's `no_proxy`: BuildKit hands it to every RUN step, without touching the cache key. */
   readonly marker = `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
   readonly stops: FenceStop[] = [];
+  /**
+   * Steps that reached a limit and ended by themselves before the fence stopped them: a
+   * process refused memory inside a system call, or a fork, often gives up at once. If
+   * such a step failed the build, this names why.
+   */
+  readonly strained: FenceStop[] = [];
   readonly peaks: BuildPeaks = { memoryBytes: 0, anonBytes: 0, pids: 0, cpuSeconds: 0, diskBytes: 0, files: 0, steps: 0 };
   /** Called when the fence stops one of this grade's steps (or the whole build). */
   onStop?: (stop: FenceStop) => void;
@@ -81,7 +90,11 @@ export class GradeFence {
   readonly steps = new Set<Step>();
   finished = { bytes: 0, files: 0 };
 
-  constructor(readonly limits: BuildLimits) {}
+  constructor(
+    readonly limits: BuildLimits,
+    /** Account for the grade's steps that have ended since the last reading (BuildKit may say so first). */
+    readonly settle: () => Promise<void> = async () => undefined,
+  ) {}
 }
 
 export interface FenceOptions {
@@ -124,7 +137,9 @@ export class BuildFence {
 
   /** Fence a grade's builds from now until `release`. */
   register(limits: BuildLimits): GradeFence {
-    const grade = new GradeFence(limits);
+    const grade: GradeFence = new GradeFence(limits, async () => {
+      for (const step of grade.steps) if (this.live.has(step.id) && !existsSync(step.dirs.controllers.pids!.dir)) await this.finish(step);
+    });
     this.grades.add(grade);
     this.start();
     return grade;
@@ -179,7 +194,7 @@ export class BuildFence {
       grade.failure = `the build limits could not be put on a step: ${(err as Error).message.split('\n')[0]}`;
       return;
     }
-    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, stopped: false };
+    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
     debug(`adopted ${id}: ${bundle.command.slice(0, 80)}`);
     this.live.set(id, step);
     grade.steps.add(step);
@@ -232,6 +247,8 @@ export class BuildFence {
       return;
     }
     step.last = s;
+    step.maxAnon = Math.max(step.maxAnon, s.anonBytes);
+    step.forkRefused ||= s.pidsRefused > 0;
     const peaks = step.grade.peaks;
     peaks.memoryBytes = Math.max(peaks.memoryBytes, s.peakBytes ?? s.usageBytes);
     if (s.cpuNs !== undefined) {
@@ -328,6 +345,10 @@ export class BuildFence {
   /** A step is over: what it wrote stays in the grade's account (its layer is on disk). */
   private async finish(step: Step): Promise<void> {
     if (!this.live.delete(step.id)) return;
+    const { memoryBytes, pids } = step.grade.limits;
+    const strained = (reason: StopReason, why: string) => step.grade.strained.push({ reason, command: step.bundle.command, why, machine: false });
+    if (!step.stopped && step.maxAnon >= 0.8 * memoryBytes) strained('memory', `it used more than ${formatMemory(memoryBytes)} of memory`);
+    else if (!step.stopped && step.forkRefused) strained('pids', `it tried to start more than ${formatCount(pids)} processes and threads`);
     await step.walking;
     if (!step.stopped) await this.walk(step).catch(() => undefined);
     step.grade.finished.bytes += step.written.bytes;

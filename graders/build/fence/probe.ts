@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -13,11 +13,13 @@ import type { FenceSite } from './fence.js';
 export type ProbeVerdict = { ok: true; site: FenceSite; inside: string } | { ok: false; reason: string };
 
 /**
- * The probe step waits (up to 10 s) until it sees a pids limit on itself, prints its cgroup
- * and the limits it sees, and fails on purpose: a failed step leaves no image and no cache.
+ * The probe step waits (up to 10 s) for the grader's go-ahead, a file the grader writes into
+ * its root once it has put limits on it and read them back; then it prints its cgroup and
+ * the limits it sees, and fails on purpose: a failed step leaves no image and no cache.
  */
+const GO_AHEAD = 'stagecraft-probe-go-ahead';
 const SCRIPT = [
-  'i=0; while [ $i -lt 100 ]; do for f in /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max; do [ -r $f ] && [ "$(cat $f)" != max ] && break 2; done; i=$((i+1)); sleep 0.1; done',
+  `i=0; while [ ! -e /${GO_AHEAD} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`,
   'echo "cgroup: $(tr \'\\n\' \' \' </proc/self/cgroup)"',
   'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max; do [ -r $f ] && echo "sees $f=$(cat $f)"; done',
   'exit 3',
@@ -82,6 +84,10 @@ const off = (reason: string): ProbeVerdict => ({ ok: false, reason });
  */
 export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> {
   if (process.platform !== 'linux') return off(`the grader runs on ${process.platform}, and the engine's build steps run in a Linux VM it cannot reach`);
+  const host = process.env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://') && !/^(tcp|http|https):\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(host)) {
+    return off(`the engine is on another machine (DOCKER_HOST=${host}), where the grader cannot reach its build steps`);
+  }
   let image: string | undefined;
   for (const ref of images) {
     if (await imageExists(ref).catch(() => false)) {
@@ -98,6 +104,7 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
   const abort = new AbortController();
   const logs: string[] = [];
   let buildError = '';
+  let stepStarted: number | undefined;
   const build = (async () => {
     const stream = (await docker().buildImage(probeContext(image, marker), {
       version: '2',
@@ -115,7 +122,11 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
       buffered = lines.pop() ?? '';
       for (const line of lines.filter((l) => l.trim())) {
         const msg = JSON.parse(line) as { id?: string; aux?: string; error?: string };
-        if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') logs.push(...decodeTrace(msg.aux).logs.map((l) => l.text));
+        if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') {
+          const update = decodeTrace(msg.aux);
+          logs.push(...update.logs.map((l) => l.text));
+          if (update.vertexes.some((v) => v.started && v.name.includes(' RUN '))) stepStarted ??= Date.now();
+        }
         if (msg.error) buildError = msg.error;
       }
     }
@@ -125,8 +136,11 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
     let found: { pid?: number; denied: boolean } = { denied: false };
     let ended = false;
     void build.then(() => (ended = true));
+    // The step runs a few milliseconds after BuildKit says it started; seconds later and
+    // still not seen, it is running somewhere the grader cannot see.
     const until = Date.now() + 30_000;
-    while (!found.pid && !ended && Date.now() < until) {
+    const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > 3000;
+    while (!found.pid && !ended && !unseen() && Date.now() < until) {
       found = await findMarked(marker);
       if (!found.pid) await new Promise((r) => setTimeout(r, 50));
     }
@@ -150,6 +164,8 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
     }
     const read = await readLimits(dirs);
     const still = (await cgroupDirsOf(found.pid, mounts).catch(() => undefined))?.controllers.pids?.dir === pids.dir;
+    // Through the step's own root (as the host sees it), whatever mount namespace it is in.
+    await writeFile(`/proc/${found.pid}/root/${GO_AHEAD}`, '').catch(() => undefined);
     await build;
     const inside = logs.join('').split('\n').filter((l) => /^(cgroup:|sees) /.test(l)).join('; ');
     const seenInside = /sees \S*pids\.max=(\d+)/.exec(inside)?.[1];
