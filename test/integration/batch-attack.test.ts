@@ -1,12 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineAnswers } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/lab.js';
 import { makeClass, type StudentSpec } from '../helpers/classroom.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 
 const hostile = (file: string) => ({ from: 'text' as const, text: readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', `${file}.Dockerfile`), 'utf8') });
@@ -64,5 +66,63 @@ describe('a batch under attack', () => {
     expect(builds('mallory')).toMatch(/^`RUN head -c 3000M .*` \(Dockerfile line 4\) was stopped: it used more than 1 GiB of memory$/);
     expect(builds('trudy')).toMatch(/^`RUN head -c 6000M .*` \(Dockerfile line 4\) was stopped: it wrote more than 1 GB to disk$/);
     expect(await engineAnswers()).toBe(true);
+  });
+});
+
+describe('a batch guards the machine it runs on', () => {
+  it('refuses to start, in one line, where build limits cannot be applied, unless --allow-unlimited-builds', async () => {
+    // A grader in a PID namespace of its own (as in a container with the engine's socket)
+    // cannot see the engine's build steps, so it cannot limit them.
+    const dir = path.join(work, 'unlimited');
+    await makeClass(path.join(dir, 'class'), { nobody: { labs: {} } });
+    const inOwnPidNamespace = (...args: string[]) =>
+      spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, 'batch', path.join(dir, 'class'), '--labs', 'lab1', '--min-free', '1', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '1', NO_COLOR: '1' },
+        timeout: 120_000,
+      });
+    const refused = inOwnPidNamespace('--out', path.join(dir, 'refused'));
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^error: build limits are off: the engine's build steps do not run on this machine, or not where the grader can see them; .*: a batch does not start without them \(add --allow-unlimited-builds to grade anyway\)$/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+
+    const allowed = inOwnPidNamespace('--out', path.join(dir, 'allowed'), '--allow-unlimited-builds');
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toMatch(/build limits are off: /);
+    expect(allowed.stdout).toMatch(/^1 students: graded 0, not submitted 1, could not grade 0\n/);
+  });
+
+  it('stops taking grades when the disk fills up mid-batch (exit 2), and --resume finishes', async () => {
+    // The batch's temporary folder on a 64 MB file system of its own, which the test fills
+    // once the first grade is saved.
+    const dir = path.join(work, 'disk');
+    const small = path.join(dir, 'tmp');
+    await mkdir(small, { recursive: true });
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'stagecraft-test', small]).status).toBe(0);
+    try {
+      await makeClass(path.join(dir, 'class'), Object.fromEntries(['ann', 'ben', 'cat', 'dan', 'eve'].map((n) => [n, { labs: { 'lab1-go': { from: 'solution' } } }])));
+      const out = path.join(dir, 'out');
+      const args = ['batch', path.join(dir, 'class'), '--labs', 'lab1', '--concurrency', '1', '--min-free', '0.04', '--out', out];
+      const child = startCli(args, { TMPDIR: small }, ['ignore', 'ignore', 'pipe']);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const saved = async () => (await readdir(path.join(out, 'results'), { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).length;
+      await until(async () => (await saved()) >= 1, 300_000);
+      await writeFile(path.join(small, 'filler'), Buffer.alloc(36 * 2 ** 20)); // 28 MB left: under --min-free
+      expect(await exited, stderr).toBe(2);
+      expect(stderr).toMatch(/stopped taking grades: only \d+(\.\d+)? MB free on the disk holding .*\/tmp; a batch needs at least 40 MB/);
+      expect(stderr).toMatch(/grade\(s\) could not be done; the batch stopped taking grades: .*; then run the same command with --resume/);
+      const kept = await saved();
+      expect(kept).toBeGreaterThanOrEqual(1);
+      expect(kept).toBeLessThan(5);
+
+      await rm(path.join(small, 'filler'));
+      const resumed = runCli([...args, '--resume'], { TMPDIR: small });
+      expect(resumed.status, resumed.stderr).toBe(0);
+      expect(await readFile(path.join(out, 'gradebook.csv'), 'utf8')).toBe('student,lab1-go,lab1-go status,total,max\nann,5,passed,5,5\nben,5,passed,5,5\ncat,5,passed,5,5\ndan,5,passed,5,5\neve,5,passed,5,5\n');
+    } finally {
+      spawnSync('umount', [small]);
+    }
   });
 });

@@ -18,7 +18,7 @@ export interface CgroupDirs {
   unified?: string;
 }
 
-interface CgroupMount {
+export interface CgroupMount {
   version: 1 | 2;
   controllers: string[];
   root: string;
@@ -45,32 +45,42 @@ export function cgroupMounts(mountinfo: string): CgroupMount[] {
 export const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /**
- * A process's groups on the host, from its `/proc/<pid>/cgroup` and the host's cgroup
- * mounts. v2 controllers count only where the unified group has them enabled.
+ * Where `/proc/<pid>/cgroup` (its text) puts a process on the host, given the host's cgroup
+ * mounts: a folder per v1 controller, and the unified (v2) folder if there is one.
  */
-export async function cgroupDirsOf(pid: number, mounts: CgroupMount[]): Promise<CgroupDirs> {
-  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n');
-  const dirs: CgroupDirs = { controllers: {} };
+export function placeInHierarchies(procCgroup: string, mounts: CgroupMount[]): { v1: Partial<Record<Controller, string>>; unified?: string } {
+  const place: { v1: Partial<Record<Controller, string>>; unified?: string } = { v1: {} };
   const under = (m: CgroupMount, p: string) => path.join(m.mountPoint, path.relative(m.root, p));
-  for (const line of lines) {
+  for (const line of procCgroup.trim().split('\n')) {
     const match = /^\d+:([^:]*):(.*)$/.exec(line);
     if (!match) continue;
     const [, list = '', p = ''] = match;
     if (list === '') {
       const m = mounts.find((x) => x.version === 2);
-      if (!m) continue;
-      dirs.unified = under(m, p);
-      const enabled = (await readFile(path.join(dirs.unified, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
-      for (const c of CONTROLLERS) {
-        const v2Name = c === 'cpuacct' ? 'cpu' : c; // v2 accounts CPU time in the cpu controller
-        if (enabled.includes(v2Name) && !dirs.controllers[c]) dirs.controllers[c] = { dir: dirs.unified, version: 2 };
-      }
+      if (m) place.unified = under(m, p);
       continue;
     }
     for (const c of list.split(',')) {
-      if (!(CONTROLLERS as string[]).includes(c)) continue;
       const m = mounts.find((x) => x.version === 1 && x.controllers.includes(c));
-      if (m) dirs.controllers[c as Controller] = { dir: under(m, p), version: 1 };
+      if (m && (CONTROLLERS as string[]).includes(c)) place.v1[c as Controller] = under(m, p);
+    }
+  }
+  return place;
+}
+
+/**
+ * A process's groups on the host. A v1 controller wins over v2 (the hybrid layout); v2
+ * controllers count only where the unified group has them enabled.
+ */
+export async function cgroupDirsOf(pid: number, mounts: CgroupMount[]): Promise<CgroupDirs> {
+  const place = placeInHierarchies(await readFile(`/proc/${pid}/cgroup`, 'utf8'), mounts);
+  const dirs: CgroupDirs = { controllers: {}, unified: place.unified };
+  for (const [c, dir] of Object.entries(place.v1)) dirs.controllers[c as Controller] = { dir, version: 1 };
+  if (place.unified) {
+    const enabled = (await readFile(path.join(place.unified, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
+    for (const c of CONTROLLERS) {
+      const v2Name = c === 'cpuacct' ? 'cpu' : c; // v2 accounts CPU time in the cpu controller
+      if (enabled.includes(v2Name) && !dirs.controllers[c]) dirs.controllers[c] = { dir: place.unified, version: 2 };
     }
   }
   return dirs;

@@ -41,12 +41,13 @@ function findSize(root: string, maxFiles: number, maxBytes: number): Promise<Tre
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) {
+        if (!size.complete) break;
         size.files++;
         size.bytes += Number(line) * 512;
-      }
-      if (size.complete && (size.files >= maxFiles || size.bytes >= maxBytes)) {
-        size.complete = false;
-        child.kill('SIGKILL');
+        if (size.files >= maxFiles || size.bytes >= maxBytes) {
+          size.complete = false;
+          child.kill('SIGKILL');
+        }
       }
     });
     child.on('error', () => resolve(undefined));
