@@ -56,6 +56,8 @@ export interface BuildResult {
   stopped?: BuildStop;
   /** What the grade's steps used at their peak so far, when the fence watched them. */
   peaks?: BuildPeaks;
+  /** The build had no network, and the failed step's output says it looked for one. */
+  wantedNetwork?: boolean;
   durationMs: number;
 }
 
@@ -325,8 +327,12 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     failedStep,
     timedOut: false,
     stopped: fence && failedStep ? strainedBy(fence, failedStep) : undefined,
+    wantedNetwork: req.network === 'none' && failedStep !== undefined && NO_NETWORK.test(failedStep.tail.join('\n')),
   };
 }
+
+/** What apt, npm, pip, Go and curl print when there is no network to reach. */
+const NO_NETWORK = /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;
 
 /** The limit a failed step reached before it gave up by itself, if it did. */
 function strainedBy(fence: GradeFence, step: BuildStep): BuildStop | undefined {

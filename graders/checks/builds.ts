@@ -11,6 +11,10 @@ function exitCode(error: string): string | undefined {
 const STOPPED_HINT =
   'Every build step runs under limits (memory, processes, disk written, time), so that one build cannot take the grading machine down. The step it names went past one: look for a loop that never ends, an allocation or download far larger than the app needs, or files written by the million.';
 
+/** A lab that builds with no network, and a step that went looking for one. */
+const OFFLINE_HINT =
+  'This lab builds with no network at all: everything the build needs must come from the lab folder and the base image (no apt-get, npm install or downloads). Use what the base image already has, or a base image that has what you need.';
+
 export const builds = (): Check => ({
   id: 'builds',
   title: 'the Dockerfile builds from the lab folder',
@@ -39,7 +43,7 @@ export const builds = (): Check => ({
     return fail(
       what ?? 'the build failed',
       { line: ins?.line, step: step?.name, error: build.error, output: step?.tail, stopped: build.stopped?.reason, usage: build.peaks },
-      build.stopped ? STOPPED_HINT : undefined,
+      build.stopped ? STOPPED_HINT : build.wantedNetwork ? OFFLINE_HINT : undefined,
     );
   },
 });

@@ -46,7 +46,7 @@ const cpus = (value: string) => {
 /** Flags shared by grade and batch: the build's limits. */
 interface LimitFlags {
   buildTimeout: number;
-  stepTimeout: number;
+  stepTimeout?: number;
   buildMemory: number;
   buildPids: number;
   buildCpus: number;
@@ -58,7 +58,7 @@ function withLimitOptions(cmd: Command): Command {
   const option = (flags: string, what: string, parse: (v: string) => number, value: number, shown: string) =>
     cmd.addOption(new Option(flags, what).argParser(parse).default(value, shown));
   option('--build-timeout <seconds>', 'stop the builds that run longer than this, all of them together', seconds, 600, '600');
-  option('--step-timeout <seconds>', 'stop a build step that runs longer than this', seconds, 300, '300');
+  cmd.option('--step-timeout <seconds>', 'stop a build step that runs longer than this (default: --build-timeout)', seconds);
   option('--build-memory <size>', 'memory each build step may use, and the steps of a build together (no swap)', size, d.memoryBytes, formatMemory(d.memoryBytes).replace(' ', ''));
   option('--build-pids <n>', 'processes and threads each build step may run, and the steps of a build together', (v) => positiveInt(v), d.pids, String(d.pids));
   option('--build-cpus <n>', 'CPUs each build step may keep busy', cpus, d.cpus, String(d.cpus));
@@ -130,7 +130,7 @@ export function program(): Command {
       const result = await grade(lab, {
         dockerfile,
         buildTimeoutMs: flags.buildTimeout * 1000,
-        stepTimeoutMs: flags.stepTimeout * 1000,
+        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
         buildLimits: buildLimits(flags),
         keepImage: flags.keepImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
@@ -164,7 +164,7 @@ export function program(): Command {
         shard: flags.shard ? parseShard(flags.shard) : undefined,
         resume: Boolean(flags.resume),
         buildTimeoutMs: flags.buildTimeout * 1000,
-        stepTimeoutMs: flags.stepTimeout * 1000,
+        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
         buildLimits: buildLimits(flags),
         allowUnlimitedBuilds: flags.allowUnlimitedBuilds,
         minFreeBytes: flags.minFree * 1e9,

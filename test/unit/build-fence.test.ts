@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BuildTrace } from '../../graders/build/build.js';
+import { BuildTrace, type BuildResult } from '../../graders/build/build.js';
+import { builds } from '../../graders/checks/builds.js';
+import { parseDockerfile } from '../../graders/lint/dockerfile.js';
 import { cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies } from '../../graders/build/fence/cgroups.js';
 import { formatMemory, parseSize } from '../../graders/build/fence/limits.js';
 import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
@@ -154,5 +156,23 @@ describe('the build trace: the step the fence stopped, and the steps still runni
     const { t } = trace();
     expect(t.running().map((s) => s.digest)).toEqual(['b', 'c']);
     expect(t.running().every((s) => typeof s.startedAt === 'number')).toBe(true);
+  });
+});
+
+describe('the builds check, for a step stopped or a network missed', () => {
+  const lint = parseDockerfile('FROM debian:trixie-slim\nRUN apt-get update && apt-get install -y curl\n');
+  const step = { digest: 'a', name: '[2/2] RUN apt-get update && apt-get install -y curl', cached: false, done: false, error: 'executor failed running [/bin/sh -c apt-get update && apt-get install -y curl]: exit code: 100', tail: ['E: Unable to locate package curl'] };
+  const build = (over: Partial<BuildResult>): BuildResult => ({ ok: false, error: step.error, steps: [step], failedStep: step, log: '', timedOut: false, durationMs: 1, ...over });
+
+  it('names the step, its line and the limit it went past', () => {
+    const v = builds().evaluate({ lint, build: build({ stopped: { reason: 'memory', why: 'it used more than 2 GiB of memory', machine: false } }) });
+    expect(v.message).toBe('`RUN apt-get update && apt-get install -y curl` (Dockerfile line 2) was stopped: it used more than 2 GiB of memory');
+    expect(v.hint).toMatch(/^Every build step runs under limits/);
+  });
+
+  it('says the lab builds with no network when a step went looking for one', () => {
+    const v = builds().evaluate({ lint, build: build({ wantedNetwork: true }) });
+    expect(v.message).toBe('`RUN apt-get update && apt-get install -y curl` (Dockerfile line 2) failed with exit code 100: E: Unable to locate package curl');
+    expect(v.hint).toMatch(/^This lab builds with no network at all/);
   });
 });

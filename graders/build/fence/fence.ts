@@ -121,6 +121,7 @@ export class BuildFence {
   private watcher?: FSWatcher;
   private timer?: NodeJS.Timeout;
   private ticks = 0;
+  private busy = false;
   private lastFree?: { bytes: number; inodes: number };
   private readonly pollMs: number;
   private readonly floorBytes: number;
@@ -184,14 +185,19 @@ export class BuildFence {
     if (this.seen.has(name) || !name.startsWith(prefix) || !name.endsWith(suffix)) return;
     this.seen.add(name);
     const id = name.slice(prefix.length, name.length - suffix.length);
-    const bundle = await readStepBundle(this.site.execRoot, id);
+    // runc writes the bundle before it makes the group; a read that races the write is retried.
+    let bundle: StepBundle | undefined;
+    for (let attempt = 0; !bundle && attempt < 3; attempt++) {
+      bundle = await readStepBundle(this.site.execRoot, id);
+      if (!bundle) await new Promise((r) => setTimeout(r, 5));
+    }
     const grade = bundle && [...this.grades].find((g) => bundle.noProxy.includes(g.marker));
     if (!bundle || !grade) return;
     const dirs = childDirs(this.site.parent, name);
     try {
-      await this.limit(dirs, grade.limits);
+      if (!(await this.limit(dirs, grade.limits))) return; // the step was over before it could be limited
     } catch (err) {
-      grade.failure = `the build limits could not be put on a step: ${(err as Error).message.split('\n')[0]}`;
+      grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
       return;
     }
     const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
@@ -202,14 +208,18 @@ export class BuildFence {
     step.walking = this.measureStart(step).finally(() => (step.walking = undefined));
   }
 
-  /** runc makes a step's group in each v1 hierarchy in turn: wait (briefly) for all of them. */
-  private async limit(dirs: CgroupDirs, limits: BuildLimits): Promise<void> {
+  /**
+   * runc makes a step's group in each v1 hierarchy in turn: wait (briefly) for all of them.
+   * False when the group went away meanwhile (the step was over).
+   */
+  private async limit(dirs: CgroupDirs, limits: BuildLimits): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await applyLimits(dirs, limits);
-        return;
+        return true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 50) throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (attempt >= 50) return false;
         await new Promise((r) => setTimeout(r, 2));
       }
     }
@@ -227,18 +237,28 @@ export class BuildFence {
   }
 
   private async tick(): Promise<void> {
+    if (this.busy) return; // a slow reading (a busy machine) is never overlapped by the next
+    this.busy = true;
+    try {
+      await this.read();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async read(): Promise<void> {
     this.ticks++;
     // Steps the watch missed (it starts with the first grade; inotify can overflow).
     if (this.ticks % 5 === 1) {
       for (const name of await readdir(this.watchDir).catch(() => [] as string[])) void this.adopt(name);
     }
-    for (const step of [...this.live.values()]) await this.read(step);
+    for (const step of [...this.live.values()]) await this.readStep(step);
     for (const grade of this.grades) this.together(grade);
     if (this.ticks % 3 === 0) await this.disk();
   }
 
   /** Read one step; a group that is gone is a step that ended. */
-  private async read(step: Step): Promise<void> {
+  private async readStep(step: Step): Promise<void> {
     let s: CgroupSample;
     try {
       s = await sample(step.dirs);
