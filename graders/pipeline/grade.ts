@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { buildImage, type BuildResult } from '../build/build.js';
-import { CacheOwner, openWindow, settleBuildCache } from '../build/cache.js';
-import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from '../build/fence/index.js';
+import type { BuildResult } from '../build/build.js';
+import { buildFence, type BuildLimits } from '../build/fence/index.js';
+import { GradeBuilds } from '../build/grade-builds.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
@@ -55,12 +55,8 @@ interface Grading {
   evidence: Evidence;
   notes: string[];
   timings: GradeResult['timings'];
-  /** The grade's registration with the build fence, when limits can be applied here. */
-  fence?: GradeFence;
-  /** When the grade's builds must be over, all of them together. */
-  buildDeadline?: number;
-  /** When the grade's builds ran: what they left in the build cache is found by it. */
-  cache: CacheOwner;
+  /** The grade's builds: their limits, time budget and build cache. */
+  builds: GradeBuilds;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -104,32 +100,18 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
   }
 }
 
-async function build(g: Grading, tag: string): Promise<BuildResult> {
-  const budget = g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
-  g.buildDeadline ??= Date.now() + budget;
-  const closeWindow = openWindow(g.cache);
-  const built = await buildImage({
-    contextDir: g.context.dir,
-    tag,
-    timeoutMs: Math.max(1000, g.buildDeadline - Date.now()),
-    timeoutShownMs: budget,
-    // By default a step may take all of the grade's build time: an honest cold step takes
-    // about a minute, but five at once on a busy 2-core machine took over 300 s each.
-    stepTimeoutMs: g.opts.stepTimeoutMs ?? budget,
-    network: g.lab.buildNetwork ? 'default' : 'none',
-    fence: g.fence,
-    onStep: (s) => g.progress.step(s),
-  }).finally(closeWindow);
-  // The engine's disk ran short: the grader's problem, not the student's.
-  if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
-  return built;
+function build(g: Grading, tag: string): Promise<BuildResult> {
+  return g.builds.build(g.context.dir, tag);
 }
 
-/** Register the grade with the build fence (probed once per process), or note why there are no limits. */
-async function fenceGrade(g: Grading): Promise<void> {
-  const fence = await buildFence();
-  if ('reason' in fence) g.notes.push(unlimitedLine(fence.reason));
-  else g.fence = fence.fence.register({ ...DEFAULT_BUILD_LIMITS, ...g.opts.buildLimits });
+function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress): GradeBuilds {
+  return new GradeBuilds({
+    timeoutMs: opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+    stepTimeoutMs: opts.stepTimeoutMs,
+    limits: opts.buildLimits,
+    network: lab.buildNetwork ? 'default' : 'none',
+    onStep: (s) => progress.step(s),
+  });
 }
 
 /** A comment line in the touched file's language, so the edit changes nothing but the bytes. */
@@ -143,7 +125,8 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   if (syntaxNote) g.notes.push(syntaxNote);
 
-  await stage(g, 'prepare', 'probing the build limits', () => fenceGrade(g));
+  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.builds.open());
+  if (unlimited) g.notes.push(unlimited);
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
@@ -207,23 +190,15 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = lint.ok ? vet(lint.dockerfile) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) } };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started }, cache: new CacheOwner() }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, tag, evidence, notes: [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
   } finally {
-    if (g?.fence) {
-      const fence = await buildFence();
-      if ('fence' in fence) await fence.fence.release(g.fence);
-      if (g.fence.failure) g.notes.push(unlimitedLine(g.fence.failure));
-    }
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
     await removeImages();
-    if (g?.cache.windows.length) {
-      const f = g.fence;
-      await settleBuildCache(g.cache, f && { bytes: f.peaks.diskBytes, files: f.peaks.files, stoppedForDisk: f.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });
-    }
+    if (g) g.notes.push(...(await g.builds.close()));
     await context.remove();
     release();
   }
