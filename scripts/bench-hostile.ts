@@ -32,12 +32,13 @@ async function contain(c: HostileCase): Promise<Outcome> {
 }
 
 const line = (o: Outcome) =>
-  `  ${o.problems.length ? '✗' : '✓'} ${o.c.name.padEnd(84)} ${o.seconds.toFixed(1).padStart(6)} s (limit ${o.c.withinSeconds} s)${o.problems.map((p) => `\n      ${p}`).join('')}`;
+  `  ${o.problems.length ? '✗' : '✓'} ${o.c.name.padEnd(78)} ${o.seconds.toFixed(1).padStart(6)} s (limit ${o.c.withinSeconds} s)${o.problems.map((p) => `\n      ${p}`).join('')}`;
 
 await runMain(async () => {
   await requireEngine();
   const fence = await buildFence();
-  console.log('fence' in fence ? `build limits: on (the probe step saw: ${fence.inside})` : unlimitedLine(fence.reason));
+  const seen = 'fence' in fence ? [...fence.inside.matchAll(/sees \S*\/(\S+)=(\S+)/g)].map((m) => `${m[1]}=${m[2]}`).join(', ') : '';
+  console.log('fence' in fence ? `build limits: on (the probe step saw its own limits: ${seen || 'none visible from inside'})` : unlimitedLine(fence.reason));
   const before = await leftovers();
   const outcomes: Outcome[] = [];
 
