@@ -9,7 +9,7 @@ function exitCode(error: string): string | undefined {
 
 /** A step the grader stopped for a limit: what the limits are for, and where to look. */
 const STOPPED_HINT =
-  'Every build step runs under limits (memory, processes, disk written, time), so that one build cannot take the grading machine down. The step it names went past one: look for a loop that never ends, an allocation or download far larger than the app needs, or files written by the million.';
+  'Every build step runs under limits (memory, processes, disk written, time), so that one build cannot take the grading machine down. The step it names went past one: look for a loop that never ends, an allocation or download far larger than the app needs, or files written by the million. A build that really needs more can have it: `--build-memory`, `--build-pids`, `--build-disk`, `--step-timeout` (see `npm run grade -- --help`).';
 
 /** A lab that builds with no network, and a step that went looking for one. */
 const OFFLINE_HINT =
