@@ -19,6 +19,11 @@ export interface LabDefinition {
   contextFiles?: Record<string, string>; // a key ending in `/` is a folder
   /** Images this lab allows beyond the catalogue and the official online images (patterns, `*` for any). */
   allowImages?: string[];
+  /**
+   * The lab's builds need a package index (npm's registry, Debian's archive): RUN steps get
+   * the engine's default network. Without it they run with no network at all.
+   */
+  buildNetwork?: boolean;
   checks: Check[];
 }
 

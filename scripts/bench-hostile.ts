@@ -1,41 +1,71 @@
 /**
- * `npm run bench:hostile` — the hostile corpus as figures: how many cases were contained
- * (ended as a failed check within their limit), the longest time to contain one, and what
- * was left behind (containers, grade images, temporary folders: must be zero).
+ * `npm run bench:hostile` — the hostile corpus as figures, build-time and run-time cases
+ * apart: how many were contained (ended as the failed check they must, within their
+ * limit), the time each took and the longest, and what was left behind (containers, grade
+ * images, temporary folders: must be zero). Cases run one at a time, so each time is the
+ * time to contain that case alone. The fork bomb runs only after the bounded pids probe
+ * showed the fence holding.
  */
+import { buildFence, unlimitedLine } from '../graders/build/fence/index.js';
 import { requireEngine } from '../graders/engine/docker.js';
 import { findLab } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
 import { runMain } from '../graders/cli/run-main.js';
-import { HOSTILE_CASES, HOSTILE_LIMITS } from '../test/fixtures/hostile/cases.js';
+import { caseOptions, HOSTILE_CASES, judgeCase, PIDS_PROBE, type HostileCase } from '../test/fixtures/hostile/cases.js';
 import { leftovers } from '../test/helpers/engine.js';
+
+interface Outcome {
+  c: HostileCase;
+  seconds: number;
+  problems: string[];
+}
+
+async function contain(c: HostileCase): Promise<Outcome> {
+  const started = Date.now();
+  try {
+    const result = await grade(await findLab(c.lab ?? 'lab1'), { ...caseOptions(c), dockerfile: { kind: 'path', path: await c.dockerfile() } });
+    const seconds = (Date.now() - started) / 1000;
+    return { c, seconds, problems: judgeCase(c, result, seconds) };
+  } catch (err) {
+    return { c, seconds: (Date.now() - started) / 1000, problems: [`the grader threw: ${(err as Error).message.split('\n')[0]}`] };
+  }
+}
+
+const line = (o: Outcome) =>
+  `  ${o.problems.length ? '✗' : '✓'} ${o.c.name.padEnd(78)} ${o.seconds.toFixed(1).padStart(6)} s (limit ${o.c.withinSeconds} s)${o.problems.map((p) => `\n      ${p}`).join('')}`;
 
 await runMain(async () => {
   await requireEngine();
-  const lab = await findLab('lab1');
+  const fence = await buildFence();
+  const seen = 'fence' in fence ? [...fence.inside.matchAll(/sees \S*\/(\S+)=(\S+)/g)].map((m) => `${m[1]}=${m[2]}`).join(', ') : '';
+  console.log('fence' in fence ? `build limits: on (the probe step saw its own limits: ${seen || 'none visible from inside'})` : unlimitedLine(fence.reason));
   const before = await leftovers();
-  let contained = 0;
-  let longest = { seconds: 0, name: '' };
-  for (const c of HOSTILE_CASES) {
-    const started = Date.now();
-    let ok = false;
-    try {
-      const r = await grade(lab, { ...HOSTILE_LIMITS, dockerfile: { kind: 'path', path: await c.dockerfile() } });
-      const check = r.checks.find((k) => k.id === c.fails);
-      ok = Boolean(check && !check.passed && !check.skipped && c.message.test(check.message));
-    } catch (err) {
-      console.log(`  ! ${c.name}: the grader threw: ${(err as Error).message}`);
+  const outcomes: Outcome[] = [];
+
+  for (const stage of ['build', 'run'] as const) {
+    console.log(`\n${stage === 'build' ? 'build time: what RUN steps and the Dockerfile itself do to the grading machine' : 'run time: what the built image does when the grader runs it'}`);
+    const cases = HOSTILE_CASES.filter((c) => c.stage === stage);
+    let pidsFence = true;
+    if (stage === 'build') {
+      const probe = await contain(PIDS_PROBE);
+      console.log(line(probe));
+      pidsFence = probe.problems.length === 0;
     }
-    const seconds = (Date.now() - started) / 1000;
-    ok &&= seconds < c.withinSeconds;
-    if (ok) contained++;
-    if (seconds > longest.seconds) longest = { seconds, name: c.name };
-    console.log(`  ${ok ? '✓' : '✗'} ${c.name.padEnd(52)} ${seconds.toFixed(1).padStart(6)} s (limit ${c.withinSeconds} s)`);
+    const mine: Outcome[] = [];
+    for (const c of cases) {
+      const o = c.needsPidsFence && !pidsFence ? { c, seconds: 0, problems: ['not run: the pids fence did not hold in its bounded probe'] } : await contain(c);
+      console.log(line(o));
+      mine.push(o);
+    }
+    const longest = mine.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+    console.log(`  ${stage}-time cases contained: ${mine.filter((o) => !o.problems.length).length} / ${mine.length}; longest: ${longest.seconds.toFixed(1)} s (${longest.c.name}); in all ${mine.reduce((n, o) => n + o.seconds, 0).toFixed(1)} s`);
+    outcomes.push(...mine);
   }
+
   const after = await leftovers();
   const left = (['containers', 'images', 'tempDirs'] as const).reduce((n, k) => n + after[k].filter((x) => !before[k].includes(x)).length, 0);
-  console.log(`\nhostile cases contained: ${contained} / ${HOSTILE_CASES.length}`);
-  console.log(`longest time to contain one: ${longest.seconds.toFixed(1)} s (${longest.name})`);
+  const contained = outcomes.filter((o) => !o.problems.length).length;
+  console.log(`\nhostile cases contained: ${contained} / ${outcomes.length}`);
   console.log(`leftovers found: ${left}`);
-  process.exitCode = contained === HOSTILE_CASES.length && left === 0 ? 0 : 1;
+  process.exitCode = contained === outcomes.length && left === 0 ? 0 : 1;
 });

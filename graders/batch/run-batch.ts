@@ -7,7 +7,8 @@ import { cacheNamespace, removeCacheMountsSince } from '../prepare/cache-mounts.
 import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../report/progress.js';
 import type { BatchJob, BatchProgress } from '../report/batch-progress.js';
-import { requireFreeSpace } from './disk.js';
+import { buildFence, unlimitedLine, type BuildLimits } from '../build/fence/index.js';
+import { diskShortage, requireFreeSpace } from './disk.js';
 import { buildGradebook, labColumn, writeGradebook, type Gradebook, type LabColumn } from './gradebook.js';
 import { toHtml } from './gradebook-html.js';
 import { isFinal, loadRecords, saveRecord, type GradeRecord } from './records.js';
@@ -22,6 +23,10 @@ export interface BatchOptions {
   shard?: Shard;
   resume: boolean;
   buildTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  buildLimits?: Partial<BuildLimits>;
+  /** Grade even where build limits cannot be applied (the batch refuses to start otherwise). */
+  allowUnlimitedBuilds?: boolean;
   minFreeBytes: number;
   /** Images allowed beyond the catalogue and the online images, for every grade. */
   allowImages?: string[];
@@ -32,8 +37,10 @@ export interface BatchOutcome {
   book: Gradebook;
   /** Grades done by this run, by status. */
   counts: Record<GradeRecord['status'], number>;
-  /** Grades this run did not reach because the engine went away. */
+  /** Grades this run did not reach because the engine went away or the disk filled up. */
   notReached: number;
+  /** Why the batch stopped taking grades before the end, in one line. */
+  stoppedBecause?: string;
   /** Students in this batch (or shard). */
   students: number;
 }
@@ -47,7 +54,15 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
   if (submission.kind === 'not-submitted') return { ...base, status: 'not-submitted', reason: submission.reason, finishedAt: at() };
   const staged = await stageSubmission(submission); // removed on Ctrl-C or SIGTERM too (a temp folder)
   try {
-    const result = await grade(lab, { dockerfile: { kind: 'path', path: staged.dockerfile }, buildTimeoutMs: opts.buildTimeoutMs, allowImages: opts.allowImages, cacheNamespace: cacheNamespace('student', job.student), progress: silentProgress });
+    const result = await grade(lab, {
+      dockerfile: { kind: 'path', path: staged.dockerfile },
+      buildTimeoutMs: opts.buildTimeoutMs,
+      stepTimeoutMs: opts.stepTimeoutMs,
+      buildLimits: opts.buildLimits,
+      allowImages: opts.allowImages,
+      cacheNamespace: cacheNamespace('student', job.student),
+      progress: silentProgress,
+    });
     return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
   } catch (err) {
     // The grader could not do its job (engine gone, disk full, a bug): not the student's zero.
@@ -80,6 +95,13 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   }
   await requireEngine();
   await requireFreeSpace(opts.minFreeBytes);
+  // Every submission's RUN steps run on this machine: without limits, one of them can
+  // take the whole class's batch down.
+  const fence = await buildFence();
+  if ('reason' in fence) {
+    if (!opts.allowUnlimitedBuilds) throw new CannotGrade(`${unlimitedLine(fence.reason)}: a batch does not start without them (add --allow-unlimited-builds to grade anyway)`);
+    opts.progress.log(unlimitedLine(fence.reason));
+  }
 
   const done = new Set(earlier.filter(isFinal).map((r) => `${r.student}\u0000${r.lab}`));
   const jobs = students.flatMap((s) =>
@@ -89,11 +111,19 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   );
   const counts: BatchOutcome['counts'] = { graded: 0, 'not-submitted': 0, 'could-not-grade': 0 };
   let engineLost = false;
+  let stoppedBecause: string | undefined;
   let next = 0;
   opts.progress.start(jobs.length, students.length * opts.labs.length - jobs.length);
 
   const worker = async () => {
-    while (!engineLost && next < jobs.length) {
+    while (!engineLost && !stoppedBecause && next < jobs.length) {
+      // A disk filling up (a build cache grown, an image left) fails every grade after it:
+      // stop taking grades instead; --resume finishes them once there is room.
+      const short = await diskShortage(opts.minFreeBytes);
+      if (short) {
+        stoppedBecause ??= short;
+        break;
+      }
       const job = jobs[next++]!;
       const started = Date.now();
       opts.progress.begin(job);
@@ -110,10 +140,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   opts.progress.end();
   // The students' own cache mounts (isolated per student) go with the batch that made them.
   if (!engineLost) await removeCacheMountsSince(started).catch(() => undefined);
+  if (stoppedBecause) opts.progress.log(`stopped taking grades: ${stoppedBecause}`);
 
   const notReached = jobs.length - (counts.graded + counts['not-submitted'] + counts['could-not-grade']);
   const names = new Set(students.map((s) => s.name));
   const records = (await loadRecords(opts.outDir)).filter((r) => names.has(r.student));
   const book = await refreshGradebook(opts.outDir, opts.labs.map(labColumn), records);
-  return { book, counts, notReached, students: students.length };
+  return { book, counts, notReached, students: students.length, stoppedBecause };
 }

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
+import { formatCount } from '../format/bytes.js';
 import { packContext } from './context.js';
+import type { BuildPeaks, FenceStop, GradeFence } from './fence/fence.js';
 import { decodeTrace } from './trace.js';
 
 /** One BuildKit vertex as the student sees it: `[build 3/5] RUN go build .` */
@@ -12,6 +15,8 @@ export interface BuildStep {
   error: string;
   /** The last lines this step printed (capped), for failure messages. */
   tail: string[];
+  /** When the grader first saw BuildKit start it (ms since the epoch). */
+  startedAt?: number;
 }
 
 export interface BuildRequest {
@@ -22,7 +27,16 @@ export interface BuildRequest {
   buildArgs?: Record<string, string>;
   target?: string;
   noCache?: boolean;
+  /** The whole build must end within this. */
   timeoutMs: number;
+  /** The time limit to name when the build runs out of time (the grade's, when this build has what is left of it). */
+  timeoutShownMs?: number;
+  /** Each step must end within this: a step still running is stopped, and named. */
+  stepTimeoutMs?: number;
+  /** `none` (no network at all) unless the lab needs a package index. */
+  network?: 'none' | 'default';
+  /** The grade's registration with the build fence: its RUN steps run under its limits. */
+  fence?: GradeFence;
   /** Called whenever a step starts, finishes or fails. */
   onStep?: (step: BuildStep) => void;
   /** Bytes of build output kept for the report; the rest is dropped from the front. */
@@ -38,7 +52,21 @@ export interface BuildResult {
   steps: BuildStep[];
   log: string;
   timedOut: boolean;
+  /** Set when a step was stopped for a limit (memory, processes, disk, files, time). */
+  stopped?: BuildStop;
+  /** What the grade's steps used at their peak so far, when the fence watched them. */
+  peaks?: BuildPeaks;
+  /** The build had no network, and the failed step's output says it looked for one. */
+  wantedNetwork?: boolean;
   durationMs: number;
+}
+
+/** Why the grader stopped a step: "it used more than 2 GiB of memory". */
+export interface BuildStop {
+  reason: FenceStop['reason'] | 'time';
+  why: string;
+  /** The machine ran short (the engine's disk), not the student's limit: could not grade. */
+  machine: boolean;
 }
 
 const TAIL_LINES = 12;
@@ -93,6 +121,7 @@ export class BuildTrace {
       step.cached ||= v.cached;
       step.done ||= v.completed;
       if (v.error) step.error = v.error;
+      if (v.started && step.startedAt === undefined && !v.cached) step.startedAt = Date.now();
       if (!known) {
         this.steps.set(v.digest, step);
         this.append(`#${this.steps.size} ${step.name}\n`);
@@ -134,6 +163,21 @@ export class BuildTrace {
     const failed = [...this.steps.values()].filter((s) => s.error);
     return failed.find((s) => !/\bcancell?ed\b/i.test(s.error)) ?? failed[0];
   }
+
+  /** A Dockerfile step still running (a RUN, COPY or FROM; not BuildKit's own work). */
+  running(): BuildStep[] {
+    return [...this.steps.values()].filter((s) => !s.done && !s.error && s.name.startsWith('[') && !s.name.startsWith('[internal]'));
+  }
+
+  /**
+   * The step that ran `command` (`/bin/sh -c go build .` as runc started it): BuildKit names
+   * it in its error, or, when the build was cut short, in the step's own name.
+   */
+  stepOf(command: string): BuildStep | undefined {
+    const steps = [...this.steps.values()];
+    const shell = command.replace(/^\/bin\/(ba)?sh -c /, '');
+    return steps.find((s) => command && s.error.includes(command)) ?? steps.find((s) => shell && s.name.includes(shell.slice(0, 60)));
+  }
 }
 
 /** Split a byte stream of JSON lines, handing each complete line to `onLine`. */
@@ -156,21 +200,61 @@ function eachLine(stream: Readable, onLine: (line: string) => void): Promise<voi
   });
 }
 
+/** What cut a build short, if anything. */
+type Cut = { kind: 'deadline' } | { kind: 'step-time'; step: BuildStep } | { kind: 'fence'; stop: FenceStop };
+
+/** After the fence stops a step, BuildKit normally ends the build at once with its error; if not, the grader does. */
+const FENCE_GRACE_MS = 3000;
+/** A cancelled build's stream ends once BuildKit has stopped it; past this, the grader closes it. */
+const CANCEL_GRACE_MS = 15_000;
+
+/**
+ * Ask the engine to cancel a build. Its stream then ends once BuildKit has really stopped
+ * (the step's processes killed, no image tagged after the grade removed its tags), which
+ * closing the request would not tell. False when the engine cannot (an old API).
+ */
+function cancelBuild(id: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    docker().modem.dial({ path: '/build/cancel?', method: 'POST', options: { id }, statusCodes: { 200: true, 404: 'no such build', 500: 'server error' } }, (err: unknown) => resolve(!err)),
+  );
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
 /**
  * Build an image with BuildKit through the engine API (the docker CLI on PATH may lack
- * buildx), under a time limit. Never throws for a build that fails: the result says why.
- * Throws only when the engine itself cannot be reached.
+ * buildx), under time limits for the whole build and for each step, and — given a grade's
+ * fence registration — with every RUN step under the grade's limits and the grade's marker
+ * in its environment. Never throws for a build that fails: the result says why. Throws
+ * only when the engine itself cannot be reached.
  */
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const trace = new BuildTrace(req.logLimitBytes, req.onStep);
   const abort = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, req.timeoutMs);
-  timer.unref();
+  const buildId = `stagecraft-${randomBytes(8).toString('hex')}`;
+  let cut: Cut | undefined;
+  const stop = (c: Cut) => {
+    if (cut) return;
+    cut = c;
+    void cancelBuild(buildId).then((cancelled) => {
+      if (!cancelled) abort.abort();
+      else setTimeout(() => abort.abort(), CANCEL_GRACE_MS).unref();
+    });
+  };
+  const timers = [setTimeout(() => stop({ kind: 'deadline' }), req.timeoutMs)];
+  if (req.stepTimeoutMs) {
+    const limit = req.stepTimeoutMs;
+    const every = setInterval(() => {
+      const late = trace.running().find((s) => s.startedAt !== undefined && Date.now() - s.startedAt > limit);
+      if (late) stop({ kind: 'step-time', step: late });
+    }, Math.min(1000, limit / 4));
+    timers.push(every as unknown as NodeJS.Timeout);
+  }
+  for (const t of timers) t.unref();
+  const fence = req.fence;
+  const stopsBefore = fence?.stops.length ?? 0;
+  if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), FENCE_GRACE_MS).unref();
 
   try {
     const context = await packContext(req.contextDir, req.dockerfile);
@@ -179,7 +263,11 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       dockerfile: req.dockerfile ?? 'Dockerfile',
       version: '2',
       labels: { ...ownerLabels(), ...req.labels },
-      buildargs: req.buildArgs,
+      // BuildKit hands proxy variables to every RUN step and leaves them out of the cache
+      // key: the fence finds the grade's steps by this marker; warm caches stay warm.
+      buildargs: fence ? { ...req.buildArgs, no_proxy: fence.marker } : req.buildArgs,
+      networkmode: req.network ?? 'default',
+      buildid: buildId,
       target: req.target,
       nocache: req.noCache,
       rm: true,
@@ -189,38 +277,74 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     abort.signal.addEventListener('abort', () => stream.destroy());
     await eachLine(stream, (line) => trace.line(line));
   } catch (err) {
-    if (!timedOut) {
+    if (!cut) {
       const e = err as { code?: string; message?: string };
       if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') throw err;
       trace.error ??= (e.message ?? String(err)).split('\n')[0];
     }
   } finally {
-    clearTimeout(timer);
+    for (const t of timers) clearTimeout(t);
+    if (fence) fence.onStop = undefined;
   }
 
+  await fence?.settle();
   const steps = [...trace.steps.values()];
-  const durationMs = Date.now() - started;
-  if (timedOut) {
-    const running = steps.find((s) => !s.done && !s.error);
+  const base = { steps, log: trace.log, durationMs: Date.now() - started, peaks: fence && { ...fence.peaks } };
+  const fenceStop = fence?.stops[stopsBefore];
+  if (fenceStop) {
+    // The step the fence stopped, as BuildKit named it (its error quotes the command).
+    const step = trace.stepOf(fenceStop.command) ?? trace.failedStep() ?? trace.running()[0];
     return {
+      ...base,
+      ok: false,
+      timedOut: false,
+      error: `${step?.name ?? 'the build'} was stopped: ${fenceStop.why}`,
+      failedStep: step,
+      stopped: { reason: fenceStop.reason, why: fenceStop.why, machine: fenceStop.machine },
+    };
+  }
+  if (cut?.kind === 'step-time') {
+    const why = `it ran longer than ${seconds(req.stepTimeoutMs!)}, the time one step may take`;
+    return { ...base, ok: false, timedOut: true, error: `${cut.step.name} was stopped: ${why}`, failedStep: cut.step, stopped: { reason: 'time', why, machine: false } };
+  }
+  if (cut?.kind === 'deadline') {
+    const running = trace.running()[0] ?? steps.find((s) => !s.done && !s.error);
+    return {
+      ...base,
       ok: false,
       timedOut: true,
-      error: `the build did not finish within ${Math.round(req.timeoutMs / 1000)} s${running ? ` (still running: ${running.name})` : ''}`,
+      error: `the build did not finish within ${seconds(req.timeoutShownMs ?? req.timeoutMs)}${running ? ` (still running: ${running.name})` : ''}`,
       failedStep: running,
-      steps,
-      log: trace.log,
-      durationMs,
     };
   }
   const ok = !trace.error && Boolean(trace.imageId);
+  const failedStep = ok ? undefined : trace.failedStep();
   return {
+    ...base,
     ok,
     imageId: trace.imageId,
     error: ok ? undefined : (trace.error ?? 'the engine returned no image'),
-    failedStep: ok ? undefined : trace.failedStep(),
-    steps,
-    log: trace.log,
+    failedStep,
     timedOut: false,
-    durationMs,
+    stopped: fence && failedStep ? strainedBy(fence, failedStep) : undefined,
+    wantedNetwork: req.network === 'none' && failedStep !== undefined && NO_NETWORK.test(failedStep.tail.join('\n')),
   };
 }
+
+/** What apt, npm, pip, Go and curl print when there is no network to reach. */
+const NO_NETWORK = /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;
+
+/** The limit a failed step reached before it gave up by itself, if it did. */
+function strainedBy(fence: GradeFence, step: BuildStep): BuildStop | undefined {
+  const seen = fence.strained.find((s) => step.error.includes(s.command));
+  if (seen) return { reason: seen.reason, why: seen.why, machine: false };
+  if (FORK_REFUSED.test(step.tail.join('\n'))) return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
+  return undefined;
+}
+
+/**
+ * What a shell, Go or the JVM print when the pids limit refuses them a process or thread: a
+ * step that gives up at once ends before the fence reads its counters, so its output names
+ * the limit instead.
+ */
+const FORK_REFUSED = /Cannot fork|fork: (retry: )?Resource temporarily unavailable|failed to create new OS thread|unable to create (new )?native thread|pthread_create failed/i;

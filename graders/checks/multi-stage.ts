@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isToolchainImage } from '../images/catalogue.js';
-import { describe, finalBaseImage, finalChain, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { describe, finalBaseImage, finalChain, MAX_STAGES, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { formatCount } from '../format/bytes.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface StageProblem {
@@ -24,12 +25,18 @@ const isWholeFilesystem = (source: string) => path.posix.normalize(`/${source.re
 export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}): StageProblem[] {
   const problems: StageProblem[] = [];
   const final = df.final;
+  if (df.stages.length > MAX_STAGES) {
+    const first = df.stages[MAX_STAGES]!.from;
+    return [{ line: first.line, problem: `${formatCount(df.stages.length)} stages, more than the ${MAX_STAGES} the grader builds: a lab needs two to four` }];
+  }
   if (df.stages.length < 2) {
     return [{ line: final.from.line, kind: 'one-stage', problem: `only one stage (\`${describe(final.from)}\`): everything used to build ships in the image` }];
   }
+  // Sets, not searches: every step here stays linear in the number of stages and copies.
   const used = new Set(df.copies.map((c) => c.fromStage).filter((i) => i !== undefined));
+  const bases = new Set(df.stages.map((s) => s.baseStage).filter((i) => i !== undefined));
   for (const stage of df.stages) {
-    if (stage !== final && !stage.name && (used.has(stage.index) || df.stages.some((s) => s.baseStage === stage.index))) {
+    if (stage !== final && !stage.name && (used.has(stage.index) || bases.has(stage.index))) {
       problems.push({ line: stage.from.line, kind: 'unnamed', problem: `stage ${stage.index} (\`${describe(stage.from)}\`) has no name: add \`AS <name>\`` });
     }
   }
@@ -66,14 +73,22 @@ export interface MultiStageOptions {
   feeders?: number;
 }
 
-/** The stages a stage needs: its base stage and every stage it copies from, transitively. */
-function needs(df: ParsedDockerfile, index: number, seen = new Set<number>()): Set<number> {
-  const stage = df.stages[index]!;
-  const direct = [stage.baseStage, ...df.copies.filter((c) => c.stage === index).map((c) => c.fromStage)];
-  for (const d of direct) {
-    if (d === undefined || seen.has(d)) continue;
+/** Each stage's direct needs: its base stage and the stages it copies from. */
+function directNeeds(df: ParsedDockerfile): Map<number, number[]> {
+  const direct = new Map<number, number[]>(df.stages.map((s) => [s.index, s.baseStage === undefined ? [] : [s.baseStage]]));
+  for (const c of df.copies) if (c.fromStage !== undefined) direct.get(c.stage)?.push(c.fromStage);
+  return direct;
+}
+
+/** The stages a stage needs, transitively (an explicit stack: no recursion depth to exhaust). */
+function needs(direct: Map<number, number[]>, index: number): Set<number> {
+  const seen = new Set<number>();
+  const todo = [...(direct.get(index) ?? [])];
+  while (todo.length) {
+    const d = todo.pop()!;
+    if (seen.has(d)) continue;
     seen.add(d);
-    needs(df, d, seen);
+    todo.push(...(direct.get(d) ?? []));
   }
   return seen;
 }
@@ -89,12 +104,16 @@ function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
     const found = feeders.length ? `${feeders.length} (${feeders.map((i) => nameOf(df, i)).join(', ')})` : 'none';
     return [{ line, kind: 'fan-in', problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants: one per toolchain, each building its own part` }];
   }
+  // Each feeder's needs are walked once: feeders × (stages + copies), with at most
+  // MAX_STAGES stages (stageProblems stops before this on more).
+  const direct = directNeeds(df);
   const problems: StageProblem[] = [];
   for (const a of feeders) {
+    const needed = needs(direct, a);
     for (const b of feeders) {
-      if (a !== b && needs(df, a).has(b)) {
+      if (a !== b && needed.has(b)) {
         // Point at what makes the dependency: the COPY --from in stage a that reaches b, or its FROM.
-        const copy = df.copies.find((c) => c.stage === a && c.fromStage !== undefined && (c.fromStage === b || needs(df, c.fromStage).has(b)));
+        const copy = df.copies.find((c) => c.stage === a && c.fromStage !== undefined && (c.fromStage === b || needs(direct, c.fromStage).has(b)));
         const cause = copy ? copy.instruction : df.stages[a]!.from;
         problems.push({ line: cause.line, kind: 'fan-in', problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)} (\`${describe(cause)}\`, line ${cause.line}), so they cannot build side by side: give each its own base and sources` });
       }

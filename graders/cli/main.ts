@@ -1,8 +1,10 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { GradeOptions } from '../pipeline/grade.js';
+import { DEFAULT_BUILD_LIMITS, formatMemory, parseSize, type BuildLimits } from '../build/fence/limits.js';
+import { formatBytes } from '../format/bytes.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { Evidence } from '../checks/types.js';
 import { runMain } from './run-main.js';
@@ -22,6 +24,42 @@ const shown = (file: string) => {
   return relative && !relative.startsWith('..') ? relative : file;
 };
 
+const size = (value: string) => {
+  const n = parseSize(value);
+  if (!n) throw new InvalidArgumentError('give a size such as 2g, 1536m or 4GB');
+  return n;
+};
+
+const cpus = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError('give a number of CPUs of 0.1 or more');
+  return n;
+};
+
+/** Flags shared by grade and batch: the build's limits. */
+interface LimitFlags {
+  buildTimeout: number;
+  stepTimeout?: number;
+  buildMemory: number;
+  buildPids: number;
+  buildCpus: number;
+  buildDisk: number;
+}
+
+function withLimitOptions(cmd: Command): Command {
+  const d = DEFAULT_BUILD_LIMITS;
+  const option = (flags: string, what: string, parse: (v: string) => number, value: number, shown: string) =>
+    cmd.addOption(new Option(flags, what).argParser(parse).default(value, shown));
+  option('--build-timeout <seconds>', 'stop the builds that run longer than this, all of them together', seconds, 600, '600');
+  cmd.option('--step-timeout <seconds>', 'stop a build step that runs longer than this (default: --build-timeout)', seconds);
+  option('--build-memory <size>', 'memory each build step may use, and the steps of a build together (no swap)', size, d.memoryBytes, formatMemory(d.memoryBytes).replace(' ', ''));
+  option('--build-pids <n>', 'processes and threads each build step may run, and the steps of a build together', (v) => positiveInt(v), d.pids, String(d.pids));
+  option('--build-cpus <n>', 'CPUs each build step may keep busy', cpus, d.cpus, String(d.cpus));
+  return option('--build-disk <size>', "bytes a build's steps may write (layers, cache mounts)", size, d.diskBytes, formatBytes(d.diskBytes).replace(' ', ''));
+}
+
+const buildLimits = (f: LimitFlags): Partial<BuildLimits> => ({ memoryBytes: f.buildMemory, pids: f.buildPids, cpus: f.buildCpus, diskBytes: f.buildDisk });
+
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
@@ -39,7 +77,7 @@ async function readAllowFile(file: string): Promise<string[]> {
   return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
-interface BatchFlags {
+interface BatchFlags extends LimitFlags {
   allowImage?: string[];
   allowImages?: string;
   labs?: string;
@@ -47,11 +85,11 @@ interface BatchFlags {
   shard?: string;
   out: string;
   resume?: boolean;
-  buildTimeout: number;
   minFree: number;
+  allowUnlimitedBuilds?: boolean;
 }
 
-interface GradeFlags {
+interface GradeFlags extends LimitFlags {
   allowImage?: string[];
   html?: string;
   watch?: boolean;
@@ -60,7 +98,6 @@ interface GradeFlags {
   json?: boolean;
   junit?: string;
   summary?: string;
-  buildTimeout: number;
   keepImage?: boolean;
 }
 
@@ -81,7 +118,7 @@ export function program(): Command {
       throw Object.assign(new CannotGrade(''), { exitCode: err.exitCode === 0 ? 0 : 2, commanderCode: err.code });
     });
 
-  cli
+  withLimitOptions(cli
     .command('grade')
     .description('build, inspect and run a lab\'s Dockerfile, and report each check')
     .argument('<lab>', 'the lab: lab1, 1 or lab1-go')
@@ -90,11 +127,10 @@ export function program(): Command {
     .option('--json', 'print only the JSON result on stdout (progress goes to stderr)')
     .option('--junit <file>', 'also write the result as JUnit XML to <file>')
     .option('--summary <file>', 'also append the result as Markdown to <file> (a CI job summary: $GITHUB_STEP_SUMMARY)')
-    .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
     .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
     .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything: myregistry/golang:*)', collect)
     .option('--html <file>', 'also write a page: the checks, and a zoomable treemap of the image\'s bytes with what made them')
-    .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)')
+    .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)'))
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
       const [{ findLab }, { grade }, { silentProgress, terminalProgress }, { renderTerminal }] = await Promise.all([
@@ -117,6 +153,8 @@ export function program(): Command {
       const result = await grade(lab, {
         dockerfile,
         buildTimeoutMs: flags.buildTimeout * 1000,
+        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
+        buildLimits: buildLimits(flags),
         keepImage: flags.keepImage,
         allowImages: flags.allowImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
@@ -129,7 +167,7 @@ export function program(): Command {
       if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
       process.exitCode = result.passed ? 0 : 1;
     });
-  cli
+  withLimitOptions(cli
     .command('batch')
     .description("grade every student's submissions (one folder per student) and write a gradebook")
     .argument('<submissions-dir>', 'one folder per student, each a copy of the kit with their labs/<lab>/Dockerfile')
@@ -138,10 +176,10 @@ export function program(): Command {
     .option('--shard <K/N>', "grade the K-th of N equal shares of the students (merge the shards' outputs with `stagecraft merge`)")
     .option('--out <dir>', 'where results and the gradebook go', 'gradebook')
     .option('--resume', 'keep the results already in --out and grade only what is missing')
-    .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
-    .option('--min-free <GB>', 'refuse to start with less free disk than this', Number, 5)
+    .option('--min-free <GB>', 'refuse to start, and stop taking grades, with less free disk than this', Number, 5)
     .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything)', collect)
     .option('--allow-images <file>', 'also allow the image patterns in this file, one a line')
+    .option('--allow-unlimited-builds', 'grade even where build limits cannot be applied (a remote engine, not root)'))
     .action(async (dir: string, flags: BatchFlags) => {
       const [{ allLabs, findLab }, { runBatch }, { parseShard }, { batchProgress }] = await Promise.all([
         import('../lab.js'),
@@ -160,6 +198,9 @@ export function program(): Command {
         shard: flags.shard ? parseShard(flags.shard) : undefined,
         resume: Boolean(flags.resume),
         buildTimeoutMs: flags.buildTimeout * 1000,
+        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
+        buildLimits: buildLimits(flags),
+        allowUnlimitedBuilds: flags.allowUnlimitedBuilds,
         minFreeBytes: flags.minFree * 1e9,
         allowImages: [...(flags.allowImage ?? []), ...(flags.allowImages ? await readAllowFile(flags.allowImages) : [])],
         progress: batchProgress(flags.concurrency),
@@ -168,7 +209,8 @@ export function program(): Command {
       process.stdout.write(`${outcome.students} students: graded ${graded}, not submitted ${missing}, could not grade ${failed}${outcome.notReached ? `, not reached ${outcome.notReached}` : ''}\n`);
       process.stdout.write(`gradebook: ${shown(path.join(outDir, 'gradebook.html'))}\n`);
       if (failed || outcome.notReached) {
-        process.stderr.write(`${failed + outcome.notReached} grade(s) could not be done; when the engine is back, run the same command with --resume\n`);
+        const then = outcome.stoppedBecause ? `the batch stopped taking grades: ${outcome.stoppedBecause}; then` : 'when the engine is back,';
+        process.stderr.write(`${failed + outcome.notReached} grade(s) could not be done; ${then} run the same command with --resume\n`);
         process.exitCode = 2;
       }
     });

@@ -23,6 +23,7 @@ export default defineLab({
   id: 'lab2-node',
   title: 'TypeScript without TypeScript',
   stampFile: 'stamp.txt',
+  buildNetwork: true, // npm ci, in the starter and the solution
   checks: [
     builds('lab2-node'),
     multiStage(),

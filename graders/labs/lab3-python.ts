@@ -28,6 +28,7 @@ export default defineLab({
   id: 'lab3-python',
   title: 'Python with a C extension',
   stampFile: 'stamp.txt',
+  buildNetwork: true, // the starter apt-get installs gcc and make
   checks: [
     builds('lab3-python'),
     multiStage(),

@@ -17,6 +17,7 @@ export default defineLab({
   id: 'lab5-fullstack',
   title: 'Two builders, one image',
   stampFile: 'stamp.txt',
+  buildNetwork: true, // npm ci for the front end; the starter apt-get installs Go
   checks: [
     builds('lab5-fullstack'),
     multiStage({ feeders: 2 }),

@@ -31,6 +31,7 @@ export default defineLab({
   id: 'lab6-hardening',
   title: 'Ship it safely',
   stampFile: 'stamp.txt',
+  buildNetwork: true, // the starter apt-get installs tzdata
   // A real checkout has a .git folder, and this one's config holds a token in its remote URL.
   // (A valid, empty repository: `go build` stamps the binary from it.)
   contextFiles: {

@@ -1,5 +1,6 @@
+import { formatCount } from '../format/bytes.js';
 import { CATALOGUE, isAllowedImage } from '../images/catalogue.js';
-import { describe, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
+import { describe, MAX_INSTRUCTIONS, MAX_STAGES, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
 
 /**
  * What the grader refuses to build, whatever the lab: a Dockerfile that would reach
@@ -86,6 +87,30 @@ const knownImages: PolicyRule = {
   },
 };
 
+/**
+ * `RUN --network=host` would put the step on the grading machine's own network (its
+ * loopback services, every published container port); `RUN --security=insecure` would run
+ * it with every privilege. BuildKit grants neither without an entitlement the grader never
+ * asks for, but a clear refusal beats a build error about entitlements.
+ */
+const privilegedRun: PolicyRule = {
+  id: 'run-entitlement',
+  refuse(df) {
+    for (const ins of instructions(df)) {
+      if (ins.keyword !== 'RUN') continue;
+      const network = ins.flags.network?.toLowerCase();
+      const security = ins.flags.security?.toLowerCase();
+      const asked = network === 'host' ? 'the grading machine\'s own network' : security === 'insecure' ? 'every privilege of the grading machine' : undefined;
+      if (!asked) continue;
+      return {
+        line: ins.line,
+        message: `line ${ins.line}: \`${describe(ins)}\` asks for ${asked}; graded builds never get it: remove the ${network === 'host' ? '--network=host' : '--security=insecure'} flag`,
+      };
+    }
+    return undefined;
+  },
+};
+
 /** A teaching Dockerfile is a few kilobytes; a larger one carries something else. */
 export const MAX_POLICY_BYTES = 16 * 1024;
 
@@ -113,8 +138,24 @@ const embeddedBinary: PolicyRule = {
   },
 };
 
+/** Hundreds of stages or thousands of instructions: no lab needs them, and BuildKit would run the stages side by side. */
+const tooLarge: PolicyRule = {
+  id: 'too-large',
+  refuse(df) {
+    if (df.stages.length > MAX_STAGES) {
+      const line = df.stages[MAX_STAGES]!.from.line;
+      return { line, message: `the Dockerfile has ${formatCount(df.stages.length)} stages (FROM lines); the grader builds at most ${MAX_STAGES}, and a lab needs two to four` };
+    }
+    const count = df.stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    if (count > MAX_INSTRUCTIONS) {
+      return { message: `the Dockerfile has ${formatCount(count)} instructions; the grader builds at most ${MAX_INSTRUCTIONS}, and a lab needs a few dozen` };
+    }
+    return undefined;
+  },
+};
+
 /** Every rule, in the order they are tried; the first refusal is reported. */
-export const POLICY: readonly PolicyRule[] = [addUrl, knownImages, embeddedBinary];
+export const POLICY: readonly PolicyRule[] = [tooLarge, addUrl, privilegedRun, knownImages, embeddedBinary];
 
 /** The first rule this Dockerfile breaks, or undefined when it may be built. */
 export function vet(df: ParsedDockerfile, ctx: PolicyContext = {}, rules: readonly PolicyRule[] = POLICY): Refusal | undefined {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { buildImage, type BuildResult } from '../build/build.js';
+import type { BuildResult } from '../build/build.js';
+import { buildFence, type BuildLimits } from '../build/fence/index.js';
+import { GradeBuilds } from '../build/grade-builds.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
@@ -28,7 +30,12 @@ import { withoutUnavailableSyntax } from './syntax.js';
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
   dockerfile?: { kind: 'lab' } | { kind: 'solution' } | { kind: 'path'; path: string };
+  /** All of the grade's builds (the build, and the rebuild of cache-friendly) together. */
   buildTimeoutMs?: number;
+  /** One build step. */
+  stepTimeoutMs?: number;
+  /** What the grade's RUN steps may use (build/fence/limits.ts). */
+  buildLimits?: Partial<BuildLimits>;
   limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
@@ -62,6 +69,8 @@ interface Grading {
   evidence: Evidence;
   notes: string[];
   timings: GradeResult['timings'];
+  /** The grade's builds: their limits, time budget and build cache. */
+  builds: GradeBuilds;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -107,11 +116,16 @@ async function stage<T>(g: Grading, name: Stage, what: string, work: () => Promi
 }
 
 function build(g: Grading, tag: string): Promise<BuildResult> {
-  return buildImage({
-    contextDir: g.context.dir,
-    tag,
-    timeoutMs: g.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
-    onStep: (s) => g.progress.step(s),
+  return g.builds.build(g.context.dir, tag);
+}
+
+function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress): GradeBuilds {
+  return new GradeBuilds({
+    timeoutMs: opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+    stepTimeoutMs: opts.stepTimeoutMs,
+    limits: opts.buildLimits,
+    network: lab.buildNetwork ? 'default' : 'none',
+    onStep: (s) => progress.step(s),
   });
 }
 
@@ -138,7 +152,10 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const knownPending = stage(g, 'inspect', 'indexing the toolchain images', () =>
     knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)),
   );
+  knownPending.catch(() => undefined); // awaited below; a stage that throws first must not leave it unhandled
 
+  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.builds.open());
+  if (unlimited) g.notes.push(unlimited);
   g.progress.stage('building the image with BuildKit');
   const built = await stage(g, 'build', 'building', () => build(g, g.tag));
   g.evidence.build = built;
@@ -207,6 +224,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), file) || file}`);
   await requireEngine();
+  void buildFence(); // the probe (once per process, about a second) runs while the context is prepared
 
   progress.stage('preparing the build context');
   const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
@@ -218,7 +236,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])], bytes: context.dockerfileBytes.length }) : undefined;
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started } }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
@@ -226,6 +244,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
     await Promise.all([removeImages(), context.remove()]);
+    if (g) g.notes.push(...(await g.builds.close()));
     release();
   }
 

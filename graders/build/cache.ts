@@ -1,0 +1,129 @@
+import { docker } from '../engine/docker.js';
+
+/**
+ * What grades leave in the engine's build cache. Every grade builds a context no earlier
+ * grade had (the stamp), so most records it makes are never used again; a few (the
+ * dependency install before the sources are copied in, cache mounts) make the next grade
+ * fast. The rule: a grade that made more than an honest grade does (over `HEAVY_BYTES`, or
+ * stopped by the fence for disk or files) has everything it made removed when it ends; and
+ * what this process's grades made is kept under `KEEP_BYTES`, the least recently used
+ * removed first, so a batch of forty never piles up gigabytes. Records are found by when
+ * they were made: during one of the grade's builds. One made while another grade of this
+ * process was building could be that grade's; it waits until that grade has ended too.
+ * Records made by anything else on the engine are never touched.
+ */
+export const HEAVY_BYTES = 1e9;
+export const HEAVY_FILES = 100_000;
+export const KEEP_BYTES = 2e9;
+/** The engine stamps records with its own clock; allow for the time a build request takes to reach it. */
+const MARGIN_MS = 1000;
+
+interface CacheRecord {
+  ID: string;
+  Type: string;
+  InUse: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+}
+
+interface Window {
+  start: number;
+  end?: number;
+}
+
+/** One grade's builds, as the ledger knows them. */
+export class CacheOwner {
+  readonly windows: Window[] = [];
+  ended = false;
+  heavy = false;
+  /** A heavy grade whose records could all be removed (none waited for another grade). */
+  cleared = false;
+}
+
+const owners = new Set<CacheOwner>();
+/** What the fence saw this process's grades write, in all: past KEEP_BYTES, the bound is checked. */
+let processWrote = 0;
+
+/** A build of this grade starts now; call the returned function when it is over. */
+export function openWindow(owner: CacheOwner): () => void {
+  owners.add(owner);
+  const w: Window = { start: Date.now() };
+  owner.windows.push(w);
+  return () => (w.end = Date.now());
+}
+
+const within = (t: number, w: Window) => t >= w.start - MARGIN_MS && t <= (w.end ?? Infinity) + MARGIN_MS;
+
+async function records(): Promise<CacheRecord[]> {
+  const df = (await docker().df()) as { BuildCache?: CacheRecord[] | null };
+  return df.BuildCache ?? [];
+}
+
+/** Remove these records (and nothing else); BuildKit leaves any still in use. */
+async function prune(ids: string[]): Promise<void> {
+  // One request with an anchored alternation: BuildKit then removes children before parents.
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    await new Promise<void>((resolve, reject) =>
+      docker().modem.dial(
+        {
+          path: '/build/prune?',
+          method: 'POST',
+          options: { all: true, filters: { id: [`^(${chunk.join('|')})$`] } },
+          statusCodes: { 200: true, 500: 'server error' },
+        },
+        (err: unknown) => (err ? reject(err) : resolve()),
+      ),
+    );
+  }
+}
+
+/**
+ * The grade is over: remove what it made if it was heavy, and keep what this process's
+ * grades made under KEEP_BYTES. `fenced`: what the fence saw the grade's steps write, and
+ * whether it stopped one for disk or files; undefined when no fence watched (then the
+ * records' sizes decide). Returns the bytes removed. Never throws: a failed clean-up must
+ * not fail a grade (the cache is the engine's to collect too).
+ */
+export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: number; files: number; stoppedForDisk: boolean }): Promise<number> {
+  const heavy = fenced && (fenced.stoppedForDisk || fenced.bytes > HEAVY_BYTES || fenced.files > HEAVY_FILES);
+  processWrote += fenced?.bytes ?? 0;
+  owner.ended = true;
+  owner.heavy = heavy ?? false;
+  // Most grades are light: no need to ask the engine for its whole cache.
+  if (heavy === false && processWrote < KEEP_BYTES && ![...owners].some((o) => o.ended && o.heavy && !o.cleared)) return 0;
+  try {
+    const all = await records();
+    const active = [...owners].filter((o) => !o.ended);
+    const made = (o: CacheOwner) =>
+      all.filter((r) => r.Type !== 'internal' && !r.InUse && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
+    // Not while a grade that may own it is still building.
+    const free = (r: CacheRecord) => !active.some((o) => o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
+    if (heavy === undefined) owner.heavy = made(owner).reduce((n, r) => n + r.Size, 0) > HEAVY_BYTES;
+
+    const doomed = new Set<string>();
+    for (const o of owners) {
+      if (!o.ended || !o.heavy || o.cleared) continue;
+      const mine = made(o);
+      for (const r of mine) if (free(r)) doomed.add(r.ID);
+      o.cleared = mine.every(free);
+    }
+    // The rest of what ended grades made, most recently used first, up to KEEP_BYTES.
+    const kept = [...owners]
+      .filter((o) => o.ended)
+      .flatMap(made)
+      .filter((r) => !doomed.has(r.ID) && free(r))
+      .sort((a, b) => Date.parse(b.LastUsedAt ?? b.CreatedAt) - Date.parse(a.LastUsedAt ?? a.CreatedAt));
+    let total = 0;
+    for (const r of kept) {
+      total += r.Size;
+      if (total > KEEP_BYTES) doomed.add(r.ID);
+    }
+    const removed = all.filter((r) => doomed.has(r.ID)).reduce((n, r) => n + r.Size, 0);
+    if (doomed.size) await prune([...doomed]);
+    return removed;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,73 @@
+import { availableParallelism } from 'node:os';
+import { formatBytes, formatCount } from '../../format/bytes.js';
+
+/**
+ * What one grade's build may use. Memory, processes and CPU hold for each RUN step and —
+ * memory and processes — for all the grade's steps running at once (stages that build side
+ * by side); disk and files count everything the grade's RUN steps wrote.
+ */
+export interface BuildLimits {
+  /** Memory (no swap beyond it), per step and for the grade's steps together. */
+  memoryBytes: number;
+  /** Processes and threads, per step and for the grade's steps together. */
+  pids: number;
+  /** CPUs each step may keep busy. */
+  cpus: number;
+  /** Bytes the grade's RUN steps may write (layers and cache mounts). */
+  diskBytes: number;
+  /** Files and folders the grade's RUN steps may create. */
+  files: number;
+}
+
+const GiB = 2 ** 30;
+
+/**
+ * Defaults, from the honest builds of every lab's solution and starter without cache
+ * (`scripts/measure-builds.ts`, graders/build/README.md): at most 598 MiB of memory in one
+ * step (page cache included; 317 MiB that cannot be reclaimed), 39 processes and threads,
+ * 36 CPU seconds, 544 MB and 17,984 files written. Memory: over three times the peak, and
+ * two grades' builds (4 GiB) plus their containers fit an 8 GiB machine. Processes: ten
+ * times the peak, more on machines with many cores (Go 1.24 and `go build` size their
+ * threads and parallel compiles by the cores they see, not by the CPU quota). CPUs: half
+ * the machine per step, so two grades side by side share it. Disk and files: seven and
+ * sixteen times the peak, well under the free space a batch asks for.
+ */
+const cores = availableParallelism();
+export const DEFAULT_BUILD_LIMITS: BuildLimits = {
+  memoryBytes: 2 * GiB,
+  pids: Math.max(512, 16 * cores),
+  cpus: Math.max(1, Math.floor(cores / 2)),
+  diskBytes: 4e9,
+  files: 300_000,
+};
+
+/** 2147483648 → "2 GiB", 805306368 → "768 MiB": memory the way container limits are written. */
+export function formatMemory(bytes: number): string {
+  if (bytes >= GiB && bytes % (GiB / 4) === 0) return `${bytes / GiB} GiB`;
+  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`;
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  k: 2 ** 10, kib: 2 ** 10, kb: 1e3,
+  m: 2 ** 20, mib: 2 ** 20, mb: 1e6,
+  g: GiB, gib: GiB, gb: 1e9,
+  t: 2 ** 40, tib: 2 ** 40, tb: 1e12,
+};
+
+/**
+ * "2g", "1536m", "2GiB" (binary, as `docker run --memory` reads them) or "4GB" (decimal, as
+ * image sizes are shown) → bytes; undefined when the text is not a size.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) return undefined;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** One line for notes and the terminal: "2 GiB of memory, 512 processes, 1 CPU per step, 4 GB and 300,000 files written". */
+export function describeLimits(l: BuildLimits): string {
+  return `${formatMemory(l.memoryBytes)} of memory, ${formatCount(l.pids)} processes, ${l.cpus} CPU${l.cpus === 1 ? '' : 's'} per step, ${formatBytes(l.diskBytes)} and ${formatCount(l.files)} files written`;
+}

@@ -1,0 +1,75 @@
+import { CannotGrade } from '../engine/errors.js';
+import { buildImage, type BuildResult, type BuildStep } from './build.js';
+import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
+import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
+
+export interface GradeBuildOptions {
+  /** All of the grade's builds together. */
+  timeoutMs: number;
+  /** One step; the grade's whole budget when not set. */
+  stepTimeoutMs?: number;
+  limits?: Partial<BuildLimits>;
+  /** `none` unless the lab needs a package index. */
+  network: 'none' | 'default';
+  onStep?: (step: BuildStep) => void;
+}
+
+/**
+ * One grade's builds — the build, and the rebuild of cache-friendly — under one
+ * registration with the build fence, one time budget, and one entry in the build-cache
+ * ledger: what the pipeline needs from the build stage, in three calls.
+ */
+export class GradeBuilds {
+  private fence?: GradeFence;
+  private deadline?: number;
+  private readonly cache = new CacheOwner();
+
+  constructor(private readonly opts: GradeBuildOptions) {}
+
+  /** Before the first build: fence the grade's steps (the probe runs once per process), or say why not. */
+  async open(): Promise<string | undefined> {
+    const available = await buildFence();
+    if ('reason' in available) return unlimitedLine(available.reason);
+    this.fence = available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
+    return undefined;
+  }
+
+  /** One build, in what is left of the grade's time. The engine's disk running short is "could not grade". */
+  async build(contextDir: string, tag: string): Promise<BuildResult> {
+    const budget = this.opts.timeoutMs;
+    this.deadline ??= Date.now() + budget;
+    const closeWindow = openWindow(this.cache);
+    const built = await buildImage({
+      contextDir,
+      tag,
+      timeoutMs: Math.max(1000, this.deadline - Date.now()),
+      timeoutShownMs: budget,
+      // By default a step may take all of the grade's build time: an honest cold step takes
+      // about a minute, but five at once on a busy 2-core machine took over 300 s each.
+      stepTimeoutMs: this.opts.stepTimeoutMs ?? budget,
+      network: this.opts.network,
+      fence: this.fence,
+      onStep: this.opts.onStep,
+    }).finally(closeWindow);
+    if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
+    return built;
+  }
+
+  /**
+   * The grade is over (its images removed): the fence lets its steps go, and what it left
+   * in the build cache is removed if it was heavy. Returns the notes the grade should show.
+   */
+  async close(): Promise<string[]> {
+    const notes: string[] = [];
+    const fence = this.fence;
+    if (fence) {
+      const available = await buildFence();
+      if ('fence' in available) await available.fence.release(fence);
+      if (fence.failure) notes.push(unlimitedLine(fence.failure));
+    }
+    if (this.cache.windows.length) {
+      await settleBuildCache(this.cache, fence && { bytes: fence.peaks.diskBytes, files: fence.peaks.files, stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });
+    }
+    return notes;
+  }
+}

@@ -1,0 +1,178 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BuildTrace, type BuildResult } from '../../graders/build/build.js';
+import { builds } from '../../graders/checks/builds.js';
+import { parseDockerfile } from '../../graders/lint/dockerfile.js';
+import { cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies } from '../../graders/build/fence/cgroups.js';
+import { formatMemory, parseSize } from '../../graders/build/fence/limits.js';
+import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
+import { treeSize } from '../../graders/build/fence/tree-size.js';
+import { encodeTrace } from '../../graders/build/trace.js';
+import { minFreeInodes } from '../../graders/batch/disk.js';
+import { tempFolder } from '../helpers/folder.js';
+
+/** This project's machine: cgroup v1 per controller, cpu and cpuacct apart, a unified hierarchy beside them. */
+const HYBRID_MOUNTS = `25 24 0:23 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+28 25 0:26 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+29 25 0:27 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+31 25 0:29 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+35 25 0:33 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+36 25 0:34 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+37 25 0:35 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw`;
+
+const HYBRID_STEP = `9:name=systemd:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
+8:pids:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
+4:memory:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
+2:cpuacct:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
+1:cpu:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
+0::/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8`;
+
+describe('cgroups: where a build step is, on v1, v2 and the hybrid of both', () => {
+  it('places a step of this project\'s engine (v1 per controller, a unified hierarchy beside)', () => {
+    const place = placeInHierarchies(HYBRID_STEP, cgroupMounts(HYBRID_MOUNTS));
+    expect(place).toEqual({
+      v1: {
+        pids: '/sys/fs/cgroup/pids/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8',
+        memory: '/sys/fs/cgroup/memory/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8',
+        cpuacct: '/sys/fs/cgroup/cpuacct/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8',
+        cpu: '/sys/fs/cgroup/cpu/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8',
+      },
+      unified: '/sys/fs/cgroup/unified/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8',
+    });
+  });
+
+  it('places a step on a v2 machine with the systemd driver (one hierarchy, a scope per step)', () => {
+    const mounts = cgroupMounts('30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate');
+    const place = placeInHierarchies('0::/system.slice/docker-k9cehh38qce9q5oojwevs7pk2.scope\n', mounts);
+    expect(place).toEqual({ v1: {}, unified: '/sys/fs/cgroup/system.slice/docker-k9cehh38qce9q5oojwevs7pk2.scope' });
+  });
+
+  it('reads combined v1 controllers (cpu,cpuacct) and mounts whose root is not /', () => {
+    const mounts = cgroupMounts(`40 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+41 25 0:31 /outer /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory`);
+    const place = placeInHierarchies('5:cpu,cpuacct:/docker/buildkit/x\n3:memory:/outer/docker/buildkit/x\n', mounts);
+    expect(place.v1).toEqual({ cpu: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x', cpuacct: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x', memory: '/sys/fs/cgroup/memory/docker/buildkit/x' });
+  });
+
+  it('goes from a step to its parent and to a sibling, in every hierarchy', () => {
+    const step = { controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/a', version: 1 as const } }, unified: '/sys/fs/cgroup/unified/docker/buildkit/a' };
+    expect(childDirs(parentDirs(step), 'b')).toEqual({ controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/b', version: 1 } }, unified: '/sys/fs/cgroup/unified/docker/buildkit/b' });
+  });
+
+  it('reads key-value files (memory.stat, pids.events, memory.events)', () => {
+    expect(keyValues('rss 4096\ntotal_rss 8192\nmax 3\nnot a number x\n')).toEqual(new Map([['rss', 4096], ['total_rss', 8192], ['max', 3]]));
+  });
+});
+
+describe('a step\'s bundle: which grade it belongs to, and where it writes', () => {
+  it('finds the grade\'s marker even when the Dockerfile sets its own no_proxy', async () => {
+    const exec = await tempFolder({});
+    await mkdir(path.join(exec, 'step1'));
+    await writeFile(
+      path.join(exec, 'step1', 'config.json'),
+      JSON.stringify({
+        process: { args: ['/bin/sh', '-c', 'go build .'], env: ['PATH=/usr/bin', 'no_proxy=evil', 'NO_PROXY=evil', 'NO_PROXY=stagecraft-abc.invalid', 'no_proxy=stagecraft-abc.invalid'] },
+        root: { path: `${exec}/step1/rootfs` },
+        mounts: [
+          { destination: '/etc/hosts', type: 'bind', source: '/var/lib/docker/buildkit/executor/hosts.1', options: ['rbind', 'ro'] },
+          { destination: '/root/.cache/go-build', type: 'bind', source: '/var/lib/docker/overlay2/p1/diff', options: ['rbind'] },
+          { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: [] },
+        ],
+      }),
+    );
+    const bundle = await readStepBundle(exec, 'step1');
+    expect(bundle).toEqual({ noProxy: 'evil,evil,stagecraft-abc.invalid,stagecraft-abc.invalid', command: '/bin/sh -c go build .', rootfs: `${exec}/step1/rootfs`, writableMounts: ['/var/lib/docker/overlay2/p1/diff'] });
+    expect(await readStepBundle(exec, 'no-such-step')).toBeUndefined();
+  });
+
+  it('finds the folder that receives a mount\'s writes: the overlay\'s upper folder, or the folder itself', () => {
+    const mountinfo = `74 27 0:52 / /var/lib/docker/buildkit/executor/abc/rootfs rw,relatime - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/Y2U,upperdir=/var/lib/docker/overlay2/hg01/diff,workdir=/var/lib/docker/overlay2/hg01/work
+75 27 0:53 / /var/lib/docker/tmp/with\\040space rw - ext4 /dev/vda rw`;
+    expect(writableFolder(mountinfo, '/var/lib/docker/buildkit/executor/abc/rootfs')).toBe('/var/lib/docker/overlay2/hg01/diff');
+    expect(writableFolder(mountinfo, '/var/lib/docker/overlay2/p1/diff')).toBe('/var/lib/docker/overlay2/p1/diff');
+  });
+});
+
+describe('measuring what a step wrote', () => {
+  it('counts files and bytes, and stops early at a budget', async () => {
+    const dir = await tempFolder({});
+    await mkdir(path.join(dir, 'many'));
+    for (let i = 0; i < 300; i++) await writeFile(path.join(dir, 'many', `f${i}`), '');
+    await writeFile(path.join(dir, 'big'), Buffer.alloc(1_000_000, 1));
+    const all = await treeSize(dir);
+    expect(all.files).toBe(302);
+    expect(all.bytes).toBeGreaterThanOrEqual(1_000_000);
+    expect(all.complete).toBe(true);
+    const capped = await treeSize(dir, 100);
+    expect(capped.complete).toBe(false);
+    expect(capped.files).toBeGreaterThanOrEqual(100);
+    expect(capped.files).toBeLessThan(302);
+    expect(await treeSize(path.join(dir, 'gone'))).toEqual({ bytes: 0, files: 0, complete: true });
+  });
+});
+
+describe('build limits from the command line', () => {
+  it.each([
+    ['2g', 2 * 2 ** 30],
+    ['1536m', 1536 * 2 ** 20],
+    ['2GiB', 2 * 2 ** 30],
+    ['4GB', 4e9],
+    ['512MB', 512e6],
+    ['1.5g', 1.5 * 2 ** 30],
+    ['1048576', 1048576],
+  ])('reads %j', (text, bytes) => expect(parseSize(text)).toBe(bytes));
+
+  it.each(['', 'two', '2x', '-1g', '1 2g'])('refuses %j', (text) => expect(parseSize(text)).toBeUndefined());
+
+  it('writes memory the way container limits are written', () => {
+    expect([formatMemory(2 * 2 ** 30), formatMemory(512 * 2 ** 20), formatMemory(1.5 * 2 ** 30), formatMemory(3.3 * 2 ** 30)]).toEqual(['2 GiB', '512 MiB', '1.5 GiB', '3.3 GiB']);
+  });
+
+  it('a batch wants 100,000 free inodes, or 5% of a small file system\'s', () => {
+    expect([minFreeInodes(16_777_216), minFreeInodes(1_000_000), minFreeInodes(0)]).toEqual([100_000, 50_000, 0]);
+  });
+});
+
+describe('the build trace: the step the fence stopped, and the steps still running', () => {
+  const trace = () => {
+    const t = new BuildTrace();
+    const line = (update: Parameters<typeof encodeTrace>[0]) => t.line(JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace(update) }));
+    line({ vertexes: [{ digest: 'a', name: '[internal] load build definition from Dockerfile', started: true, completed: true }] });
+    line({ vertexes: [{ digest: 'b', name: '[build 2/3] RUN head -c 3000M /dev/zero | tail -c 3000M > /dev/null', started: true }] });
+    line({ vertexes: [{ digest: 'c', name: '[other 2/2] RUN sleep 9', started: true }] });
+    return { t, line };
+  };
+
+  it('finds a step by the command runc ran, in its error or, cut short, in its name', () => {
+    const { t, line } = trace();
+    expect(t.stepOf('/bin/sh -c head -c 3000M /dev/zero | tail -c 3000M > /dev/null')?.digest).toBe('b');
+    line({ vertexes: [{ digest: 'c', name: '[other 2/2] RUN sleep 9', started: true, error: 'executor failed running [/bin/sh -c sleep 9]: exit code: 137' }] });
+    expect(t.stepOf('/bin/sh -c sleep 9')?.digest).toBe('c');
+    expect(t.stepOf('/bin/sh -c make all')).toBeUndefined();
+  });
+
+  it('lists the Dockerfile steps still running, with when they started', () => {
+    const { t } = trace();
+    expect(t.running().map((s) => s.digest)).toEqual(['b', 'c']);
+    expect(t.running().every((s) => typeof s.startedAt === 'number')).toBe(true);
+  });
+});
+
+describe('the builds check, for a step stopped or a network missed', () => {
+  const lint = parseDockerfile('FROM debian:trixie-slim\nRUN apt-get update && apt-get install -y curl\n');
+  const step = { digest: 'a', name: '[2/2] RUN apt-get update && apt-get install -y curl', cached: false, done: false, error: 'executor failed running [/bin/sh -c apt-get update && apt-get install -y curl]: exit code: 100', tail: ['E: Unable to locate package curl'] };
+  const build = (over: Partial<BuildResult>): BuildResult => ({ ok: false, error: step.error, steps: [step], failedStep: step, log: '', timedOut: false, durationMs: 1, ...over });
+
+  it('names the step, its line and the limit it went past', () => {
+    const v = builds().evaluate({ lint, build: build({ stopped: { reason: 'memory', why: 'it used more than 2 GiB of memory', machine: false } }) });
+    expect(v.message).toBe('`RUN apt-get update && apt-get install -y curl` (Dockerfile line 2) was stopped: it used more than 2 GiB of memory');
+    expect(v.hint).toMatch(/^Every build step runs under limits/);
+  });
+
+  it('says the lab builds with no network when a step went looking for one', () => {
+    const v = builds().evaluate({ lint, build: build({ wantedNetwork: true }) });
+    expect(v.message).toBe('`RUN apt-get update && apt-get install -y curl` (Dockerfile line 2) failed with exit code 100: E: Unable to locate package curl');
+    expect(v.hint).toMatch(/^This lab builds with no network at all/);
+  });
+});
