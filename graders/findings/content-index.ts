@@ -29,10 +29,20 @@ export function cacheDir(): string {
 }
 
 /** Test data and Go's zone database are data any program may carry: never "the toolchain". */
-const NOT_INDEXED = picomatch(['**/testdata/**', '**/lib/time/**'], { dot: true });
+/**
+ * Never a toolchain's by its bytes: test data, time zones, and texts that any image may
+ * carry word for word (a license in Go's sources is Debian's /usr/share/common-licenses/…).
+ */
+export const neverIndexed = picomatch(
+  ['**/testdata/**', '**/lib/time/**', '**/{LICENSE,LICENCE,COPYING,NOTICE,PATENTS,AUTHORS,CONTRIBUTORS,README}{,.txt,.md,.rst,-*}', '**/*.{md,txt,html,rst}'],
+  { dot: true, nocase: true },
+);
+
+/** Bumped when what is indexed changes, so caches made by older rules are not read. */
+const INDEX_VERSION = 2;
 
 function rulesKey(rules: PathRule[]): string {
-  return createHash('sha256').update(JSON.stringify(rules.map((r) => [r.what, r.globs]))).digest('hex').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify([INDEX_VERSION, rules.map((r) => [r.what, r.globs])])).digest('hex').slice(0, 12);
 }
 
 const indexFile = (diffId: string, key: string) => path.join(cacheDir(), 'content-index', `${diffId.replace(/^sha256:/, '')}-${key}.json`);
@@ -56,7 +66,7 @@ async function writeCached(file: string, entries: IndexedFile[]): Promise<void> 
 /** Stream the image once, hash every file the rules name, and cache the result per layer. */
 async function buildIndex(ref: string, diffIds: string[], rules: PathRule[], key: string): Promise<IndexedFile[][]> {
   const matchers = rules.filter((r) => r.globs.length).map((r) => ({ what: r.what, match: picomatch(r.globs, { dot: true }) }));
-  const whatOf = (p: string) => (NOT_INDEXED(p) ? undefined : matchers.find((m) => m.match(p))?.what);
+  const whatOf = (p: string) => (neverIndexed(p) ? undefined : matchers.find((m) => m.match(p))?.what);
   const saved = await scanSavedImage((await docker().getImage(ref).get()) as unknown as Readable, {
     hashIf: (p, size, inArchive) => !inArchive && size >= MIN_INDEXED_BYTES && whatOf(p) !== undefined,
   });

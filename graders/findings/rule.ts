@@ -124,20 +124,24 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
       g = { kind: rule.kind, what: rule.what, layer: file.layer, line: origin?.instruction?.line ?? origin?.from?.line, files: 0, bytes: 0, example: file.path, exampleBytes: -1, folder: parentOf(file.path), fromBase, inArchive: file.inArchive, sameAs };
       groups.set(key, g);
     }
-    g.folder = commonFolder(g.folder, parentOf(file.path));
-    g.files++;
-    g.bytes += file.size;
-    if (file.size > g.exampleBytes) {
-      g.example = file.path;
-      g.exampleBytes = file.size;
-      if (sameAs) g.sameAs = sameAs;
-    }
+    if (countInto(g, file) && sameAs) g.sameAs = sameAs;
     if (file.deletedIn !== undefined) g.deletedIn = Math.max(g.deletedIn ?? 0, file.deletedIn);
     opts.onMatch?.(file, g);
   };
   for (const f of image.files ?? []) consider(f);
   for (const m of image.members ?? []) consider(m);
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes || (a.layer ?? 0) - (b.layer ?? 0));
+}
+
+/** Count a file into its finding: folder, files, bytes; true when it is the largest yet (the example). */
+function countInto(g: Finding, file: { path: string; size: number }): boolean {
+  g.folder = commonFolder(g.folder, parentOf(file.path));
+  g.files++;
+  g.bytes += file.size;
+  if (file.size <= g.exampleBytes) return false;
+  g.example = file.path;
+  g.exampleBytes = file.size;
+  return true;
 }
 
 /** Files a later layer deletes but that still ship, grouped by the layer that holds them and the one that deleted them. */
@@ -153,13 +157,7 @@ export function findDeletedButShipped(image: ImageFacts, minBytes = 1_000_000): 
       g = { kind: 'deleted-but-shipped', what: 'files deleted by a later layer', layer: file.layer, line: origin?.instruction?.line ?? origin?.from?.line, files: 0, bytes: 0, example: file.path, exampleBytes: -1, folder: parentOf(file.path), fromBase: !origin?.instruction, deletedIn: file.deletedIn };
       groups.set(key, g);
     }
-    g.folder = commonFolder(g.folder, parentOf(file.path));
-    g.files++;
-    g.bytes += file.size;
-    if (file.size > g.exampleBytes) {
-      g.example = file.path;
-      g.exampleBytes = file.size;
-    }
+    countInto(g, file);
   }
   return [...groups.values()].filter((g) => g.bytes >= minBytes).sort((a, b) => b.bytes - a.bytes);
 }

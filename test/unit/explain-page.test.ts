@@ -156,6 +156,6 @@ describe('grade --watch watches', () => {
     const rel = (files: string[]) => files.map((f) => path.relative(path.resolve(__dirname, '../..'), f));
     expect(rel(watchedFiles(lab, {}))).toEqual(['labs/lab1-go/Dockerfile', 'labs/lab1-go/.dockerignore']);
     expect(rel(watchedFiles(lab, { solution: true }))).toEqual(['solutions/lab1-go/Dockerfile', 'labs/lab1-go/.dockerignore', 'solutions/lab1-go/.dockerignore']);
-    expect(watchedFiles(lab, { dockerfile: '/tmp/x/my.Dockerfile' }).filter((f) => f.startsWith('/tmp'))).toEqual(['/tmp/x/my.Dockerfile', '/tmp/x/.dockerignore', '/tmp/x/my.Dockerfile.dockerignore']);
+    expect(watchedFiles(lab, { dockerfile: '/tmp/x/my.Dockerfile' }).filter((f) => f.startsWith('/tmp/x/'))).toEqual(['/tmp/x/my.Dockerfile', '/tmp/x/.dockerignore', '/tmp/x/my.Dockerfile.dockerignore']);
   });
 });

@@ -236,3 +236,15 @@ describe('archives that are a cache', () => {
     expect(noToolchain({ forbidden: [TYPESCRIPT_SOURCES] }).evaluate(evidence({ image: image({ layers: [layer(0, 1), layer(1, 1, 9)], members }, files) })).passed).toBe(true);
   });
 });
+
+describe("what a toolchain image's content index leaves out", () => {
+  it('texts any image may carry word for word (a license Debian also ships), not the tools or their sources', async () => {
+    const { neverIndexed } = await import('../../graders/findings/content-index.js');
+    for (const p of ['usr/share/go-1.24/src/cmd/vendor/github.com/google/pprof/LICENSE', 'usr/lib/go/LICENSE.txt', 'opt/java/openjdk/legal/java.base/COPYING-GPL', 'usr/lib/go/README.md', 'usr/lib/go/src/time/testdata/x']) {
+      expect(neverIndexed(p), p).toBe(true);
+    }
+    for (const p of ['usr/lib/go-1.24/pkg/tool/linux_amd64/compile', 'usr/bin/gofmt', 'usr/lib/go/src/go/doc/notice.go', 'usr/libexec/gcc/x86_64-linux-gnu/14/cc1']) {
+      expect(neverIndexed(p), p).toBe(false);
+    }
+  });
+});

@@ -106,7 +106,7 @@ export function renderPage({ explanation: e, tree, grade, generatedAt = new Date
   const [bad, ...rest] = e.complete ? [undefined, ...e.notes] : failed ? [failed, ...e.notes.filter((n) => !n.startsWith('the build failed'))] : [e.notes[0] ?? 'This explanation is incomplete.', ...e.notes.slice(1)];
   const notes = [
     ...(bad ? [`<div class="note bad">${escape(bad)}</div>`] : []),
-    `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}`].join(' · '))}</div>`,
+    `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${e.durationMs > 0 ? `, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}` : ''}`].join(' · '))}</div>`,
   ];
   const cleanKinds = (['toolchain', 'cache', 'secret'] as const).filter((k) => !e.findings.some((f) => f.kind === k));
   const clean = cleanKinds.length ? `<p class="clean-kinds">✓ no ${cleanKinds.map((k) => (k === 'toolchain' ? 'build toolchain' : k === 'cache' ? 'package-manager cache' : 'secret')).join(', no ')}</p>` : '';
