@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckId } from '../../graders/checks/types.js';
-import { findLab, labDir, REPO_ROOT, type LabDefinition } from '../../graders/lab.js';
+import { findLab, labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../../graders/lab.js';
+import { cacheNamespace } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 import { engineOrFail, leftovers } from './engine.js';
@@ -89,7 +90,11 @@ export function labSuite(spec: LabSpec): { lab: () => LabDefinition } {
 
   describe.concurrent(`${spec.lab} known-bad Dockerfiles`, () => {
     it.each(spec.knownBad)('$file fails exactly $fails', async ({ file, fails, skips, message, also, hint, note }) => {
-      const r = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test', 'fixtures', lab.id, `${file}.Dockerfile`) } });
+      // The fixtures are ours, not hostile to each other: they share the reference solution's
+      // cache mounts (warm from its grade above), so the suite does not compile cold a dozen
+      // times. Isolation between submissions has its own test (the cache-poisoning case).
+      const cacheNs = cacheNamespace(lab.id, path.join(solutionDir(lab), 'Dockerfile'));
+      const r = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test', 'fixtures', lab.id, `${file}.Dockerfile`) }, cacheNamespace: cacheNs });
       const why = r.checks.map((c) => `${c.passed ? '✓' : c.skipped ? '–' : '✗'} ${c.id}: ${c.message}`).join('\n');
       expect(failing(r).sort(), why).toEqual([...fails].sort());
       expect(skipped(r).sort(), why).toEqual([...(skips ?? [])].sort());
