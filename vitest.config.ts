@@ -25,6 +25,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Real builds on a 2-core machine: one file at a time, generous limits.
           fileParallelism: false,
+          // Two tests at a time within a file (describe.concurrent): two cores, and fixtures
+          // that share a build cache find it warm after the first ones.
+          maxConcurrency: 2,
           testTimeout: 10 * 60_000,
           hookTimeout: 10 * 60_000,
         },

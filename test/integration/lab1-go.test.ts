@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../graders/lab.js';
+import { cacheNamespace, removeCacheMountsSince } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 import { check, labSuite } from '../helpers/lab-suite.js';
@@ -62,10 +63,17 @@ const suite = labSuite({
 
 describe('lab 1 details', () => {
   it('a submission that poisons the Go build cache cannot touch the next grade: the reference solution still passes', async () => {
-    const poison = await grade(suite.lab(), { dockerfile: { kind: 'path', path: path.join(FIXTURES, 'poison-go-cache.Dockerfile') } });
-    expect(poison.checks.find((c) => c.id === 'builds')!.passed).toBe(true);
-    const r = await grade(suite.lab(), { dockerfile: { kind: 'solution' } });
-    expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    // The poison gets a cache of its own each run (an earlier run's poison would fail its own
+    // build), removed afterwards; the solution grades as a student's grade would.
+    const started = new Date();
+    const poison = await grade(suite.lab(), { dockerfile: { kind: 'path', path: path.join(FIXTURES, 'poison-go-cache.Dockerfile') }, cacheNamespace: cacheNamespace('poison', started.toISOString()) });
+    try {
+      expect(poison.checks.find((c) => c.id === 'builds')!.passed).toBe(true);
+      const r = await grade(suite.lab(), { dockerfile: { kind: 'solution' } });
+      expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    } finally {
+      await removeCacheMountsSince(started);
+    }
   });
 
   it('a forged pass line and an HTML payload stay text in the terminal report, Markdown, JUnit, the summary and the HTML gradebook', async () => {
