@@ -100,9 +100,10 @@ describe('a batch guards the machine it runs on', () => {
     await mkdir(small, { recursive: true });
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'stagecraft-test', small]).status).toBe(0);
     try {
-      await makeClass(path.join(dir, 'class'), Object.fromEntries(['ann', 'ben', 'cat', 'dan', 'eve'].map((n) => [n, { labs: { 'lab1-go': { from: 'solution' } } }])));
+      // Lab 4's solution: it builds in seconds from a cold cache (each student has a cache of their own).
+      await makeClass(path.join(dir, 'class'), Object.fromEntries(['ann', 'ben', 'cat', 'dan', 'eve'].map((n) => [n, { labs: { 'lab4-java': { from: 'solution' } } }])));
       const out = path.join(dir, 'out');
-      const args = ['batch', path.join(dir, 'class'), '--labs', 'lab1', '--concurrency', '1', '--min-free', '0.04', '--out', out];
+      const args = ['batch', path.join(dir, 'class'), '--labs', 'lab4', '--concurrency', '1', '--min-free', '0.04', '--out', out];
       const child = startCli(args, { TMPDIR: small }, ['ignore', 'ignore', 'pipe']);
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -120,7 +121,7 @@ describe('a batch guards the machine it runs on', () => {
       await rm(path.join(small, 'filler'));
       const resumed = runCli([...args, '--resume'], { TMPDIR: small });
       expect(resumed.status, resumed.stderr).toBe(0);
-      expect(await readFile(path.join(out, 'gradebook.csv'), 'utf8')).toBe('student,lab1-go,lab1-go status,total,max\nann,5,passed,5,5\nben,5,passed,5,5\ncat,5,passed,5,5\ndan,5,passed,5,5\neve,5,passed,5,5\n');
+      expect(await readFile(path.join(out, 'gradebook.csv'), 'utf8')).toBe('student,lab4-java,lab4-java status,total,max\nann,5,passed,5,5\nben,5,passed,5,5\ncat,5,passed,5,5\ndan,5,passed,5,5\neve,5,passed,5,5\n');
     } finally {
       spawnSync('umount', [small]);
     }
