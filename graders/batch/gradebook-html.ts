@@ -82,7 +82,7 @@ svg .axis { stroke: #bbb; } svg .reference { stroke: #0550ae; stroke-width: 2; }
 svg .label { font-size: 13px; } svg circle.pass { fill: #1a7f37; opacity: .75; } svg circle.fail { fill: #c0362c; opacity: .75; }
 </style></head><body>
 <h1>stagecraft gradebook</h1>
-<p>${book.rows.length} students · ${book.labs.length} labs · generated ${escape(generatedAt.toISOString())}. Hover a ✓ or ✗ for the check's message; click a column to sort.</p>
+<p>${book.rows.length} students · ${book.labs.length} labs · generated ${escape(generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC. Hover a ✓ or ✗ for the check's message; click a column to sort.</p>
 <table id="gradebook"><thead>${head}</thead><tbody>
 ${body}
 </tbody></table>
