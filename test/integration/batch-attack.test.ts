@@ -40,7 +40,7 @@ beforeAll(async () => {
   before = await leftovers();
   work = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-attack-'));
   // Two of ten submissions attack the grading machine while it builds: a memory hog (it
-  // stops by itself at 3 GB) and a disk filler (it stops by itself at 6 GB).
+  // stops by itself at about 2 GiB) and a disk filler (it stops by itself at 6 GB).
   await makeClass(path.join(work, 'class'), { ...HONEST, mallory: { labs: { 'lab1-go': hostile('build-memory-hog') } }, trudy: { labs: { 'lab1-go': hostile('build-disk-filler') } } });
 });
 
@@ -63,7 +63,7 @@ describe('a batch under attack', () => {
     // The two attacks end as failed builds, each stopped by the limit it went past.
     const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as { students: { student: string; cells: Record<string, { result?: { checks: { id: string; message: string }[] } }> }[] };
     const builds = (student: string) => book.students.find((s) => s.student === student)!.cells['lab1-go']!.result!.checks.find((c) => c.id === 'builds')!.message;
-    expect(builds('mallory')).toMatch(/^`RUN head -c 3000M .*` \(Dockerfile line 4\) was stopped: it used more than 1 GiB of memory$/);
+    expect(builds('mallory')).toMatch(/^`RUN awk .*` \(Dockerfile line 5\) was stopped: it used more than 1 GiB of memory$/);
     expect(builds('trudy')).toMatch(/^`RUN head -c 6000M .*` \(Dockerfile line 4\) was stopped: it wrote more than 1 GB to disk$/);
     expect(await engineAnswers()).toBe(true);
   });
