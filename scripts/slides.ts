@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { runMain } from '../graders/cli/run-main.js';
 import { CannotGrade } from '../graders/engine/errors.js';
 import { formatDuration } from '../graders/format/bytes.js';
+import { htmlText } from '../graders/format/text.js';
 import { REPO_ROOT } from '../graders/lab.js';
 import { launchChromium, requireChromium } from './slides/chromium.js';
 import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
@@ -41,7 +42,6 @@ async function eachDeck(all: Deck[], width: number, work: (deck: Deck) => Promis
   }));
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** dist/slides/index.html: every deck, with its contact sheet and PDF when they exist. */
 async function writeIndex(all: Deck[]): Promise<void> {
@@ -49,7 +49,7 @@ async function writeIndex(all: Deck[]): Promise<void> {
     .map((d) => {
       const sheet = existsSync(path.join(SLIDES_OUT, `${d.name}.png`)) ? ` · <a href="${d.name}.png">every slide at a glance</a>` : '';
       const pdf = existsSync(path.join(SLIDES_OUT, `${d.name}.pdf`)) ? ` · <a href="${d.name}.pdf">PDF</a>` : '';
-      return `    <li><a href="${d.name}/index.html">${escape(d.title)}</a> <small>(${d.name})</small>${sheet}${pdf}</li>`;
+      return `    <li><a href="${d.name}/index.html">${htmlText(d.title)}</a> <small>(${d.name})</small>${sheet}${pdf}</li>`;
     })
     .join('\n');
   await writeFile(

@@ -1,8 +1,7 @@
-import { formatBytes } from '../format/bytes.js';
+import { formatBytes, formatMinuteUtc } from '../format/bytes.js';
+import { htmlText } from '../format/text.js';
 import { cellStatus, leaderboard, type Gradebook } from './gradebook.js';
 
-const escape = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 
 const ICON = { passed: '✓', failed: '✗', skipped: '–' } as const;
 
@@ -11,16 +10,16 @@ function cell(book: Gradebook, labId: string, row: Gradebook['rows'][number]): s
   const record = row.cells[labId];
   const status = cellStatus(record);
   const result = record?.result;
-  if (!result) return `<td class="missing" data-sort="-1" title="${escape(record?.reason ?? status)}">${escape(status)}</td>`;
+  if (!result) return `<td class="missing" data-sort="-1" title="${htmlText(record?.reason ?? status)}">${htmlText(status)}</td>`;
   const checks = result.checks
     .map((c) => {
       const state = c.passed ? 'passed' : c.skipped ? 'skipped' : 'failed';
-      return `<span class="check ${state}" title="${escape(`${c.id}: ${c.message}`)}">${ICON[state]}</span>`;
+      return `<span class="check ${state}" title="${htmlText(`${c.id}: ${c.message}`)}">${ICON[state]}</span>`;
     })
     .join('');
   const size = result.image ? formatBytes(result.image.size) : 'no image';
   const max = book.labs.find((l) => l.id === labId)!.maxScore;
-  return `<td class="${result.passed ? 'pass' : 'fail'}" data-sort="${result.score}"><b>${result.score}/${max}</b> <small>${escape(size)}</small><div>${checks}</div></td>`;
+  return `<td class="${result.passed ? 'pass' : 'fail'}" data-sort="${result.score}"><b>${result.score}/${max}</b> <small>${htmlText(size)}</small><div>${checks}</div></td>`;
 }
 
 /** Class image sizes per lab on a log scale, the reference solution marked. */
@@ -37,13 +36,13 @@ function chart(book: Gradebook, reference: Record<string, number | undefined>): 
   const parts: string[] = [];
   book.labs.forEach((lab, i) => {
     const y = 24 + i * rowHeight;
-    parts.push(`<text x="0" y="${y + 4}" class="label">${escape(lab.id)}</text>`, `<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" class="axis"/>`);
+    parts.push(`<text x="0" y="${y + 4}" class="label">${htmlText(lab.id)}</text>`, `<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" class="axis"/>`);
     const ref = reference[lab.id];
-    if (ref) parts.push(`<line x1="${x(ref)}" x2="${x(ref)}" y1="${y - 14}" y2="${y + 14}" class="reference"><title>reference solution: ${escape(formatBytes(ref))}</title></line>`, `<text x="${x(ref) + 4}" y="${y - 16}" class="ref-label">reference ${escape(formatBytes(ref))}</text>`);
+    if (ref) parts.push(`<line x1="${x(ref)}" x2="${x(ref)}" y1="${y - 14}" y2="${y + 14}" class="reference"><title>reference solution: ${htmlText(formatBytes(ref))}</title></line>`, `<text x="${x(ref) + 4}" y="${y - 16}" class="ref-label">reference ${htmlText(formatBytes(ref))}</text>`);
     for (const row of book.rows) {
       const result = row.cells[lab.id]?.result;
       if (!result?.image) continue;
-      parts.push(`<circle cx="${x(result.image.size)}" cy="${y}" r="5" class="${result.passed ? 'pass' : 'fail'}"><title>${escape(`${row.student}: ${formatBytes(result.image.size)}, ${result.score}/${lab.maxScore}`)}</title></circle>`);
+      parts.push(`<circle cx="${x(result.image.size)}" cy="${y}" r="5" class="${result.passed ? 'pass' : 'fail'}"><title>${htmlText(`${row.student}: ${formatBytes(result.image.size)}, ${result.score}/${lab.maxScore}`)}</title></circle>`);
     }
   });
   const height = 24 + book.labs.length * rowHeight;
@@ -62,12 +61,12 @@ document.querySelectorAll('th[data-col]').forEach((th) => th.addEventListener('c
 
 /** gradebook.html: one static page, no outside requests, a sortable table and a size chart. */
 export function toHtml(book: Gradebook, reference: Record<string, number | undefined>, generatedAt = new Date()): string {
-  const head = `<tr><th data-col="0">student</th>${book.labs.map((l, i) => `<th data-col="${i + 1}">${escape(l.id)}</th>`).join('')}<th data-col="${book.labs.length + 1}">total</th></tr>`;
+  const head = `<tr><th data-col="0">student</th>${book.labs.map((l, i) => `<th data-col="${i + 1}">${htmlText(l.id)}</th>`).join('')}<th data-col="${book.labs.length + 1}">total</th></tr>`;
   const body = book.rows
-    .map((row) => `<tr><td>${escape(row.student)}</td>${book.labs.map((l) => cell(book, l.id, row)).join('')}<td data-sort="${row.total}"><b>${row.total}</b>/${row.maxTotal}</td></tr>`)
+    .map((row) => `<tr><td>${htmlText(row.student)}</td>${book.labs.map((l) => cell(book, l.id, row)).join('')}<td data-sort="${row.total}"><b>${row.total}</b>/${row.maxTotal}</td></tr>`)
     .join('\n');
   const boards = book.labs
-    .map((l) => `<li><b>${escape(l.id)}</b>: ${leaderboard(book, l.id).map((b) => `${escape(b.student)} (${escape(formatBytes(b.size))})`).join(', ') || 'no passing image yet'}</li>`)
+    .map((l) => `<li><b>${htmlText(l.id)}</b>: ${leaderboard(book, l.id).map((b) => `${htmlText(b.student)} (${htmlText(formatBytes(b.size))})`).join(', ') || 'no passing image yet'}</li>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stagecraft gradebook</title>
@@ -82,7 +81,7 @@ svg .axis { stroke: #bbb; } svg .reference { stroke: #0550ae; stroke-width: 2; }
 svg .label { font-size: 13px; } svg circle.pass { fill: #1a7f37; opacity: .75; } svg circle.fail { fill: #c0362c; opacity: .75; }
 </style></head><body>
 <h1>stagecraft gradebook</h1>
-<p>${book.rows.length} students · ${book.labs.length} labs · generated ${escape(generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC. Hover a ✓ or ✗ for the check's message; click a column to sort.</p>
+<p>${book.rows.length} students · ${book.labs.length} labs · generated ${formatMinuteUtc(generatedAt)}. Hover a ✓ or ✗ for the check's message; click a column to sort.</p>
 <table id="gradebook"><thead>${head}</thead><tbody>
 ${body}
 </tbody></table>

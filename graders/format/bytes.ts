@@ -19,6 +19,9 @@ export const formatCount = (n: number) => n.toLocaleString('en-US');
 export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** 40 → "40 ms", 1500 → "1.5 s" */
+/** A moment to the minute, as the reports show it: `2026-11-30 08:05 UTC`. */
+export const formatMinuteUtc = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 export const formatDuration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 /** "99.5% smaller" / "12% larger" between a reference size and a new one. */

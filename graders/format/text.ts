@@ -21,6 +21,10 @@ export const oneLine = (text: string): string => text.replace(CONTROL_OR_NEWLINE
 /** Text whose newlines are the report's own line breaks: every other control character made visible. */
 export const visible = (text: string): string => text.replace(CONTROL, shown);
 
+/** Text for HTML, in an element or a quoted attribute: the five characters HTML gives meaning escaped. */
+export const htmlText = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
 /** Markdown that renders exactly the text: HTML and Markdown syntax are escaped, lines kept apart with <br>. */
 export function markdownText(text: string): string {
   return visible(text)

@@ -2,8 +2,8 @@ import type { Explanation, ExplainedFinding, LayerView } from '../../explain/exp
 import { explanationJson } from '../../explain/explanation.js';
 import type { TreeNode } from '../../explain/treemap.js';
 import type { FindingKind } from '../../findings/index.js';
-import { formatBytes, formatDuration, plural } from '../../format/bytes.js';
-import { oneLine, visible } from '../../format/text.js';
+import { formatBytes, formatDuration, formatMinuteUtc, plural } from '../../format/bytes.js';
+import { htmlText, oneLine, visible } from '../../format/text.js';
 import type { GradeResult } from '../../pipeline/result.js';
 import { CLIENT_JS } from './client.js';
 import { PAGE_CSS } from './style.js';
@@ -20,8 +20,7 @@ export interface PageInput {
   generatedAt?: Date;
 }
 
-const escape = (text: string) =>
-  visible(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (text: string) => htmlText(visible(text));
 
 /** JSON inside a <script> element: nothing in it can close the element or start another. */
 const scriptJson = (value: unknown) =>
@@ -106,7 +105,7 @@ export function renderPage({ explanation: e, tree, grade, generatedAt = new Date
   const [bad, ...rest] = e.complete ? [undefined, ...e.notes] : failed ? [failed, ...e.notes.filter((n) => !n.startsWith('the build failed'))] : [e.notes[0] ?? 'This explanation is incomplete.', ...e.notes.slice(1)];
   const notes = [
     ...(bad ? [`<div class="note bad">${escape(bad)}</div>`] : []),
-    `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${e.durationMs > 0 ? `, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}` : ''}`].join(' · '))}</div>`,
+    `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${formatMinuteUtc(generatedAt)}${e.durationMs > 0 ? `, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}` : ''}`].join(' · '))}</div>`,
   ];
   const cleanKinds = (['toolchain', 'cache', 'secret'] as const).filter((k) => !e.findings.some((f) => f.kind === k));
   const clean = cleanKinds.length ? `<p class="clean-kinds">✓ no ${cleanKinds.map((k) => (k === 'toolchain' ? 'build toolchain' : k === 'cache' ? 'package-manager cache' : 'secret')).join(', no ')}</p>` : '';
