@@ -116,15 +116,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   opts.progress.start(jobs.length, students.length * opts.labs.length - jobs.length);
 
   const worker = async () => {
-    while (!engineLost && !stoppedBecause && next < jobs.length) {
+    while (!engineLost && !stoppedBecause) {
+      // Claimed before any await: two workers finishing together must not both take the last job.
+      const job = jobs[next++];
+      if (!job) break;
       // A disk filling up (a build cache grown, an image left) fails every grade after it:
-      // stop taking grades instead; --resume finishes them once there is room.
+      // stop taking grades instead (the job is not reached); --resume finishes them once there is room.
       const short = await diskShortage(opts.minFreeBytes);
       if (short) {
         stoppedBecause ??= short;
         break;
       }
-      const job = jobs[next++]!;
       const started = Date.now();
       opts.progress.begin(job);
       const record = await gradeOne(job, job.definition, opts);

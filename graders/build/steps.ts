@@ -18,3 +18,13 @@ export function instructionOfStep(step: BuildStep, df: ParsedDockerfile): Docker
   return undefined;
 }
 
+
+/**
+ * Steps in the order of the Dockerfile, never of their arrival: BuildKit 0.8 (Docker 20.10) reports
+ * them oldest first, BuildKit 0.13+ (Docker 26+) newest first. Steps outside the Dockerfile (loading
+ * it, the context, base images' metadata) come first, in the order they came.
+ */
+export function inDockerfileOrder(steps: BuildStep[], df: ParsedDockerfile): { step: BuildStep; instruction?: DockerInstruction }[] {
+  const located = steps.map((step) => ({ step, instruction: /^\[internal\]/.test(step.name) ? undefined : instructionOfStep(step, df) }));
+  return [...located.filter((l) => !l.instruction), ...located.filter((l) => l.instruction).sort((a, b) => a.instruction!.line - b.instruction!.line)];
+}

@@ -1,4 +1,4 @@
-import { instructionOfStep } from '../build/steps.js';
+import { inDockerfileOrder } from '../build/steps.js';
 import type { BuildStep } from '../build/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { fail, pass, type Check } from './types.js';
@@ -15,8 +15,9 @@ interface Located {
   instruction?: DockerInstruction;
 }
 
+/** The Dockerfile's steps, in its order (whatever order the engine reported them in). */
 function locate(steps: BuildStep[], df: ParsedDockerfile): Located[] {
-  return steps.filter((s) => /^\[/.test(s.name) && !s.name.startsWith('[internal]')).map((step) => ({ step, instruction: instructionOfStep(step, df) }));
+  return inDockerfileOrder(steps.filter((s) => /^\[/.test(s.name) && !s.name.startsWith('[internal]')), df);
 }
 
 /** `[build 3/7] RUN …` → `build`; `[3/7] RUN …` (a one-stage build) → ''. */

@@ -52,10 +52,18 @@ export interface RunResult {
   processUids: string[];
 }
 
-/** The host where published ports are reachable: the engine's host for tcp:// engines. */
+/** A tcp:// engine is another machine; a socket is this one (or a namespace of it). */
+const remoteEngine = () => /^(tcp|http|https):\/\//.test(process.env.DOCKER_HOST ?? '');
+
+/**
+ * The address where published ports are reachable: testcontainers' own TESTCONTAINERS_HOST_OVERRIDE
+ * where it is set (an engine in a network namespace or a VM of this machine), the engine's host for
+ * tcp:// engines, else loopback.
+ */
 function engineHost(): string {
-  const host = process.env.DOCKER_HOST;
-  if (host && /^(tcp|http|https):\/\//.test(host)) return new URL(host.replace(/^tcp:/, 'http:')).hostname;
+  const override = process.env.TESTCONTAINERS_HOST_OVERRIDE;
+  if (override) return override;
+  if (remoteEngine()) return new URL(process.env.DOCKER_HOST!.replace(/^tcp:/, 'http:')).hostname;
   return '127.0.0.1';
 }
 
@@ -118,7 +126,6 @@ export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<
   // testcontainers works the engine's host out for itself, and inside a container (a CI job,
   // a dev container) it does so by pulling and running alpine; the grader knows the answer.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= engineHost();
-  const local = engineHost() === '127.0.0.1';
   return new GradedContainer(req.image, {
     port: req.port,
     readyPath: req.readyPath,
@@ -128,7 +135,8 @@ export async function gradedContainer(req: Omit<RunRequest, 'probes'>): Promise<
     startupTimeoutMs: req.limits.startupTimeoutMs,
     labels: { ...ownerLabels(), ...req.labels },
     network: await gradedNetwork(),
-    hostIp: local ? '127.0.0.1' : '',
+    // Published on the one address the grader probes, never on every interface of a local engine.
+    hostIp: remoteEngine() ? '' : engineHost(),
     host: engineHost(),
     command: req.command,
   });

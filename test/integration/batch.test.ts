@@ -166,6 +166,16 @@ describe('stagecraft batch', () => {
     expect(await csv(out)).toBe(EXPECTED_CSV);
   });
 
+  it('takes each job once when two workers finish together (nothing submitted: every grade ends at once)', async () => {
+    const empty = path.join(work, 'empty-class');
+    await makeClass(empty, { ann: { labs: {} }, ben: { labs: {} }, cat: { labs: {} } });
+    const out = path.join(work, 'empty-out');
+    const r = runCli(['batch', empty, '--labs', 'lab1', '--out', out, '--min-free', '1', '--concurrency', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^3 students: graded 0, not submitted 3, could not grade 0\n/);
+    expect((await csv(out)).trim().split('\n')).toHaveLength(4);
+  });
+
   it('refuses to start on an engine that does not answer, in one line', () => {
     const r = runCli(batchArgs(path.join(work, 'no-engine')), { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(r.status).toBe(2);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BuildTrace } from '../../graders/build/build.js';
 import { decodeTrace, encodeTrace } from '../../graders/build/trace.js';
+import { inDockerfileOrder } from '../../graders/build/steps.js';
+import type { BuildStep } from '../../graders/build/build.js';
+import { parseDockerfile as parseResult, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
+const parseDockerfile = (text: string): ParsedDockerfile => { const r = parseResult(text); if (!r.ok) throw new Error('fixture does not parse'); return r.dockerfile; };
 
 const traceLine = (update: Parameters<typeof encodeTrace>[0]) => JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace(update) });
 
@@ -46,5 +50,29 @@ describe('BuildKit trace', () => {
     expect(trace.log.length).toBeLessThanOrEqual(1000);
     expect(trace.log).toContain('output line 199');
     expect(trace.log).not.toContain('output line 0\n');
+  });
+});
+
+describe('steps in the order of the Dockerfile', () => {
+  const step = (name: string) => ({ name }) as BuildStep;
+  const names = (located: { step: BuildStep }[]) => located.map((l) => l.step.name);
+
+  it('orders BuildKit 0.13+ newest-first reports as BuildKit 0.8 reports them', () => {
+    const df = parseDockerfile('FROM node:20-trixie\nRUN npm install\nCOPY . .\nRUN npm run build\n');
+    const newestFirst = ['[internal] load build definition from Dockerfile', '[4/4] RUN npm run build', '[3/4] COPY . .', '[2/4] RUN npm install', '[internal] load metadata for docker.io/library/node:20-trixie', '[1/4] FROM docker.io/library/node:20-trixie'].map(step);
+    expect(names(inDockerfileOrder(newestFirst, df))).toEqual([
+      '[internal] load build definition from Dockerfile',
+      '[internal] load metadata for docker.io/library/node:20-trixie',
+      '[1/4] FROM docker.io/library/node:20-trixie',
+      '[2/4] RUN npm install',
+      '[3/4] COPY . .',
+      '[4/4] RUN npm run build',
+    ]);
+  });
+
+  it('orders the steps of several stages by their line, each stage numbered on its own', () => {
+    const df = parseDockerfile('FROM golang AS build\nRUN go build .\n\nFROM scratch\nCOPY --from=build /app /app\n');
+    const steps = ['[stage-1 2/2] COPY --from=build /app /app', '[build 2/2] RUN go build .', '[stage-1 1/2] FROM scratch', '[build 1/2] FROM golang'].map(step);
+    expect(names(inDockerfileOrder(steps, df))).toEqual(['[build 1/2] FROM golang', '[build 2/2] RUN go build .', '[stage-1 1/2] FROM scratch', '[stage-1 2/2] COPY --from=build /app /app']);
   });
 });
