@@ -1,4 +1,5 @@
 import { CannotGrade } from '../engine/errors.js';
+import { engineFault } from '../engine/faults.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
 import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
@@ -52,6 +53,8 @@ export class GradeBuilds {
       onStep: this.opts.onStep,
     }).finally(closeWindow);
     if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
+    const fault = built.ok ? undefined : engineFault(built);
+    if (fault) throw new CannotGrade(fault);
     return built;
   }
 
