@@ -32,6 +32,15 @@ export default defineConfig({
           hookTimeout: 10 * 60_000,
         },
       },
+      {
+        test: {
+          name: 'engines',
+          // Grades on several engines at once: only where they are named (npm run test:engines).
+          include: process.env.STAGECRAFT_ENGINES ? ['test/engines/**/*.test.ts'] : [],
+          fileParallelism: false,
+          testTimeout: 30 * 60_000,
+        },
+      },
     ],
   },
 });

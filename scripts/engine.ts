@@ -22,11 +22,11 @@ import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writ
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { $, which } from 'zx';
+import { BED_RUN, bed, bedAddresses } from '../graders/engine/beds.js';
 
 const WAIT_SECONDS = Number(process.env.STAGECRAFT_ENGINE_WAIT ?? 60);
 const STATE = '/var/lib/stagecraft/engines';
 const ROOTFS = `${STATE}/rootfs-28`;
-const RUN = '/run/stagecraft/engines';
 const SUITE = 'sid'; // Debian's newest suite: docker.io 28.5, docker-buildx 0.29
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -39,8 +39,8 @@ const quiet = $({ quiet: true, nothrow: true, env: { ...process.env, DEBIAN_FRON
 const have = async (command: string) => Boolean(await which(command, { nothrow: true }));
 
 /** One Docker 28 beside the system: its namespace, its addresses, its state. */
-interface Bed {
-  name: string;
+interface Bed28 {
+  name: '28' | '28c';
   containerdStore: boolean;
   netns: string;
   /** The host's end of the veth pair, and the namespace's (where published ports are reached). */
@@ -48,24 +48,14 @@ interface Bed {
   engineIp: string;
   run: string;
   socket: string;
+  env: Record<string, string | undefined>;
 }
 
-function bed(containerdStore: boolean): Bed {
+function bed28(containerdStore: boolean): Bed28 {
   const name = containerdStore ? '28c' : '28';
-  const net = containerdStore ? 29 : 28;
-  const run = `${RUN}/${name}`;
-  return {
-    name,
-    containerdStore,
-    netns: `stagecraft-${name}`,
-    hostIp: `10.231.${net}.1`,
-    engineIp: `10.231.${net}.2`,
-    run,
-    socket: `${run}/docker.sock`,
-  };
+  const run = `${BED_RUN}/${name}`;
+  return { name, containerdStore, netns: `stagecraft-${name}`, ...bedAddresses(name), run, socket: `${run}/docker.sock`, env: bed(name).env };
 }
-
-const envOf = (b: Bed) => ({ DOCKER_HOST: `unix://${b.socket}`, TESTCONTAINERS_HOST_OVERRIDE: b.engineIp });
 
 async function answers(env: Record<string, string | undefined>): Promise<string | undefined> {
   const host = env.DOCKER_HOST;
@@ -115,7 +105,7 @@ async function ensureRootfs(): Promise<void> {
 }
 
 /** The network namespace, its veth pair, and the one NAT rule that lets builds reach the package registries. */
-async function ensureNetwork(b: Bed): Promise<void> {
+async function ensureNetwork(b: Bed28): Promise<void> {
   const hostEnd = `sc-${b.name}-h`;
   const nsEnd = `sc-${b.name}-n`;
   if (!(await quiet`ip netns pids ${b.netns}`).ok) {
@@ -136,7 +126,7 @@ async function ensureNetwork(b: Bed): Promise<void> {
 }
 
 /** Each rule as `-t TABLE` then the chain and its match, so one list serves -C, -I and -D. */
-function natRules(b: Bed): { table: string; chain: string; spec: string[] }[] {
+function natRules(b: Bed28): { table: string; chain: string; spec: string[] }[] {
   const hostEnd = `sc-${b.name}-h`;
   return [
     { table: 'nat', chain: 'POSTROUTING', spec: ['-s', `${b.engineIp}/32`, '!', '-o', hostEnd, '-j', 'MASQUERADE'] },
@@ -149,7 +139,7 @@ const iptables = (op: '-C' | '-I' | '-D', r: { table: string; chain: string; spe
   quiet`iptables -t ${r.table} ${op} ${r.chain} ${r.spec}`;
 
 /** Start dockerd chrooted in the rootfs, in its own mount and network namespaces, its state kept per bed. */
-async function startDocker28(b: Bed): Promise<void> {
+async function startDocker28(b: Bed28): Promise<void> {
   const state = `${STATE}/${b.name}`;
   for (const dir of ['docker', 'containerd', 'etc-docker']) mkdirSync(`${state}/${dir}`, { recursive: true });
   mkdirSync(b.run, { recursive: true });
@@ -188,7 +178,7 @@ async function startDocker28(b: Bed): Promise<void> {
   }).unref();
 }
 
-async function stopDocker28(b: Bed): Promise<void> {
+async function stopDocker28(b: Bed28): Promise<void> {
   const pidFile = `${b.run}/dockerd.pid`;
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -262,7 +252,7 @@ const print = (env: Record<string, string | undefined>) => {
 };
 
 if (positionals[0] === 'stop') {
-  await stopDocker28(bed(Boolean(values['containerd-store'])));
+  await stopDocker28(bed28(Boolean(values['containerd-store'])));
   process.exit(0);
 }
 if (positionals.length) fail(`unknown command '${positionals[0]}': npm run engine [-- --engine 28|20.10] [--containerd-store] [--print-env] | stop`);
@@ -286,8 +276,8 @@ if (engine === undefined && !values['containerd-store']) {
   if (process.env.DOCKER_HOST) fail(`no Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}; start that engine, or unset DOCKER_HOST`);
 }
 
-const b = bed(Boolean(values['containerd-store']));
-const env = envOf(b);
+const b = bed28(Boolean(values['containerd-store']));
+const env = b.env;
 const running = await answers(env);
 if (running) {
   say(`Docker ${running}${b.containerdStore ? ' (containerd image store)' : ''} answers at ${env.DOCKER_HOST}`);
