@@ -19,7 +19,7 @@ describe('cache mounts isolated per submission', () => {
       `RUN --mount=type=cache,target=/root/.cache/go-build,id=${ns}/root/.cache/go-build \\`,
       '    --mount=type=bind,source=go.mod,target=go.mod CGO_ENABLED=0 go build .',
       `RUN --mount=type=cache,target=/go/pkg/mod,id=${ns}/gomod go mod download`,
-      `RUN --mount="type=cache,target=/root/.npm,id=${ns}/root/.npm" npm ci`,
+      `RUN --mount=type=cache,target=/root/.npm,id=${ns}/root/.npm npm ci`,
       '',
     ]);
   });
@@ -29,6 +29,6 @@ describe('cache mounts isolated per submission', () => {
     expect(cacheNamespace('lab1-go', '/a/Dockerfile')).not.toBe(cacheNamespace('lab1-go', '/b/Dockerfile'));
     expect(cacheNamespace('student', 'alice')).not.toBe(cacheNamespace('student', 'bob'));
     // A submission cannot name another's cache: its own id is put inside its namespace.
-    expect(isolateCacheMounts(`RUN --mount=type=cache,id=${ns}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory'))).not.toContain(`id=${ns}/`);
+    expect(isolateCacheMounts(`FROM scratch\nRUN --mount=type=cache,id=${ns}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory'))).not.toContain(`id=${ns}/`);
   });
 });
