@@ -95,7 +95,7 @@ const addLocalOnly: PolicyRule = {
       if (ins.keyword !== 'ADD') continue;
       for (const source of addSources(ins, df)) {
         if (/^\d*<</.test(source)) continue; // a heredoc: the embedded-source rule reads it
-        const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/|^git@|\.git(#|$)/.test(source);
+        const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/|^git@|\.git(#|$)/.test(source.replace(/["'\\]/g, ''));
         const variable = /\$/.test(source);
         const quoted = /["'\\]/.test(source);
         if (!url && !variable && !quoted) continue;
@@ -188,7 +188,6 @@ const knownImages: PolicyRule = {
     const isStage = (ref: string) => stages.has(ref.toLowerCase()) || (/^\d+$/.test(ref) && Number(ref) < df.stages.length);
     const uses: { ref: string; ins: DockerInstruction }[] = [
       ...df.stages.filter((s) => s.baseStage === undefined).map((s) => ({ ref: s.base, ins: s.from })),
-      ...df.copies.filter((c) => c.fromStage === undefined).map((c) => ({ ref: c.from, ins: c.instruction })),
       ...instructions(df).flatMap((ins) => [...copySources(ins, df), ...mountSources(ins, df)].map((ref) => ({ ref, ins }))),
     ];
     for (const { ref, ins } of uses) {
@@ -324,7 +323,9 @@ function encodedLength(lines: string[]): number {
     const t = line.trim();
     if (/^[A-Za-z0-9+/=_-]{16,}$/.test(t)) run += t.length;
     else run = 0;
-    longest = Math.max(longest, run, /[A-Za-z0-9+/=_-]{256,}/.exec(t)?.[0].length ?? 0, (/(\\x[0-9a-fA-F]{2}){32,}/.exec(t)?.[0].length ?? 0));
+    const hex = /(\\x[0-9a-fA-F]{2}){32,}/.exec(t)?.[0].length ?? 0; // 32 bytes written as \xNN
+    if (hex) return hex;
+    longest = Math.max(longest, run, /[A-Za-z0-9+/=_-]{256,}/.exec(t)?.[0].length ?? 0);
   }
   return longest >= 256 ? longest : 0;
 }
