@@ -25,7 +25,7 @@ import { knownContent } from './known-content.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
-import { withoutUnavailableSyntax } from './syntax.js';
+import { requireFrontendFeatures, withoutUnavailableSyntax } from './syntax.js';
 
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -136,8 +136,10 @@ function commentLine(file: string): string {
 }
 
 async function buildInspectRun(g: Grading): Promise<void> {
-  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
+  // Whether the engine's frontend can read the Dockerfile at all comes first: it takes a moment, base images can take minutes.
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
+  await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
+  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath));
   if (syntaxNote) g.notes.push(syntaxNote);
 
