@@ -67,7 +67,7 @@ export interface FlagWord {
  * arguments start. Inside a word `'…'` and `"…"` quote, and a backslash takes the next
  * character as it is; a bare `--flag` takes the next word as its value (BuildKit 0.2x).
  */
-export function extractFlags(rest: string): { flags: FlagWord[]; argsStart: number } {
+export function extractFlags(rest: string, bareFlagTakesNextWord = true): { flags: FlagWord[]; argsStart: number } {
   const flags: { text: string; start: number; end: number; spaced: boolean; escaped: boolean }[] = [];
   let phase: 'spaces' | 'word' | 'quote' = 'spaces';
   let word = '';
@@ -84,7 +84,7 @@ export function extractFlags(rest: string): { flags: FlagWord[]; argsStart: numb
       parsingFlagArg = false;
       needFlagArg = true;
     } else if (blankOk || word.length > 0) {
-      if (needFlagArg) parsingFlagArg = true;
+      if (needFlagArg && bareFlagTakesNextWord) parsingFlagArg = true;
       flags.push({ text: word, start: wordStart, end, spaced: false, escaped });
     }
   };
@@ -153,11 +153,16 @@ function toFlagWords(words: { text: string; start: number; end: number; spaced: 
   });
 }
 
-/** The flags of an instruction's raw text, as BuildKit reads them. */
-export function instructionFlags(raw: string, escape?: string): { logical: LogicalInstruction; flags: FlagWord[]; args: string } {
+/**
+ * The flags of an instruction's raw text, as BuildKit reads them: `flags` as BuildKit 0.2x
+ * does, `olderFlags` as BuildKit before it (a bare `--link` takes no word after it). They
+ * differ only where a bare flag is followed by another word; a rule about what a flag
+ * names reads both.
+ */
+export function instructionFlags(raw: string, escape?: string): { logical: LogicalInstruction; flags: FlagWord[]; olderFlags: FlagWord[]; args: string } {
   const logical = logicalInstruction(raw, escape);
   const { flags, argsStart } = extractFlags(logical.rest);
-  return { logical, flags, args: logical.rest.slice(argsStart).trim() };
+  return { logical, flags, olderFlags: extractFlags(logical.rest, false).flags, args: logical.rest.slice(argsStart).trim() };
 }
 
 /**

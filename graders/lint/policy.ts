@@ -45,7 +45,12 @@ export function asBuildKitReadsIt(ins: DockerInstruction, df: ParsedDockerfile):
   return r;
 }
 
-const flagsNamed = (ins: DockerInstruction, df: ParsedDockerfile, name: string): FlagWord[] => asBuildKitReadsIt(ins, df).flags.filter((f) => f.name === name);
+/** Every value a flag may have, in either BuildKit's reading (see instructionFlags). */
+const flagsNamed = (ins: DockerInstruction, df: ParsedDockerfile, name: string): FlagWord[] => {
+  const { flags, olderFlags } = asBuildKitReadsIt(ins, df);
+  const newer = flags.filter((f) => f.name === name);
+  return [...newer, ...olderFlags.filter((f) => f.name === name && !newer.some((n) => n.start === f.start && n.value === f.value))];
+};
 
 /** Flags that take no value: a word after them is an argument. */
 const BOOLEAN_FLAGS = new Set(['link', 'parents', 'keep-git-dir']);
@@ -189,6 +194,8 @@ const knownImages: PolicyRule = {
     const uses: { ref: string; ins: DockerInstruction }[] = [
       ...df.stages.filter((s) => s.baseStage === undefined).map((s) => ({ ref: s.base, ins: s.from })),
       ...instructions(df).flatMap((ins) => [...copySources(ins, df), ...mountSources(ins, df)].map((ref) => ({ ref, ins }))),
+      // dockerfile-ast's reading too: any reader's image must be allowed.
+      ...df.copies.filter((c) => c.fromStage === undefined).map((c) => ({ ref: c.from, ins: c.instruction })),
     ];
     for (const { ref, ins } of uses) {
       if (ref === 'scratch' || isStage(ref) || (ref && !ref.includes('$') && isAllowedImage(ref, ctx.allowImages))) continue;

@@ -162,6 +162,7 @@ describe('instructions read the way BuildKit reads them (issue 20)', () => {
     'RUN --mount="type=bind,From=stagecraft/lab1-go,source=/,target=/x" cp -r /x /out',
     'RUN --mount=type=cache,from=stagecraft/lab1-go,target=/x cp -r /x /out',
     'COPY --from="stagecraft/lab1-go" /wordsmith /wordsmith',
+    'COPY --link --from=stagecraft/lab1-go /wordsmith /wordsmith',
   ])('item 6: refuses %j: from= in any spelling is checked against the allow-list', (line) => {
     const refusal = vet(parsed(`FROM golang:1.24-trixie AS build\n${line}\n`));
     expect(refusal?.line).toBe(2);
