@@ -33,11 +33,12 @@ export const builds = (lab = '<lab>'): Check => ({
 });
 
 function judge({ lint, refusal, build }: Evidence): Verdict {
-  if (!lint.ok) {
-    return fail(`the Dockerfile does not parse: ${lint.problem.message}`, { line: lint.problem.line }, 'Fix the line it names: every Dockerfile starts with FROM, and each line starts with an instruction such as RUN, COPY or CMD.');
-  }
+  // A refusal comes first: the size is refused before the Dockerfile is parsed.
   if (refusal) {
     return fail(`refused: ${refusal.message}`, { line: refusal.line }, refusal.hint ?? 'The grader builds only what the lab folder and the Dockerfile hold, from the images the lab allows; change the line it names.');
+  }
+  if (!lint.ok) {
+    return fail(`the Dockerfile does not parse: ${lint.problem.message}`, { line: lint.problem.line }, 'Fix the line it names: every Dockerfile starts with FROM, and each line starts with an instruction such as RUN, COPY or CMD.');
   }
   if (!build) return fail('the build did not run');
   if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`, build.peaks && { usage: build.peaks });

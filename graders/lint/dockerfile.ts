@@ -11,6 +11,8 @@ export interface DockerInstruction {
   flags: Record<string, string | null>;
   /** Every `--mount=` of a RUN, in order (a flag that repeats keeps only its last value in `flags`). */
   mounts?: string[];
+  /** The instruction as written, from its keyword to its end (continuation lines and heredocs included). */
+  raw?: string;
 }
 
 export interface Stage {
@@ -43,6 +45,8 @@ export interface ParsedDockerfile {
   copies: CopyFrom[];
   /** The `# syntax=` parser directive, if any. */
   syntax?: string;
+  /** The line-continuation character (`\\`, or `` ` `` after `# escape=\``). */
+  escape?: string;
 }
 
 export interface ParseProblem {
@@ -72,7 +76,14 @@ const KNOWN_KEYWORDS = new Set([
   'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
 
-function toInstruction(ins: Instruction): DockerInstruction {
+/** The text of a range of the Dockerfile, from its lines. */
+function rangeText(lines: string[], ins: Instruction): string {
+  const { start, end } = ins.getRange();
+  if (start.line === end.line) return (lines[start.line] ?? '').slice(start.character, end.character);
+  return [(lines[start.line] ?? '').slice(start.character), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? '').slice(0, end.character)].join('\n');
+}
+
+function toInstruction(ins: Instruction, lines: string[]): DockerInstruction {
   const flags: Record<string, string | null> = {};
   const withFlags = ins as Instruction & { getFlags?: () => { getName(): string; getValue(): string | null }[] };
   const mounts: string[] = [];
@@ -86,6 +97,7 @@ function toInstruction(ins: Instruction): DockerInstruction {
     line: ins.getRange().start.line + 1,
     flags,
     ...(mounts.length ? { mounts } : {}),
+    raw: rangeText(lines, ins),
   };
 }
 
@@ -119,7 +131,9 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
   const textProblem = checkText(bytes);
   if (textProblem) return { ok: false, problem: textProblem };
 
-  const ast = DockerfileParser.parse(bytes.toString('utf8'));
+  const text = bytes.toString('utf8');
+  const ast = DockerfileParser.parse(text);
+  const lines = text.split(/\r?\n/);
   const stages: Stage[] = [];
   const copies: CopyFrom[] = [];
   const globalArgs = new Map<string, string>();
@@ -140,7 +154,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
       const base = resolveGlobalArgs(image, globalArgs);
       const name = from.getBuildStage()?.toLowerCase() ?? undefined;
       const index = stages.length;
-      stages.push({ index, name, base, baseStage: named.get(base.toLowerCase()), from: toInstruction(ins), instructions: [] });
+      stages.push({ index, name, base, baseStage: named.get(base.toLowerCase()), from: toInstruction(ins, lines), instructions: [] });
       if (name !== undefined && !named.has(name)) named.set(name, index);
       continue;
     }
@@ -153,7 +167,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
       }
       return { ok: false, problem: { line, message: `line ${line}: ${keyword} comes before the first FROM; a Dockerfile must start with FROM` } };
     }
-    const instruction = toInstruction(ins);
+    const instruction = toInstruction(ins, lines);
     stage.instructions.push(instruction);
     if ((keyword === 'COPY' || keyword === 'ADD') && instruction.flags.from != null) {
       copies.push(copyEdge(ins, instruction, stage.index, named));
@@ -163,7 +177,8 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
   const final = stages.at(-1);
   if (!final) return { ok: false, problem: { message: 'no FROM instruction: a Dockerfile must start with FROM <image>' } };
   const syntax = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax')?.getValue();
-  return { ok: true, dockerfile: { stages, final, copies, syntax } };
+  const escape = ast.getEscapeCharacter?.() ?? '\\';
+  return { ok: true, dockerfile: { stages, final, copies, syntax, escape } };
 }
 
 /** `["a b", "/dest"]` (JSON form) or `a /dest` (shell form); flags are not part of the arguments. */

@@ -3,7 +3,7 @@ import type { CheckResult } from './result.js';
 
 /** Why a check that needs `need` cannot be evaluated from this evidence, or undefined when it can. */
 export function missing(need: Need, e: Evidence): string | undefined {
-  if (e.refusal && need !== 'parse') return 'the Dockerfile was refused, so nothing was built';
+  if (e.refusal && (need !== 'parse' || !e.lint.ok)) return 'the Dockerfile was refused, so nothing was built';
   switch (need) {
     case 'parse':
       return e.lint.ok ? undefined : 'the Dockerfile does not parse';

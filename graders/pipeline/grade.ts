@@ -13,8 +13,8 @@ import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
 import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
-import { parseDockerfile } from '../lint/dockerfile.js';
-import { vet } from '../lint/policy.js';
+import { parseDockerfile, type ParseResult } from '../lint/dockerfile.js';
+import { vet, vetBytes } from '../lint/policy.js';
 import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
@@ -25,7 +25,7 @@ import { knownContent } from './known-content.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
-import { withoutUnavailableSyntax } from './syntax.js';
+import { requireFrontendFeatures, withoutUnavailableSyntax } from './syntax.js';
 
 export interface GradeOptions {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -136,8 +136,10 @@ function commentLine(file: string): string {
 }
 
 async function buildInspectRun(g: Grading): Promise<void> {
-  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
+  // Whether the engine's frontend can read the Dockerfile at all comes first: it takes a moment, base images can take minutes.
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
+  await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
+  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath));
   if (syntaxNote) g.notes.push(syntaxNote);
 
@@ -232,8 +234,10 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
   const release = onInterrupt(removeImages); // the context folder registered its own removal
 
-  const lint = parseDockerfile(context.dockerfileBytes);
-  const refusal = lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])], bytes: context.dockerfileBytes.length }) : undefined;
+  // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
+  const early = vetBytes(context.dockerfileBytes);
+  const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
+  const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }

@@ -1,8 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheNamespace, isolateCacheMounts } from '../../graders/prepare/cache-mounts.js';
 
+// Each test file runs in its own worker: the key made here is this file's alone.
+let cacheDir: string;
+beforeAll(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'stagecraft-cache-key-'));
+  process.env.STAGECRAFT_CACHE_DIR = cacheDir;
+});
+afterAll(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
 describe('cache mounts isolated per submission', () => {
-  const ns = cacheNamespace('lab1-go', '/home/student/labs/lab1-go/Dockerfile');
+  const ns = () => cacheNamespace('lab1-go', '/home/student/labs/lab1-go/Dockerfile');
 
   it('gives every cache mount an id in the namespace, on the same line, and leaves other mounts alone', () => {
     const text = [
@@ -13,15 +26,30 @@ describe('cache mounts isolated per submission', () => {
       'RUN --mount="type=cache,target=/root/.npm" npm ci',
       '',
     ].join('\n');
-    const out = isolateCacheMounts(text, ns);
+    const out = isolateCacheMounts(text, ns());
     expect(out.split('\n')).toEqual([
       'FROM golang:1.24-trixie AS build',
-      `RUN --mount=type=cache,target=/root/.cache/go-build,id=${ns}/root/.cache/go-build \\`,
+      `RUN --mount=type=cache,target=/root/.cache/go-build,id=${ns()}/root/.cache/go-build \\`,
       '    --mount=type=bind,source=go.mod,target=go.mod CGO_ENABLED=0 go build .',
-      `RUN --mount=type=cache,target=/go/pkg/mod,id=${ns}/gomod go mod download`,
-      `RUN --mount="type=cache,target=/root/.npm,id=${ns}/root/.npm" npm ci`,
+      `RUN --mount=type=cache,target=/go/pkg/mod,id=${ns()}/gomod go mod download`,
+      `RUN --mount=type=cache,target=/root/.npm,id=${ns()}/root/.npm npm ci`,
       '',
     ]);
+  });
+
+  it.each([
+    // issue 20 item 5, word for word: the old rewrite stopped at the backslash and BuildKit took the last id.
+    ['RUN --mount=type=cache,target=/c\\,id=X cat /c/planted', `RUN --mount=type=cache,target=/c,id=NS/X cat /c/planted`],
+    ['RUN --mount=TYPE=Cache,Target=/c,ID=X true', 'RUN --mount=type=Cache,target=/c,id=NS/X true'],
+    ['RUN --mount=\'type=cache,"id=X",target=/c\' true', 'RUN --mount=type=cache,target=/c,id=NS/X true'],
+    ['RUN --mount=type=cache,id=X,target=/c,id=Y true', 'RUN --mount=type=cache,target=/c,id=NS/Y true'],
+    ['RUN --mount=type=cache,target=/c,id=../../x y true', 'RUN --mount=type=cache,target=/c,id=NS/../../x y true'],
+  ])('rebuilds %j from the fields BuildKit reads: one id, the grader\'s, whatever the spelling', (line, expected) => {
+    const out = isolateCacheMounts(`FROM golang:1.24-trixie\n${line}\n`, ns()).split('\n')[1]!;
+    // The one id BuildKit will read, as it reads it: the last `id` key, any case.
+    const ids = [...out.matchAll(/[,=]id=([^,\s]+)/gi)].map((m) => m[1]);
+    expect(ids).toEqual([expected.match(/id=(\S+)/)![1]!.replace('NS', ns()).replace(/,.*$/, '')]);
+    expect(out).toBe(expected.replace('NS', ns()));
   });
 
   it('one namespace per lab and Dockerfile (regrades share it), another per student in a batch', () => {
@@ -29,6 +57,15 @@ describe('cache mounts isolated per submission', () => {
     expect(cacheNamespace('lab1-go', '/a/Dockerfile')).not.toBe(cacheNamespace('lab1-go', '/b/Dockerfile'));
     expect(cacheNamespace('student', 'alice')).not.toBe(cacheNamespace('student', 'bob'));
     // A submission cannot name another's cache: its own id is put inside its namespace.
-    expect(isolateCacheMounts(`RUN --mount=type=cache,id=${ns}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory'))).not.toContain(`id=${ns}/`);
+    expect(isolateCacheMounts(`FROM scratch\nRUN --mount=type=cache,id=${ns()}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory'))).not.toContain(`id=${ns()}/`);
+  });
+
+  it('namespaces are keyed by a secret of this installation, kept readable by its owner only: not computable from a folder name', async () => {
+    const { createHash } = await import('node:crypto');
+    const unkeyed = `stagecraft-${createHash('sha256').update('student\u0000alice').digest('hex').slice(0, 16)}`;
+    expect(cacheNamespace('student', 'alice')).not.toBe(unkeyed);
+    const keyFile = path.join(cacheDir, 'cache-mount-key');
+    expect((await readFile(keyFile, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
   });
 });

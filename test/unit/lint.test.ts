@@ -137,3 +137,57 @@ describe('the largest Dockerfile the grader reads', () => {
     expect(stageProblems(df, { feeders: 2 })).toEqual([{ line: 63, problem: '2,001 stages, more than the 32 the grader builds: a lab needs two to four' }]);
   });
 });
+
+describe('reading an instruction as BuildKit does', async () => {
+  const { extractFlags, heredocs, instructionFlags, logicalInstruction, parseMount, readCsvRecord } = await import('../../graders/lint/buildkit.js');
+  const { unsupportedByOldFrontend } = await import('../../graders/pipeline/syntax.js');
+
+  it('flags: quotes and backslashes resolved, a bare flag takes the next word, `--` ends them', () => {
+    const r = extractFlags('--from build --mount="type=cache,target=/c" --mount=type=cache,target=/c\\,id=X --network none cp a b');
+    // Once a flag had an equals sign, BuildKit 0.2x no longer gives a bare flag the next word.
+    expect(r.flags.map((f) => [f.name, f.value, f.spaced])).toEqual([
+      ['from', 'build', true],
+      ['mount', 'type=cache,target=/c', false],
+      ['mount', 'type=cache,target=/c,id=X', false],
+      ['network', null, false],
+    ]);
+    expect(extractFlags('--from build cp a b', false).flags.map((f) => [f.name, f.value])).toEqual([['from', null]]);
+    expect(extractFlags('-- --link a b').flags).toEqual([]);
+  });
+
+  it('continuation lines joined with the escape character, comment lines dropped, heredoc bodies after', () => {
+    const l = logicalInstruction('RUN --mount=type=cache,target=/a `\n  # a comment\n  --network=none <<EOF\necho hi\nEOF', '`');
+    expect(l.keyword).toBe('RUN');
+    expect(l.rest).toBe('--mount=type=cache,target=/a   --network=none <<EOF');
+    expect(l.bodyLines).toEqual(['echo hi', 'EOF']);
+    expect(heredocs(l)).toEqual([{ name: 'EOF', chomp: false, body: ['echo hi'] }]);
+    expect(heredocs(logicalInstruction('RUN <<-"A" cat >/x\n\tone\n\tA'))).toEqual([{ name: 'A', chomp: true, body: ['one'] }]);
+    // BuildKit 0.2x gives a bare --link the next word; older BuildKit does not: both readings are kept.
+    const copy = instructionFlags('COPY --link --from=img a /b');
+    expect(copy.flags.map((f) => [f.name, f.value])).toEqual([['link', '--from=img']]);
+    expect(copy.olderFlags.map((f) => [f.name, f.value])).toEqual([['link', null], ['from', 'img']]);
+  });
+
+  it('--mount as Go\'s encoding/csv and BuildKit read it: quoted fields, doubled quotes, keys in any case', () => {
+    expect(readCsvRecord('type=cache,"target=/a,b",id=""x""')).toEqual({ error: 'a quote in the middle of a field' });
+    expect(readCsvRecord('type=cache,"target=/a,b","id=""x"""')).toEqual({ fields: ['type=cache', 'target=/a,b', 'id="x"'] });
+    expect(readCsvRecord('"a"b')).toEqual({ error: 'a quote in the middle of a quoted field' });
+    const m = parseMount('TYPE=cache,Dst=/c,From=img,ro');
+    if ('error' in m) throw new Error(m.error);
+    expect(m.fields.map((f) => [f.key, f.value])).toEqual([['type', 'cache'], ['target', '/c'], ['from', 'img'], ['readonly', null]]);
+  });
+
+  it.each([
+    ['FROM scratch\nCOPY --link a /a\n', 2, '`COPY --link`'],
+    ['FROM scratch\nADD --checksum=sha256:0 a /a\n', 2, '`ADD --checksum`'],
+    ['FROM debian:trixie-slim\nRUN --network=none true\n', 2, '`RUN --network`'],
+    ['FROM debian:trixie-slim\nRUN <<EOF\ntrue\nEOF\n', 2, 'a heredoc (`RUN <<EOF`)'],
+    ['FROM scratch\nCOPY <<EOF /x\nhi\nEOF\n', 2, 'a heredoc (`COPY <<EOF`)'],
+  ])('finds what Docker 20.10\'s built-in frontend cannot read in %j', (text, line, what) => {
+    expect(unsupportedByOldFrontend(parsed(text))).toMatchObject({ line, feature: { what } });
+  });
+
+  it('lets through what Docker 20.10 builds: --chmod, --mount, --from', () => {
+    expect(unsupportedByOldFrontend(parsed('FROM golang:1.24-trixie AS b\nRUN --mount=type=cache,target=/c true\nFROM scratch\nCOPY --chmod=755 --from=b /a /a\n'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * A Dockerfile that current Docker builds, on an engine whose built-in frontend is older
+ * (Docker 20.10, BuildKit 0.8, no `# syntax=` image offline): "could not grade" in one
+ * line that names the feature, why, and the equivalent that works, never a failed
+ * `builds` with the engine's "Unknown flag: link".
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker } from '../../graders/engine/docker.js';
+import { CannotGrade } from '../../graders/engine/errors.js';
+import { findLab, REPO_ROOT, type LabDefinition } from '../../graders/lab.js';
+import { grade } from '../../graders/pipeline/grade.js';
+import { engineOrFail, leftovers } from '../helpers/engine.js';
+
+let lab: LabDefinition;
+let dir: string;
+let before: Awaited<ReturnType<typeof leftovers>>;
+let api = '';
+
+beforeAll(async () => {
+  await engineOrFail();
+  lab = await findLab('lab1');
+  dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-frontend-'));
+  before = await leftovers();
+  api = ((await docker().version()) as { ApiVersion: string }).ApiVersion;
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  const after = await leftovers();
+  expect(after.images.filter((x) => !before.images.includes(x))).toEqual([]);
+  expect(after.containers.filter((x) => !before.containers.includes(x))).toEqual([]);
+});
+
+/** Lab 1's reference solution with one line changed. */
+async function solutionWith(name: string, from: string, to: string): Promise<string> {
+  const text = await readFile(path.join(REPO_ROOT, 'solutions', 'lab1-go', 'Dockerfile'), 'utf8');
+  expect(text).toContain(from);
+  const file = path.join(dir, `${name}.Dockerfile`);
+  await writeFile(file, text.replace(from, to));
+  return file;
+}
+
+describe('features the engine\'s built-in frontend lacks', () => {
+  it('COPY --link on Docker 20.10: could not grade, saying which feature, why and what works', async () => {
+    if (Number(api.split('.')[1]) >= 42) throw new Error(`this test needs an engine before Docker 23 (API 1.42); this one speaks API ${api}`);
+    const file = await solutionWith('link', 'COPY --from=build /out/wordsmith /wordsmith', 'COPY --link --from=build /out/wordsmith /wordsmith');
+    const started = Date.now();
+    const error = await grade(lab, { dockerfile: { kind: 'path', path: file } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(CannotGrade);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^line 19 uses `COPY --link`, which this engine cannot build: Docker 20\.10\.\d+ has an older built-in Dockerfile frontend \(Docker 23 and later have it\)/);
+    expect(message).toContain('To grade it here, drop `--link`');
+    expect(message).not.toContain('Unknown flag');
+    expect(message).not.toContain('\n');
+    expect(Date.now() - started).toBeLessThan(15_000); // before any base image or build
+  });
+
+  it('an honest RUN heredoc on Docker 20.10: could not grade, with the one-line equivalent', async () => {
+    if (Number(api.split('.')[1]) >= 42) throw new Error(`this test needs an engine before Docker 23 (API 1.42); this one speaks API ${api}`);
+    const file = await solutionWith('heredoc', 'RUN go mod download', 'RUN <<EOF\nset -eux\ngo mod download\nEOF');
+    const error = await grade(lab, { dockerfile: { kind: 'path', path: file } }).catch((err: unknown) => err);
+    expect((error as Error).message).toMatch(/^line 9 uses a heredoc \(`RUN <<EOF`\), which this engine cannot build: .* To grade it here, put its commands on one RUN, joined with `&&`/);
+  });
+
+  it('COPY --chmod builds on Docker 20.10: only what the engine lacks is stopped', async () => {
+    const file = await solutionWith('chmod', 'COPY --from=build /out/wordsmith /wordsmith', 'COPY --chmod=555 --from=build /out/wordsmith /wordsmith');
+    const result = await grade(lab, { dockerfile: { kind: 'path', path: file } });
+    expect(result.checks.find((c) => c.id === 'builds')).toMatchObject({ passed: true });
+  });
+});
