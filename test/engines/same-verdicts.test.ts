@@ -58,7 +58,7 @@ function seen(r: Result) {
 }
 
 function gradeOn(engine: BedName, lab: string, which: 'solution' | 'starter') {
-  const r = runCli(['grade', lab, '--json', ...(which === 'solution' ? ['--solution'] : [])], bed(engine).env);
+  const r = runCli(['grade', lab, '--json', ...(which === 'solution' ? ['--solution'] : [])], bed(engine).env, 25 * 60_000);
   if (r.status === 2 || !r.stdout.trim()) throw new Error(`${lab} ${which} could not be graded on ${bed(engine).title}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return seen(JSON.parse(r.stdout) as Result);
 }
