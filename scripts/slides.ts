@@ -5,6 +5,7 @@
  *                                handout (<deck>.pdf, one page per slide), its contact sheet
  *                                (<deck>.png, every slide at a glance), and an index page
  *   npm run slides:pdf [-- <deck>…]  the same for the decks named (all when none is)
+ *   npm run slides:facts         only write slides/data/labs.json and slide-index.json (each of the above does it first)
  * PDFs and contact sheets come from the built decks, rendered by the system's Chromium.
  */
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { htmlText } from '../graders/format/text.js';
 import { REPO_ROOT } from '../graders/lab.js';
 import { launchChromium, requireChromium } from './slides/chromium.js';
 import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
+import { writeFacts } from './slides/facts.js';
 import { writeHandouts } from './slides/handouts.js';
 import { routeBuiltDecks } from './slides/site.js';
 
@@ -58,9 +60,15 @@ async function writeIndex(all: Deck[]): Promise<void> {
   );
 }
 
+/** The lab ceilings and the slide index the decks and hints read, brought up to date. */
+async function facts(): Promise<void> {
+  for (const file of await writeFacts()) process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+}
+
 /** Build the decks' sites, then their PDFs and contact sheets, then the index of every deck. */
 async function buildDecks(chosen: Deck[]): Promise<void> {
   requireChromium();
+  await facts();
   await mkdir(SLIDES_OUT, { recursive: true });
   // One build at a time: Slidev writes its entry page to slides/index.html for the deck it
   // builds and removes it when done, so two builds side by side take each other's entry away.
@@ -99,7 +107,9 @@ program
   .argument('[deck]', 'a module (02, multi-stage, 02-multi-stage) or workshop', 'workshop')
   .option('--port <port>', 'port to serve on', '3030')
   .action(async (name: string, opts: { port: string }) => {
-    await slidev([deckNamed(name).file, '--port', opts.port]);
+    const deck = deckNamed(name);
+    await facts();
+    await slidev([deck.file, '--port', opts.port]);
   });
 
 program
@@ -112,5 +122,10 @@ program
   .description('build the decks named (all when none is), with their PDF handouts and contact sheets')
   .argument('[decks...]', 'modules (02, multi-stage, 02-multi-stage) or workshop')
   .action((names: string[]) => buildDecks(names.length ? names.map(deckNamed) : decks()));
+
+program
+  .command('facts')
+  .description('write slides/data/labs.json (lab ceilings, from the graders) and slide-index.json (module slide → workshop slide)')
+  .action(facts);
 
 await runMain(() => program.parseAsync(process.argv));

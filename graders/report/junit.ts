@@ -1,3 +1,4 @@
+import { slideReference } from './slide-ref.js';
 import junitPackage from 'junit-report-builder';
 
 // A CommonJS module whose typings declare an ES default export.
@@ -28,7 +29,7 @@ export function toJUnit(results: GradeResult[], opts: JUnitOptions = {}): string
       // XML 1.0 cannot even hold most control characters: they are shown as escapes.
       const message = visible(check.message);
       if (check.skipped) testCase.skipped().standardOutput(message);
-      else if (!check.passed) testCase.failure(message, 'check-failed').standardOutput(visible(`hint: ${check.hint}\nread: ${check.slide}`));
+      else if (!check.passed) testCase.failure(message, 'check-failed').standardOutput(visible(`hint: ${check.hint}\nread: ${slideReference(check.slide)}`));
       else testCase.standardOutput(message);
     }
   }

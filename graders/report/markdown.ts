@@ -1,3 +1,4 @@
+import { slideReference } from './slide-ref.js';
 import { formatBytes } from '../format/bytes.js';
 import type { GradeResult } from '../pipeline/result.js';
 import { markdownText } from '../format/text.js';
@@ -14,7 +15,7 @@ export function toMarkdown(result: GradeResult): string {
     '|---|---|---|',
     ...result.checks.map((c) => {
       const icon = c.passed ? '✅' : c.skipped ? '➖' : '❌';
-      const more = !c.passed && !c.skipped ? `<br>hint: ${cell(c.hint)}<br>read: ${cell(c.slide)}` : '';
+      const more = !c.passed && !c.skipped ? `<br>hint: ${cell(c.hint)}<br>read: ${cell(slideReference(c.slide))}` : '';
       return `| ${icon} | \`${c.id}\` | ${cell(c.message)}${more} |`;
     }),
   ];

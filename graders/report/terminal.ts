@@ -1,3 +1,4 @@
+import { slideReference } from './slide-ref.js';
 import pc from 'picocolors';
 import type { GradeResult } from '../pipeline/result.js';
 import { visible } from '../format/text.js';
@@ -22,7 +23,7 @@ export function renderTerminal(result: GradeResult, color = pc.isColorSupported)
     for (const line of more) lines.push(`  ${' '.repeat(width)}  ${line}`);
     if (!check.passed && !check.skipped) {
       lines.push(`  ${' '.repeat(width)}  ${c.cyan('hint:')} ${visible(check.hint).replaceAll('\n', ' ')}`);
-      lines.push(`  ${' '.repeat(width)}  ${c.cyan('read:')} ${check.slide}`);
+      lines.push(`  ${' '.repeat(width)}  ${c.cyan('read:')} ${slideReference(check.slide)}`);
     }
   }
   lines.push('');

@@ -39,7 +39,8 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: SCREEN });
   await routeBuiltDecks(context);
   await shimNames(context);
-});
+  // Nine Vite builds and nine print views: over ten minutes on a shared 2-core machine.
+}, 1_800_000);
 
 afterAll(async () => {
   await browser?.close();

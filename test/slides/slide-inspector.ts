@@ -7,7 +7,9 @@ export const MIN_CODE_PX = 16;
  * What a presenter would see wrong on the slide shown in play mode, one line per problem:
  * - something of the slide lies outside the slide's frame, or is cut off by a box it sits in;
  * - a box's content spills out of it (two things drawn over each other);
- * - code renders below MIN_CODE_PX, every transform and zoom counted;
+ * - code, or any other text (SVG labels too), renders below MIN_CODE_PX, every transform and zoom counted;
+ * - a picture is drawn much smaller than its pixels (its text would be unreadable);
+ * - code text, dimmed or not, has a contrast below 4.5:1;
  * - anything outside the slide (go-to list, menus, dialogs) is visible over it;
  * - the slide did not load at all.
  * The page must run in a browser that knows `__name` (see `shimNames`).
@@ -124,6 +126,58 @@ export async function inspectSlide(page: Page): Promise<string[]> {
       if (px < minCodePx - 0.05 && (small.get(key) ?? Infinity) > px) small.set(key, px);
     }
     for (const [key, px] of small) problems.push(`code ${key} renders at ${px.toFixed(1)}px, below ${minCodePx}px`);
+
+    // 3b. Every other text too — tables, captions, a chart's or a picture's labels (SVG
+    // included): nothing on a slide is too small to read from the back of the room.
+    const smallText = new Map<string, number>();
+    for (const el of slide.querySelectorAll('*')) {
+      if (el.closest('pre, code') || !rendered(el) || opacity(el) < 0.05) continue;
+      if (![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
+      let px = parseFloat(getComputedStyle(el).fontSize);
+      if (el instanceof SVGElement) {
+        const ctm = (el as SVGGraphicsElement).getScreenCTM?.();
+        px *= ctm ? Math.hypot(ctm.a, ctm.b) : 1;
+      } else px *= effectiveScale(el);
+      const key = describe(el);
+      if (px < minCodePx - 0.05 && (smallText.get(key) ?? Infinity) > px) smallText.set(key, px);
+    }
+    for (const [key, px] of smallText) problems.push(`text ${key} renders at ${px.toFixed(1)}px, below ${minCodePx}px`);
+
+    // 3c. A picture shrunk to fit: the words in it shrink with it (draw it as slide content instead).
+    for (const img of slide.querySelectorAll('img')) {
+      if (!rendered(img) || !img.naturalWidth) continue;
+      const shown = img.getBoundingClientRect().width / img.naturalWidth;
+      if (shown < 0.75) problems.push(`picture ${describe(img)} (${img.getAttribute('src')}) is drawn at ${Math.round(shown * 100)}% of its size: any text in it shrinks with it`);
+    }
+
+    // 3d. Code text, dimmed or not, at 4.5:1 or better against what is behind it.
+    const rgba = (c: string) => {
+      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
+    };
+    const luminance = ([r, g, b]: number[]) =>
+      [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+    const backgroundOf = (el: Element): number[] => {
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c && c[3]! > 0.5) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const faint = new Map<string, number>();
+    for (const el of slide.querySelectorAll('pre *, :not(pre) > code')) {
+      if (!rendered(el) || opacity(el) < 0.05 || ![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
+      const fg = rgba(getComputedStyle(el).color);
+      if (!fg) continue;
+      const bg = backgroundOf(el);
+      const a = fg[3]! * opacity(el);
+      const seen = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
+      const [hi, lo] = [luminance(seen), luminance(bg)].sort((x, y) => y - x);
+      const ratio = (hi! + 0.05) / (lo! + 0.05);
+      const key = `"${(el.textContent ?? '').trim().slice(0, 40)}"`;
+      if (ratio < 4.5 && (faint.get(key) ?? Infinity) > ratio) faint.set(key, ratio);
+    }
+    for (const [key, ratio] of faint) problems.push(`code text ${key} has a contrast of ${ratio.toFixed(1)}:1 against its background, below 4.5:1`);
 
     // 4. Nothing but the slide is drawn over the slide: no go-to list, menu or dialog.
     const overlays = new Set<Element>();

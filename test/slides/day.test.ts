@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { load } from '@slidev/parser/fs';
+import { describe, expect, it } from 'vitest';
+import { SLIDES_DIR } from '../../scripts/slides/decks.js';
+
+interface Slot { start: string; end: string; modules?: number[]; what?: string; labs?: string; pause?: string }
+interface Day { slots: Slot[]; cuts: { what: string; saves: number }[] }
+
+const clock = (t: string) => {
+  const m = /^(\d\d):(\d\d)$/.exec(t);
+  if (!m) throw new Error(`"${t}" is not a time of day (HH:MM)`);
+  return Number(m[1]) * 60 + Number(m[2]);
+};
+/** `[2.5 min] …` at the start of a slide's notes. */
+const minutes = (note: string | undefined) => Number(/^\s*\[(\d+(?:\.\d+)?) min\]/.exec(note ?? '')?.[1] ?? NaN);
+
+async function theDay(): Promise<Day> {
+  return JSON.parse(await readFile(path.join(SLIDES_DIR, 'data', 'day.json'), 'utf8')) as Day;
+}
+
+/** Each workshop slide's module (0 before the first module, the last module's number after it), its minutes and its lab time. */
+async function workshopSlides() {
+  const slides = (await load(SLIDES_DIR, path.join(SLIDES_DIR, 'workshop.md'))).slides;
+  let module = 0;
+  return slides.map((s) => {
+    if (s.frontmatter.layout === 'module') module = Number(s.frontmatter.module);
+    return { n: s.index + 1, title: s.title ?? '', module, talk: minutes(s.note), lab: Number(s.frontmatter.labTime ?? 0) };
+  });
+}
+
+/** What each slot holds: the talk's minutes (notes) and the labs' minutes. */
+async function slotContents(day: Day) {
+  const slides = await workshopSlides();
+  const work = day.slots.filter((s) => s.modules);
+  const first = Math.min(...work.flatMap((s) => s.modules!));
+  return work.map((slot) => {
+    const mine = slides.filter((s) => slot.modules!.includes(s.module === 0 ? first : s.module));
+    const talk = mine.reduce((sum, s) => sum + s.talk, 0);
+    const lab = mine.reduce((sum, s) => sum + s.lab, 0);
+    return { slot, talk, lab, length: clock(slot.end) - clock(slot.start) };
+  });
+}
+
+describe('the workshop day (slides/data/day.json): a run sheet that fits 9 to 5', () => {
+  it('runs from 09:00 to 17:00 without gaps, with a lunch and two breaks, every module once', async () => {
+    const day = await theDay();
+    expect(day.slots[0]!.start).toBe('09:00');
+    expect(day.slots.at(-1)!.end).toBe('17:00');
+    for (const [a, b] of day.slots.slice(0, -1).map((s, i) => [s, day.slots[i + 1]!] as const)) expect(b.start, `after ${a.start}–${a.end}`).toBe(a.end);
+    for (const s of day.slots) expect(clock(s.end), `${s.start}–${s.end}`).toBeGreaterThan(clock(s.start));
+    expect(day.slots.filter((s) => s.pause === 'Lunch').length).toBe(1);
+    expect(day.slots.filter((s) => s.pause === 'Break').length).toBe(2);
+    const lunch = day.slots.find((s) => s.pause === 'Lunch')!;
+    expect(clock(lunch.end) - clock(lunch.start), 'lunch, minutes').toBeGreaterThanOrEqual(45);
+    expect(day.slots.flatMap((s) => s.modules ?? [])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(day.cuts.length, 'a cut list').toBeGreaterThanOrEqual(3);
+  });
+
+  it("every slot's talk (the notes' minutes) and labs (each lab slide's labTime) fit in it", async () => {
+    const overruns: string[] = [];
+    for (const { slot, talk, lab, length } of await slotContents(await theDay())) {
+      if (talk + lab > length) overruns.push(`${slot.start}–${slot.end} (${slot.what}): ${talk} min of talk + ${lab} min of labs = ${talk + lab} min in a ${length}-minute slot`);
+    }
+    expect(overruns).toEqual([]);
+  });
+
+  it('the whole day: talk and labs leave room for questions and set-up (at least 15 minutes)', async () => {
+    const day = await theDay();
+    const contents = await slotContents(day);
+    const used = contents.reduce((s, c) => s + c.talk + c.lab, 0);
+    const room = contents.reduce((s, c) => s + c.length, 0);
+    expect(contents.reduce((s, c) => s + c.lab, 0), 'six labs, 200 minutes').toBe(200);
+    expect(room - used, `${used} min of content in ${room} min of working time`).toBeGreaterThanOrEqual(15);
+  });
+});

@@ -1,0 +1,72 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { load } from '@slidev/parser/fs';
+import { describe, expect, it } from 'vitest';
+import { formatBytes } from '../../graders/format/bytes.js';
+import { allLabs, REPO_ROOT } from '../../graders/lab.js';
+import { slideReference } from '../../graders/report/slide-ref.js';
+import { SLIDES_DIR } from '../../scripts/slides/decks.js';
+import { expectedFacts, labFacts, slideIndex } from '../../scripts/slides/facts.js';
+
+const README = path.join(REPO_ROOT, 'labs', 'README.md');
+
+/** labs/README.md's table: the row of each lab, by its folder name. */
+async function readmeRows(): Promise<Map<string, string[]>> {
+  const rows = new Map<string, string[]>();
+  for (const line of (await readFile(README, 'utf8')).split('\n')) {
+    const lab = /\[`(lab\d+-[\w-]+)`\]/.exec(line)?.[1];
+    if (lab && line.startsWith('|')) rows.set(lab, line.split('|').slice(1, -1).map((c) => c.trim()));
+  }
+  return rows;
+}
+
+describe('numbers the decks and labs/README.md take from the graders', () => {
+  it('slides/data/labs.json and slide-index.json are what the graders and decks say now (npm run slides:facts)', async () => {
+    for (const { file, text } of await expectedFacts()) {
+      expect(await readFile(file, 'utf8').catch(() => ''), `${path.relative(REPO_ROOT, file)} is out of date: npm run slides:facts`).toBe(text);
+    }
+  });
+
+  it("labs/README.md states each lab's size ceiling as its grader holds it", async () => {
+    const facts = await labFacts();
+    const rows = await readmeRows();
+    for (const [lab, { ceiling }] of Object.entries(facts)) {
+      const row = rows.get(lab);
+      expect(row, `labs/README.md has no row for ${lab}`).toBeDefined();
+      const stated = [...row!.join(' ').matchAll(/size ≤ ([\d.]+ [kMG]B)/g)].map((m) => m[1]);
+      if (ceiling === undefined) expect(stated).toEqual([]);
+      else expect(stated, `${lab}: the grader's ceiling is ${formatBytes(ceiling)}`).toEqual([formatBytes(ceiling)]);
+    }
+  });
+
+  it("labs/README.md's lab times are the lab slides' (labTime), which the day's run sheet counts", async () => {
+    const slides = (await load(SLIDES_DIR, path.join(SLIDES_DIR, 'workshop.md'))).slides;
+    const times = new Map(slides.filter((s) => s.frontmatter.labTime).map((s) => [Number(s.frontmatter.lab), Number(s.frontmatter.labTime)]));
+    for (const [lab, row] of await readmeRows()) {
+      const n = Number(/^lab(\d+)/.exec(lab)![1]);
+      expect(Number(/^(\d+) min/.exec(row.at(-1)!)?.[1]), `${lab}: the time in labs/README.md`).toBe(times.get(n));
+    }
+  });
+
+  it('no slide types a lab ceiling by hand: <LabCeiling lab="…" /> reads it', async () => {
+    const typed: string[] = [];
+    for (const file of (await readdir(path.join(SLIDES_DIR, 'chapters'))).filter((f) => f.endsWith('.md'))) {
+      const text = await readFile(path.join(SLIDES_DIR, 'chapters', file), 'utf8');
+      for (const m of text.matchAll(/\|\s*`size`\s*\|[^|\n]*?≤\s*[\d.]+\s*[kMG]B/g)) typed.push(`chapters/${file}: ${m[0]}`);
+    }
+    expect(typed).toEqual([]);
+  });
+
+  it("a grader's hint names the module slide, its title and its number in the workshop deck", async () => {
+    const index = await slideIndex();
+    const workshop = (await load(SLIDES_DIR, path.join(SLIDES_DIR, 'workshop.md'))).slides;
+    for (const lab of await allLabs()) {
+      for (const check of lab.checks) {
+        const ref = index[check.slide];
+        expect(ref, `${lab.id} ${check.id}: ${check.slide} is not a slide of the workshop`).toBeDefined();
+        expect(workshop[ref!.workshop - 1]!.title?.replace(/`/g, ''), check.slide).toBe(ref!.title);
+        expect(slideReference(check.slide)).toBe(`${check.slide} — "${ref!.title}", slide ${ref!.workshop} of the workshop`);
+      }
+    }
+  });
+});
