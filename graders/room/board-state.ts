@@ -80,7 +80,7 @@ const mark = (state: string | undefined): CheckMark => (state === 'passed' ? 'p'
 export function boardState(students: Student[], cells: Cell[], labs: LabInfo[], posts: number, salt: string, opts: BoardOptions): BoardState {
   const now = opts.now ?? Date.now();
   const alias = pseudonyms(students.map((s) => s.name), salt);
-  const shown = (name: string) => (opts.pseudonyms ? alias.get(name)! : name);
+  const shown = (name: string) => (opts.pseudonyms && !opts.instructor ? alias.get(name)! : name);
   const byStudent = new Map<string, Cell[]>();
   for (const c of cells) byStudent.set(c.student, [...(byStudent.get(c.student) ?? []), c]);
   const labById = new Map(labs.map((l) => [l.id, l]));
