@@ -111,19 +111,27 @@ async function verifyCommand(student: string, lab: string, flags: { roomFile?: s
   const url = store.setting('local-url');
   const token = store.setting('instructor-token');
   if (!url || !token) throw new CannotGrade('that room file has never been served: start the room with `stagecraft room` first');
-  let res: Response;
-  try {
-    res = await fetch(`${url}/api/verify?wait=1`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ student, lab }),
-      signal: AbortSignal.timeout(60 * 60_000),
+  // Plain http, not fetch: a regrade can take longer than fetch waits for an answer's headers.
+  const { request } = await import('node:http');
+  const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(`${url}/api/verify?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
-  } catch {
+    req.on('error', reject);
+    req.end(JSON.stringify({ student, lab }));
+  }).catch(() => {
     throw new CannotGrade(`the room is not running at ${url}: start it with \`stagecraft room\` (the same --room-file), then verify`);
+  });
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(reply.text) as Record<string, unknown>;
+  } catch {
+    // said below
   }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new CannotGrade(`the room said: ${String(body.error ?? res.status)}`);
+  if (reply.status !== 200) throw new CannotGrade(`the room said: ${String(body.error ?? reply.status)}`);
   const { formatBytes } = await import('../format/bytes.js');
   if (body.kind === 'could-not-grade') {
     process.stdout.write(`could not regrade ${student}'s ${lab} on this machine: ${String(body.reason)}\n`);

@@ -82,23 +82,44 @@ class HttpError extends Error {
   }
 }
 
+/** A refused body is still read (up to this much) so the client hears the refusal instead of a reset. */
+const DRAIN_BYTES = 8 * 1024 * 1024;
+
+function drain(req: IncomingMessage, already = 0): void {
+  let seen = already;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_BYTES) req.destroy();
+  });
+  req.resume();
+}
+
 function readBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, `the body is ${declared} bytes; at most ${MAX_BODY_BYTES} are accepted`));
-  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return Promise.reject(new HttpError(415, 'send the body as application/json'));
+  if (declared > MAX_BODY_BYTES) {
+    drain(req);
+    return Promise.reject(new HttpError(413, `the body is ${declared} bytes; at most ${MAX_BODY_BYTES} are accepted`));
+  }
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    drain(req);
+    return Promise.reject(new HttpError(415, 'send the body as application/json'));
+  }
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        drain(req, size);
         reject(new HttpError(413, `the body is over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
         return;
       }
       parts.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
       try {
         resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
       } catch {
@@ -353,7 +374,7 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
       for (const v of viewers) v.res.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.catch(() => undefined);
+      // A regrade under way is not waited for: its own cleanups (image, folder) run on interrupt.
       await store.close();
     },
   };
