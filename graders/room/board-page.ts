@@ -27,21 +27,21 @@ body { display: grid; grid-template-rows: auto 1fr auto; height: 100vh; }
 header { display: flex; align-items: baseline; gap: 1.2rem; padding: .5rem 1rem; background: #0b0e12; border-bottom: 2px solid #263040; }
 header h1 { font-size: 1.3rem; margin: 0; white-space: nowrap; }
 header .code { font: 700 1.6rem ui-monospace, monospace; letter-spacing: .12em; color: #ffd866; }
-header .join { font: 1rem ui-monospace, monospace; color: var(--dim); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+header .join { min-width: 0; font: .85rem ui-monospace, monospace; color: var(--dim); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 header .join b { color: var(--fg); font-weight: 600; }
-main { display: grid; grid-template-columns: 1fr 340px; gap: .8rem; padding: .6rem 1rem; min-height: 0; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: .8rem; padding: .6rem 1rem; min-height: 0; }
 #grid-box { min-height: 0; overflow: hidden; }
 table { border-collapse: separate; border-spacing: 0 3px; width: 100%; table-layout: fixed; }
 th { font-size: .8rem; color: var(--dim); text-align: left; font-weight: 600; padding: 0 .3rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-th.name { width: 22%; }
+th.name { width: 16%; }
 td { height: var(--row); padding: 0 .3rem; background: var(--card); font-size: calc(var(--row) * .5); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 td.name { font-weight: 600; border-radius: 6px 0 0 6px; }
 td:last-child { border-radius: 0 6px 6px 0; }
 td.passed { box-shadow: inset 4px 0 0 var(--pass); }
 .marks { display: inline-flex; gap: 2px; vertical-align: middle; }
-.m { display: inline-block; width: calc(var(--row) * .34); height: calc(var(--row) * .5); border-radius: 2px; background: #2b3340; }
+.m { display: inline-block; width: calc(var(--row) * .26); height: calc(var(--row) * .5); border-radius: 2px; background: #2b3340; }
 .m.p { background: var(--pass); } .m.f { background: var(--fail); } .m.s { background: var(--skip); }
-.size { color: var(--dim); font-size: .8em; margin-left: .35em; }
+.size { color: var(--dim); font-size: .7em; margin-left: .3em; }
 .v { margin-left: .3em; font-weight: 700; } .v.agrees { color: var(--pass); } .v.differs { color: #ffd866; } .v.could-not-grade { color: var(--dim); }
 td.can-verify { cursor: pointer; } td.can-verify:hover { outline: 2px solid #58a6ff; }
 aside { display: flex; flex-direction: column; gap: .6rem; min-height: 0; overflow: hidden; }
@@ -53,7 +53,7 @@ ol, ul { margin: 0; padding-left: 1.2rem; font-size: .9rem; } li { white-space: 
 .more { color: var(--dim); font-size: .9rem; padding: .2rem .3rem; }
 footer { padding: .3rem 1rem; color: var(--dim); font-size: .8rem; display: flex; justify-content: space-between; background: #0b0e12; }
 footer .live::before { content: '●'; color: var(--pass); margin-right: .3em; } footer .live.lost::before { color: var(--fail); }
-.stuck li { white-space: normal; } .stuck small { color: var(--dim); display: block; font-size: .78rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.stuck li, #leaders li { white-space: normal; } .stuck small { color: var(--dim); display: block; font-size: .78rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 `;
 
 const SCRIPT = `

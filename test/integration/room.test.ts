@@ -128,6 +128,7 @@ describe('a room', () => {
       expect(await page.textContent('#failing')).toMatch(/\d+ runs 1 go/);
       // Everything fits the projector: no scroll bars.
       expect(await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight])).toEqual([1280, 720]);
+      for (const box of ['#leaders', '#failing', 'tbody tr']) expect((await page.locator(box).first().boundingBox())!.x + (await page.locator(box).first().boundingBox())!.width).toBeLessThanOrEqual(1280);
       await page.screenshot({ path: path.join(scratch.dir, 'board.png') });
       await copyFile(path.join(scratch.dir, 'board.png'), '/tmp/stagecraft-room-board.png').catch(() => undefined);
 
