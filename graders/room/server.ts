@@ -344,6 +344,8 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
     route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof HttpError ? err.message : `the room failed: ${(err as Error).message}`;
+      // A request refused before its body was read: read it anyway, so the client hears the refusal.
+      if (!req.complete && req.listenerCount('data') === 0) drain(req);
       if (!res.headersSent) send(res, status, { error: message });
       else res.end();
     });

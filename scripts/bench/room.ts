@@ -33,6 +33,7 @@ async function memory(pid: number): Promise<{ rss: number; peak: number }> {
 function followBoard(url: string, seen: (sizes: Set<number>) => void): () => void {
   let buffer = '';
   const req = request(`${url}/events`, (res) => {
+    res.on('error', () => undefined); // cut on purpose at the end
     res.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let end: number;

@@ -17,6 +17,7 @@ export function call(method: string, url: string, opts: { body?: unknown; raw?: 
   return new Promise((resolve, reject) => {
     const req = request(url, { method, localAddress: opts.localAddress, timeout: opts.timeoutMs ?? 10_000, headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
       const parts: Buffer[] = [];
+      res.on('error', reject);
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {
         const text = Buffer.concat(parts).toString('utf8');
@@ -93,6 +94,7 @@ export function boardSnapshot(url: string, key?: string): Promise<Record<string,
   return new Promise((resolve, reject) => {
     const req = request(`${url}${key ? '/instructor/events' : '/events'}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }, (res) => {
       let text = '';
+      res.on('error', () => undefined); // the stream is cut on purpose once the first state is in
       res.on('data', (c: Buffer) => {
         text += c.toString();
         const m = /data: (.*)\n\n/.exec(text);
