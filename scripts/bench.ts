@@ -8,8 +8,9 @@
  *  3. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes;
  *  4. a batch: the integration test's class of six (labs 1 and 4) at concurrency 1 and 2,
  *     the time per graded lab, and the batch's overhead over the sum of its single grades;
- *  5. explain: scripts/bench/explain.ts.
- * `npm run bench -- start grade` runs only those sections (start, grade, starter, batch, explain).
+ *  5. explain: scripts/bench/explain.ts;
+ *  6. room: 200 students posting to `stagecraft room` on loopback, scripts/bench/room.ts.
+ * `npm run bench -- start grade` runs only those sections (start, grade, starter, batch, explain, room).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
@@ -27,9 +28,10 @@ import { silentBatchProgress } from '../graders/report/batch-progress.js';
 import { CLASS_OF_SIX } from '../test/helpers/class-of-six.js';
 import { makeClass } from '../test/helpers/classroom.js';
 import { benchExplain } from './bench/explain.js';
+import { benchRoom } from './bench/room.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SECTIONS = ['start', 'grade', 'starter', 'batch', 'explain'] as const;
+const SECTIONS = ['start', 'grade', 'starter', 'batch', 'explain', 'room'] as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const wanted = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -143,6 +145,10 @@ await runMain(async () => {
   if (wanted('explain')) {
     console.log('');
     await benchExplain();
+  }
+  if (wanted('room')) {
+    console.log('');
+    await benchRoom();
   }
 });
 

@@ -7,6 +7,7 @@ import { DEFAULT_BUILD_LIMITS, formatMemory, parseSize, type BuildLimits } from 
 import { formatBytes } from '../format/bytes.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { Evidence } from '../checks/types.js';
+import { addRoomCommand } from './room.js';
 import { runMain } from './run-main.js';
 
 // Each command loads what it needs when it runs (the engine client, testcontainers, the
@@ -160,11 +161,15 @@ export function program(): Command {
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
         onEvidence: (e) => (evidence = e),
       });
+      // A kit that joined a room posts the result there while the report is written (never the solution's).
+      const posting = flags.solution ? undefined : import('../room/client.js').then((room) => room.postResult(result));
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`\n${renderTerminal(result)}`);
       if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
       if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
       if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
+      const posted = await posting;
+      if (posted) process.stderr.write(`${pc.dim(posted)}\n`);
       process.exitCode = result.passed ? 0 : 1;
     });
   withLimitOptions(cli
@@ -246,6 +251,7 @@ export function program(): Command {
       const { explainCommand } = await import('./explain.js');
       await explainCommand(target, flags);
     });
+  addRoomCommand(cli);
   return cli;
 }
 

@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import { CannotGrade } from '../engine/errors.js';
+import type { PostedCheck, ResultBody } from './protocol.js';
+
+/**
+ * The room's state: a real SQLite database (sql.js, SQLite compiled to WebAssembly: it
+ * installs from the npm registry alone, on every Node the kit supports, with no build step).
+ * The database lives in memory and is written to the room file whole — a temporary file,
+ * fsync, rename — and a change is acknowledged only once it is on disk. Changes that arrive
+ * while a write is under way wait for the next one, so a busy room writes a few times a
+ * second however many students post.
+ */
+
+/** How long a change waits for others to share its write. */
+export const COMMIT_BATCH_MS = 40;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS students (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE, joined_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+  student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE, lab TEXT NOT NULL,
+  at INTEGER NOT NULL, passed INTEGER NOT NULL, score INTEGER NOT NULL, max_score INTEGER NOT NULL,
+  image_size INTEGER, checks TEXT NOT NULL, kit TEXT NOT NULL, engine TEXT NOT NULL, dockerfile TEXT,
+  stuck_check TEXT, stuck_since INTEGER, verified TEXT,
+  PRIMARY KEY (student_id, lab));
+CREATE TABLE IF NOT EXISTS posts (
+  id INTEGER PRIMARY KEY, student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE, lab TEXT NOT NULL,
+  at INTEGER NOT NULL, passed INTEGER NOT NULL, score INTEGER NOT NULL, image_size INTEGER);
+`;
+
+/** A regrade on the room's machine of the Dockerfile a student shared. */
+export type Verification =
+  | { at: number; kind: 'graded'; passed: boolean; score: number; maxScore: number; imageSize: number | null; checks: PostedCheck[]; agrees: boolean }
+  | { at: number; kind: 'could-not-grade'; reason: string };
+
+/** A student's latest result for one lab. */
+export interface Cell {
+  student: string;
+  lab: string;
+  at: number;
+  passed: boolean;
+  score: number;
+  maxScore: number;
+  imageSize: number | null;
+  checks: PostedCheck[];
+  kit: string;
+  engine: string;
+  shared: boolean;
+  /** The first failing check, and since when the student's results have failed on it. */
+  stuck: { check: string; since: number } | null;
+  verified: Verification | null;
+}
+
+export interface Student {
+  id: number;
+  name: string;
+  joinedAt: number;
+}
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+const loadSqlJs = () => {
+  // sql.js is CommonJS; its factory finds sql-wasm.wasm beside itself.
+  sqlJs ??= (createRequire(import.meta.url)('sql.js') as (config?: object) => Promise<SqlJsStatic>)();
+  return sqlJs;
+};
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+async function readRoomFile(file: string): Promise<Uint8Array | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CannotGrade(`cannot read the room file ${file}: ${(err as Error).message}`);
+  }
+  if (bytes.length > 0 && bytes.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
+    throw new CannotGrade(`${file} is not a room file (not an SQLite database); choose another with --room-file`);
+  }
+  return bytes.length ? bytes : undefined;
+}
+
+/** Whether a process with this id is alive (a lock left by a killed room is not). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One room per room file: two servers writing one file would lose each other's results. */
+function takeLock(file: string): () => void {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          unlinkSync(lock);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(pid) && alive(pid)) {
+        throw new CannotGrade(`another room (process ${pid}) is using ${file}; stop it first, or choose another --room-file`);
+      }
+      unlinkSync(lock); // left by a room that was killed
+    }
+  }
+  throw new CannotGrade(`cannot lock ${file}`);
+}
+
+/** Write bytes so that the file holds either its old content or all of the new, even across a power cut. */
+async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
+  const partial = `${file}.${process.pid}.partial`;
+  const handle = await open(partial, 'w', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(partial, file);
+  // The rename itself is on disk only once the folder is (not possible on Windows: skipped).
+  const dir = await open(path.dirname(file), 'r').catch(() => undefined);
+  if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
+}
+
+const rows = (db: Database, sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] => {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const out: Record<string, SqlValue>[] = [];
+    while (stmt.step()) out.push(stmt.getAsObject());
+    return out;
+  } finally {
+    stmt.free();
+  }
+};
+
+export class RoomStore {
+  private waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database,
+    readonly file: string,
+    private readonly release: () => void,
+  ) {}
+
+  /** Open (or create) the room file for a running room: locked to this process. */
+  static async open(file: string): Promise<RoomStore> {
+    const absolute = path.resolve(file);
+    await mkdir(path.dirname(absolute), { recursive: true });
+    const release = takeLock(absolute);
+    try {
+      const [SQL, bytes] = await Promise.all([loadSqlJs(), readRoomFile(absolute)]);
+      const store = new RoomStore(new SQL.Database(bytes), absolute, release);
+      store.db.run('PRAGMA foreign_keys = ON');
+      store.db.exec(SCHEMA);
+      if (!bytes) await store.commit();
+      return store;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Read a room file as it is on disk (export, verify): no lock, nothing written back. */
+  static async read(file: string): Promise<RoomStore> {
+    const absolute = path.resolve(file);
+    const [SQL, bytes] = await Promise.all([loadSqlJs(), readRoomFile(absolute)]);
+    if (!bytes) throw new CannotGrade(`no room file at ${file} (start a room with \`stagecraft room\`, or give its --room-file)`);
+    const store = new RoomStore(new SQL.Database(bytes), absolute, () => undefined);
+    store.closed = true; // read-only: commit() refuses
+    return store;
+  }
+
+  /** Resolves once every change made so far is on disk. */
+  commit(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the room file is closed'));
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.schedule();
+    return done;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.writing || this.waiting.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const batch = this.waiting.splice(0);
+      this.writing = writeDurably(this.file, this.db.export())
+        .then(
+          () => batch.forEach((w) => w.resolve()),
+          (err: Error) => batch.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          this.writing = undefined;
+          this.schedule();
+        });
+    }, COMMIT_BATCH_MS);
+  }
+
+  /** Write what is pending, then let the file go. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.waiting.length || this.timer) await this.commit().catch(() => undefined);
+    await this.writing;
+    this.closed = true;
+    this.db.close();
+    this.release();
+  }
+
+  setting(key: string): string | undefined {
+    return rows(this.db, 'SELECT value FROM settings WHERE key = ?', [key])[0]?.value as string | undefined;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.run('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  /** The setting, made with `make()` the first time. */
+  settingOr(key: string, make: () => string): string {
+    const held = this.setting(key);
+    if (held !== undefined) return held;
+    const value = make();
+    this.setSetting(key, value);
+    return value;
+  }
+
+  /** A new student, or undefined when the name is taken (names are compared without case). */
+  addStudent(name: string, tokenHash: string, now = Date.now()): Student | undefined {
+    const taken = rows(this.db, 'SELECT id FROM students WHERE lower(name) = lower(?)', [name]).length > 0;
+    if (taken) return undefined;
+    this.db.run('INSERT INTO students(name, token_hash, joined_at) VALUES (?, ?, ?)', [name, tokenHash, now]);
+    return this.studentBy('name', name);
+  }
+
+  studentBy(field: 'name' | 'token_hash', value: string): Student | undefined {
+    const r = rows(this.db, `SELECT id, name, joined_at FROM students WHERE ${field === 'name' ? 'lower(name) = lower(?)' : 'token_hash = ?'}`, [value])[0];
+    return r ? { id: r.id as number, name: r.name as string, joinedAt: r.joined_at as number } : undefined;
+  }
+
+  students(): Student[] {
+    return rows(this.db, 'SELECT id, name, joined_at FROM students ORDER BY name COLLATE NOCASE').map((r) => ({ id: r.id as number, name: r.name as string, joinedAt: r.joined_at as number }));
+  }
+
+  /** A student leaves the room: their results and Dockerfiles go with them. */
+  removeStudent(id: number): void {
+    this.db.run('DELETE FROM students WHERE id = ?', [id]);
+  }
+
+  /** Store a posted result: the student's cell for the lab, and a line in the log of every post. */
+  recordResult(student: Student, body: ResultBody, now = Date.now()): void {
+    const firstFailing = body.checks.find((c) => c.state === 'failed')?.id ?? null;
+    const before = rows(this.db, 'SELECT stuck_check, stuck_since FROM results WHERE student_id = ? AND lab = ?', [student.id, body.lab])[0];
+    // Stuck: failing on the same first check since the first result that failed on it.
+    const since = firstFailing === null ? null : before?.stuck_check === firstFailing ? (before.stuck_since as number) : now;
+    this.db.run(
+      `INSERT INTO results(student_id, lab, at, passed, score, max_score, image_size, checks, kit, engine, dockerfile, stuck_check, stuck_since, verified)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT(student_id, lab) DO UPDATE SET at = excluded.at, passed = excluded.passed, score = excluded.score,
+         max_score = excluded.max_score, image_size = excluded.image_size, checks = excluded.checks, kit = excluded.kit,
+         engine = excluded.engine, dockerfile = excluded.dockerfile, stuck_check = excluded.stuck_check,
+         stuck_since = excluded.stuck_since, verified = NULL`,
+      [student.id, body.lab, now, body.passed ? 1 : 0, body.score, body.maxScore, body.imageSize, JSON.stringify(body.checks), body.kit, body.engine, body.dockerfile ?? null, firstFailing, since],
+    );
+    this.db.run('INSERT INTO posts(student_id, lab, at, passed, score, image_size) VALUES (?, ?, ?, ?, ?, ?)', [student.id, body.lab, now, body.passed ? 1 : 0, body.score, body.imageSize]);
+  }
+
+  /** Every student's latest result per lab. */
+  cells(): Cell[] {
+    return rows(
+      this.db,
+      `SELECT s.name, r.lab, r.at, r.passed, r.score, r.max_score, r.image_size, r.checks, r.kit, r.engine,
+              r.dockerfile IS NOT NULL AS shared, r.stuck_check, r.stuck_since, r.verified
+       FROM results r JOIN students s ON s.id = r.student_id ORDER BY s.name COLLATE NOCASE, r.lab`,
+    ).map((r) => ({
+      student: r.name as string,
+      lab: r.lab as string,
+      at: r.at as number,
+      passed: r.passed === 1,
+      score: r.score as number,
+      maxScore: r.max_score as number,
+      imageSize: r.image_size as number | null,
+      checks: JSON.parse(r.checks as string) as PostedCheck[],
+      kit: r.kit as string,
+      engine: r.engine as string,
+      shared: r.shared === 1,
+      stuck: r.stuck_check === null ? null : { check: r.stuck_check as string, since: r.stuck_since as number },
+      verified: r.verified === null ? null : (JSON.parse(r.verified as string) as Verification),
+    }));
+  }
+
+  /** The Dockerfile a student shared with their latest result for a lab. */
+  dockerfile(student: Student, lab: string): string | undefined {
+    return (rows(this.db, 'SELECT dockerfile FROM results WHERE student_id = ? AND lab = ?', [student.id, lab])[0]?.dockerfile as string | null) ?? undefined;
+  }
+
+  /** Record a regrade; only if the cell still holds the result that was regraded (`at`). */
+  setVerified(student: Student, lab: string, resultAt: number, v: Verification): boolean {
+    this.db.run('UPDATE results SET verified = ? WHERE student_id = ? AND lab = ? AND at = ?', [JSON.stringify(v), student.id, lab, resultAt]);
+    return this.db.getRowsModified() > 0;
+  }
+
+  /** The log of every result posted, oldest first. */
+  posts(): { student: string; lab: string; at: number; passed: boolean; score: number; imageSize: number | null }[] {
+    return rows(this.db, 'SELECT s.name, p.lab, p.at, p.passed, p.score, p.image_size FROM posts p JOIN students s ON s.id = p.student_id ORDER BY p.id').map((r) => ({
+      student: r.name as string,
+      lab: r.lab as string,
+      at: r.at as number,
+      passed: r.passed === 1,
+      score: r.score as number,
+      imageSize: r.image_size as number | null,
+    }));
+  }
+
+  /** How many results were ever posted (every post is kept in the log). */
+  postCount(): number {
+    return rows(this.db, 'SELECT count(*) AS n FROM posts')[0]!.n as number;
+  }
+}
+
+/** A random token, as text. */
+export const newToken = () => randomBytes(24).toString('base64url');
