@@ -1,7 +1,7 @@
 import { CannotGrade } from '../engine/errors.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
+import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
 
 export interface GradeBuildOptions {
   /** All of the grade's builds together. */
@@ -31,7 +31,7 @@ export class GradeBuilds {
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
     this.fence = available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
-    return undefined;
+    return available.ceiling ? ceilingLine(available.ceiling) : undefined;
   }
 
   /** One build, in what is left of the grade's time. The engine's disk running short is "could not grade". */
@@ -51,7 +51,10 @@ export class GradeBuilds {
       fence: this.fence,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
+    if (built.stopped?.reason === 'unfenced') throw new CannotGrade(`a build step was stopped: ${built.stopped.why} (${this.fence?.failure ?? 'no reason given'}); grade again`);
     if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
+    // A batch grades no step without limits: the ceiling on the steps' parent could not be held.
+    if (this.fence?.failure && limitsRequired) throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
     return built;
   }
 

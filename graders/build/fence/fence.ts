@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import { formatBytes, formatCount } from '../../format/bytes.js';
+import type { SharedCeiling } from './ceiling.js';
 import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
 import { formatMemory, type BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
@@ -24,7 +25,7 @@ export interface FenceSite {
   dataRoot: string;
 }
 
-export type StopReason = 'memory' | 'pids' | 'disk' | 'files' | 'disk-full';
+export type StopReason = 'memory' | 'pids' | 'disk' | 'files' | 'disk-full' | 'unfenced';
 
 /** A step the fence stopped, and why, in words for the `builds` message. */
 export interface FenceStop {
@@ -33,7 +34,7 @@ export interface FenceStop {
   command: string;
   /** "it used more than 2 GiB of memory" */
   why: string;
-  /** The machine ran short (the engine's disk), not a limit of the grade: "could not grade". */
+  /** The machine ran short (the engine's disk), or the grader could not limit a step: "could not grade". */
   machine: boolean;
 }
 
@@ -71,10 +72,11 @@ interface Step {
   stopped: boolean;
 }
 
-/** One grade's registration with the fence: its marker, its limits, what was stopped. */
+/** A marker for one grade: put in the build's `no_proxy`, BuildKit hands it to every RUN step without touching the cache key. */
+export const newMarker = () => `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
+
+/** One grade's registration with the fence (in the fence's worker): its marker, its limits, what was stopped. */
 export class GradeFence {
-  /** Put in the build's `no_proxy`: BuildKit hands it to every RUN step, without touching the cache key. */
-  readonly marker = `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
   readonly stops: FenceStop[] = [];
   /**
    * Steps that reached a limit and ended by themselves before the fence stopped them: a
@@ -89,9 +91,12 @@ export class GradeFence {
   failure?: string;
   readonly steps = new Set<Step>();
   finished = { bytes: 0, files: 0 };
+  /** The grade's steps that are not RUN (COPY, ADD) running now, as its build's progress says. */
+  copying = 0;
 
   constructor(
     readonly limits: BuildLimits,
+    readonly marker: string,
     /** Account for the grade's steps that have ended since the last reading (BuildKit may say so first). */
     readonly settle: () => Promise<void> = async () => undefined,
   ) {}
@@ -103,6 +108,8 @@ export interface FenceOptions {
   /** Stop every build when the engine's disk has less free than this, or fewer free inodes. */
   floorBytes?: number;
   floorInodes?: number;
+  /** The kernel's ceiling on BuildKit's parent group while grades build (none in tests of the watcher alone). */
+  ceiling?: SharedCeiling;
 }
 
 /**
@@ -126,6 +133,9 @@ export class BuildFence {
   private readonly pollMs: number;
   private readonly floorBytes: number;
   private readonly floorInodes: number;
+  private readonly ceiling?: SharedCeiling;
+  /** Why the parent's ceiling could not be written, while it could not. */
+  ceilingFailure?: string;
 
   constructor(
     readonly site: FenceSite,
@@ -134,14 +144,17 @@ export class BuildFence {
     this.pollMs = opts.pollMs ?? 200;
     this.floorBytes = opts.floorBytes ?? 1e9;
     this.floorInodes = opts.floorInodes ?? 50_000;
+    this.ceiling = opts.ceiling;
   }
 
   /** Fence a grade's builds from now until `release`. */
-  register(limits: BuildLimits): GradeFence {
-    const grade: GradeFence = new GradeFence(limits, async () => {
+  register(limits: BuildLimits, marker = newMarker()): GradeFence {
+    const grade: GradeFence = new GradeFence(limits, marker, async () => {
       for (const step of grade.steps) if (this.live.has(step.id) && !existsSync(step.dirs.controllers.pids!.dir)) await this.finish(step);
     });
     this.grades.add(grade);
+    this.holdCeiling();
+    if (this.ceilingFailure) grade.failure = this.ceilingFailure;
     this.start();
     return grade;
   }
@@ -150,7 +163,27 @@ export class BuildFence {
   async release(grade: GradeFence): Promise<void> {
     for (const step of grade.steps) if (this.live.has(step.id)) await this.finish(step);
     this.grades.delete(grade);
+    this.holdCeiling();
     if (this.grades.size === 0) this.stop();
+  }
+
+  /**
+   * The parent's ceiling follows the grades being built: what they may use together (each
+   * grade's memory and processes hold for all its steps at once), released with the last.
+   */
+  private holdCeiling(): void {
+    if (!this.ceiling) return;
+    try {
+      if (this.grades.size === 0) this.ceiling.release();
+      else {
+        const need = [...this.grades].reduce((n, g) => ({ memoryBytes: n.memoryBytes + g.limits.memoryBytes, pids: n.pids + g.limits.pids }), { memoryBytes: 0, pids: 0 });
+        const c = this.ceiling.hold(need);
+        debug(`ceiling memory ${c.memory} pids ${c.pids}`);
+      }
+      this.ceilingFailure = undefined;
+    } catch (err) {
+      this.ceilingFailure = `the ceiling on the engine's build steps could not be written (${(err as Error).message.split('\n')[0]})`;
+    }
   }
 
   private get watchDir(): string {
@@ -194,13 +227,22 @@ export class BuildFence {
     const grade = bundle && [...this.grades].find((g) => bundle.noProxy.includes(g.marker));
     if (!bundle || !grade) return;
     const dirs = childDirs(this.site.parent, name);
+    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
     try {
       if (!(await this.limit(dirs, grade.limits))) return; // the step was over before it could be limited
     } catch (err) {
-      grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
+      // A step is never left to run without its limits: stopped, and said why.
+      this.live.set(id, step);
+      grade.steps.add(step);
+      if ((err as NodeJS.ErrnoException).code === 'EBUSY') {
+        // The kernel refuses a memory limit below what the group holds: it is past it already.
+        this.halt(step, 'memory', `it used more than ${formatMemory(grade.limits.memoryBytes)} of memory`);
+      } else {
+        grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
+        this.halt(step, 'unfenced', 'the grader could not put its limits on it', true);
+      }
       return;
     }
-    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
     debug(`adopted ${id}: ${bundle.command.slice(0, 80)}`);
     this.live.set(id, step);
     grade.steps.add(step);
