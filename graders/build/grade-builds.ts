@@ -30,7 +30,7 @@ export class GradeBuilds {
   async open(): Promise<string | undefined> {
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
-    this.fence = available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
+    this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
     return available.ceiling ? ceilingLine(available.ceiling) : undefined;
   }
 

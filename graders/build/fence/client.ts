@@ -102,12 +102,12 @@ export class FenceClient {
     });
   }
 
-  /** Fence a grade's builds from now until `release`. */
-  register(limits: BuildLimits): GradeFence {
+  /** Fence a grade's builds from now until `release`: resolves once the watcher watches for its steps, under the ceiling. */
+  async register(limits: BuildLimits): Promise<GradeFence> {
     const grade = new GradeFence(limits, this, this.nextId++);
     this.grades.set(grade.id, grade);
     if (this.live++ === 0) this.worker.ref(); // the watcher keeps the process alive while grades build
-    this.send({ t: 'register', id: grade.id, marker: grade.marker, limits });
+    await this.ask({ t: 'register', id: grade.id, marker: grade.marker, limits, seq: 0 });
     return grade;
   }
 

@@ -20,7 +20,7 @@ export interface WatcherData {
 }
 
 export type ToWatcher =
-  | { t: 'register'; id: number; marker: string; limits: BuildLimits }
+  | { t: 'register'; id: number; marker: string; limits: BuildLimits; seq: number }
   | { t: 'settle'; id: number; seq: number }
   | { t: 'release'; id: number; seq: number }
   | { t: 'copying'; id: number; active: number };
@@ -48,6 +48,7 @@ port.on('message', (m: ToWatcher) => {
       const g = fence.register(m.limits, m.marker);
       g.onStop = () => port.postMessage({ t: 'stop', id: m.id, state: state(g) } satisfies FromWatcher);
       grades.set(m.id, g);
+      port.postMessage({ t: 'state', id: m.id, seq: m.seq, state: state(g) } satisfies FromWatcher);
       return;
     }
     const g = grades.get(m.id);
