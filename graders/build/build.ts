@@ -280,7 +280,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   for (const t of timers) t.unref();
   const fence = req.fence;
   const stopsBefore = fence?.stops.length ?? 0;
-  if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), FENCE_GRACE_MS).unref();
+  // A RUN step the fence stopped fails the build by itself; a COPY or ADD (no command) has nothing to stop but the build.
+  if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), s.command ? FENCE_GRACE_MS : 0).unref();
 
   try {
     const context = await packContext(req.contextDir, req.dockerfile);
@@ -320,7 +321,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const fenceStop = fence?.stops[stopsBefore];
   if (fenceStop) {
     // The step the fence stopped, as BuildKit named it (its error quotes the command).
-    const step = trace.stepOf(fenceStop.command) ?? trace.failedStep() ?? trace.running()[0];
+    const step = trace.stepOf(fenceStop.command) ?? (fenceStop.command ? trace.failedStep() : undefined) ?? trace.runningAtCut() ?? trace.failedStep();
     return {
       ...base,
       ok: false,

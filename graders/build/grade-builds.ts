@@ -1,4 +1,5 @@
 import { CannotGrade } from '../engine/errors.js';
+import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
 import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
@@ -23,11 +24,14 @@ export class GradeBuilds {
   private fence?: GradeFence;
   private deadline?: number;
   private readonly cache = new CacheOwner();
+  private hostNote?: string;
 
   constructor(private readonly opts: GradeBuildOptions) {}
 
   /** Before the first build: fence the grade's steps (the probe runs once per process), or say why not. */
   async open(): Promise<string | undefined> {
+    // No route to this machine's services from a networked build step or a graded container.
+    this.hostNote = await fenceHostNetwork();
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
     this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
@@ -63,7 +67,7 @@ export class GradeBuilds {
    * in the build cache is removed if it was heavy. Returns the notes the grade should show.
    */
   async close(): Promise<string[]> {
-    const notes: string[] = [];
+    const notes: string[] = this.hostNote ? [this.hostNote] : [];
     const fence = this.fence;
     if (fence) {
       const available = await buildFence();
