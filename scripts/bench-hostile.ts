@@ -11,7 +11,7 @@ import { requireEngine } from '../graders/engine/docker.js';
 import { findLab } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
 import { runMain } from '../graders/cli/run-main.js';
-import { caseOptions, HOSTILE_CASES, judgeCase, PIDS_PROBE, type HostileCase } from '../test/fixtures/hostile/cases.js';
+import { caseOptions, HOSTILE_CASES, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../test/fixtures/hostile/cases.js';
 import { leftovers } from '../test/helpers/engine.js';
 
 interface Outcome {
@@ -21,12 +21,16 @@ interface Outcome {
 }
 
 async function contain(c: HostileCase): Promise<Outcome> {
+  const dockerfile = await c.dockerfile();
+  // Watched from outside the grader (a shell reading the steps' cgroup files), where the case asks.
+  const observer = c.observe ? observeSteps(c.observe) : undefined;
   const started = Date.now();
   try {
-    const result = await grade(await findLab(c.lab ?? 'lab1'), { ...caseOptions(c), dockerfile: { kind: 'path', path: await c.dockerfile() } });
+    const result = await grade(await findLab(c.lab ?? 'lab1'), { ...caseOptions(c), dockerfile: { kind: 'path', path: dockerfile } });
     const seconds = (Date.now() - started) / 1000;
-    return { c, seconds, problems: judgeCase(c, result, seconds) };
+    return { c, seconds, problems: judgeCase(c, result, seconds, await observer?.stop()) };
   } catch (err) {
+    await observer?.stop();
     return { c, seconds: (Date.now() - started) / 1000, problems: [`the grader threw: ${(err as Error).message.split('\n')[0]}`] };
   }
 }

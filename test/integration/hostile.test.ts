@@ -10,7 +10,7 @@ import { docker, engineAnswers, removeImage } from '../../graders/engine/docker.
 import { findLab, labDir, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
-import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
+import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { ensureImages } from '../../graders/images/provision.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
@@ -31,9 +31,15 @@ async function survivors(): Promise<string[]> {
 
 async function run(c: HostileCase): Promise<void> {
   const lab = labs.get(c.lab ?? 'lab1')!;
+  const dockerfile = await c.dockerfile();
+  const observer = c.observe ? observeSteps(c.observe) : undefined;
   const started = Date.now();
-  const result = await grade(lab, { ...caseOptions(c), dockerfile: { kind: 'path', path: await c.dockerfile() } });
-  const problems = judgeCase(c, result, (Date.now() - started) / 1000);
+  const result = await grade(lab, { ...caseOptions(c), dockerfile: { kind: 'path', path: dockerfile } }).catch(async (err: unknown) => {
+    await observer?.stop();
+    throw err;
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const problems = judgeCase(c, result, seconds, await observer?.stop());
   expect(problems, problems.join('\n')).toEqual([]);
 }
 
@@ -72,11 +78,18 @@ describe('the build fences, proved with bounded probes first', () => {
   });
 });
 
+// A case that freezes the grader's own loop runs alone: it would freeze the cases beside it.
+describe('the build fence holds while the grader is frozen', () => {
+  it.each(HOSTILE_CASES.filter((c) => c.alone))('$name', async (c) => {
+    await run(c);
+  });
+});
+
 // Build-time cases side by side, then run-time cases side by side (vitest runs five at
 // once): a disk filler and a memory hog beside them slowed the run-time cases' containers
 // past their 8 s start-up limit on a busy 2-core machine.
 describe.concurrent('the hostile corpus at build time: each submission ends as a failed check, in time, leaving nothing behind', () => {
-  it.each(HOSTILE_CASES.filter((c) => c.stage === 'build'))('$name', async (c) => {
+  it.each(HOSTILE_CASES.filter((c) => c.stage === 'build' && !c.alone))('$name', async (c) => {
     // A fork bomb runs only under a pids fence seen to hold.
     if (c.needsPidsFence && !pidsFenceHolds) throw new Error('not run: the pids fence did not hold in its bounded probe');
     await run(c);
