@@ -14,6 +14,8 @@ import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, observeSteps, PIDS_
 import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { ensureImages } from '../../graders/images/provision.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { removeHostRules } from '../../graders/run/network.js';
+import { spawnSync } from 'node:child_process';
 
 let before: Awaited<ReturnType<typeof leftovers>>;
 const labs = new Map<string, LabDefinition>();
@@ -56,6 +58,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // The corpus's own scratch files (the 50 MB Dockerfile) go too.
   for (const d of await readdir(tmpdir())) if (d.startsWith('stagecraft-hostile-')) await rm(path.join(tmpdir(), d), { recursive: true, force: true });
+  // The firewall rules go with the last grader (a test worker may be stopped without its exit handlers).
+  removeHostRules();
+  const rules = (spawnSync('iptables', ['-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes('stagecraft-no-host'));
   // Contained means: nothing left behind, whatever the submission did, and the engine still answering.
   const after = await leftovers();
   const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
@@ -68,7 +73,8 @@ afterAll(async () => {
     processes: await survivors(),
     ballastRecords: ballast,
     engineAnswers: await engineAnswers(),
-  }).toEqual({ containers: [], images: [], tempDirs: [], processes: [], ballastRecords: 0, engineAnswers: true });
+    firewallRules: rules,
+  }).toEqual({ containers: [], images: [], tempDirs: [], processes: [], ballastRecords: 0, engineAnswers: true, firewallRules: [] });
 });
 
 describe('the build fences, proved with bounded probes first', () => {
