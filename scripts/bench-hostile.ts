@@ -6,7 +6,7 @@
  * time to contain that case alone. The fork bomb runs only after the bounded pids probe
  * showed the fence holding.
  */
-import { buildFence, unlimitedLine } from '../graders/build/fence/index.js';
+import { buildFence, ceilingLine, unlimitedLine } from '../graders/build/fence/index.js';
 import { requireEngine } from '../graders/engine/docker.js';
 import { findLab } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
@@ -43,6 +43,7 @@ await runMain(async () => {
   const fence = await buildFence();
   const seen = 'fence' in fence ? [...fence.inside.matchAll(/sees \S*\/(\S+)=(\S+)/g)].map((m) => `${m[1]}=${m[2]}`).join(', ') : '';
   console.log('fence' in fence ? `build limits: on (the probe step saw its own limits: ${seen || 'none visible from inside'})` : unlimitedLine(fence.reason));
+  if ('fence' in fence) console.log(fence.ceiling ? ceilingLine(fence.ceiling) : 'the kernel\'s ceiling sits on the steps\' parent group while grades build');
   const before = await leftovers();
   const outcomes: Outcome[] = [];
 

@@ -9,6 +9,7 @@ import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHier
 import { SharedCeiling } from '../../graders/build/fence/ceiling.js';
 import { BuildFence, type FenceStop } from '../../graders/build/fence/fence.js';
 import { ceilingRefusal } from '../../graders/build/fence/probe.js';
+import { hostRules } from '../../graders/run/network.js';
 import { formatMemory, parseSize } from '../../graders/build/fence/limits.js';
 import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
 import { treeSize } from '../../graders/build/fence/tree-size.js';
@@ -278,5 +279,14 @@ describe('--build-timeout names the step that was running when the build was cut
     trace.cut();
     send([{ digest: 'b', name: '[2/3] RUN sleep infinity', started: true, completed: true, error: 'context canceled' }]);
     expect(trace.runningAtCut()?.name).toBe('[2/3] RUN sleep infinity');
+  });
+});
+
+describe('no route to the host: the firewall rules', () => {
+  it('refuses new connections from each bridge to the host\'s own addresses, and forwarded ones to 169.254.0.0/16', () => {
+    expect(hostRules(['docker0'])).toEqual([
+      { chain: 'INPUT', args: ['-i', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
+      { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-d', '169.254.0.0/16', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
+    ]);
   });
 });
