@@ -35,6 +35,11 @@ export class GradeBuilds {
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
     this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
+    // A batch builds nothing without the ceiling: checked before the first step, not after.
+    if (this.fence.failure && limitsRequired) {
+      await this.close();
+      throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
+    }
     return available.ceiling ? ceilingLine(available.ceiling) : undefined;
   }
 

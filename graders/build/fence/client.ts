@@ -64,6 +64,8 @@ export class FenceClient {
   private nextId = 1;
   private nextSeq = 1;
   private live = 0;
+  /** Why the watcher is gone, once it is. */
+  private failed?: string;
 
   constructor(
     readonly site: FenceSite,
@@ -77,7 +79,14 @@ export class FenceClient {
       this.grades.get(m.id)?.update(m.state);
       if (m.t === 'state') this.waiting.get(m.seq)?.();
     });
-    this.worker.on('error', (err) => process.stderr.write(`stagecraft: the build fence's watcher failed: ${err.message}\n`));
+    // A watcher that fails leaves no grade waiting, and none graded as if it had been fenced.
+    const lost = (why: string) => {
+      this.failed = why;
+      for (const g of this.grades.values()) g.failure ??= why;
+      for (const done of [...this.waiting.values()]) done();
+    };
+    this.worker.on('error', (err) => lost(`the build fence's watcher failed (${err.message.split('\n')[0]})`));
+    this.worker.on('exit', () => lost('the build fence\'s watcher stopped'));
     if (withCeiling) {
       // A grader that ends with grades still registered (an error, Ctrl-C) gives its share of
       // the ceiling back; the last one out restores the parent's earlier limits.
@@ -92,6 +101,7 @@ export class FenceClient {
 
   /** A message the watcher answers with the grade's state. */
   ask(m: Extract<ToWatcher, { seq: number }>): Promise<void> {
+    if (this.failed) return Promise.resolve();
     const seq = this.nextSeq++;
     return new Promise((resolve) => {
       this.waiting.set(seq, () => {
@@ -106,6 +116,7 @@ export class FenceClient {
   async register(limits: BuildLimits): Promise<GradeFence> {
     const grade = new GradeFence(limits, this, this.nextId++);
     this.grades.set(grade.id, grade);
+    if (this.failed) grade.failure = this.failed;
     if (this.live++ === 0) this.worker.ref(); // the watcher keeps the process alive while grades build
     await this.ask({ t: 'register', id: grade.id, marker: grade.marker, limits, seq: 0 });
     return grade;
