@@ -6,12 +6,12 @@
  * time to contain that case alone. The fork bomb runs only after the bounded pids probe
  * showed the fence holding.
  */
-import { buildFence, unlimitedLine } from '../graders/build/fence/index.js';
+import { buildFence, ceilingLine, unlimitedLine } from '../graders/build/fence/index.js';
 import { requireEngine } from '../graders/engine/docker.js';
 import { findLab } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';
 import { runMain } from '../graders/cli/run-main.js';
-import { caseOptions, HOSTILE_CASES, judgeCase, PIDS_PROBE, type HostileCase } from '../test/fixtures/hostile/cases.js';
+import { caseOptions, HOSTILE_CASES, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../test/fixtures/hostile/cases.js';
 import { leftovers } from '../test/helpers/engine.js';
 
 interface Outcome {
@@ -21,12 +21,16 @@ interface Outcome {
 }
 
 async function contain(c: HostileCase): Promise<Outcome> {
+  const dockerfile = await c.dockerfile();
+  // Watched from outside the grader (a shell reading the steps' cgroup files), where the case asks.
+  const observer = c.observe ? observeSteps(c.observe) : undefined;
   const started = Date.now();
   try {
-    const result = await grade(await findLab(c.lab ?? 'lab1'), { ...caseOptions(c), dockerfile: { kind: 'path', path: await c.dockerfile() } });
+    const result = await grade(await findLab(c.lab ?? 'lab1'), { ...caseOptions(c), dockerfile: { kind: 'path', path: dockerfile } });
     const seconds = (Date.now() - started) / 1000;
-    return { c, seconds, problems: judgeCase(c, result, seconds) };
+    return { c, seconds, problems: judgeCase(c, result, seconds, await observer?.stop()) };
   } catch (err) {
+    await observer?.stop();
     return { c, seconds: (Date.now() - started) / 1000, problems: [`the grader threw: ${(err as Error).message.split('\n')[0]}`] };
   }
 }
@@ -39,6 +43,7 @@ await runMain(async () => {
   const fence = await buildFence();
   const seen = 'fence' in fence ? [...fence.inside.matchAll(/sees \S*\/(\S+)=(\S+)/g)].map((m) => `${m[1]}=${m[2]}`).join(', ') : '';
   console.log('fence' in fence ? `build limits: on (the probe step saw its own limits: ${seen || 'none visible from inside'})` : unlimitedLine(fence.reason));
+  if ('fence' in fence) console.log(fence.ceiling ? ceilingLine(fence.ceiling) : 'the kernel\'s ceiling sits on the steps\' parent group while grades build');
   const before = await leftovers();
   const outcomes: Outcome[] = [];
 

@@ -35,7 +35,7 @@ await runMain(async () => {
     ] as const) {
       const context = await prepareContext(labContextRequest(lab, file, ignore));
       const tag = `stagecraft-grade/measure:${randomBytes(4).toString('hex')}`;
-      const grade = available.fence.register(GENEROUS);
+      const grade = await available.fence.register(GENEROUS);
       try {
         const r = await buildImage({ contextDir: context.dir, tag, noCache: true, timeoutMs: 20 * 60_000, network: lab.buildNetwork ? 'default' : 'none', fence: grade });
         await available.fence.release(grade);

@@ -7,7 +7,7 @@ import { cacheNamespace, removeCacheMountsSince } from '../prepare/cache-mounts.
 import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../report/progress.js';
 import type { BatchJob, BatchProgress } from '../report/batch-progress.js';
-import { buildFence, unlimitedLine, type BuildLimits } from '../build/fence/index.js';
+import { buildFence, ceilingLine, requireBuildLimits, unlimitedLine, type BuildLimits } from '../build/fence/index.js';
 import { diskShortage, requireFreeSpace } from './disk.js';
 import { buildGradebook, labColumn, writeGradebook, type Gradebook, type LabColumn } from './gradebook.js';
 import { toHtml } from './gradebook-html.js';
@@ -101,6 +101,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   if ('reason' in fence) {
     if (!opts.allowUnlimitedBuilds) throw new CannotGrade(`${unlimitedLine(fence.reason)}: a batch does not start without them (add --allow-unlimited-builds to grade anyway)`);
     opts.progress.log(unlimitedLine(fence.reason));
+  } else if (fence.ceiling && !opts.allowUnlimitedBuilds) {
+    throw new CannotGrade(`${ceilingLine(fence.ceiling)}: a batch does not start without the ceiling (add --allow-unlimited-builds to grade anyway)`);
+  } else if (!opts.allowUnlimitedBuilds) {
+    requireBuildLimits(); // and a grade whose steps could not all be limited is "could not grade"
   }
 
   const done = new Set(earlier.filter(isFinal).map((r) => `${r.student}\u0000${r.lab}`));

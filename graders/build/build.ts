@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
 import { formatCount } from '../format/bytes.js';
 import { packContext } from './context.js';
-import type { BuildPeaks, FenceStop, GradeFence } from './fence/fence.js';
+import type { BuildPeaks, FenceStop } from './fence/fence.js';
+import type { GradeFence } from './fence/client.js';
 import { decodeTrace } from './trace.js';
 
 /** One BuildKit vertex as the student sees it: `[build 3/5] RUN go build .` */
@@ -118,6 +119,7 @@ export class BuildTrace {
       const step: BuildStep = known ?? { digest: v.digest, name: v.name, cached: false, done: false, error: '', tail: [] };
       const wasDone = step.done;
       const hadError = step.error;
+      const wasStarted = step.startedAt !== undefined;
       step.cached ||= v.cached;
       step.done ||= v.completed;
       if (v.error) step.error = v.error;
@@ -126,7 +128,7 @@ export class BuildTrace {
         this.steps.set(v.digest, step);
         this.append(`#${this.steps.size} ${step.name}\n`);
       }
-      if (!known || wasDone !== step.done || hadError !== step.error) {
+      if (!known || wasDone !== step.done || hadError !== step.error || wasStarted !== (step.startedAt !== undefined)) {
         if (step.error) this.append(`#${this.stepNumber(step)} ERROR: ${step.error}\n`);
         else if (step.done) this.append(`#${this.stepNumber(step)} ${step.cached ? 'CACHED' : 'DONE'}\n`);
         this.onStep?.(step);
@@ -164,9 +166,26 @@ export class BuildTrace {
     return failed.find((s) => !/\bcancell?ed\b/i.test(s.error)) ?? failed[0];
   }
 
-  /** A Dockerfile step still running (a RUN, COPY or FROM; not BuildKit's own work). */
+  /**
+   * The Dockerfile steps running now (a RUN, COPY or FROM; not BuildKit's own work): started,
+   * not yet done or failed. BuildKit lists a build's steps before it starts them, so a step
+   * merely listed is not running.
+   */
   running(): BuildStep[] {
-    return [...this.steps.values()].filter((s) => !s.done && !s.error && s.name.startsWith('[') && !s.name.startsWith('[internal]'));
+    return [...this.steps.values()].filter((s) => s.startedAt !== undefined && !s.done && !s.error && s.name.startsWith('[') && !s.name.startsWith('[internal]'));
+  }
+
+  /** What was running when the grader cut the build short: read before the cancel marks those steps failed. */
+  private atCut?: BuildStep[];
+
+  /** The build is being cut short now: remember what is running. */
+  cut(): void {
+    this.atCut ??= this.running();
+  }
+
+  /** The step to name for a build cut short: one running when it was cut (or, without a cut, now). */
+  runningAtCut(): BuildStep | undefined {
+    return (this.atCut ?? this.running())[0];
   }
 
   /**
@@ -230,13 +249,20 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
  */
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
-  const trace = new BuildTrace(req.logLimitBytes, req.onStep);
+  let copying = 0;
+  const trace: BuildTrace = new BuildTrace(req.logLimitBytes, (step) => {
+    req.onStep?.(step);
+    // Steps that write without a RUN (COPY, ADD): the fence measures what they write too.
+    const now = trace.running().filter((s) => NOT_RUN.test(s.name)).length;
+    if (req.fence && now !== copying) req.fence.copying((copying = now));
+  });
   const abort = new AbortController();
   const buildId = `stagecraft-${randomBytes(8).toString('hex')}`;
   let cut: Cut | undefined;
   const stop = (c: Cut) => {
     if (cut) return;
     cut = c;
+    trace.cut(); // before the cancel marks the running steps failed
     void cancelBuild(buildId).then((cancelled) => {
       if (!cancelled) abort.abort();
       else setTimeout(() => abort.abort(), CANCEL_GRACE_MS).unref();
@@ -254,7 +280,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   for (const t of timers) t.unref();
   const fence = req.fence;
   const stopsBefore = fence?.stops.length ?? 0;
-  if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), FENCE_GRACE_MS).unref();
+  // A RUN step the fence stopped fails the build by itself; a COPY or ADD (no command) has nothing to stop but the build.
+  if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), s.command ? FENCE_GRACE_MS : 0).unref();
 
   try {
     const context = await packContext(req.contextDir, req.dockerfile);
@@ -285,6 +312,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   } finally {
     for (const t of timers) clearTimeout(t);
     if (fence) fence.onStop = undefined;
+    if (fence && copying) fence.copying((copying = 0));
   }
 
   await fence?.settle();
@@ -293,7 +321,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const fenceStop = fence?.stops[stopsBefore];
   if (fenceStop) {
     // The step the fence stopped, as BuildKit named it (its error quotes the command).
-    const step = trace.stepOf(fenceStop.command) ?? trace.failedStep() ?? trace.running()[0];
+    const step = trace.stepOf(fenceStop.command) ?? (fenceStop.command ? trace.failedStep() : undefined) ?? trace.runningAtCut() ?? trace.failedStep();
     return {
       ...base,
       ok: false,
@@ -308,7 +336,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     return { ...base, ok: false, timedOut: true, error: `${cut.step.name} was stopped: ${why}`, failedStep: cut.step, stopped: { reason: 'time', why, machine: false } };
   }
   if (cut?.kind === 'deadline') {
-    const running = trace.running()[0] ?? steps.find((s) => !s.done && !s.error);
+    const running = trace.runningAtCut();
     return {
       ...base,
       ok: false,
@@ -330,6 +358,9 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     wantedNetwork: req.network === 'none' && failedStep !== undefined && NO_NETWORK.test(failedStep.tail.join('\n')),
   };
 }
+
+/** A Dockerfile step that writes a layer without running a command: `[build 2/5] COPY --from=…`. */
+const NOT_RUN = /^\[[^\]]*\] (COPY|ADD) /i;
 
 /** What apt, npm, pip, Go and curl print when there is no network to reach. */
 const NO_NETWORK = /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;

@@ -1,8 +1,9 @@
 import { CannotGrade } from '../engine/errors.js';
 import { engineFault } from '../engine/faults.js';
+import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, DEFAULT_BUILD_LIMITS, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
+import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
 
 export interface GradeBuildOptions {
   /** All of the grade's builds together. */
@@ -24,15 +25,23 @@ export class GradeBuilds {
   private fence?: GradeFence;
   private deadline?: number;
   private readonly cache = new CacheOwner();
+  private hostNote?: string;
 
   constructor(private readonly opts: GradeBuildOptions) {}
 
   /** Before the first build: fence the grade's steps (the probe runs once per process), or say why not. */
   async open(): Promise<string | undefined> {
+    // No route to this machine's services from a networked build step or a graded container.
+    this.hostNote = await fenceHostNetwork();
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
-    this.fence = available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
-    return undefined;
+    this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
+    // A batch builds nothing without the ceiling: checked before the first step, not after.
+    if (this.fence.failure && limitsRequired) {
+      await this.close();
+      throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
+    }
+    return available.ceiling ? ceilingLine(available.ceiling) : undefined;
   }
 
   /** One build, in what is left of the grade's time. The engine's disk running short is "could not grade". */
@@ -52,9 +61,12 @@ export class GradeBuilds {
       fence: this.fence,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
+    if (built.stopped?.reason === 'unfenced') throw new CannotGrade(`a build step was stopped: ${built.stopped.why} (${this.fence?.failure ?? 'no reason given'}); grade again`);
     if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
     const fault = built.ok ? undefined : engineFault(built);
     if (fault) throw new CannotGrade(fault);
+    // A batch grades no step without limits: the ceiling on the steps' parent could not be held.
+    if (this.fence?.failure && limitsRequired) throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
     return built;
   }
 
@@ -63,7 +75,7 @@ export class GradeBuilds {
    * in the build cache is removed if it was heavy. Returns the notes the grade should show.
    */
   async close(): Promise<string[]> {
-    const notes: string[] = [];
+    const notes: string[] = this.hostNote ? [this.hostNote] : [];
     const fence = this.fence;
     if (fence) {
       const available = await buildFence();

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 
@@ -48,4 +51,106 @@ async function ensure(): Promise<string> {
     throw new CannotGrade(`the Docker network ${GRADED_NETWORK} lets its containers reach each other (it was not made by stagecraft); remove it with \`docker network rm ${GRADED_NETWORK}\` and grade again`);
   }
   return GRADED_NETWORK;
+}
+
+/**
+ * No route to the grading machine: graded containers (on the graded network) and build
+ * steps with a network (on the engine's default bridge) may not open connections to any of
+ * the host's own addresses — loopback is theirs already, but the bridge's gateway, the
+ * host's LAN address and every other address the host answers on reach the host's services
+ * — nor to link-local addresses (169.254.0.0/16: a cloud's metadata service). Rules in the
+ * kernel's firewall, installed while grades run and removed by the last grader out:
+ *
+ * - `INPUT -i <bridge> -m conntrack --ctstate NEW -j REJECT`: every packet from a bridge to
+ *   one of the host's addresses passes INPUT (whatever the address), and only a new
+ *   connection is refused: the grader's own connections to a container's published port,
+ *   and their replies, are untouched;
+ * - `DOCKER-USER -i <bridge> -d 169.254.0.0/16 -j REJECT`: Docker's chain for forwarded
+ *   traffic (link-local addresses elsewhere on the network).
+ *
+ * Each rule carries the comment `stagecraft-no-host`; they are found and removed by it.
+ */
+const RULE_TAG = 'stagecraft-no-host';
+const LINK_LOCAL = '169.254.0.0/16';
+const HOLDERS = '/run/stagecraft/host-rules';
+
+/** The rules for these bridges, as iptables arguments after the chain. */
+export function hostRules(bridges: string[]): { chain: 'INPUT' | 'DOCKER-USER'; args: string[] }[] {
+  return bridges.flatMap((br) => [
+    { chain: 'INPUT' as const, args: ['-i', br, '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', RULE_TAG, '-j', 'REJECT'] },
+    { chain: 'DOCKER-USER' as const, args: ['-i', br, '-d', LINK_LOCAL, '-m', 'comment', '--comment', RULE_TAG, '-j', 'REJECT'] },
+  ]);
+}
+
+function iptables(args: string[]): { ok: boolean; err: string } {
+  const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
+  return { ok: r.status === 0, err: (r.stderr || r.error?.message || '').trim().split('\n')[0] ?? '' };
+}
+
+const startTime = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ')[19];
+  } catch {
+    return undefined;
+  }
+};
+const me = () => `${process.pid}-${startTime(process.pid) ?? 0}`;
+
+/** Other grader processes on this machine that hold the rules now. */
+function otherHolders(): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(HOLDERS);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => {
+    const [pid, started] = n.split('-');
+    if (n === me()) return false;
+    if (startTime(Number(pid)) === started) return true;
+    rmSync(path.join(HOLDERS, n), { force: true }); // its grader died without removing the rules
+    return false;
+  });
+}
+
+let installed: Promise<string | undefined> | undefined;
+
+/**
+ * Install the rules for the default bridge and the graded network (once per process).
+ * Resolves to undefined when they hold, else to the one line saying why not (an engine on
+ * another machine, no iptables, not root).
+ */
+export function fenceHostNetwork(): Promise<string | undefined> {
+  installed ??= (async () => {
+    const host = process.env.DOCKER_HOST;
+    if (host && !host.startsWith('unix://')) return `the engine is at ${host}: the grader cannot put firewall rules on its machine`;
+    await gradedNetwork();
+    const nets = await docker().listNetworks();
+    const bridgeOf = (n: { Id: string; Name: string; Options?: Record<string, string> }) => n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`;
+    const bridges = nets.filter((n) => n.Name === 'bridge' || n.Name === GRADED_NETWORK).map(bridgeOf);
+    mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(HOLDERS, me()), '');
+    for (const rule of hostRules(bridges)) {
+      if (iptables(['-C', rule.chain, ...rule.args]).ok) continue; // another grader's, already there
+      const r = iptables(['-I', rule.chain, '1', ...rule.args]);
+      if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
+    }
+    process.once('exit', removeHostRules);
+    return undefined;
+  })().catch((err: Error) => `the firewall rules could not be installed (${err.message.split('\n')[0]})`);
+  return installed;
+}
+
+/** Remove every rule tagged by the kit, unless another grader process still holds them. */
+export function removeHostRules(): void {
+  rmSync(path.join(HOLDERS, me()), { force: true });
+  if (otherHolders().length) return;
+  for (const chain of ['INPUT', 'DOCKER-USER']) {
+    const listed = spawnSync('iptables', ['-w', '5', '-S', chain], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of listed.split('\n').filter((l) => l.includes(RULE_TAG))) {
+      const args = line.replace(/^-A /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
+      iptables(['-D', ...args]);
+    }
+  }
+  installed = undefined;
 }

@@ -10,10 +10,12 @@ import { docker, engineAnswers, removeImage } from '../../graders/engine/docker.
 import { findLab, labDir, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
-import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
+import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { ensureImages } from '../../graders/images/provision.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { removeHostRules } from '../../graders/run/network.js';
+import { spawnSync } from 'node:child_process';
 
 let before: Awaited<ReturnType<typeof leftovers>>;
 const labs = new Map<string, LabDefinition>();
@@ -31,9 +33,15 @@ async function survivors(): Promise<string[]> {
 
 async function run(c: HostileCase): Promise<void> {
   const lab = labs.get(c.lab ?? 'lab1')!;
+  const dockerfile = await c.dockerfile();
+  const observer = c.observe ? observeSteps(c.observe) : undefined;
   const started = Date.now();
-  const result = await grade(lab, { ...caseOptions(c), dockerfile: { kind: 'path', path: await c.dockerfile() } });
-  const problems = judgeCase(c, result, (Date.now() - started) / 1000);
+  const result = await grade(lab, { ...caseOptions(c), dockerfile: { kind: 'path', path: dockerfile } }).catch(async (err: unknown) => {
+    await observer?.stop();
+    throw err;
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const problems = judgeCase(c, result, seconds, await observer?.stop());
   expect(problems, problems.join('\n')).toEqual([]);
 }
 
@@ -50,6 +58,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // The corpus's own scratch files (the 50 MB Dockerfile) go too.
   for (const d of await readdir(tmpdir())) if (d.startsWith('stagecraft-hostile-')) await rm(path.join(tmpdir(), d), { recursive: true, force: true });
+  // The firewall rules go with the last grader (a test worker may be stopped without its exit handlers).
+  removeHostRules();
+  const rules = (spawnSync('iptables', ['-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes('stagecraft-no-host'));
   // Contained means: nothing left behind, whatever the submission did, and the engine still answering.
   const after = await leftovers();
   const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
@@ -62,7 +73,8 @@ afterAll(async () => {
     processes: await survivors(),
     ballastRecords: ballast,
     engineAnswers: await engineAnswers(),
-  }).toEqual({ containers: [], images: [], tempDirs: [], processes: [], ballastRecords: 0, engineAnswers: true });
+    firewallRules: rules,
+  }).toEqual({ containers: [], images: [], tempDirs: [], processes: [], ballastRecords: 0, engineAnswers: true, firewallRules: [] });
 });
 
 describe('the build fences, proved with bounded probes first', () => {
@@ -72,11 +84,18 @@ describe('the build fences, proved with bounded probes first', () => {
   });
 });
 
+// A case that freezes the grader's own loop runs alone: it would freeze the cases beside it.
+describe('the build fence holds while the grader is frozen', () => {
+  it.each(HOSTILE_CASES.filter((c) => c.alone))('$name', async (c) => {
+    await run(c);
+  });
+});
+
 // Build-time cases side by side, then run-time cases side by side (vitest runs five at
 // once): a disk filler and a memory hog beside them slowed the run-time cases' containers
 // past their 8 s start-up limit on a busy 2-core machine.
 describe.concurrent('the hostile corpus at build time: each submission ends as a failed check, in time, leaving nothing behind', () => {
-  it.each(HOSTILE_CASES.filter((c) => c.stage === 'build'))('$name', async (c) => {
+  it.each(HOSTILE_CASES.filter((c) => c.stage === 'build' && !c.alone))('$name', async (c) => {
     // A fork bomb runs only under a pids fence seen to hold.
     if (c.needsPidsFence && !pidsFenceHolds) throw new Error('not run: the pids fence did not hold in its bounded probe');
     await run(c);

@@ -1,10 +1,15 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BuildTrace, type BuildResult } from '../../graders/build/build.js';
 import { builds } from '../../graders/checks/builds.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import { cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies } from '../../graders/build/fence/cgroups.js';
+import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies, readCeiling, writeCeiling, type CgroupDirs } from '../../graders/build/fence/cgroups.js';
+import { SharedCeiling } from '../../graders/build/fence/ceiling.js';
+import { BuildFence, type FenceStop } from '../../graders/build/fence/fence.js';
+import { ceilingRefusal } from '../../graders/build/fence/probe.js';
+import { hostRules } from '../../graders/run/network.js';
 import { formatMemory, parseSize } from '../../graders/build/fence/limits.js';
 import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
 import { treeSize } from '../../graders/build/fence/tree-size.js';
@@ -174,5 +179,114 @@ describe('the builds check, for a step stopped or a network missed', () => {
     const v = builds().evaluate({ lint, build: build({ wantedNetwork: true }) });
     expect(v.message).toBe('`RUN apt-get update && apt-get install -y curl` (Dockerfile line 2) failed with exit code 100: E: Unable to locate package curl');
     expect(v.hint).toMatch(/^This lab builds with no network at all/);
+  });
+});
+
+describe('the ceiling on the steps\' parent group: every step born under a limit', () => {
+  /** A synthetic cgroup v2 tree: the parent BuildKit makes step groups in, with the files the kernel has. */
+  async function v2Parent(): Promise<{ parent: CgroupDirs; dir: string; root: string }> {
+    const root = await tempFolder({
+      'docker/buildkit/memory.max': 'max\n',
+      'docker/buildkit/memory.swap.max': 'max\n',
+      'docker/buildkit/pids.max': 'max\n',
+      'docker/buildkit/memory.current': '52428800\n',
+    });
+    const dir = path.join(root, 'docker/buildkit');
+    return { parent: { controllers: { memory: { dir, version: 2 }, pids: { dir, version: 2 } }, unified: dir }, dir, root };
+  }
+  const read = (dir: string, f: string) => readFileSync(path.join(dir, f), 'utf8').trim();
+
+  it('writes memory.max, memory.swap.max and pids.max on v2, and puts the earlier limits back with the last holder', async () => {
+    const { parent, dir } = await v2Parent();
+    const meeting = await tempFolder({});
+    const ceiling = new SharedCeiling(parent, meeting, { memoryBytes: 2 ** 30, pids: 256 });
+    ceiling.hold({ memoryBytes: 2 * 2 ** 30, pids: 512 });
+    expect([read(dir, 'memory.max'), read(dir, 'memory.swap.max'), read(dir, 'pids.max')]).toEqual([String(3 * 2 ** 30), '0', '768']);
+    ceiling.hold({ memoryBytes: 4 * 2 ** 30, pids: 1024 }); // a second grade of this process
+    expect(read(dir, 'memory.max')).toBe(String(5 * 2 ** 30));
+    ceiling.release();
+    expect([read(dir, 'memory.max'), read(dir, 'memory.swap.max'), read(dir, 'pids.max')]).toEqual(['max', 'max', 'max']);
+  });
+
+  it('adds the needs of other grader processes, forgets those that died, and leaves the last one to restore', async () => {
+    const { parent, dir } = await v2Parent();
+    const meeting = await tempFolder({});
+    const ceiling = new SharedCeiling(parent, meeting, { memoryBytes: 0, pids: 0 });
+    ceiling.hold({ memoryBytes: 2 ** 30, pids: 100 });
+    const folder = path.join(meeting, readdirSync(meeting)[0]!);
+    // Another grader, alive (pid 1 and its real start time), and one that died (a start time no process has).
+    const init = readFileSync('/proc/1/stat', 'utf8').split(') ').pop()!.split(' ')[19];
+    writeFileSync(path.join(folder, `holder-1-${init}.json`), JSON.stringify({ memoryBytes: 2 ** 30, pids: 50 }));
+    writeFileSync(path.join(folder, 'holder-1-999999999999.json'), JSON.stringify({ memoryBytes: 8 * 2 ** 30, pids: 5000 }));
+    ceiling.hold({ memoryBytes: 2 ** 30, pids: 100 });
+    expect([read(dir, 'memory.max'), read(dir, 'pids.max')]).toEqual([String(2 * 2 ** 30), '150']);
+    expect(existsSync(path.join(folder, 'holder-1-999999999999.json'))).toBe(false);
+    ceiling.release(); // the other grader still builds: its share stays, the earlier limits do not come back yet
+    expect([read(dir, 'memory.max'), read(dir, 'pids.max')]).toEqual([String(2 ** 30), '50']);
+    rmSync(path.join(folder, `holder-1-${init}.json`));
+    const later = new SharedCeiling(parent, meeting, { memoryBytes: 0, pids: 0 });
+    later.hold({ memoryBytes: 2 ** 30, pids: 10 });
+    later.release();
+    expect([read(dir, 'memory.max'), read(dir, 'pids.max')]).toEqual(['max', 'max']);
+  });
+
+  it('on v1, raises memory+swap before memory and lowers memory before memory+swap (the kernel refuses memory above memory+swap)', async () => {
+    const root = await tempFolder({ 'memory.limit_in_bytes': '9223372036854771712', 'memory.memsw.limit_in_bytes': '9223372036854771712', 'pids.max': 'max' });
+    const dirs: CgroupDirs = { controllers: { memory: { dir: root, version: 1 }, pids: { dir: root, version: 1 } } };
+    const before = readCeiling(dirs);
+    writeCeiling(dirs, ceilingFor(dirs, { memoryBytes: 3 * 2 ** 30, pids: 700 }));
+    expect(readCeiling(dirs)).toEqual({ memory: String(3 * 2 ** 30), swap: String(3 * 2 ** 30), pids: '700' });
+    writeCeiling(dirs, before);
+    expect(readCeiling(dirs)).toEqual(before);
+  });
+
+  it('refuses a parent shared with the machine\'s services (the systemd driver\'s system.slice)', () => {
+    const at = (dir: string): CgroupDirs => ({ controllers: { memory: { dir, version: 2 }, pids: { dir, version: 2 } } });
+    expect(ceilingRefusal(at('/sys/fs/cgroup/docker/buildkit'))).toBeUndefined();
+    expect(ceilingRefusal(at('/sys/fs/cgroup/system.slice'))).toMatch(/directly in system\.slice \(the systemd cgroup driver\)/);
+  });
+});
+
+describe('a step whose limits cannot be written is stopped, never left unlimited', () => {
+  it('stops the step and says the grader could not limit it (v2 tree, memory.max not writable)', async () => {
+    const root = await tempFolder({ 'docker/buildkit/pids.max': 'max' });
+    const parentDir = path.join(root, 'docker/buildkit');
+    const exec = await tempFolder({});
+    const fence = new BuildFence({ parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir }, leaf: { prefix: '', suffix: '' }, execRoot: exec, mountinfo: '/dev/null', dataRoot: root }, { pollMs: 20 });
+    const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
+    const stopped = new Promise<FenceStop>((resolve) => (grade.onStop = resolve));
+    await mkdir(path.join(exec, 'step1'), { recursive: true });
+    await writeFile(path.join(exec, 'step1', 'config.json'), JSON.stringify({ process: { args: ['/bin/sh', '-c', 'sleep 1'], env: [`no_proxy=${grade.marker}`] } }));
+    // The step's group, where memory.max cannot be written (a folder stands in its place).
+    await mkdir(path.join(parentDir, 'step1', 'memory.max'), { recursive: true });
+    const stop = await stopped;
+    await fence.release(grade);
+    expect(stop).toMatchObject({ reason: 'unfenced', machine: true, command: '/bin/sh -c sleep 1' });
+    expect(grade.failure).toMatch(/^the build limits could not be put on a step \(EISDIR/);
+  });
+});
+
+describe('--build-timeout names the step that was running when the build was cut', () => {
+  it('not one BuildKit listed but never started, after the cancel marked the running one failed', () => {
+    const trace = new BuildTrace();
+    const send = (vertexes: Parameters<typeof encodeTrace>[0]['vertexes']) => trace.line(JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace({ vertexes }) }));
+    send([
+      { digest: 'a', name: '[1/3] FROM docker.io/library/debian:trixie-slim', started: true, completed: true },
+      { digest: 'b', name: '[2/3] RUN sleep infinity', started: true },
+      { digest: 'c', name: '[3/3] RUN echo after' },
+    ]);
+    expect(trace.running().map((s) => s.name)).toEqual(['[2/3] RUN sleep infinity']);
+    trace.cut();
+    send([{ digest: 'b', name: '[2/3] RUN sleep infinity', started: true, completed: true, error: 'context canceled' }]);
+    expect(trace.runningAtCut()?.name).toBe('[2/3] RUN sleep infinity');
+  });
+});
+
+describe('no route to the host: the firewall rules', () => {
+  it('refuses new connections from each bridge to the host\'s own addresses, and forwarded ones to 169.254.0.0/16', () => {
+    expect(hostRules(['docker0'])).toEqual([
+      { chain: 'INPUT', args: ['-i', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
+      { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-d', '169.254.0.0/16', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -257,5 +258,94 @@ export async function killAll(dirs: CgroupDirs): Promise<void> {
       }
     }
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * The ceiling on the group BuildKit makes its step groups in (the parent): memory with no
+ * swap beyond it, and processes. Every step is born under it, so no step ever runs without
+ * a limit, even before the fence has found it. Kept as the files' own text, so the limits
+ * a parent had before the grader came can be put back exactly.
+ */
+export interface Ceiling {
+  /** memory.limit_in_bytes (v1) or memory.max (v2). */
+  memory: string;
+  /** memory.memsw.limit_in_bytes (v1) or memory.swap.max (v2), when the kernel has it. */
+  swap?: string;
+  /** pids.max */
+  pids: string;
+}
+
+function ceilingFiles(dirs: CgroupDirs): { memory: string; swap: string; pids: string } {
+  const { memory, pids } = dirs.controllers;
+  if (!memory || !pids) throw new Error('the memory and pids controllers are not available');
+  return memory.version === 1
+    ? { memory: path.join(memory.dir, 'memory.limit_in_bytes'), swap: path.join(memory.dir, 'memory.memsw.limit_in_bytes'), pids: path.join(pids.dir, 'pids.max') }
+    : { memory: path.join(memory.dir, 'memory.max'), swap: path.join(memory.dir, 'memory.swap.max'), pids: path.join(pids.dir, 'pids.max') };
+}
+
+/** The ceiling a parent has now. */
+export function readCeiling(dirs: CgroupDirs): Ceiling {
+  const files = ceilingFiles(dirs);
+  const swap = (() => {
+    try {
+      return readFileSync(files.swap, 'utf8').trim();
+    } catch {
+      return undefined; // no swap accounting
+    }
+  })();
+  return { memory: readFileSync(files.memory, 'utf8').trim(), swap, pids: readFileSync(files.pids, 'utf8').trim() };
+}
+
+/** The ceiling for these many bytes and processes, in the files' own words (v1 or v2). */
+export function ceilingFor(dirs: CgroupDirs, want: { memoryBytes: number; pids: number }): Ceiling {
+  const bytes = String(Math.floor(want.memoryBytes / 4096) * 4096);
+  const v1 = dirs.controllers.memory?.version === 1;
+  return { memory: bytes, swap: v1 ? bytes : '0', pids: String(want.pids) };
+}
+
+/**
+ * Put a ceiling on a parent (or put an earlier one back). On v1 the memory limit may never
+ * exceed memory+swap: raising, memsw goes first; lowering, memory goes first. A memory
+ * limit below what the group holds now is refused (EBUSY) once the kernel cannot reclaim
+ * enough; the caller decides what that means.
+ */
+export function writeCeiling(dirs: CgroupDirs, c: Ceiling): void {
+  const files = ceilingFiles(dirs);
+  const v1 = dirs.controllers.memory?.version === 1;
+  const put = (file: string, value: string | undefined) => {
+    if (value === undefined) return;
+    try {
+      writeFileSync(file, value);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && file === files.swap) return; // no swap accounting
+      throw err;
+    }
+  };
+  if (v1 && c.swap !== undefined) {
+    const big = (s: string) => (/^\d+$/.test(s) ? Number(s) : Infinity);
+    const now = big(readFileSync(files.memory, 'utf8').trim());
+    if (big(c.memory) > now) {
+      put(files.swap, c.swap);
+      put(files.memory, c.memory);
+    } else {
+      put(files.memory, c.memory);
+      put(files.swap, c.swap);
+    }
+  } else {
+    put(files.memory, c.memory);
+    put(files.swap, c.swap);
+  }
+  put(files.pids, c.pids);
+}
+
+/** Bytes the parent's groups hold now (all of BuildKit's steps, page cache included). */
+export function usageOf(dirs: CgroupDirs): number {
+  const memory = dirs.controllers.memory;
+  if (!memory) return 0;
+  try {
+    return Number(readFileSync(path.join(memory.dir, memory.version === 1 ? 'memory.usage_in_bytes' : 'memory.current'), 'utf8').trim()) || 0;
+  } catch {
+    return 0;
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import { formatBytes, formatCount } from '../../format/bytes.js';
+import type { SharedCeiling } from './ceiling.js';
 import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
 import { formatMemory, type BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
@@ -24,7 +25,32 @@ export interface FenceSite {
   dataRoot: string;
 }
 
-export type StopReason = 'memory' | 'pids' | 'disk' | 'files' | 'disk-full';
+/**
+ * Where the engine makes a new layer's folder, on the host, one folder per layer: what a
+ * COPY or ADD writes lands in its `diff` (classic store, overlay2) or `fs` (containerd's
+ * overlayfs snapshotter). The one place that knows each engine's layout.
+ */
+export function snapshotRoots(dataRoot: string): { dir: string; sub: string }[] {
+  return [
+    { dir: `${dataRoot}/overlay2`, sub: 'diff' },
+    { dir: `${dataRoot}/containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots`, sub: 'fs' },
+    { dir: '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots', sub: 'fs' },
+  ];
+}
+
+/** A layer folder made while grades were copying (COPY, ADD), and whom its bytes are charged to. */
+interface Layer {
+  folder: string;
+  /** The grades copying when it appeared: charged for it if none is copying when it grows. */
+  grades: GradeFence[];
+  bytes: number;
+  files: number;
+  walking?: boolean;
+  lastWalk: number;
+  walkMs: number;
+}
+
+export type StopReason = 'memory' | 'pids' | 'disk' | 'files' | 'disk-full' | 'unfenced';
 
 /** A step the fence stopped, and why, in words for the `builds` message. */
 export interface FenceStop {
@@ -33,7 +59,7 @@ export interface FenceStop {
   command: string;
   /** "it used more than 2 GiB of memory" */
   why: string;
-  /** The machine ran short (the engine's disk), not a limit of the grade: "could not grade". */
+  /** The machine ran short (the engine's disk), or the grader could not limit a step: "could not grade". */
   machine: boolean;
 }
 
@@ -71,10 +97,11 @@ interface Step {
   stopped: boolean;
 }
 
-/** One grade's registration with the fence: its marker, its limits, what was stopped. */
+/** A marker for one grade: put in the build's `no_proxy`, BuildKit hands it to every RUN step without touching the cache key. */
+export const newMarker = () => `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
+
+/** One grade's registration with the fence (in the fence's worker): its marker, its limits, what was stopped. */
 export class GradeFence {
-  /** Put in the build's `no_proxy`: BuildKit hands it to every RUN step, without touching the cache key. */
-  readonly marker = `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
   readonly stops: FenceStop[] = [];
   /**
    * Steps that reached a limit and ended by themselves before the fence stopped them: a
@@ -89,9 +116,14 @@ export class GradeFence {
   failure?: string;
   readonly steps = new Set<Step>();
   finished = { bytes: 0, files: 0 };
+  /** The grade's steps that are not RUN (COPY, ADD) running now, as its build's progress says. */
+  copying = 0;
+  /** What its COPY and ADD steps wrote (its share of the layers made while it copied). */
+  copied = { bytes: 0, files: 0 };
 
   constructor(
     readonly limits: BuildLimits,
+    readonly marker: string,
     /** Account for the grade's steps that have ended since the last reading (BuildKit may say so first). */
     readonly settle: () => Promise<void> = async () => undefined,
   ) {}
@@ -103,6 +135,8 @@ export interface FenceOptions {
   /** Stop every build when the engine's disk has less free than this, or fewer free inodes. */
   floorBytes?: number;
   floorInodes?: number;
+  /** The kernel's ceiling on BuildKit's parent group while grades build (none in tests of the watcher alone). */
+  ceiling?: SharedCeiling;
 }
 
 /**
@@ -123,9 +157,16 @@ export class BuildFence {
   private ticks = 0;
   private busy = false;
   private lastFree?: { bytes: number; inodes: number };
+  /** Layer folders known so far (undefined until the first look), and those being measured. */
+  private knownLayers?: Set<string>;
+  private readonly layers = new Map<string, Layer>();
+  private readonly unclaimed = new Map<string, { folder: string; seen: number }>();
   private readonly pollMs: number;
   private readonly floorBytes: number;
   private readonly floorInodes: number;
+  private readonly ceiling?: SharedCeiling;
+  /** Why the parent's ceiling could not be written, while it could not. */
+  ceilingFailure?: string;
 
   constructor(
     readonly site: FenceSite,
@@ -134,14 +175,17 @@ export class BuildFence {
     this.pollMs = opts.pollMs ?? 200;
     this.floorBytes = opts.floorBytes ?? 1e9;
     this.floorInodes = opts.floorInodes ?? 50_000;
+    this.ceiling = opts.ceiling;
   }
 
   /** Fence a grade's builds from now until `release`. */
-  register(limits: BuildLimits): GradeFence {
-    const grade: GradeFence = new GradeFence(limits, async () => {
+  register(limits: BuildLimits, marker = newMarker()): GradeFence {
+    const grade: GradeFence = new GradeFence(limits, marker, async () => {
       for (const step of grade.steps) if (this.live.has(step.id) && !existsSync(step.dirs.controllers.pids!.dir)) await this.finish(step);
     });
     this.grades.add(grade);
+    this.holdCeiling();
+    if (this.ceilingFailure) grade.failure = this.ceilingFailure;
     this.start();
     return grade;
   }
@@ -150,7 +194,27 @@ export class BuildFence {
   async release(grade: GradeFence): Promise<void> {
     for (const step of grade.steps) if (this.live.has(step.id)) await this.finish(step);
     this.grades.delete(grade);
+    this.holdCeiling();
     if (this.grades.size === 0) this.stop();
+  }
+
+  /**
+   * The parent's ceiling follows the grades being built: what they may use together (each
+   * grade's memory and processes hold for all its steps at once), released with the last.
+   */
+  private holdCeiling(): void {
+    if (!this.ceiling) return;
+    try {
+      if (this.grades.size === 0) this.ceiling.release();
+      else {
+        const need = [...this.grades].reduce((n, g) => ({ memoryBytes: n.memoryBytes + g.limits.memoryBytes, pids: n.pids + g.limits.pids }), { memoryBytes: 0, pids: 0 });
+        const c = this.ceiling.hold(need);
+        debug(`ceiling memory ${c.memory} pids ${c.pids}`);
+      }
+      this.ceilingFailure = undefined;
+    } catch (err) {
+      this.ceilingFailure = `the ceiling on the engine's build steps could not be written (${(err as Error).message.split('\n')[0]})`;
+    }
   }
 
   private get watchDir(): string {
@@ -168,11 +232,15 @@ export class BuildFence {
     } catch {
       // the parent appears with the engine's first step; the scan below finds steps meanwhile
     }
+    void this.copies(); // the layer folders there are now: none of them is a grade's
     this.timer = setInterval(() => void this.tick(), this.pollMs);
     this.timer.unref();
   }
 
   private stop(): void {
+    this.knownLayers = undefined;
+    this.layers.clear();
+    this.unclaimed.clear();
     this.watcher?.close();
     this.watcher = undefined;
     clearInterval(this.timer);
@@ -194,13 +262,22 @@ export class BuildFence {
     const grade = bundle && [...this.grades].find((g) => bundle.noProxy.includes(g.marker));
     if (!bundle || !grade) return;
     const dirs = childDirs(this.site.parent, name);
+    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
     try {
       if (!(await this.limit(dirs, grade.limits))) return; // the step was over before it could be limited
     } catch (err) {
-      grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
+      // A step is never left to run without its limits: stopped, and said why.
+      this.live.set(id, step);
+      grade.steps.add(step);
+      if ((err as NodeJS.ErrnoException).code === 'EBUSY') {
+        // The kernel refuses a memory limit below what the group holds: it is past it already.
+        this.halt(step, 'memory', `it used more than ${formatMemory(grade.limits.memoryBytes)} of memory`);
+      } else {
+        grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
+        this.halt(step, 'unfenced', 'the grader could not put its limits on it', true);
+      }
       return;
     }
-    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
     debug(`adopted ${id}: ${bundle.command.slice(0, 80)}`);
     this.live.set(id, step);
     grade.steps.add(step);
@@ -255,6 +332,76 @@ export class BuildFence {
     for (const step of [...this.live.values()]) await this.readStep(step);
     for (const grade of this.grades) this.together(grade);
     if (this.ticks % 3 === 0) await this.disk();
+    if (this.ticks % 3 === 0) await this.copies();
+  }
+
+  /**
+   * Writes that are not a RUN step's: a COPY or ADD (six `COPY --from=<toolchain> / /cN/`
+   * wrote 5.7 GB) writes a new layer folder from the engine itself, in no cgroup. The
+   * fence notes each layer folder that appears while a grade's COPY or ADD runs, measures
+   * it as it grows, and charges the growth to the grades copying at that moment (split
+   * among them when several are: a classmate's copy never costs a grade more than its
+   * share), within the same disk and files budgets as RUN steps.
+   */
+  private async copies(): Promise<void> {
+    const names = new Map<string, string>();
+    for (const root of snapshotRoots(this.site.dataRoot)) {
+      for (const name of await readdir(root.dir).catch(() => [] as string[])) names.set(`${root.dir}/${name}`, `${root.dir}/${name}/${root.sub}`);
+    }
+    const copying = [...this.grades].filter((g) => g.copying > 0);
+    if (!this.knownLayers) this.knownLayers = new Set(names.keys());
+    const stepFolders = new Set([...this.live.values()].flatMap((s) => s.writable));
+    const now = Date.now();
+    for (const [key, folder] of names) {
+      if (this.knownLayers.has(key)) continue;
+      this.knownLayers.add(key);
+      this.unclaimed.set(key, { folder, seen: now });
+    }
+    // The build's progress reaches the fence a little after the engine made the layer: a
+    // layer seen up to 5 s before a grade's COPY was reported is that copy's.
+    for (const [key, { folder, seen }] of this.unclaimed) {
+      if (now - seen > 5_000) this.unclaimed.delete(key);
+      else if (copying.length) {
+        this.unclaimed.delete(key);
+        // A RUN step's own layer is measured as the step's.
+        if (!stepFolders.has(folder)) this.layers.set(key, { folder, grades: copying, bytes: 0, files: 0, lastWalk: 0, walkMs: 0 });
+      }
+    }
+    for (const [key, layer] of this.layers) {
+      if (!names.has(key) || !layer.grades.some((g) => this.grades.has(g))) {
+        this.layers.delete(key); // removed (a failed copy), or its grades are over
+        continue;
+      }
+      if (stepFolders.has(layer.folder)) {
+        this.layers.delete(key); // a RUN step's after all
+        continue;
+      }
+      if (layer.walking || now - layer.lastWalk < 4 * layer.walkMs) continue;
+      layer.walking = true;
+      void this.walkLayer(layer).finally(() => (layer.walking = false));
+    }
+  }
+
+  private async walkLayer(layer: Layer): Promise<void> {
+    const started = Date.now();
+    const budget = Math.max(...layer.grades.map((g) => g.limits.diskBytes));
+    const files = Math.max(...layer.grades.map((g) => g.limits.files));
+    const s = await treeSize(layer.folder, files + 1, budget + 1).catch(() => undefined);
+    layer.walkMs = Date.now() - started;
+    layer.lastWalk = Date.now();
+    if (!s) return;
+    const grown = { bytes: Math.max(0, s.bytes - layer.bytes), files: Math.max(0, s.files - layer.files) };
+    layer.bytes = Math.max(layer.bytes, s.bytes);
+    layer.files = Math.max(layer.files, s.files);
+    if (!grown.bytes && !grown.files) return;
+    const copyingNow = layer.grades.filter((g) => g.copying > 0 && this.grades.has(g));
+    const charged = copyingNow.length ? copyingNow : layer.grades.filter((g) => this.grades.has(g));
+    debug(`layer ${layer.folder} ${s.bytes} bytes ${s.files} files, charged to ${charged.length} grade(s)`);
+    for (const g of charged) {
+      g.copied.bytes += grown.bytes / charged.length;
+      g.copied.files += grown.files / charged.length;
+      this.charge(g);
+    }
   }
 
   /** Read one step; a group that is gone is a step that ended. */
@@ -346,13 +493,13 @@ export class BuildFence {
   /** Has the grade written past its budgets? Stop the step that wrote the most. */
   private charge(grade: GradeFence, culprit?: Step): void {
     const live = [...grade.steps].filter((s) => this.live.has(s.id));
-    const bytes = grade.finished.bytes + live.reduce((n, s) => n + s.written.bytes, 0);
-    const files = grade.finished.files + live.reduce((n, s) => n + s.written.files, 0);
+    const bytes = grade.finished.bytes + grade.copied.bytes + live.reduce((n, s) => n + s.written.bytes, 0);
+    const files = grade.finished.files + grade.copied.files + live.reduce((n, s) => n + s.written.files, 0);
     grade.peaks.diskBytes = Math.max(grade.peaks.diskBytes, bytes);
     grade.peaks.files = Math.max(grade.peaks.files, files);
     const most = live.reduce<Step | undefined>((a, b) => (!a || b.written.bytes > a.written.bytes ? b : a), culprit);
     if (bytes > grade.limits.diskBytes) {
-      const why = `it wrote more than ${formatBytes(grade.limits.diskBytes)} to disk${live.length > 1 || grade.finished.bytes ? ' (with the build\'s other steps)' : ''}`;
+      const why = `it wrote more than ${formatBytes(grade.limits.diskBytes)} to disk${live.length > 1 || grade.finished.bytes || (grade.copied.bytes && live.length) ? ' (with the build\'s other steps)' : ''}`;
       if (most) this.halt(most, 'disk', why);
       else this.haltGrade(grade, 'disk', why, false);
     } else if (files > grade.limits.files) {

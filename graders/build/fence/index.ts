@@ -1,30 +1,57 @@
-import { BuildFence } from './fence.js';
-import { probeBuildLimits } from './probe.js';
+import { FenceClient } from './client.js';
+import { probeWithRetries, type ProbeVerdict } from './probe.js';
 
 export { describeLimits, DEFAULT_BUILD_LIMITS, formatMemory, parseSize, type BuildLimits } from './limits.js';
-export type { BuildFence, BuildPeaks, FenceStop, GradeFence } from './fence.js';
+export type { BuildPeaks, FenceStop } from './fence.js';
+export type { FenceClient, GradeFence } from './client.js';
 
 /** Images with a shell the probe can build FROM (the first one on the engine is used). */
 const PROBE_IMAGES = ['debian:trixie-slim', 'golang:1.24-trixie', 'node:20-trixie', 'python:3.13-slim-trixie', 'eclipse-temurin:21-jdk'];
 
-/** The fence, or the one line saying why build limits cannot be applied here. */
-export type FenceAvailability = { fence: BuildFence; inside: string } | { reason: string };
+/**
+ * The fence, or the one line saying why build limits cannot be applied here. `ceiling`:
+ * why the kernel's ceiling on the steps' parent group cannot be held, if it cannot (the
+ * watcher alone then limits each step, a few milliseconds after it starts).
+ */
+export type FenceAvailability = { fence: FenceClient; inside: string; ceiling?: string } | { reason: string };
 
 let once: Promise<FenceAvailability> | undefined;
+let lastTry = 0;
+
+/** How long a probe waits for an image to probe with (base images being provided by another grade or `npm run images`). */
+const WAIT_FOR_IMAGE_MS = 120_000;
 
 /**
  * The build fence for this process's engine: probed once per process (a tiny build, about
  * a second), then shared by every grade. Never throws for a fence that cannot work; it
  * says why instead (the grade notes it; a batch refuses to start without
- * --allow-unlimited-builds).
+ * --allow-unlimited-builds). A probe that failed for a reason that may pass (no image yet,
+ * a busy machine) is tried again by the next caller, at most every 10 s.
  */
 export function buildFence(extraImages: string[] = []): Promise<FenceAvailability> {
-  once ??= probeBuildLimits([...PROBE_IMAGES, ...extraImages])
-    .then((v): FenceAvailability => (v.ok ? { fence: new BuildFence(v.site), inside: v.inside } : { reason: v.reason }))
-    .catch((err: Error): FenceAvailability => ({ reason: `the probe build failed: ${err.message.split('\n')[0]}` }));
+  if (once && retryable && Date.now() - lastTry > 10_000) once = undefined;
+  once ??= (lastTry = Date.now(), probeWithRetries([...PROBE_IMAGES, ...extraImages], WAIT_FOR_IMAGE_MS))
+    .then((v: ProbeVerdict): FenceAvailability => {
+      retryable = !v.ok && Boolean(v.retry);
+      if (!v.ok) return { reason: v.reason };
+      return { fence: new FenceClient(v.site, v.ceiling ? { reason: v.ceiling } : {}), inside: v.inside, ceiling: v.ceiling };
+    })
+    .catch((err: Error): FenceAvailability => {
+      retryable = true;
+      return { reason: `the probe build failed: ${err.message.split('\n')[0]}` };
+    });
   return once;
 }
+let retryable = false;
+
+/** Set by a batch without --allow-unlimited-builds: a grade whose steps could not all be limited is "could not grade". */
+export let limitsRequired = false;
+export const requireBuildLimits = () => (limitsRequired = true);
 
 /** The line a grade and a batch show when the fence is off. */
 export const unlimitedLine = (reason: string) =>
   `build limits are off: ${reason}; a RUN step can use all of this machine's memory, processes and disk`;
+
+/** The line a grade shows when its steps are limited by the watcher alone, without the kernel's ceiling above them. */
+export const ceilingLine = (reason: string) =>
+  `build limits hold from a few milliseconds after each RUN step starts, not from its first byte: ${reason}`;

@@ -9,8 +9,12 @@ import { decodeTrace } from '../trace.js';
 import { applyLimits, cgroupDirsOf, cgroupMounts, parentDirs, readLimits, type CgroupDirs } from './cgroups.js';
 import type { FenceSite } from './fence.js';
 
-/** Whether build limits hold on this engine, and where its steps run; or why they cannot. */
-export type ProbeVerdict = { ok: true; site: FenceSite; inside: string } | { ok: false; reason: string };
+/**
+ * Whether build limits hold on this engine, and where its steps run; or why they cannot.
+ * `ceiling`: why the kernel's ceiling cannot sit on the parent of the steps' groups, if it
+ * cannot. `retry`: the reason may pass (no image to probe with yet, a busy machine).
+ */
+export type ProbeVerdict = { ok: true; site: FenceSite; inside: string; ceiling?: string } | { ok: false; reason: string; retry?: boolean };
 
 /**
  * The probe step waits (up to 10 s) for the grader's go-ahead, a file the grader writes into
@@ -74,7 +78,44 @@ async function findBundle(pid: number, leaf: string, marker: string): Promise<{ 
   return undefined;
 }
 
-const off = (reason: string): ProbeVerdict => ({ ok: false, reason });
+const off = (reason: string, retry = false): ProbeVerdict => ({ ok: false, reason, retry });
+
+/** How long after BuildKit starts the probe step the grader looks for it, try after try: a busy machine is slow to show it. */
+const UNSEEN_AFTER_MS = [3_000, 10_000, 30_000];
+
+/**
+ * Whether the kernel's ceiling may sit on the group BuildKit makes steps' groups in. The
+ * cgroupfs driver gives BuildKit a group of its own (`docker/buildkit`); the systemd driver
+ * puts each step's scope straight into `system.slice`, beside the machine's services,
+ * where a ceiling would limit them too. Undefined when it may; else why not.
+ */
+export function ceilingRefusal(parent: CgroupDirs): string | undefined {
+  const dir = parent.controllers.memory?.dir ?? parent.controllers.pids?.dir ?? '';
+  const name = path.basename(dir);
+  if (name.endsWith('.slice')) return `the engine makes its build steps' groups directly in ${name} (the systemd cgroup driver), beside the machine's services, where a ceiling would limit them too`;
+  if (/^\/sys\/fs\/cgroup(\/[^/]+)?$/.test(dir)) return `the engine makes its build steps' groups at the top of the cgroup hierarchy (${dir})`;
+  return undefined;
+}
+
+/**
+ * The probe, tried again when it may have missed its step on a busy machine (with a longer
+ * wait each time), and waiting for an image to probe with while base images are still
+ * being provided.
+ */
+export async function probeWithRetries(images: string[], waitForImageMs = 0): Promise<ProbeVerdict> {
+  let verdict: ProbeVerdict = off('the probe did not run');
+  const until = Date.now() + waitForImageMs;
+  for (let attempt = 0; attempt < UNSEEN_AFTER_MS.length; attempt++) {
+    verdict = await probeBuildLimits(images, UNSEEN_AFTER_MS[attempt]!);
+    if (verdict.ok || !verdict.retry) return verdict;
+    if (/is on the engine to probe with/.test(verdict.reason)) {
+      if (Date.now() >= until) return verdict;
+      attempt--; // waiting for an image is not a try
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  return verdict;
+}
 
 /**
  * Run one tiny build and find its RUN step on this machine: its cgroups (v1, v2 or both),
@@ -82,7 +123,7 @@ const off = (reason: string): ProbeVerdict => ({ ok: false, reason });
  * read them back, on the host and from inside the step. Used once per grader process.
  * `images`: images with a shell to build FROM, the first one present is used.
  */
-export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> {
+export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_AFTER_MS[0]!): Promise<ProbeVerdict> {
   if (process.platform !== 'linux') return off(`the grader runs on ${process.platform}, and the engine's build steps run in a Linux VM it cannot reach`);
   const host = process.env.DOCKER_HOST;
   if (host && !host.startsWith('unix://') && !/^(tcp|http|https):\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(host)) {
@@ -95,7 +136,7 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
       break;
     }
   }
-  if (!image) return off(`none of ${images.join(', ')} is on the engine to probe with (run \`npm run images\`)`);
+  if (!image) return off(`none of ${images.join(', ')} is on the engine to probe with (run \`npm run images\`)`, true);
   const info = (await docker().info()) as { DockerRootDir?: string };
   const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
   if (mounts.length === 0) return off('this machine has no cgroup file system the grader can see');
@@ -139,15 +180,19 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
     // The step runs a few milliseconds after BuildKit says it started; seconds later and
     // still not seen, it is running somewhere the grader cannot see.
     const until = Date.now() + 30_000;
-    const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > 3000;
+    const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > unseenAfterMs;
     while (!found.pid && !ended && !unseen() && Date.now() < until) {
       found = await findMarked(marker);
       if (!found.pid) await new Promise((r) => setTimeout(r, 50));
     }
     if (!found.pid) {
-      if (found.denied) return off('the grader is not root, so it cannot see or limit the engine\'s build steps');
+      // Said as it is: not root only when the grader is not; a step never started is the build's failure; else missed.
+      if (process.geteuid?.() !== 0 && found.denied) return off('the grader is not root, so it cannot see or limit the engine\'s build steps');
+      if (stepStarted === undefined) {
+        return off(`the probe build ${buildError ? `failed before its step ran: ${buildError.split('\n')[0]}` : `did not start its step within ${Math.round((Date.now() - (until - 30_000)) / 1000)} s`}`, true);
+      }
       const remote = process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://') ? ` (DOCKER_HOST=${process.env.DOCKER_HOST})` : '';
-      return off(`the engine's build steps do not run on this machine${remote}, or not where the grader can see them${buildError ? ` (the probe build said: ${buildError.split('\n')[0]})` : ''}`);
+      return off(`the probe step was not found on this machine within ${unseenAfterMs / 1000} s of BuildKit starting it${remote}: a busy machine, or the engine's build steps run where the grader cannot see them`, true);
     }
     const dirs: CgroupDirs = await cgroupDirsOf(found.pid, mounts);
     const { memory, pids } = dirs.controllers;
@@ -177,9 +222,11 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
     }
     const dataRoot = info.DockerRootDir && existsSync(info.DockerRootDir) ? info.DockerRootDir : path.dirname(bundle.execRoot);
     const [prefix, suffix] = [leaf.slice(0, leaf.indexOf(bundle.id)), leaf.slice(leaf.indexOf(bundle.id) + bundle.id.length)];
+    const parent = parentDirs(dirs);
     return {
       ok: true,
-      site: { parent: parentDirs(dirs), leaf: { prefix, suffix }, execRoot: bundle.execRoot, mountinfo: bundle.mountinfo, dataRoot },
+      ceiling: ceilingRefusal(parent),
+      site: { parent, leaf: { prefix, suffix }, execRoot: bundle.execRoot, mountinfo: bundle.mountinfo, dataRoot },
       inside,
     };
   } finally {
