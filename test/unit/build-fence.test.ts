@@ -252,7 +252,7 @@ describe('a step whose limits cannot be written is stopped, never left unlimited
     const root = await tempFolder({ 'docker/buildkit/pids.max': 'max' });
     const parentDir = path.join(root, 'docker/buildkit');
     const exec = await tempFolder({});
-    const fence = new BuildFence({ parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir }, leaf: { prefix: '', suffix: '' }, execRoot: exec, mountinfo: '/dev/null', dataRoot: root }, { pollMs: 20 });
+    const fence = new BuildFence({ parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir }, leaf: { prefix: '', suffix: '' }, execRoot: exec, mountinfo: '/dev/null', fsRoot: '', dataRoot: root }, { pollMs: 20 });
     const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
     const stopped = new Promise<FenceStop>((resolve) => (grade.onStop = resolve));
     await mkdir(path.join(exec, 'step1'), { recursive: true });

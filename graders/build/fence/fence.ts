@@ -21,6 +21,8 @@ export interface FenceSite {
   execRoot: string;
   /** The mountinfo file that shows the engine's mounts (the steps' root file systems). */
   mountinfo: string;
+  /** Where the engine's paths are read from here: '' when its files are ours, `/proc/<engine>/root` when it runs in a mount namespace or chroot of its own. */
+  fsRoot: string;
   /** The engine's data root (layers, build cache), for its free space. */
   dataRoot: string;
 }
@@ -256,7 +258,7 @@ export class BuildFence {
     // runc writes the bundle before it makes the group; a read that races the write is retried.
     let bundle: StepBundle | undefined;
     for (let attempt = 0; !bundle && attempt < 3; attempt++) {
-      bundle = await readStepBundle(this.site.execRoot, id);
+      bundle = await readStepBundle(this.site.execRoot, id, this.site.fsRoot);
       if (!bundle) await new Promise((r) => setTimeout(r, 5));
     }
     const grade = bundle && [...this.grades].find((g) => bundle.noProxy.includes(g.marker));
@@ -305,7 +307,7 @@ export class BuildFence {
   /** Where the step writes, on the host, and how full those folders were when it started. */
   private async measureStart(step: Step): Promise<void> {
     const mountinfo = await readFile(this.site.mountinfo, 'utf8').catch(() => '');
-    step.writable = [step.bundle.rootfs, ...step.bundle.writableMounts].map((m) => writableFolder(mountinfo, m));
+    step.writable = [step.bundle.rootfs, ...step.bundle.writableMounts].map((m) => this.site.fsRoot + writableFolder(mountinfo, m));
     for (const folder of step.writable) {
       const s = await treeSize(folder, step.grade.limits.files + 1);
       step.initial.set(folder, { bytes: s.bytes, files: s.files });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -57,22 +57,36 @@ async function parentPid(pid: number): Promise<number | undefined> {
   return ppid > 1 ? ppid : undefined;
 }
 
+/** The topmost ancestor of `pid` in its mount namespace: the engine itself (runc, the step's parent, is gone once it ends). */
+async function engineOf(pid: number): Promise<number> {
+  const ns = (p: number) => readlink(`/proc/${p}/ns/mnt`).catch(() => '');
+  const own = await ns(pid);
+  let top = pid;
+  for (let p = await parentPid(pid), n = 0; p && n < 8 && (await ns(p)) === own; p = await parentPid(p), n++) top = p;
+  return top;
+}
+
 /**
  * Where the step's runc bundle is: a mount of its root file system at
  * `<exec root>/<id>/rootfs`, in the engine's mount namespace (ours, or that of one of the
- * step's ancestors: runc, then the engine), with the marker in `<id>/config.json`.
+ * step's ancestors: runc, then the engine), with the marker in `<id>/config.json`. An engine in
+ * a mount namespace or a chroot of its own (a Docker beside the machine's) is read through
+ * `/proc/<engine>/root`: `fsRoot` is that prefix, empty when the engine's files are ours.
  */
-async function findBundle(pid: number, leaf: string, marker: string): Promise<{ execRoot: string; id: string; mountinfo: string } | undefined> {
-  const candidates = ['/proc/self/mountinfo'];
-  for (let p: number | undefined = await parentPid(pid), n = 0; p && n < 4; p = await parentPid(p), n++) candidates.push(`/proc/${p}/mountinfo`);
-  for (const mountinfo of candidates) {
+async function findBundle(pid: number, leaf: string, marker: string): Promise<{ execRoot: string; id: string; mountinfo: string; fsRoot: string } | undefined> {
+  const candidates: (number | 'self')[] = ['self'];
+  for (let p: number | undefined = await parentPid(pid), n = 0; p && n < 4; p = await parentPid(p), n++) candidates.push(p);
+  for (const candidate of candidates) {
+    const engine = candidate === 'self' ? 'self' : await engineOf(candidate);
+    const fsRoot = engine === 'self' ? '' : `/proc/${engine}/root`;
+    const mountinfo = `/proc/${engine}/mountinfo`;
     const text = await readFile(mountinfo, 'utf8').catch(() => '');
     for (const line of text.split('\n')) {
       const mountPoint = line.split(' ')[4] ?? '';
       const m = /^(.*)\/([^/]+)\/rootfs$/.exec(mountPoint);
       if (!m || !leaf.includes(m[2]!)) continue;
-      const config = await readFile(path.join(m[1]!, m[2]!, 'config.json'), 'utf8').catch(() => '');
-      if (config.includes(marker)) return { execRoot: m[1]!, id: m[2]!, mountinfo };
+      const config = await readFile(path.join(fsRoot + m[1]!, m[2]!, 'config.json'), 'utf8').catch(() => '');
+      if (config.includes(marker)) return { execRoot: m[1]!, id: m[2]!, mountinfo, fsRoot };
     }
   }
   return undefined;
@@ -220,13 +234,13 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     if (seenInside !== undefined && Number(seenInside) !== wanted.pids) {
       return off(`the engine's build step saw pids.max=${seenInside}, not the limit the grader set`);
     }
-    const dataRoot = info.DockerRootDir && existsSync(info.DockerRootDir) ? info.DockerRootDir : path.dirname(bundle.execRoot);
+    const dataRoot = bundle.fsRoot + (info.DockerRootDir && existsSync(bundle.fsRoot + info.DockerRootDir) ? info.DockerRootDir : path.dirname(bundle.execRoot));
     const [prefix, suffix] = [leaf.slice(0, leaf.indexOf(bundle.id)), leaf.slice(leaf.indexOf(bundle.id) + bundle.id.length)];
     const parent = parentDirs(dirs);
     return {
       ok: true,
       ceiling: ceilingRefusal(parent),
-      site: { parent, leaf: { prefix, suffix }, execRoot: bundle.execRoot, mountinfo: bundle.mountinfo, dataRoot },
+      site: { parent, leaf: { prefix, suffix }, execRoot: bundle.execRoot, mountinfo: bundle.mountinfo, fsRoot: bundle.fsRoot, dataRoot },
       inside,
     };
   } finally {

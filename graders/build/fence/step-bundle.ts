@@ -29,11 +29,14 @@ interface OciSpec {
   mounts?: { destination?: string; type?: string; source?: string; options?: string[] }[];
 }
 
-/** Read a step's bundle; undefined when it is not there (not a BuildKit step, or already gone). */
-export async function readStepBundle(execRoot: string, id: string): Promise<StepBundle | undefined> {
+/**
+ * Read a step's bundle; undefined when it is not there (not a BuildKit step, or already gone). Its
+ * paths are the engine's; `fsRoot` is where the engine's files are read from here.
+ */
+export async function readStepBundle(execRoot: string, id: string, fsRoot = ''): Promise<StepBundle | undefined> {
   let spec: OciSpec;
   try {
-    spec = JSON.parse(await readFile(path.join(execRoot, id, 'config.json'), 'utf8')) as OciSpec;
+    spec = JSON.parse(await readFile(path.join(fsRoot + execRoot, id, 'config.json'), 'utf8')) as OciSpec;
   } catch {
     return undefined;
   }
