@@ -193,7 +193,7 @@ describe('no-caches', () => {
 });
 
 describe('cache-friendly', () => {
-  const check = cacheFriendly({ touch: 'src/app.ts', installStep: /^RUN\b.*\bnpm (ci|install)\b/ });
+  const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
   const df = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
   const rebuild = (steps: ReturnType<typeof step>[]) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps, log: '', timedOut: false, durationMs: 1 } });
@@ -211,7 +211,22 @@ describe('cache-friendly', () => {
 
   it('fails when nothing installs dependencies', () => {
     const r = rebuild([step('[build 3/5] COPY . .', false)]);
-    expect(check.evaluate(evidence({ rebuild: r }, df)).message).toMatch(/^no step installs the dependencies/);
+    const v = check.evaluate(evidence({ rebuild: r }, df));
+    expect(v.message).toMatch(/^no RUN step installs the dependencies from package\.json .*\(such as `npm ci`, `pnpm install` or `yarn install`\)/);
+    expect(v.hint).toMatch(/`npm install -g pnpm`, `corepack enable`\) is not the dependency install/);
+  });
+
+  // Issue 21: `npm install -g pnpm` was "the install" (cached, so a pass) while the real one re-ran.
+  const pnpmDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nRUN npm install -g pnpm\nCOPY . .\nRUN pnpm install\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  it('fails a pnpm install that re-ran, however the pnpm install itself came from the cache', () => {
+    const r = rebuild([step('[build 3/6] RUN npm install -g pnpm', true), step('[build 4/6] COPY . .', false), step('[build 5/6] RUN pnpm install', false), step('[build 6/6] RUN pnpm run build', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, pnpmDf))).toMatchObject({ passed: false, message: 'after editing src/app.ts, `RUN pnpm install` (line 5) ran again: `COPY . .` (line 4) before it copies the edited file, so every source change invalidates the install' });
+  });
+
+  const corepackDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN corepack enable && pnpm import && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  it('passes an install through corepack that came from the cache', () => {
+    const r = rebuild([step('[build 3/6] COPY package.json package-lock.json ./', true), step('[build 4/6] RUN corepack enable && pnpm import && pnpm install --frozen-lockfile', true), step('[build 5/6] COPY . .', false), step('[build 6/6] RUN pnpm run build', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, corepackDf))).toMatchObject({ passed: true, message: 'after editing src/app.ts, `RUN corepack enable && pnpm import && pnpm install --frozen-lockfile` (line 4) came from the cache' });
   });
 });
 
@@ -267,7 +282,7 @@ describe('every check links to a slide that exists and teaches it', () => {
     const { load } = await import('@slidev/parser/fs');
     const path = await import('node:path');
     const { REPO_ROOT } = await import('../../graders/lab.js');
-    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installStep: /x/ })]) {
+    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installs: ['node'] })]) {
       const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
       const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));
       expect(data.slides[Number(n) - 1]?.frontmatter.teaches, `${c.id} → ${c.slide}`).toContain(c.id);
