@@ -6,8 +6,8 @@ export type Ecosystem = 'node' | 'python' | 'java' | 'go';
 /** What students read: the manifests each family installs from, and the commands that do it. */
 export const ECOSYSTEMS: Record<Ecosystem, { manifests: string; commands: string }> = {
   node: { manifests: 'package.json and its lockfile (package-lock.json, pnpm-lock.yaml or yarn.lock)', commands: '`npm ci`, `pnpm install` or `yarn install`' },
-  python: { manifests: 'requirements.txt (or pyproject.toml and its lockfile)', commands: '`pip install -r requirements.txt`, `uv sync` or `poetry install`' },
-  java: { manifests: 'pom.xml (or build.gradle)', commands: '`mvn dependency:go-offline` or `gradle dependencies`' },
+  python: { manifests: 'requirements.txt or pyproject.toml', commands: '`pip install -r requirements.txt`, `uv sync` or `poetry install`' },
+  java: { manifests: 'pom.xml or build.gradle', commands: '`mvn dependency:go-offline` or `gradle dependencies`' },
   go: { manifests: 'go.mod and go.sum', commands: '`go mod download`' },
 };
 
