@@ -154,7 +154,7 @@ export const runs = (options: RunsOptions): Check => {
   return {
     id: 'runs',
     title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
-    hint: `Run it yourself: \`docker run --rm -p ${opts.port}:${opts.port} <image>\` (build it with \`--keep-image\` to keep it as stagecraft/<lab>), open the path that failed and read what the container printed.`,
+    hint: `Run it yourself: \`docker run --rm -p ${opts.port}:${opts.port} <image>\` (grade with \`--keep-image\` to keep the image as stagecraft/<lab>), open the path that failed and read what the container printed.`,
     slide: opts.slide ?? 'slides/03-go.md#3',
     needs: ['run'],
     run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
