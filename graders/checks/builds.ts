@@ -1,5 +1,7 @@
+import { quote } from 'shell-quote';
 import { instructionOfStep } from '../build/steps.js';
-import { describe } from '../lint/dockerfile.js';
+import { CATALOGUE, isToolchainImage, repositoryOf } from '../images/catalogue.js';
+import { describe, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { oneLine } from '../format/text.js';
 import { fail, pass, type Check, type Evidence, type Verdict } from './types.js';
 
@@ -16,6 +18,54 @@ const STOPPED_HINT =
 const OFFLINE_HINT =
   'This lab builds with no network at all: everything the build needs must come from the lab folder and the base image (no apt-get, npm install or downloads). Use what the base image already has, or a base image that has what you need.';
 
+/** The command that builds this Dockerfile against the lab folder, as the student can type it. */
+export function buildCommand({ labFolder, dockerfile }: Pick<Evidence, 'labFolder' | 'dockerfile'>, lab: string): string {
+  const folder = labFolder ?? `labs/${lab}`;
+  const own = !dockerfile || dockerfile.replace(/\\/g, '/') === `${folder.replace(/\\/g, '/').replace(/\/$/, '')}/Dockerfile`;
+  return own ? `docker build ${quote([folder])}` : `docker build -f ${quote([dockerfile])} ${quote([folder])}`;
+}
+
+/** `docker.io/library/golang:1.24-alpine` → `golang:1.24-alpine`, as the Dockerfile likely wrote it. */
+const shortRef = (ref: string) => ref.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '');
+
+/** The image a build could not fetch (its metadata or layers), when that is why it failed. */
+function unavailableImage(stepName: string | undefined, error: string): string | undefined {
+  const ref =
+    /^\[internal\] load metadata for (\S+)$/.exec(stepName ?? '')?.[1] ??
+    /failed to resolve source metadata for (\S+?):? /.exec(error)?.[1] ??
+    /pull access denied for ([^\s,]+)/.exec(error)?.[1];
+  return ref ? shortRef(ref) : undefined;
+}
+
+/** Why an image could not be fetched, in the student's words: no registry, or no such image there. */
+function whyUnavailable(error: string): string {
+  if (/no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|server misbehaving|proxyconnect/i.test(error)) {
+    return 'it is not on this machine, and no registry can be reached from here to pull it';
+  }
+  if (/not found|manifest unknown|does not exist|pull access denied|unauthorized|denied/i.test(error)) return 'it is not on this machine, and the registry has no image of that name and tag (or wants a login)';
+  return 'it is not on this machine, and pulling it failed';
+}
+
+/** Images of the catalogue (provisioned on every grading machine by `npm run images`) that can stand in for `ref`. */
+export function imagesInstead(ref: string): string[] {
+  const main = CATALOGUE.filter((c) => !c.variantOf);
+  const same = main.filter((c) => repositoryOf(c.ref) === repositoryOf(ref));
+  if (same.length) return same.map((c) => c.ref);
+  const toolchain = isToolchainImage(ref);
+  return main.filter((c) => c.toolchain === toolchain).map((c) => c.ref);
+}
+
+function unavailableVerdict(ref: string, error: string, df: ParsedDockerfile): Verdict {
+  const from = df.stages.find((s) => s.baseStage === undefined && shortRef(s.base) === ref)?.from ?? df.copies.find((c) => c.fromStage === undefined && shortRef(c.from) === ref)?.instruction;
+  const where = from ? ` (\`${describe(from)}\`, Dockerfile line ${from.line})` : '';
+  const instead = imagesInstead(ref);
+  return fail(
+    `the image ${ref}${where} could not be used: ${whyUnavailable(error)}`,
+    { line: from?.line, image: ref, error },
+    `Use an image this machine has. ${instead.length === 1 ? `${instead[0]} serves instead` : `These serve instead: ${instead.join(', ')}`}; every image the grader provides is listed by \`npm run images -- list\`. (On a machine with a registry, \`docker pull ${ref}\` first.)`,
+  );
+}
+
 /**
  * `builds` for a lab whose folder is `labs/<lab>`. Its messages carry the student's text
  * (Dockerfile lines, a step's output): every control character is shown, never sent raw.
@@ -23,12 +73,13 @@ const OFFLINE_HINT =
 export const builds = (lab = '<lab>'): Check => ({
   id: 'builds',
   title: 'the Dockerfile builds from the lab folder',
-  hint: `Read the first error above: the Dockerfile line it names, and the last lines the failing step printed. Build it yourself with \`docker build labs/${lab}\` to iterate faster.`,
+  hint: `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`docker build -f <your Dockerfile> labs/${lab}\` to iterate faster.`,
   slide: 'slides/02-multi-stage.md#3',
   needs: [],
   evaluate(evidence) {
     const verdict = judge(evidence);
-    return { ...verdict, message: oneLine(verdict.message) };
+    const hint = verdict.passed || verdict.hint ? verdict.hint : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence, lab)}\` to iterate faster.`;
+    return { ...verdict, message: oneLine(verdict.message), hint };
   },
 });
 
@@ -43,6 +94,8 @@ function judge({ lint, refusal, build }: Evidence): Verdict {
   if (!build) return fail('the build did not run');
   if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`, build.peaks && { usage: build.peaks });
   const step = build.failedStep;
+  const image = unavailableImage(step?.name, build.error ?? '');
+  if (image && !build.stopped && !build.timedOut) return unavailableVerdict(image, build.error ?? '', lint.dockerfile);
   const ins = step ? instructionOfStep(step, lint.dockerfile) : undefined;
   const where = ins ? `\`${describe(ins)}\` (Dockerfile line ${ins.line})` : step ? `step ${step.name}` : 'the build';
   const code = exitCode(build.error ?? '');

@@ -1,13 +1,25 @@
 import { inDockerfileOrder } from '../build/steps.js';
 import type { BuildStep } from '../build/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { ECOSYSTEMS, installsDependencies, type Ecosystem } from './install-step.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface CacheFriendlyOptions {
   /** The source file the grader edits (appends a comment to) before rebuilding. */
   touch: string;
-  /** A RUN that installs dependencies: `npm ci`, `pip install`, `go mod download`. */
-  installStep: RegExp;
+  /**
+   * The package managers whose dependency install counts: a RUN step is the install when one
+   * of its commands installs a project's dependencies with one of them (`npm ci`,
+   * `corepack pnpm install`, `yarn`, `pip install -r …`, `go mod download`), not a tool.
+   */
+  installs: Ecosystem[];
+}
+
+/** `RUN npm ci` as BuildKit names the step (`[build 4/7] RUN npm ci`), or the instruction it maps to. */
+function runArgs(l: Located): string | undefined {
+  if (l.instruction) return l.instruction.keyword.toUpperCase() === 'RUN' ? l.instruction.args : undefined;
+  const m = /^\[[^\]]*\]\s*RUN\s+([\s\S]*)$/.exec(l.step.name);
+  return m?.[1];
 }
 
 interface Located {
@@ -33,7 +45,7 @@ function culprit(install: Located, all: Located[]): Located | undefined {
 export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
   id: 'cache-friendly',
   title: `after a source-only change, the rebuild reuses the dependency-install layer`,
-  hint: 'Order instructions from least to most often changed: copy only the dependency manifests (package.json and package-lock.json), install, and only then copy the sources. A change to a source file then reuses the install layer from the cache.',
+  hint: `Order instructions from least to most often changed: copy only the dependency manifests (${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join('; ')}), install, and only then copy the sources. A change to a source file then reuses the install layer from the cache.`,
   slide: 'slides/08-fast-builds.md#3',
   needs: ['rebuild'],
   rebuild: { touch: opts.touch },
@@ -41,8 +53,18 @@ export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
     if (!lint.ok || !rebuild) return fail('there was no rebuild');
     if (!rebuild.build.ok) return fail(`the rebuild after editing ${opts.touch} failed: ${rebuild.build.error}`);
     const all = locate(rebuild.build.steps, lint.dockerfile);
-    const installs = all.filter((l) => opts.installStep.test(l.step.name.replace(/^\[[^\]]*\]\s*/, '')));
-    if (installs.length === 0) return fail(`no step installs the dependencies (${opts.installStep.source}), so there is no install layer to reuse`);
+    const installs = all.filter((l) => {
+      const args = runArgs(l);
+      return args !== undefined && installsDependencies(args, opts.installs);
+    });
+    if (installs.length === 0) {
+      const commands = opts.installs.map((e) => ECOSYSTEMS[e].commands).join('; ');
+      return fail(
+        `no RUN step installs the dependencies from ${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join(' or ')} (such as ${commands}), so there is no install layer to reuse`,
+        { touched: opts.touch },
+        `Install the dependencies in a RUN step of their own, after copying only the manifests and before copying the sources (${commands}). Installing a package manager itself (\`npm install -g pnpm\`, \`corepack enable\`) is not the dependency install.`,
+      );
+    }
     const rerun = installs.find((l) => !l.step.cached);
     const name = (l: Located) => (l.instruction ? `\`${describe(l.instruction)}\` (line ${l.instruction.line})` : l.step.name);
     const details = { touched: opts.touch, installSteps: installs.map((l) => ({ step: l.step.name, cached: l.step.cached, line: l.instruction?.line })) };

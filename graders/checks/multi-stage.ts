@@ -71,6 +71,8 @@ export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}
 export interface MultiStageOptions {
   /** A fan-in lab: at least this many independent build stages must feed the final one. */
   feeders?: number;
+  /** The lab's own hint for a fan-in problem (its stages' names and paths). */
+  fanInHint?: string;
 }
 
 /** Each stage's direct needs: its base stage and the stages it copies from. */
@@ -100,13 +102,26 @@ function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
   const chain = new Set(finalChain(df).map((s) => s.index));
   const feeders = [...new Set(df.copies.filter((c) => chain.has(c.stage) && c.fromStage !== undefined && !chain.has(c.fromStage)).map((c) => c.fromStage!))];
   const line = df.final.from.line;
-  if (feeders.length < wanted) {
-    const found = feeders.length ? `${feeders.length} (${feeders.map((i) => nameOf(df, i)).join(', ')})` : 'none';
-    return [{ line, kind: 'fan-in', problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants: one per toolchain, each building its own part` }];
-  }
   // Each feeder's needs are walked once: feeders × (stages + copies), with at most
   // MAX_STAGES stages (stageProblems stops before this on more).
   const direct = directNeeds(df);
+  if (feeders.length < wanted) {
+    const found = feeders.length ? `${feeders.length} (${feeders.map((i) => nameOf(df, i)).join(', ')})` : 'none';
+    // A chain (the back end copies the front end's output, the final stage copies the back end):
+    // say which stage copies from which, where, so the student sees what to untangle.
+    const chained = feeders.flatMap((a) =>
+      df.copies
+        .filter((c) => c.stage === a && c.fromStage !== undefined && !chain.has(c.fromStage) && c.fromStage !== a)
+        .map((c) => {
+          const [to, from] = [nameOf(df, a), nameOf(df, c.fromStage!)];
+          return `${to} copies from ${from} (\`${describe(c.instruction)}\`, line ${c.instruction.line}), so ${from} reaches the final image only through ${to} and the two build one after the other`;
+        }),
+    );
+    const through = chained.length
+      ? `; ${chained.join('; ')}: copy each stage's output into the final stage itself`
+      : ': one per toolchain, each building its own part';
+    return [{ line, kind: 'fan-in', problem: `the final stage copies from ${found} of the ${wanted} build stages this lab wants${through}` }];
+  }
   const problems: StageProblem[] = [];
   for (const a of feeders) {
     const needed = needs(direct, a);
@@ -138,6 +153,7 @@ export const multiStage = (opts: MultiStageOptions = {}): Check => ({
     // Every distinct problem on its own line, most important first, up to a handful.
     const shown = problems.slice(0, 5).map((p) => `line ${p.line}: ${p.problem}`);
     if (problems.length > 5) shown.push(`and ${problems.length - 5} more (every one is in the JSON details)`);
-    return fail(shown.join('\n'), { problems, stages });
+    const hint = opts.fanInHint && problems[0]?.kind === 'fan-in' ? opts.fanInHint : undefined;
+    return fail(shown.join('\n'), { problems, stages }, hint);
   },
 });

@@ -24,9 +24,14 @@ export const noToolchain = ({ forbidden, toolchainImages }: NoToolchainOptions) 
     // A package manager's cache holds package tarballs, sources and all: that is no-caches' finding.
     archivesIgnoredIn: PACKAGE_CACHES.flatMap((c) => c.globs),
     clean: (layers, files) => `none of ${kinds} in ${layers} (${files})`,
-    hintFor: (f) =>
-      f.example.endsWith('.class') && !f.sameAs
-        ? 'Package the compiled classes into a jar in the build stage (`jar --create --file app.jar --main-class … -C classes .`) and copy only the jar into the final stage.'
-        : undefined,
+    hintFor: (f) => {
+      if (f.example.endsWith('.class') && !f.sameAs) {
+        return 'Package the compiled classes into a jar in the build stage (`jar --create --file app.jar --main-class … -C classes .`) and copy only the jar into the final stage.';
+      }
+      if (f.what === 'dev dependencies') {
+        return `The app needs only its runtime dependencies: install them without the dev ones for the final image, with \`npm ci --omit=dev\` in the final stage (after copying package.json and package-lock.json) or in a stage of their own, or run \`npm prune --omit=dev\` in the build stage after building, before its node_modules is copied. The build's tools (TypeScript, the test runner) then stay behind in the build stage.`;
+      }
+      return undefined;
+    },
   });
 };

@@ -5,6 +5,9 @@ import type { FileEntry } from '../inspect/layers.js';
 import type { KnownContent } from '../findings/index.js';
 import { health, stamp, type ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
+import { catalogueEntry } from '../images/catalogue.js';
+import { describe, finalBaseImage, finalChain, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import type { ParseResult } from '../lint/dockerfile.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface RunsOptions {
@@ -74,6 +77,44 @@ const SIGNATURES: { test: (r: RunResult) => boolean; hint: string }[] = [
   },
 ];
 
+/** The final image's ENTRYPOINT and CMD as the Dockerfile wrote them (the last of each in the final stage's chain). */
+function startInstructions(df: ParsedDockerfile): { entrypoint?: DockerInstruction; cmd?: DockerInstruction } {
+  const all = finalChain(df).flatMap((s) => s.instructions);
+  const last = (k: string) => all.filter((i) => i.keyword.toUpperCase() === k).at(-1);
+  return { entrypoint: last('ENTRYPOINT'), cmd: last('CMD') };
+}
+
+const isShellForm = (i: DockerInstruction | undefined): i is DockerInstruction => Boolean(i && !i.args.trim().startsWith('['));
+/** `ENTRYPOINT /wordsmith --port 8080` → `["/wordsmith", "--port", "8080"]`: the same words in the JSON form. */
+const jsonForm = (args: string) => `[${args.trim().split(/\s+/).map((w) => JSON.stringify(w)).join(', ')}]`;
+
+/**
+ * The hint for a shell-form ENTRYPOINT or CMD in an image that cannot run it: Docker runs
+ * the shell form as `/bin/sh -c "…"`, and scratch and distroless have no shell; on an image
+ * whose own ENTRYPOINT is `java -jar`, a CMD becomes that entrypoint's arguments.
+ */
+export function startFormHint(lint: ParseResult, imageEntrypoint: string[] = []): string | undefined {
+  if (!lint.ok) return undefined;
+  const base = finalBaseImage(lint.dockerfile);
+  const noShell = base === 'scratch' || catalogueEntry(base)?.traits.shell === false;
+  const { entrypoint, cmd } = startInstructions(lint.dockerfile);
+  if (isShellForm(entrypoint) && noShell) {
+    return `\`${describe(entrypoint)}\` (Dockerfile line ${entrypoint.line}) is in the shell form: Docker runs it as \`/bin/sh -c "${entrypoint.args.trim()}"\`, and ${base} has no /bin/sh. Write it in the JSON form, which runs the program directly: \`ENTRYPOINT ${jsonForm(entrypoint.args)}\`.`;
+  }
+  if (isShellForm(cmd) && !entrypoint) {
+    const own = imageEntrypoint.filter((w) => !(w === '/bin/sh' || w === '-c'));
+    const javaJar = own.some((w) => /(^|\/)java$/.test(w)) && own.includes('-jar');
+    if (javaJar) {
+      const jar = cmd.args.trim().split(/\s+/).find((w) => /\.jar$/i.test(w)) ?? '/app/app.jar';
+      return `\`${describe(cmd)}\` (Dockerfile line ${cmd.line}) is in the shell form, and ${base} already starts \`${own.join(' ')}\` itself: its CMD is only the arguments of that ENTRYPOINT, so it must name only the jar, in the JSON form: \`CMD ["${jar}"]\`.`;
+    }
+    if (noShell) {
+      return `\`${describe(cmd)}\` (Dockerfile line ${cmd.line}) is in the shell form: Docker runs it as \`/bin/sh -c "${cmd.args.trim()}"\`, and ${base} has no /bin/sh. Write it in the JSON form: \`CMD ${jsonForm(cmd.args)}\`.`;
+    }
+  }
+  return undefined;
+}
+
 function summary(run: RunResult): string {
   const tail = run.logTail.at(-1);
   return `${run.problem}${tail ? `; its last output: ${JSON.stringify(tail.slice(0, 160))}` : ''}`;
@@ -113,12 +154,12 @@ export const runs = (options: RunsOptions): Check => {
   return {
     id: 'runs',
     title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
-    hint: 'Run it yourself: `docker run --rm -p 8080:8080 <image>` and open the path that failed. The app must be built from the lab\'s sources in the Dockerfile, not copied in prebuilt.',
+    hint: `Run it yourself: \`docker run --rm -p ${opts.port}:${opts.port} <image>\` (grade with \`--keep-image\` to keep the image as stagecraft/<lab>), open the path that failed and read what the container printed.`,
     slide: opts.slide ?? 'slides/03-go.md#3',
     needs: ['run'],
     run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
     findStamp: true,
-    evaluate({ run, image, stamp: nonce, known }) {
+    evaluate({ run, image, stamp: nonce, known, lint }) {
       if (!run) return fail('the container was not started');
       const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
       const misplaced = nonce && image?.files ? stampOutsideTheApp(image, opts.stampIn ?? 'binary', known) : undefined;
@@ -129,11 +170,14 @@ export const runs = (options: RunsOptions): Check => {
           "Build the app in the Dockerfile from the lab's sources (a build stage that compiles them), and copy only what it built into the final image: the stamp file itself, or a copy of it, proves nothing.",
         );
       }
-      if (!run.ready) return fail(summary(run), details, SIGNATURES.find((s) => s.test(run))?.hint);
+      if (!run.ready) return fail(summary(run), details, startFormHint(lint, image?.entrypoint) ?? SIGNATURES.find((s) => s.test(run))?.hint);
       const failed = run.probes.filter((p) => !p.ok);
       if (failed.length) {
         const first = failed[0]!;
-        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details, SIGNATURES.find((s) => s.test(run))?.hint);
+        const stampHint = first.name.includes("this build's stamp")
+          ? `${opts.stamp} must answer the stamp the grader wrote into the lab folder just before this build: build the app in the Dockerfile from the lab's sources (the stamp file among them), so it is compiled in.`
+          : undefined;
+        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details, SIGNATURES.find((s) => s.test(run))?.hint ?? stampHint);
       }
       return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
     },

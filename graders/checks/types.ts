@@ -36,6 +36,8 @@ export interface Evidence {
   stamp?: string;
   /** The lab's folder, as it was built (`labs/lab1-go`), for messages. */
   labFolder?: string;
+  /** The Dockerfile graded, as the student names it (relative to where the grade ran), for messages. */
+  dockerfile?: string;
 }
 
 /** The pipeline stages a check reads; when one is missing the check is skipped, with the reason. */

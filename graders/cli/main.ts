@@ -102,12 +102,16 @@ interface GradeFlags extends LimitFlags {
   keepImage?: boolean;
 }
 
-/** Before grading: remove what a grader killed outright left behind, and say so. */
-async function sweepAndSay(): Promise<void> {
+/**
+ * Before grading: remove what a grader killed outright left behind. Said only where the one
+ * running it is the machine's operator (a batch): in a student's grade it is another
+ * process's business, and `stagecraft clean` says it on demand.
+ */
+async function sweepAndSay(say: boolean): Promise<void> {
   const [{ engineAnswers }, { describeSweep, sweepLeftovers }] = await Promise.all([import('../engine/docker.js'), import('../cleanup/leftovers.js')]);
   if (!(await engineAnswers())) return; // the grade itself says how to start the engine
   const line = describeSweep(await sweepLeftovers());
-  if (line) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
+  if (line && say) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
 }
 
 export function program(): Command {
@@ -145,7 +149,7 @@ export function program(): Command {
       const page = flags.html ? await import('./grade-page.js') : undefined;
       await page?.checkPageTarget(flags.html!);
       let evidence: Evidence | undefined;
-      await sweepAndSay();
+      await sweepAndSay(false);
       const dockerfile: GradeOptions['dockerfile'] = flags.solution
         ? { kind: 'solution' }
         : flags.dockerfile
@@ -194,7 +198,7 @@ export function program(): Command {
       ]);
       const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
       const outDir = path.resolve(flags.out);
-      await sweepAndSay();
+      await sweepAndSay(true);
       const outcome = await runBatch({
         submissionsDir: path.resolve(dir),
         labs,

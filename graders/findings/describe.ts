@@ -22,9 +22,22 @@ export function shortPath(path: string, max = 72): string {
   // A file name is the student's text: no control character reaches a report raw.
   const p = oneLine(path);
   if (p.length <= max) return p;
-  const name = p.slice(p.lastIndexOf('/') + 1);
+  const slash = p.lastIndexOf('/');
+  const dir = p.slice(0, slash + 1);
+  const name = p.slice(slash + 1);
+  // The folders stay whole when they leave the name half the room: the name is cut in its
+  // middle, never into a folder that does not exist (`lists/deb.debian.org_…/deb.debian…`).
+  const room = max - dir.length;
+  if (room >= max / 2) return `${dir}${cutMiddle(name, room)}`;
   const tail = name.length > max / 2 ? `${name.slice(0, max / 4)}…${name.slice(-max / 4)}` : name;
-  return `${p.slice(0, max - tail.length - 2)}…/${tail}`;
+  return `${dir.slice(0, max - tail.length - 2)}…/${tail}`;
+}
+
+/** `deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages.lz4` → `deb.debian.org_debia…md64_Packages.lz4`: both ends kept. */
+function cutMiddle(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const keep = Math.max(max - 1, 2);
+  return `${name.slice(0, Math.ceil(keep / 2))}…${name.slice(name.length - Math.floor(keep / 2))}`;
 }
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);

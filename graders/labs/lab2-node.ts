@@ -47,7 +47,7 @@ export default defineLab({
         status('/stats?values=one,two', 400),
       ],
     }),
-    cacheFriendly({ touch: 'src/app.ts', installStep: /^RUN\b.*\bnpm (ci|install|i)\b/ }),
+    cacheFriendly({ touch: 'src/app.ts', installs: ['node'] }),
     noCaches(),
   ],
 });

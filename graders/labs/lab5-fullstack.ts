@@ -20,7 +20,11 @@ export default defineLab({
   buildNetwork: true, // npm ci for the front end; the starter apt-get installs Go
   checks: [
     builds('lab5-fullstack'),
-    multiStage({ feeders: 2 }),
+    multiStage({
+      feeders: 2,
+      fanInHint:
+        'Fan in: let each build stage build only its own part and copy nothing from the other — the front end in `FROM node:20-trixie AS frontend` (npm ci, npm run build), the back end in `FROM golang:1.24-trixie AS backend` (go build) — then copy each result into the final stage from its own stage: `COPY --from=frontend /web/dist /srv/www` and `COPY --from=backend /out/cipherdesk /cipherdesk`. Stages that do not copy from each other build side by side.',
+    }),
     // The solution (static Go binary + bundled assets on distroless static) is about 8 MB.
     size({
       ceiling: 25 * MB,

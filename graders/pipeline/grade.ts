@@ -215,6 +215,12 @@ async function buildInspectRun(g: Grading): Promise<void> {
   }
 }
 
+/** A path as the student would type it from where they ran the grade (absolute when that is shorter to trust). */
+function studentPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 /**
  * Grade one Dockerfile for one lab: prepare → lint → build → inspect → run (→ rebuild) →
  * evaluate. Returns the result; throws CannotGrade only when no verdict is possible.
@@ -238,7 +244,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const early = vetBytes(context.dockerfileBytes);
   const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
   const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
-  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: `labs/${lab.id}` };
+  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: studentPath(labDir(lab)), dockerfile: studentPath(file) };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }
     : undefined;

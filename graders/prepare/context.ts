@@ -5,7 +5,7 @@ import path from 'node:path';
 import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import { labDir, type LabDefinition } from '../lab.js';
-import { lineEndingNote, normaliseLineEndings, toLf } from './line-endings.js';
+import { inGitCheckout, lineEndingNote, normaliseLineEndings, toLf } from './line-endings.js';
 
 export interface PrepareRequest {
   /** The lab folder: the build context, never modified. */
@@ -35,6 +35,12 @@ export interface PreparedContext {
   remove(): Promise<void>;
 }
 
+/** A path relative to where the grade runs when it is below it, else absolute: as the student finds it. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 /**
  * Copy the lab folder to a temporary folder (symlinks stay links, never followed), put
  * the Dockerfile under test in it as `Dockerfile`, and stamp it with a fresh nonce that
@@ -59,13 +65,15 @@ export async function prepareContext(req: PrepareRequest): Promise<PreparedConte
         await writeFile(target, content);
       }
     }
-    const crlf = await normaliseLineEndings(dir);
-    if (dockerfileBytes !== submitted) crlf.unshift('Dockerfile');
+    // The copy's Dockerfile is the student's file wherever it is; the rest are the lab folder's.
+    const labInCheckout = inGitCheckout(path.join(req.labDir, 'Dockerfile'));
+    const crlf = (await normaliseLineEndings(dir)).map((f) => ({ shown: shownPath(path.join(req.labDir, f)), inCheckout: labInCheckout }));
+    if (dockerfileBytes !== submitted) crlf.unshift({ shown: shownPath(req.dockerfile), inCheckout: inGitCheckout(req.dockerfile) });
     const nonce = randomBytes(12).toString('hex');
     // Replace, never write through: the stamp file in a submission could be a symlink.
     await rm(path.join(dir, req.stampFile), { force: true });
     await writeFile(path.join(dir, req.stampFile), `${nonce}\n`);
-    const files = [...new Set(crlf)];
+    const files = crlf.filter((f, i) => crlf.findIndex((o) => o.shown === f.shown) === i);
     return { dir, nonce, dockerfileBytes, remove, note: files.length ? lineEndingNote(files) : undefined };
   } catch (err) {
     await remove();

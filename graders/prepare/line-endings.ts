@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -31,8 +32,35 @@ export async function normaliseLineEndings(dir: string): Promise<string[]> {
   return changed.sort();
 }
 
-/** The note a grade shows when it did so: what, and how to fix the checkout for good. */
-export function lineEndingNote(files: string[]): string {
-  const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
-  return `${files.length === 1 ? '1 file has' : `${files.length} files have`} Windows line endings (CRLF): ${shown}; the grade used LF copies (your files are unchanged). To fix your checkout: \`git add --renormalize . && git checkout -- .\` (the kit's .gitattributes keeps LF)`;
+/** Whether a path is inside a git checkout: a `.git` (folder, or file of a worktree) in it or a folder above. */
+export function inGitCheckout(file: string): boolean {
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** A file the grade rewrote: as the student knows it, and whether git can fix it for good. */
+export interface RewrittenFile {
+  shown: string;
+  inCheckout: boolean;
+}
+
+/**
+ * The note a grade shows when it did so: what, and how to fix it for good — through git
+ * where the files are in a checkout (its autocrlf made them), else by saving them with LF.
+ */
+export function lineEndingNote(files: RewrittenFile[]): string {
+  const names = files.map((f) => f.shown);
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+  const head = `${files.length === 1 ? '1 file has' : `${files.length} files have`} Windows line endings (CRLF): ${shown}; the grade used LF copies (your files are unchanged).`;
+  const outside = files.filter((f) => !f.inCheckout).map((f) => f.shown);
+  const fixes: string[] = [];
+  if (files.some((f) => f.inCheckout)) fixes.push('to fix your checkout: `git add --renormalize . && git checkout -- .` (the kit\'s .gitattributes keeps LF)');
+  if (outside.length) {
+    const which = outside.length === files.length ? (files.length === 1 ? 'it' : 'them') : outside.join(', ');
+    fixes.push(`to fix ${which}: save ${outside.length === 1 ? 'it' : 'them'} with LF line endings (your editor's line-ending setting, or \`sed -i 's/\\r$//' ${outside.length === 1 ? outside[0] : '<file>'}\`)`);
+  }
+  const text = fixes.join('; ');
+  return `${head} ${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }

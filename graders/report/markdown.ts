@@ -2,6 +2,7 @@ import { slideReference } from './slide-ref.js';
 import { formatBytes } from '../format/bytes.js';
 import type { GradeResult } from '../pipeline/result.js';
 import { markdownText } from '../format/text.js';
+import { outcome } from './outcome.js';
 
 /** Everything shown is text, never Markdown or HTML: a message may carry a student's output. */
 const cell = markdownText;
@@ -19,6 +20,7 @@ export function toMarkdown(result: GradeResult): string {
       return `| ${icon} | \`${c.id}\` | ${cell(c.message)}${more} |`;
     }),
   ];
+  lines.push('', cell(`${result.score}/${result.maxScore} checks passed — ${outcome(result).text}`));
   if (result.notes.length) lines.push('', ...result.notes.map((n) => `> ${cell(n)}`));
   return `${lines.join('\n')}\n\n`;
 }

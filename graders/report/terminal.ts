@@ -2,6 +2,7 @@ import { slideReference } from './slide-ref.js';
 import pc from 'picocolors';
 import type { GradeResult } from '../pipeline/result.js';
 import { visible } from '../format/text.js';
+import { outcome } from './outcome.js';
 
 /**
  * check50-style: a ✓, ✗ or – per check with one line of reason; under each failure the
@@ -28,7 +29,8 @@ export function renderTerminal(result: GradeResult, color = pc.isColorSupported)
   }
   lines.push('');
   for (const note of result.notes) lines.push(c.dim(`note: ${visible(note)}`));
-  const verdict = result.passed ? c.green(c.bold('all checks passed')) : c.red(`${result.maxScore - result.score} check(s) to fix`);
+  const left = outcome(result);
+  const verdict = result.passed ? c.green(c.bold(left.text)) : left.toFix ? c.red(left.text) : c.yellow(left.text);
   lines.push(`${result.score}/${result.maxScore} checks passed — ${verdict} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`);
   return `${lines.join('\n')}\n`;
 }

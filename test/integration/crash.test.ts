@@ -70,7 +70,7 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
     expect(await graderFolders(tmp)).toEqual([]);
   });
 
-  it('SIGKILL mid-run: the next grade removes the dead grader\'s container, image and folder, and says so', async () => {
+  it('SIGKILL mid-run: the next grade removes the dead grader\'s container, image and folder, and keeps that out of its report', async () => {
     const tmp = await privateTmp();
     const pid = await gradeKilledWhileRunning(tmp);
     expect(await madeBy(pid)).toEqual({ containers: 1, images: 1 });
@@ -78,7 +78,8 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
 
     const next = runCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp }, 300_000);
     expect(next.status, next.stderr).toBe(0);
-    expect(next.stderr).toContain(`removed 1 container, 1 image and 1 temporary folder left by a grader that was stopped without cleaning up (pid ${pid})`);
+    // Another process's leftovers are not the student's business (issue 21): swept, not said.
+    expect(`${next.stdout}${next.stderr}`).not.toContain('left by a grader');
     expect(await madeBy(pid)).toEqual({ containers: 0, images: 0 });
     expect(await graderFolders(tmp)).toEqual([]);
   });

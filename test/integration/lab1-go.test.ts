@@ -30,7 +30,17 @@ const suite = labSuite({
     { file: 'does-not-parse', fails: ['builds'], skips: ['multi-stage', 'size', 'no-toolchain', 'runs'], message: ['builds', /line 4: unknown instruction COPPY/] },
     { file: 'final-golang', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /line 7: the final image is built on golang:1.24-trixie, a toolchain image/] },
     { file: 'debian-final', fails: ['size'], message: ['size', /^\d+(\.\d+)? MB \(ceiling 20 MB\)/] },
-    { file: 'compile-error', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^`RUN CGO_ENABLED=0 go build -o \/out\/wordsmith \.\/cmd\/wordsmith` \(Dockerfile line 5\) failed with exit code 1/], hint: ['builds', /`docker build labs\/lab1-go`/] },
+    { file: 'compile-error', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^`RUN CGO_ENABLED=0 go build -o \/out\/wordsmith \.\/cmd\/wordsmith` \(Dockerfile line 5\) failed with exit code 1/], hint: ['builds', /`docker build -f test\/fixtures\/lab1-go\/compile-error\.Dockerfile labs\/lab1-go`/] },
+    // Issue 21: not "step [internal] load metadata … failed" and "read the first error above".
+    {
+      file: 'alpine-base',
+      fails: ['builds'],
+      skips: ['size', 'no-toolchain', 'runs'],
+      message: ['builds', /^the image golang:1\.24-alpine \(`FROM golang:1\.24-alpine AS build`, Dockerfile line 4\) could not be used: it is not on this machine, and no registry can be reached from here to pull it$/],
+      hint: ['builds', /^Use an image this machine has\. golang:1\.24-trixie serves instead/],
+    },
+    // Issue 21: the fix is the JSON form, not "compare it with the path your COPY --from puts the binary at".
+    { file: 'shell-entrypoint-scratch', fails: ['runs'], hint: ['runs', /^`ENTRYPOINT \/wordsmith` \(Dockerfile line 11\) is in the shell form: .*scratch has no \/bin\/sh\. Write it in the JSON form, .*`ENTRYPOINT \["\/wordsmith"\]`/] },
     // Not on the allowlist, so refused before anything is built (no registry is asked).
     { file: 'missing-base', fails: ['builds'], skips: ['size', 'no-toolchain', 'runs'], message: ['builds', /^refused: line 2: .*the image golang:1\.42-trixy, which this lab does not allow/] },
     // #14: a grade cannot be faked.
@@ -113,13 +123,14 @@ describe('lab 1 details', () => {
 });
 
 describe('a Dockerfile saved with Windows line endings', () => {
-  it('grades like the same file with LF, and the report says what it did and how to fix the checkout', async () => {
+  it('grades like the same file with LF, and the report says what it did and how to fix the file (outside a checkout: no git)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-crlf-'));
     const file = path.join(dir, 'Dockerfile');
     await writeFile(file, (await readFile(path.join(REPO_ROOT, 'solutions', 'lab1-go', 'Dockerfile'), 'utf8')).replace(/\n/g, '\r\n'));
     const r = await grade(suite.lab(), { dockerfile: { kind: 'path', path: file } });
     expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
-    expect(r.notes.join('\n')).toMatch(/1 file has Windows line endings \(CRLF\): Dockerfile; the grade used LF copies .*git add --renormalize/);
+    expect(r.notes.join('\n')).toContain(`1 file has Windows line endings (CRLF): ${file}; the grade used LF copies (your files are unchanged). To fix it: save it with LF line endings`);
+    expect(r.notes.join('\n')).not.toContain('git add');
     expect(await readFile(file, 'utf8')).toContain('\r\n'); // the student's file is untouched
   });
 });

@@ -15,6 +15,8 @@ labSuite({
     { file: 'apt-installed-jre', fails: ['size'], message: ['size', /added by `RUN mkdir -p \/usr\/share\/man\/man1 && apt-get update && apt-get install -y open.*\(Dockerfile line 10\)/] },
     // Alternatives that pass: distroless Java, and the README's stretch, a jlink runtime.
     { file: 'distroless-runtime', fails: [] },
+    // Issue 21: the fix (CMD names only the jar), not a suspicion of a prebuilt app.
+    { file: 'shell-cmd-distroless', fails: ['runs'], hint: ['runs', /^`CMD java -jar \/app\/numerals\.jar` \(Dockerfile line 14\) is in the shell form, .*must name only the jar, in the JSON form: `CMD \["\/app\/numerals\.jar"\]`\.$/] },
     { file: 'jlink-runtime', fails: [] },
     // The JRE with curl for a HEALTHCHECK fits on the stand-in as upstream.
     { file: 'jre-with-curl', fails: [] },

@@ -8,7 +8,13 @@ labSuite({
     ['no-toolchain', /^found front-end sources and build files: \d+ of the lab's files, .* in \/app\/web\/ .*\(Dockerfile line 9\)$/m],
   ],
   knownBad: [
-    { file: 'one-feeder', fails: ['multi-stage'], message: ['multi-stage', /^line 16: the final stage copies from 1 \(backend\) of the 2 build stages/] },
+    // Issue 21: which stage copies from which, with the line, and lab 5's own hint.
+    {
+      file: 'one-feeder',
+      fails: ['multi-stage'],
+      message: ['multi-stage', /^line 16: the final stage copies from 1 \(backend\) of the 2 build stages this lab wants; backend copies from frontend \(`COPY --from=frontend \/web\/dist \/out\/www`, line 14\)/],
+      hint: ['multi-stage', /^Fan in: .*`COPY --from=frontend \/web\/dist \/srv\/www` and `COPY --from=backend \/out\/cipherdesk \/cipherdesk`/],
+    },
     { file: 'whole-web-folder', fails: ['no-toolchain'], message: ['no-toolchain', /^found Node\.js, npm or node_modules: .*\/srv\/web\/node_modules\/.*added by `COPY --from=frontend \/web \/srv\/web` \(Dockerfile line 15\)/] },
     { file: 'cgo-binary', fails: ['runs'], message: ['runs', /exec \/cipherdesk: no such file or directory/] },
     // The template is a front-end source wherever it is copied: no-toolchain finds it by its bytes too.

@@ -193,7 +193,7 @@ describe('no-caches', () => {
 });
 
 describe('cache-friendly', () => {
-  const check = cacheFriendly({ touch: 'src/app.ts', installStep: /^RUN\b.*\bnpm (ci|install)\b/ });
+  const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
   const df = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
   const rebuild = (steps: ReturnType<typeof step>[]) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps, log: '', timedOut: false, durationMs: 1 } });
@@ -211,7 +211,22 @@ describe('cache-friendly', () => {
 
   it('fails when nothing installs dependencies', () => {
     const r = rebuild([step('[build 3/5] COPY . .', false)]);
-    expect(check.evaluate(evidence({ rebuild: r }, df)).message).toMatch(/^no step installs the dependencies/);
+    const v = check.evaluate(evidence({ rebuild: r }, df));
+    expect(v.message).toMatch(/^no RUN step installs the dependencies from package\.json .*\(such as `npm ci`, `pnpm install` or `yarn install`\)/);
+    expect(v.hint).toMatch(/`npm install -g pnpm`, `corepack enable`\) is not the dependency install/);
+  });
+
+  // Issue 21: `npm install -g pnpm` was "the install" (cached, so a pass) while the real one re-ran.
+  const pnpmDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nRUN npm install -g pnpm\nCOPY . .\nRUN pnpm install\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  it('fails a pnpm install that re-ran, however the pnpm install itself came from the cache', () => {
+    const r = rebuild([step('[build 3/6] RUN npm install -g pnpm', true), step('[build 4/6] COPY . .', false), step('[build 5/6] RUN pnpm install', false), step('[build 6/6] RUN pnpm run build', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, pnpmDf))).toMatchObject({ passed: false, message: 'after editing src/app.ts, `RUN pnpm install` (line 5) ran again: `COPY . .` (line 4) before it copies the edited file, so every source change invalidates the install' });
+  });
+
+  const corepackDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN corepack enable && pnpm import && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  it('passes an install through corepack that came from the cache', () => {
+    const r = rebuild([step('[build 3/6] COPY package.json package-lock.json ./', true), step('[build 4/6] RUN corepack enable && pnpm import && pnpm install --frozen-lockfile', true), step('[build 5/6] COPY . .', false), step('[build 6/6] RUN pnpm run build', false)]);
+    expect(check.evaluate(evidence({ rebuild: r }, corepackDf))).toMatchObject({ passed: true, message: 'after editing src/app.ts, `RUN corepack enable && pnpm import && pnpm install --frozen-lockfile` (line 4) came from the cache' });
   });
 });
 
@@ -267,7 +282,7 @@ describe('every check links to a slide that exists and teaches it', () => {
     const { load } = await import('@slidev/parser/fs');
     const path = await import('node:path');
     const { REPO_ROOT } = await import('../../graders/lab.js');
-    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installStep: /x/ })]) {
+    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installs: ['node'] })]) {
       const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
       const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));
       expect(data.slides[Number(n) - 1]?.frontmatter.teaches, `${c.id} → ${c.slide}`).toContain(c.id);
@@ -279,5 +294,60 @@ describe('non-root without a process list', () => {
   it('is skipped, not passed, when the container did not stay up to list its processes', () => {
     const [result] = evaluateChecks([nonRoot()], evidence({ image: image({ user: 'node' }), run: run({ ready: false, processUids: [] }) }));
     expect(result).toMatchObject({ passed: false, skipped: true, message: 'skipped: the container did not stay up long enough to list its processes' });
+  });
+});
+
+describe('builds: what to do next', () => {
+  const failedRun = () => {
+    const step = { digest: 'd', name: '[build 3/3] RUN go build -o /out/app .', cached: false, done: false, error: 'exit code: 1', tail: ['./main.go:3:1: syntax error'] };
+    return { ok: false, error: 'exit code: 1', failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 } satisfies BuildResult;
+  };
+
+  it("names the command that builds the student's own Dockerfile, not the starter", () => {
+    const v = builds('lab1-go').evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'attempts/try 2.Dockerfile' }));
+    expect(v.hint).toContain("`docker build -f 'attempts/try 2.Dockerfile' labs/lab1-go`");
+    const own = builds('lab1-go').evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'labs/lab1-go/Dockerfile' }));
+    expect(own.hint).toContain('`docker build labs/lab1-go`');
+  });
+
+  it('says which image is not on the machine, why, and which provisioned images serve instead', () => {
+    const step = { digest: 'm', name: '[internal] load metadata for docker.io/library/golang:1.24-alpine', cached: false, done: false, error: 'failed', tail: [] };
+    const error =
+      'failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.24-alpine": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
+    const build: BuildResult = { ok: false, error, failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 };
+    const v = builds('lab1-go').evaluate(evidence({ build }, 'FROM golang:1.24-alpine AS build\nRUN go version\nFROM scratch\nCOPY --from=build /a /a\n'));
+    expect(v.message).toBe('the image golang:1.24-alpine (`FROM golang:1.24-alpine AS build`, Dockerfile line 1) could not be used: it is not on this machine, and no registry can be reached from here to pull it');
+    expect(v.hint).toMatch(/^Use an image this machine has\. golang:1\.24-trixie serves instead; .*`npm run images -- list`/);
+    expect(v.hint).not.toMatch(/first error above/);
+  });
+});
+
+describe('multi-stage: a fan-in lab whose build stages are chained', () => {
+  it('names which stage copies from which, with its line, and gives the lab its own hint', async () => {
+    const { readFileSync } = await import('node:fs');
+    const df = readFileSync(new URL('../fixtures/lab5-fullstack/one-feeder.Dockerfile', import.meta.url), 'utf8');
+    const v = multiStage({ feeders: 2, fanInHint: 'the lab 5 hint' }).evaluate(evidence({}, df));
+    expect(v.message).toBe(
+      'line 16: the final stage copies from 1 (backend) of the 2 build stages this lab wants; backend copies from frontend (`COPY --from=frontend /web/dist /out/www`, line 14), so frontend reaches the final image only through backend and the two build one after the other: copy each stage\'s output into the final stage itself',
+    );
+    expect(v.hint).toBe('the lab 5 hint');
+  });
+});
+
+describe('runs: a shell-form ENTRYPOINT or CMD leads to the JSON form', () => {
+  const refused = run({ ready: false, refused: 'exec: "/bin/sh": stat /bin/sh: no such file or directory', problem: 'the engine would not start the container', logTail: [] });
+
+  it('on scratch: the JSON form of the same ENTRYPOINT, not the COPY path', () => {
+    const df = 'FROM golang:1.24-trixie AS build\nRUN go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /wordsmith\nENTRYPOINT /wordsmith\n';
+    const v = runs({ probes: [] }).evaluate(evidence({ run: refused, image: image({ entrypoint: ['/bin/sh', '-c', '/wordsmith'] }) }, df));
+    expect(v.hint).toBe('`ENTRYPOINT /wordsmith` (Dockerfile line 5) is in the shell form: Docker runs it as `/bin/sh -c "/wordsmith"`, and scratch has no /bin/sh. Write it in the JSON form, which runs the program directly: `ENTRYPOINT ["/wordsmith"]`.');
+  });
+
+  it('on distroless Java: CMD names only the jar, with no word of a prebuilt app', () => {
+    const df = 'FROM eclipse-temurin:21-jdk AS build\nRUN jar --create --file /out/app.jar -C classes .\nFROM gcr.io/distroless/java21-debian13\nCOPY --from=build /out/app.jar /app/app.jar\nCMD java -jar /app/app.jar\n';
+    const exited = run({ ready: false, exitCode: 1, problem: 'the container exited with code 1 before answering GET /healthz', logTail: ['Error: Unable to access jarfile /bin/sh'] });
+    const v = runs({ probes: [] }).evaluate(evidence({ run: exited, image: image({ entrypoint: ['/usr/bin/java', '-jar'], cmd: ['/bin/sh', '-c', 'java -jar /app/app.jar'] }) }, df));
+    expect(v.hint).toMatch(/^`CMD java -jar \/app\/app\.jar` \(Dockerfile line 5\) is in the shell form, and gcr\.io\/distroless\/java21-debian13 already starts `\/usr\/bin\/java -jar` itself: .* must name only the jar, in the JSON form: `CMD \["\/app\/app\.jar"\]`\.$/);
+    expect(v.hint).not.toMatch(/prebuilt|built from the lab's sources/);
   });
 });

@@ -230,4 +230,10 @@ describe('describing findings', () => {
     expect(text).toMatch(/^npm's cache: 660 files, 58.1 MB in all, in \/root\/.npm\/_cacache\/content-v2\/sha512\/ \(the largest \/root\/.npm\/.*…\/a{18}…a{18} \(10.5 MB\)\), layer 1 of 1/);
     expect(shortPath(example).length).toBeLessThanOrEqual(72);
   });
+
+  it("shortens a long file name in its middle, never into a folder that does not exist (apt's lists)", () => {
+    const shown = shortPath('var/lib/apt/lists/deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages.lz4');
+    expect(shown).toBe('var/lib/apt/lists/deb.debian.org_debian_dists…_binary-amd64_Packages.lz4');
+    expect(shown.length).toBeLessThanOrEqual(72);
+  });
 });

@@ -23,7 +23,10 @@ describe('a lab checked out with Windows line endings', () => {
       expect(await readFile(path.join(ctx.dir, 'Makefile'), 'utf8')).toBe('X := $(shell echo hi)\nall:\n\techo $(X)\n');
       expect(ctx.dockerfileBytes.toString()).toBe('FROM scratch\nCOPY main.go /\n');
       expect(await readFile(path.join(ctx.dir, 'logo.png'))).toEqual(binary); // binary: untouched
-      expect(ctx.note).toMatch(/^5 files have Windows line endings \(CRLF\): Dockerfile, Makefile, main\.go and 2 more; the grade used LF copies \(your files are unchanged\)\. To fix your checkout: `git add --renormalize \. && git checkout -- \.`/);
+      expect(ctx.note).toContain(`5 files have Windows line endings (CRLF): ${dockerfile}, ${path.join(lab, 'Makefile')}, ${path.join(lab, 'main.go')} and 2 more; the grade used LF copies (your files are unchanged).`);
+      // Outside a git checkout, git cannot fix them (issue 21): saving them with LF does.
+      expect(ctx.note).toMatch(/ To fix them: save them with LF line endings \(your editor's line-ending setting, or `sed -i 's\/\\r\$\/\/' <file>`\)$/);
+      expect(ctx.note).not.toContain('git add');
       // Nothing the student made is touched.
       expect(await readFile(path.join(lab, 'Makefile'), 'utf8')).toContain('\r\n');
       expect(await readFile(dockerfile, 'utf8')).toContain('\r\n');
@@ -44,6 +47,11 @@ describe('a lab checked out with Windows line endings', () => {
     expect(toLf(Buffer.from('a\nb\n'))).toBeUndefined();
     expect(toLf(Buffer.from([0x61, 0x0d, 0x0a, 0x00]))).toBeUndefined();
     expect(toLf(Buffer.from([0xff, 0x0d, 0x0a, 0xfe]))).toEqual(Buffer.from([0xff, 0x0a, 0xfe]));
-    expect(lineEndingNote(['Dockerfile'])).toMatch(/^1 file has Windows line endings \(CRLF\): Dockerfile;/);
+    expect(lineEndingNote([{ shown: 'labs/lab1-go/Dockerfile', inCheckout: true }])).toBe(
+      "1 file has Windows line endings (CRLF): labs/lab1-go/Dockerfile; the grade used LF copies (your files are unchanged). To fix your checkout: `git add --renormalize . && git checkout -- .` (the kit's .gitattributes keeps LF)",
+    );
+    expect(lineEndingNote([{ shown: 'labs/lab1-go/main.go', inCheckout: true }, { shown: '/tmp/try.Dockerfile', inCheckout: false }])).toMatch(
+      /To fix your checkout: `git add --renormalize .*; to fix \/tmp\/try\.Dockerfile: save it with LF line endings \(.*`sed -i 's\/\\r\$\/\/' \/tmp\/try\.Dockerfile`\)$/,
+    );
   });
 });

@@ -38,7 +38,25 @@ describe('terminal report', () => {
 
   it('ends with the notes and the score', () => {
     expect(text).toContain('note: sizes were measured against stand-in base images');
-    expect(text).toMatch(/1\/3 checks passed — 2 check\(s\) to fix \(34\.6 s\)\n$/);
+    expect(text).toMatch(/1\/3 checks passed — 1 check to fix \(size\); 1 skipped because the container was not run \(runs\) \(34\.6 s\)\n$/);
+  });
+
+  it('does not count skipped checks as checks to fix, and says why they were skipped', () => {
+    const skip = (id: 'size' | 'no-toolchain' | 'runs', message: string) => ({ id, title: 't', passed: false, skipped: true, message, hint: 'h', slide: 's', details: {} });
+    const buildFailed: GradeResult = {
+      ...result,
+      maxScore: 5,
+      checks: [
+        { id: 'builds', title: 't', passed: false, skipped: false, message: 'RUN go build failed', hint: 'h', slide: 's', details: {} },
+        { id: 'multi-stage', title: 't', passed: true, skipped: false, message: '2 stages', hint: 'h', slide: 's', details: {} },
+        skip('size', 'skipped: there is no image: the build failed'),
+        skip('no-toolchain', 'skipped: there is no image: the build failed'),
+        skip('runs', 'skipped: there is no image to run: the build failed'),
+      ],
+    };
+    const last = renderTerminal(buildFailed, false).trimEnd().split('\n').at(-1);
+    expect(last).toBe('1/5 checks passed — 1 check to fix (builds); 3 skipped because the build failed (size, no-toolchain, runs) (34.6 s)');
+    expect(last).not.toMatch(/4 check/);
   });
 
   it('uses no escape codes when colour is off', () => {

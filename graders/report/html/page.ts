@@ -7,6 +7,7 @@ import { htmlText, oneLine, visible } from '../../format/text.js';
 import type { GradeResult } from '../../pipeline/result.js';
 import { CLIENT_JS } from './client.js';
 import { PAGE_CSS } from './style.js';
+import { outcome } from '../outcome.js';
 
 /** Every page carries this; a file without it is not one of ours and is never overwritten. */
 export const PAGE_MARK = '<meta name="generator" content="stagecraft explain">';
@@ -57,7 +58,7 @@ function checksSection(result: GradeResult): string {
     const title = c.passed || c.skipped ? c.message : `${c.message}\n\nhint: ${c.hint}\nread: ${c.slide}`;
     return `<div class="check ${state}" title="${escape(title)}"><span class="mark">${mark}</span><span class="id">${escape(c.id)}</span><span class="msg">${escape(oneLine(first))}</span></div>`;
   });
-  const verdict = result.passed ? 'all checks passed' : `${result.maxScore - result.score} check(s) to fix`;
+  const verdict = outcome(result).text;
   return `<section id="checks"><h2>${result.score}/${result.maxScore} checks passed — ${escape(verdict)} <small>(hover a check for its hint)</small></h2>${rows.join('')}</section>`;
 }
 
