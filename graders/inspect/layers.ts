@@ -2,8 +2,10 @@ import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import picomatch from 'picomatch';
 import tar from 'tar-stream';
 import { formatBytes } from '../format/bytes.js';
+import { listedPaths, markRuntimeFiles, MAX_LIST_BYTES, runtimePackageList } from './dpkg.js';
 import { ContentProbe, OPAQUE_MIN_BYTES, type ContentFacts } from './content.js';
 import { openZipMember, readZipDirectory, UnreadableMember } from './zip.js';
 
@@ -31,6 +33,8 @@ export interface FileEntry extends ContentFacts {
   notLookedInto?: string;
   /** sha256 of the contents, computed only for the files a content rule asked for. */
   sha256?: string;
+  /** The runtime package (Debian's nodejs, python3, a JRE) that installed this file, by its own file list. */
+  runtimePackage?: string;
   /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
   needle?: 'whole' | 'inside';
 }
@@ -48,6 +52,8 @@ export interface LayerContent {
   whiteouts: Whiteout[];
   /** Sum of the sizes of the layer's regular files. */
   bytes: number;
+  /** The file lists of runtime packages (dpkg's) this layer holds: which files are a runtime's. */
+  packageLists?: { name: string; list: string; paths: string[] }[];
 }
 
 /** Limits that keep a scan's memory and time bounded whatever an image holds. */
@@ -95,6 +101,30 @@ export interface ScanOptions {
   needle?: string;
   /** Look into tar, gzip and zip files, and archives inside them (`maxDepth`). */
   archives?: boolean;
+}
+
+/**
+ * The question "hash this file?" as data, so that it crosses to the scan's thread: files of
+ * at least `minBytes`, of one of `sizes` (when given), at a path of `globs` and none of
+ * `never` (when given), not at one of `skip` (`size:path`, a known file at its own place).
+ */
+export interface HashSpec {
+  minBytes: number;
+  sizes?: number[];
+  skip?: string[];
+  globs?: string[];
+  never?: string[];
+  /** Archive members too. */
+  members: boolean;
+}
+
+export function hashPredicate(spec: HashSpec): (path: string, size: number, inArchive: boolean) => boolean {
+  const sizes = spec.sizes && new Set(spec.sizes);
+  const skip = new Set(spec.skip ?? []);
+  const match = spec.globs && picomatch(spec.globs, { dot: true });
+  const never = spec.never?.length ? picomatch(spec.never, { dot: true, nocase: true }) : () => false;
+  return (path, size, inArchive) =>
+    size >= spec.minBytes && (!inArchive || spec.members) && (!sizes || sizes.has(size)) && (inArchive || !skip.has(`${size}:${path}`)) && (!match || (match(path) && !never(path)));
 }
 
 /** The scan stopped because the image holds more than its budget allows: a verdict, not a crash. */
@@ -447,8 +477,15 @@ export async function scanLayer(stream: AsyncIterable<unknown>, layer: number, o
         const file: FileEntry = { path, size, type, layer };
         content.files.push(file);
         content.bytes += size;
-        if (type === 'file' && size > 0 && usage.readsContent()) await readContent(entry, file, usage, { packed: 0, unpacked: 0 }, 0, content.members);
-        else entry.resume();
+        const runtime = type === 'file' && size <= MAX_LIST_BYTES ? runtimePackageList(path) : undefined;
+        if (runtime) {
+          // A runtime package's file list: kept, to tell its files from the app's (and read as any file is).
+          const bytes = await collect(entry);
+          (content.packageLists ??= []).push({ name: runtime, list: path, paths: listedPaths(bytes.toString('utf8')) });
+          if (usage.readsContent()) await readContent(Readable.from([bytes]), file, usage, { packed: 0, unpacked: 0 }, 0, content.members);
+        } else if (type === 'file' && size > 0 && usage.readsContent()) {
+          await readContent(entry, file, usage, { packed: 0, unpacked: 0 }, 0, content.members);
+        } else entry.resume();
       } else {
         entry.resume();
       }
@@ -535,7 +572,7 @@ function atPosition(content: LayerContent, index: number, alreadyPlaced: boolean
     for (const f of content.members) f.layer = index;
     return content;
   }
-  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
+  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined, runtimePackage: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
 }
 
 /**
@@ -592,5 +629,6 @@ export async function scanSavedImage(stream: Readable, opts: ScanOptions = {}): 
     return layer;
   });
   markDeleted(layers);
+  markRuntimeFiles(layers);
   return { config, layers };
 }
