@@ -89,7 +89,9 @@ class MarkFinder {
       if (got.length >= mark.capture) this.captured.set(mark.key, got);
       else this.pending.set(mark.key, { parts: [got], have: got.length, need: mark.capture });
     }
-    this.carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (this.longest - 1))));
+    // The carry is the last bytes seen, which may span several small chunks.
+    const tail = chunk.length >= this.longest - 1 ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = Buffer.from(tail.subarray(Math.max(0, tail.length - (this.longest - 1))));
   }
 
   /** What was found, complete or cut short by the end of the file. */

@@ -8,9 +8,10 @@ export interface ScanThreadOptions {
   archives?: boolean;
 }
 
-/** What the scan thread is asked: one image. */
+/** What the scan thread is asked: one image on the engine, or a saved image's tar on disk (`docker save -o`). */
 export interface ScanRequest {
-  image: string;
+  image?: string;
+  file?: string;
   options: ScanThreadOptions;
 }
 

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScanBudgetExceeded, type LayerContent, type SavedImage } from './layers.js';
@@ -10,11 +10,16 @@ import type { ScanMessage, ScanRequest } from './scan-protocol.js';
  */
 export const SCAN_HEAP_MB = 320;
 
-/** The worker's file: compiled JavaScript beside this one, or the TypeScript source through tsx (tests, scripts). */
-function workerFile(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.js')) return { url: new URL('./scan-worker.js', import.meta.url) };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url: new URL('./scan-worker.ts', import.meta.url), execArgv: [...process.execArgv, '--import', tsx] };
+/**
+ * The worker's file: the compiled JavaScript beside this one; from the TypeScript sources
+ * (tests, scripts run through tsx), the kit's compiled build (dist/graders/), brought up
+ * to date first, as `stagecraft` itself does: a worker thread does not get tsx's loader.
+ */
+async function workerFile(): Promise<URL> {
+  if (import.meta.url.endsWith('.js')) return new URL('./scan-worker.js', import.meta.url);
+  const builder = (await import(new URL('../../bin/build.mjs', import.meta.url).href)) as { staleReason(): string; build(): Promise<void>; OUT: string };
+  if (builder.staleReason()) await builder.build();
+  return pathToFileURL(path.join(builder.OUT, 'inspect', 'scan-worker.js'));
 }
 
 /**
@@ -22,11 +27,9 @@ function workerFile(): { url: URL; execArgv?: string[] } {
  * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
  * image holds more than the scan reads, memory included; with an Error when the engine fails.
  */
-export function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
-  const { url, execArgv } = workerFile();
-  const worker = new Worker(url, {
+export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
+  const worker = new Worker(await workerFile(), {
     workerData: request,
-    execArgv,
     resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
     // The scan's own output (none, normally) is not the grade's.
     stdout: true,

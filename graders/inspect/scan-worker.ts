@@ -3,6 +3,7 @@
  * posts what it found back in slices, so that neither the scan nor the hand-over ever
  * holds the grader's event loop (the fence and the container run live there).
  */
+import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import { docker } from '../engine/docker.js';
@@ -12,8 +13,8 @@ import { SLICE, type ScanRequest, type ScanMessage } from './scan-protocol.js';
 const post = (m: ScanMessage) => parentPort!.postMessage(m);
 
 async function main(): Promise<void> {
-  const { image, options } = workerData as ScanRequest;
-  const stream = (await docker().getImage(image).get()) as unknown as Readable;
+  const { image, file, options } = workerData as ScanRequest;
+  const stream = file ? createReadStream(file) : ((await docker().getImage(image!).get()) as unknown as Readable);
   const saved = await scanSavedImage(stream, { ...options, hashIf: options.hash ? hashPredicate(options.hash) : undefined });
   post({ type: 'config', config: saved.config, layers: saved.layers.length });
   const slices = (list: FileEntry[], index: number, key: 'files' | 'members') => {
