@@ -49,6 +49,22 @@ const suite = labSuite({
       ],
     },
     { file: 'toolchain-as-dat', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.dat: .*added by `COPY --from=build \/out\/assets\.dat \/data\/assets\.dat` \(Dockerfile line 9\)$/m] },
+    // Issue 20: toolchains by what they are, not by their size or name.
+    {
+      file: 'gcc-renamed-padded',
+      fails: ['no-toolchain'],
+      message: ['no-toolchain', /`\/opt\/x\/driver` is gcc's x86_64-linux-gnu-gcc-14, renamed \(\/usr\/bin\/x86_64-linux-gnu-gcc-14 in golang:1\.24-trixie/],
+      also: [['no-toolchain', /\/opt\/x\/one \([\d.]+ MB\).*added by `COPY --from=build \/out\/x \/opt\/x` \(Dockerfile line 12\)/]],
+    },
+    { file: 'toolchain-xz', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found data the grader cannot look into .*: \/data\/assets\.bin \([\d.]+ MB\), layer \d of \d, added by `COPY --from=build \/out\/assets\.bin \/data\/assets\.bin` \(Dockerfile line 9\)$/m] },
+    { file: 'toolchain-base64', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found data the grader cannot look into .*: \/usr\/share\/doc\/notes\.txt \([\d.]+ MB\), .*\(Dockerfile line 9\)$/m] },
+    {
+      file: 'toolchain-split',
+      fails: ['no-toolchain'],
+      message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/parts\/part\.aa: bin\/go/m],
+      also: [['no-toolchain', /^found data the grader cannot look into .*: \d+ files, [\d.]+ MB in all, in \/data\/parts\/ .*\(Dockerfile line 11\)$/m]],
+    },
+    { file: 'toolchain-nested', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/opt\/lib\/outer\.tgz!\/inner\.tgz: 2 files/m] },
     // #15: messages that lead to the fix.
     { file: 'final-from-shared-stage', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /^line 3: the final image is built on golang:1\.24-trixie, a toolchain image: the final stage is `FROM base` \(line 10\), which starts from golang:1\.24-trixie/] },
     // Upstream's distroless tags: :nonroot runs as 65532 with no USER line.
