@@ -6,13 +6,14 @@ import picomatch from 'picomatch';
 import tar from 'tar-stream';
 import { formatBytes } from '../format/bytes.js';
 import { listedPaths, markRuntimeFiles, MAX_LIST_BYTES, runtimePackageList } from './dpkg.js';
+import { compressedKind, decompress, EXTENSION, type CompressedKind } from './decompress.js';
 import { ContentProbe, OPAQUE_MIN_BYTES, type ContentFacts } from './content.js';
 import { openZipMember, readZipDirectory, UnreadableMember } from './zip.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'other';
 
 /** What a file turned out to be when its first bytes were looked at. */
-export type ArchiveKind = 'tar' | 'gzip' | 'zip';
+export type ArchiveKind = 'tar' | 'zip' | CompressedKind;
 
 /**
  * One entry of one layer (or, with `inArchive`, of an archive inside a layer). `path` has
@@ -315,18 +316,16 @@ async function* metered(stream: AsyncIterable<unknown>, usage: Usage, meter: Met
   }
 }
 
-/** A gzip holds a tar (members) or one compressed file (a member named after the archive). */
-async function readGzipMembers(stream: Readable, archive: FileEntry, usage: Usage, meter: Meter, depth: number, out: FileEntry[]): Promise<void> {
-  const gunzip = createGunzip();
-  stream.on('error', (err) => gunzip.destroy(err));
-  const { head, whole } = await peek(stream.pipe(gunzip));
+/** A compressed file (gzip, xz, zstd, bzip2) holds a tar (members) or one file (a member named after the archive). */
+const readCompressedMembers = (kind: CompressedKind): ArchiveReader => async (stream, archive, usage, meter, depth, out) => {
+  const { head, whole } = await peek(decompress(kind, stream));
   if (head && isTar(head)) return readTarMembers(whole, archive, usage, meter, depth, out);
-  const name = path.posix.basename(archive.path).replace(/\.(gz|tgz)$/i, '') || 'content';
+  const name = path.posix.basename(archive.path).replace(EXTENSION[kind], '') || 'content';
   usage.add(name);
   const member: FileEntry = { path: name, size: -1, type: 'file', layer: archive.layer, inArchive: archiveName(archive) };
   out.push(member);
   await readContent(metered(whole, usage, meter), member, usage, meter, depth + 1, out);
-}
+};
 
 /**
  * A zip's members, from its directory (a zip is held whole: its directory is at its end).
@@ -379,7 +378,7 @@ async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usa
   if (first.done) return closeTap(tap, entry, usage);
   const head = first.value as Buffer;
   const lookInto = usage.opts.archives && depth < usage.budget.maxDepth;
-  const kind: ArchiveKind | undefined = !lookInto ? undefined : isZip(head) ? 'zip' : isGzip(head) ? 'gzip' : isTar(head) ? 'tar' : undefined;
+  const kind: ArchiveKind | undefined = !lookInto ? undefined : isZip(head) ? 'zip' : (compressedKind(head) ?? (isTar(head) ? 'tar' : undefined));
 
   // A zip is held whole, within what the scan holds at once; tar and gzip stream through their parser.
   let zipChunks: Buffer[] | undefined;
@@ -401,9 +400,9 @@ async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usa
     if (err instanceof ScanBudgetExceeded || (err instanceof ArchiveTooLarge && depth > 0)) throw err;
     entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : `it could not be read as ${kind === 'zip' ? 'a zip' : 'an archive'}`;
   };
-  if (kind === 'tar' || kind === 'gzip') {
+  if (kind && kind !== 'zip') {
     inner = new PassThrough();
-    const reader: ArchiveReader = kind === 'tar' ? readTarMembers : readGzipMembers;
+    const reader: ArchiveReader = kind === 'tar' ? readTarMembers : readCompressedMembers(kind);
     nested = reader(inner, entry, usage, own, depth, found).catch(fail).finally(() => {
       nestedDone = true; // a tar ends before its padding: what follows is not read
     });

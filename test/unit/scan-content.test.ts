@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
+import { REPO_ROOT } from '../../graders/lab.js';
 import { emptyKnown, findFiles, GCC, GO_SOURCES, GO_TOOLCHAIN, JDK_TOOLS, OPAQUE_DATA, TYPESCRIPT_SOURCES } from '../../graders/findings/index.js';
 import { ContentProbe, elfBuildId, parseBuildInfo } from '../../graders/inspect/content.js';
 import { scanLayer, scanSavedImage, type FileEntry } from '../../graders/inspect/layers.js';
@@ -154,5 +154,21 @@ describe("a runtime package's own files", () => {
   });
 });
 
-// Readable is used by the helpers' streams; keep the import honest for the type checker.
-void Readable;
+describe('xz, zstd and bzip2 are read as gzip is', () => {
+  const sample = (name: string) => readFile(path.join(REPO_ROOT, 'test', 'fixtures', 'archives', name));
+
+  it.each(['tool.tar.xz', 'tool.tar.bz2', 'tool.tar.zst'])('%s: its members are listed and the Go compiler inside is recognised', async (name) => {
+    const scanned = await scanLayer(streamOf(await makeTar([{ name: `opt/${name}`, content: await sample(name) }])), 1, archives);
+    expect(scanned.files[0]).toMatchObject({ archive: name.endsWith('xz') ? 'xz' : name.endsWith('bz2') ? 'bzip2' : 'zstd' });
+    expect(scanned.files[0]!.opaque).toBeUndefined();
+    expect(scanned.members.map((m) => [m.path, m.inArchive, m.goModule])).toEqual([['x/c', `opt/${name}`, 'cmd/compile']]);
+    const [f] = findFiles(image({ layers: [layer(0, 1), layer(1, 1, 9)] }, scanned.files), [GO_TOOLCHAIN]);
+    expect(f).toBeUndefined(); // the archive itself is no toolchain: its member is
+    expect(findFiles({ ...image({ layers: [layer(0, 1), layer(1, 1, 9)] }, scanned.files), members: scanned.members }, [GO_TOOLCHAIN]).map((g) => g.inArchive)).toEqual([`opt/${name}`]);
+  });
+
+  it('an xz bomb stops as a gzip bomb does', async () => {
+    const scanned = await scanLayer(streamOf(await makeTar([{ name: 'opt/z.xz', content: await sample('zeros.xz') }])), 1, archives);
+    expect(scanned.files[0]!.notLookedInto).toMatch(/^a decompression bomb: /);
+  }, 60_000);
+});
