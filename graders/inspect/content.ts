@@ -149,8 +149,12 @@ export class ContentProbe {
   }
 }
 
+/** Formats whose compressed contents are what a runtime reads, never a hiding place: a JRE's module image (jlink's `lib/modules`), a class file. */
+const RUNTIME_FORMATS = [Buffer.from([0xda, 0xda, 0xfe, 0xca]), Buffer.from([0xca, 0xfe, 0xda, 0xda]), Buffer.from([0xca, 0xfe, 0xba, 0xbe])];
+
 /** "xz-compressed data", "base64 text", "compressed or encrypted data", or undefined for what can be read. */
 export function opaqueKind(head: Buffer): string | undefined {
+  if (RUNTIME_FORMATS.some((m) => startsWith(head, m))) return undefined;
   for (const [magic, what] of UNREAD_FORMATS) if (startsWith(head, magic)) return what;
   if (head.length >= 4096 && /^[A-Za-z0-9+/=\r\n]+$/.test(head.toString('latin1'))) return 'base64 text';
   if (head.length >= 4096 && entropy(head) >= 7.5) return 'compressed or encrypted data';

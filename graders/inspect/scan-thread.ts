@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ScanBudgetExceeded, type LayerContent, type SavedImage } from './layers.js';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { docker } from '../engine/docker.js';
+import { hashPredicate, ScanBudgetExceeded, scanSavedImage, type LayerContent, type SavedImage } from './layers.js';
 import type { ScanMessage, ScanRequest } from './scan-protocol.js';
 
 /**
@@ -28,7 +31,10 @@ async function workerFile(): Promise<URL> {
  * image holds more than the scan reads, memory included; with an Error when the engine fails.
  */
 export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
-  const worker = new Worker(await workerFile(), {
+  const file = await workerFile().catch(() => undefined);
+  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
+  if (!file) return scanHere(request);
+  const worker = new Worker(file, {
     workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
     // The scan's own output (none, normally) is not the grade's.
@@ -68,4 +74,9 @@ export async function scanImageInThread(request: ScanRequest): Promise<SavedImag
     );
     worker.on('exit', (code) => settle(() => reject(new Error(`the layer scan stopped (exit code ${code}) before it finished`))));
   });
+}
+
+async function scanHere({ image, file, options }: ScanRequest): Promise<SavedImage> {
+  const stream = file ? createReadStream(file) : ((await docker().getImage(image!).get()) as unknown as Readable);
+  return scanSavedImage(stream, { ...options, hashIf: options.hash ? hashPredicate(options.hash) : undefined });
 }
