@@ -76,7 +76,8 @@ export async function scanImageInThread(request: ScanRequest): Promise<SavedImag
   });
 }
 
-async function scanHere({ image, file, options }: ScanRequest): Promise<SavedImage> {
+/** The scan itself, in whichever thread calls it: the worker's body, and the fallback. */
+export async function scanHere({ image, file, options }: ScanRequest): Promise<SavedImage> {
   const stream = file ? createReadStream(file) : ((await docker().getImage(image!).get()) as unknown as Readable);
   return scanSavedImage(stream, { ...options, hashIf: options.hash ? hashPredicate(options.hash) : undefined });
 }

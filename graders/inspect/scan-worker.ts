@@ -3,19 +3,15 @@
  * posts what it found back in slices, so that neither the scan nor the hand-over ever
  * holds the grader's event loop (the fence and the container run live there).
  */
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
-import { docker } from '../engine/docker.js';
-import { hashPredicate, ScanBudgetExceeded, scanSavedImage, type FileEntry } from './layers.js';
+import { ScanBudgetExceeded, type FileEntry } from './layers.js';
+import { scanHere } from './scan-thread.js';
 import { SLICE, type ScanRequest, type ScanMessage } from './scan-protocol.js';
 
 const post = (m: ScanMessage) => parentPort!.postMessage(m);
 
 async function main(): Promise<void> {
-  const { image, file, options } = workerData as ScanRequest;
-  const stream = file ? createReadStream(file) : ((await docker().getImage(image!).get()) as unknown as Readable);
-  const saved = await scanSavedImage(stream, { ...options, hashIf: options.hash ? hashPredicate(options.hash) : undefined });
+  const saved = await scanHere(workerData as ScanRequest);
   post({ type: 'config', config: saved.config, layers: saved.layers.length });
   const slices = (list: FileEntry[], index: number, key: 'files' | 'members') => {
     for (let at = 0; at < list.length; at += SLICE) post({ type: key, index, entries: list.slice(at, at + SLICE) });
