@@ -2,7 +2,10 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2Stream from 'unbzip2-stream';
-import { XzReadableStream } from 'xz-decompress';
+import xzDecompress from 'xz-decompress';
+
+// A CommonJS bundle: its exports are one object under Node's ESM.
+const { XzReadableStream } = xzDecompress;
 
 /** Compressed formats the scan unpacks as it reads them, as it does gzip. */
 export type CompressedKind = 'gzip' | 'xz' | 'zstd' | 'bzip2';
