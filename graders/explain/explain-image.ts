@@ -3,6 +3,7 @@ import { CannotGrade } from '../engine/errors.js';
 import type { Finding } from '../findings/index.js';
 import { describeFinding } from '../findings/index.js';
 import { formatBytes } from '../format/bytes.js';
+import { oneLine } from '../format/text.js';
 import { STAND_IN_LABEL } from '../images/catalogue.js';
 import { inspectImage, type ImageFacts, type LayerSummary } from '../inspect/image.js';
 import type { FileEntry } from '../inspect/layers.js';
@@ -49,6 +50,10 @@ export function explainFacts(facts: ImageFacts, ctx: ExplainContext): Explained 
   const { findings, filesOf } = findInImage(scanned, ctx.df);
   const notes = [...(ctx.notes ?? [])];
   if (facts.scanProblem) notes.push(`the layers were not read to the end: ${facts.scanProblem}; what is listed is what the image's history says`);
+  // An archive the scan stopped reading (a decompression bomb, one too large) may hide anything: say which, and why.
+  for (const f of facts.files ?? []) {
+    if (f.notLookedInto && !f.notLookedInto.startsWith('it could not be read')) notes.push(`/${oneLine(f.path)} (layer ${f.layer + 1}) was not looked into: ${f.notLookedInto}`);
+  }
   const standIn = Boolean(facts.labels[STAND_IN_LABEL]) || facts.standInBases.length > 0;
   if (standIn) notes.push('sizes were measured against stand-in base images built from Debian packages');
   const explanation: Explanation = {

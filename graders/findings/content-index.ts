@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { docker } from '../engine/docker.js';
-import { scanSavedImage } from '../inspect/layers.js';
+import { scanImageInThread } from '../inspect/scan-thread.js';
 import { emptyKnown, MIN_HASHED_BYTES, MIN_INDEXED_BYTES, type KnownContent, type PathRule } from './rule.js';
 
 /**
@@ -19,6 +18,8 @@ interface IndexedFile {
   size: number;
   sha256: string;
   what: string;
+  /** An ELF's build ID: the same program padded or stripped of a byte is still this one. */
+  buildId?: string;
 }
 
 /** Where the index is kept: $STAGECRAFT_CACHE_DIR, else the user's cache folder. */
@@ -33,13 +34,11 @@ export function cacheDir(): string {
  * Never a toolchain's by its bytes: test data, time zones, and texts that any image may
  * carry word for word (a license in Go's sources is Debian's /usr/share/common-licenses/…).
  */
-export const neverIndexed = picomatch(
-  ['**/testdata/**', '**/lib/time/**', '**/{LICENSE,LICENCE,COPYING,NOTICE,PATENTS,AUTHORS,CONTRIBUTORS,README}{,.txt,.md,.rst,-*}', '**/*.{md,txt,html,rst}'],
-  { dot: true, nocase: true },
-);
+const NEVER_INDEXED = ['**/testdata/**', '**/lib/time/**', '**/{LICENSE,LICENCE,COPYING,NOTICE,PATENTS,AUTHORS,CONTRIBUTORS,README}{,.txt,.md,.rst,-*}', '**/*.{md,txt,html,rst}'];
+export const neverIndexed = picomatch(NEVER_INDEXED, { dot: true, nocase: true });
 
 /** Bumped when what is indexed changes, so caches made by older rules are not read. */
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 3;
 
 function rulesKey(rules: PathRule[]): string {
   return createHash('sha256').update(JSON.stringify([INDEX_VERSION, rules.map((r) => [r.what, r.globs])])).digest('hex').slice(0, 12);
@@ -67,11 +66,14 @@ async function writeCached(file: string, entries: IndexedFile[]): Promise<void> 
 async function buildIndex(ref: string, diffIds: string[], rules: PathRule[], key: string): Promise<IndexedFile[][]> {
   const matchers = rules.filter((r) => r.globs.length).map((r) => ({ what: r.what, match: picomatch(r.globs, { dot: true }) }));
   const whatOf = (p: string) => (neverIndexed(p) ? undefined : matchers.find((m) => m.match(p))?.what);
-  const saved = await scanSavedImage((await docker().getImage(ref).get()) as unknown as Readable, {
-    hashIf: (p, size, inArchive) => !inArchive && size >= MIN_INDEXED_BYTES && whatOf(p) !== undefined,
+  const saved = await scanImageInThread({
+    image: ref,
+    options: { hash: { minBytes: MIN_INDEXED_BYTES, globs: rules.flatMap((r) => r.globs), never: NEVER_INDEXED, members: false } },
   });
   const perLayer = saved.layers.map((l) =>
-    l.files.filter((f) => f.sha256).map((f) => ({ path: f.path, size: f.size, sha256: f.sha256!, what: whatOf(f.path)! })),
+    l.files
+      .filter((f) => f.sha256 && whatOf(f.path))
+      .map((f): IndexedFile => ({ path: f.path, size: f.size, sha256: f.sha256!, what: whatOf(f.path)!, ...(f.buildId ? { buildId: f.buildId } : {}) })),
   );
   await Promise.all(perLayer.map((entries, i) => (diffIds[i] ? writeCached(indexFile(diffIds[i]!, key), entries) : undefined)));
   return perLayer;
@@ -106,6 +108,7 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
           known.byHash.set(entry.sha256, { path: entry.path, what: entry.what, image: ref });
           known.sizes.add(entry.size);
           known.originals.add(`${entry.size}:${entry.path}`);
+          if (entry.buildId) known.byBuildId.set(entry.buildId, { path: entry.path, what: entry.what, image: ref });
         }
       }
       return known;

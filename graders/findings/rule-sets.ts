@@ -13,12 +13,17 @@ export const GO_TOOLCHAIN: PathRule = {
   kind: 'toolchain',
   what: 'the Go toolchain',
   globs: ['usr/local/go/**', 'usr/lib/go-*/**', 'usr/share/go-*/**', '**/bin/go', '**/bin/gofmt', '**/pkg/tool/*/compile', '**/pkg/tool/*/link'],
+  // The go command, its compiler and linker say what they are in their build information.
+  goModules: ['cmd/*', 'golang.org/toolchain'],
+  debPackages: ['golang-[0-9]*-go'],
 };
 
 export const GCC: PathRule = {
   kind: 'toolchain',
   what: 'gcc',
   globs: ['**/bin/gcc', '**/bin/gcc-[0-9]*', '**/bin/*-linux-gnu-gcc*', '**/bin/cc', '**/bin/c++', '**/bin/g++*', '**/gcc/**/cc1', '**/gcc/**/cc1plus'],
+  // Debian's gcc driver and cc1 carry the package they were built in (trixie splits them per architecture).
+  debPackages: ['gcc', 'gcc-[0-9]*', 'g++', 'g++-[0-9]*', 'cpp', 'cpp-[0-9]*'],
 };
 
 export const GO_SOURCES: PathRule = {
@@ -29,6 +34,7 @@ export const GO_SOURCES: PathRule = {
   // Dockerfile makes there is.
   exceptInBase: ['usr/share/**'],
   labFiles: ['**/*.go', 'go.mod'],
+  notInRuntimePackages: true,
 };
 
 /** npm's own bundled packages live in node_modules folders too; they are not the app's. */
@@ -49,6 +55,7 @@ export function npmDevDependencies(lockfile: string): PathRule {
     what: 'dev dependencies',
     globs: [...names].sort().map((name) => `**/node_modules/${name}/**`),
     exceptInBase: NPM_ITSELF,
+    notInRuntimePackages: true,
   };
 }
 
@@ -61,6 +68,8 @@ export const TYPESCRIPT_SOURCES: PathRule = {
   except: ['**/node_modules/**'],
   exceptInBase: NPM_ITSELF,
   labFiles: ['src/**/*.ts', 'tsconfig.json'],
+  // Debian's nodejs ships Node's declarations (/usr/share/nodejs/@types/node/*.d.ts): Node.js, not the app.
+  notInRuntimePackages: true,
 };
 
 export const PYTHON_HEADERS: PathRule = {
@@ -76,6 +85,7 @@ export const C_SOURCES: PathRule = {
   // System packages ship a few .c files of their own (X11 headers, docs); the app's are what count.
   exceptInBase: ['usr/include/**', 'usr/share/**', 'usr/lib/**', 'usr/local/lib/**'],
   labFiles: ['**/*.c'],
+  notInRuntimePackages: true,
 };
 
 /** What only a JDK has: the compiler, the jar and jlink tools, and the jmods jlink links from. */
@@ -83,6 +93,9 @@ export const JDK_TOOLS: PathRule = {
   kind: 'toolchain',
   what: 'the JDK (javac, jar, jlink, jmods)',
   globs: ['**/bin/javac', '**/bin/jar', '**/bin/jlink', '**/bin/jdeps', '**/jmods/*.jmod', '**/lib/ct.sym'],
+  // A module file is what jlink links from, whatever it is called; Debian's JDK packages say what they are.
+  formats: ['jmod'],
+  debPackages: ['openjdk-[0-9]*-jdk', 'openjdk-[0-9]*-jdk-headless'],
 };
 
 export const JAVA_SOURCES: PathRule = {
@@ -93,6 +106,7 @@ export const JAVA_SOURCES: PathRule = {
   except: ['**/*.jar'],
   exceptInBase: ['usr/lib/jvm/**', 'opt/java/**', 'usr/share/**'],
   labFiles: ['src/**/*.java'],
+  notInRuntimePackages: true,
 };
 
 /** Node.js itself, npm, and any node_modules: a bundled front end needs none of them. */
@@ -113,16 +127,29 @@ export const FRONTEND_SOURCES: PathRule = {
   labFiles: ['web/index.html', 'web/build.mjs', 'web/package.json', 'web/package-lock.json', 'web/src/**'],
 };
 
+/**
+ * 10 MB or more of data that nothing can look into, added by the Dockerfile: xz, zstd or
+ * bzip2 archives, base64 text, an archive cut in pieces, encrypted blobs. The Go toolchain's
+ * compiler alone is 19 MB; an honest image for these labs holds none of this.
+ */
+export const OPAQUE_DATA: PathRule = {
+  kind: 'toolchain',
+  what: 'data the grader cannot look into (compressed in a format it does not read, encoded, encrypted or cut in pieces)',
+  globs: [],
+  opaque: { minBytes: 10_000_000 },
+};
+
 /** For `stagecraft explain`: every toolchain the kit knows, whatever the lab. */
 export const TOOLCHAINS: PathRule[] = [
   GO_TOOLCHAIN,
   GCC,
-  { kind: 'toolchain', what: 'the JDK', globs: JDK_TOOLS.globs },
+  { kind: 'toolchain', what: 'the JDK', globs: JDK_TOOLS.globs, formats: JDK_TOOLS.formats, debPackages: JDK_TOOLS.debPackages },
   // Debian's node is a small binary over libnode; upstream's is one static binary.
   { kind: 'toolchain', what: 'Node.js and npm', globs: ['**/bin/node', '**/bin/nodejs', 'usr/lib/*/libnode.so*', '**/include/node/**', '**/lib/node_modules/npm/**'] },
   PYTHON_HEADERS,
   { kind: 'toolchain', what: 'Rust', globs: ['**/bin/rustc', '**/bin/cargo', '**/.rustup/toolchains/**'] },
   { kind: 'toolchain', what: 'make and build-essential', globs: ['**/bin/make', 'usr/share/build-essential/**'] },
+  OPAQUE_DATA,
 ];
 
 // --- caches -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { ImageFacts } from '../inspect/image.js';
-import type { FileEntry } from '../inspect/layers.js';
+import { hashPredicate, type FileEntry, type HashSpec } from '../inspect/layers.js';
 import type { Finding, FindingKind } from './finding.js';
 
 /**
@@ -24,6 +24,26 @@ export interface PathRule {
   exceptInBase?: string[];
   /** The lab's own files that are this (globs in the build context), found by their bytes wherever copied. */
   labFiles?: string[];
+  /**
+   * Programs that are this by what they are, whatever their name or size: a Go program whose
+   * build information names one of these main modules (`cmd/*`: the go command, its compiler
+   * and linker), an ELF Debian built in one of these packages (its package note), a file of
+   * one of these formats.
+   */
+  goModules?: string[];
+  debPackages?: string[];
+  formats?: 'jmod'[];
+  /**
+   * A file a runtime package of the image's own package manager installed (Debian's nodejs
+   * ships TypeScript declarations) is that runtime, never this: the app's sources.
+   */
+  notInRuntimePackages?: boolean;
+  /**
+   * Files whose bytes cannot be looked into (compressed in a format the grader does not
+   * read, encrypted, base64, an archive cut short), once the Dockerfile's layers hold at
+   * least `minBytes` of them: a toolchain packed out of sight, whatever its name.
+   */
+  opaque?: { minBytes: number };
 }
 
 /** Files whose bytes are known: sha256 → what the file is and where the original lives. */
@@ -33,9 +53,11 @@ export interface KnownContent {
   sizes: Set<number>;
   /** `size:path` of each known file at its own place: found by path already, never hashed. */
   originals: Set<string>;
+  /** ELF build IDs of the known programs: a copy is the same program whatever its name, size or padding. */
+  byBuildId: Map<string, { path: string; what: string; image?: string }>;
 }
 
-export const emptyKnown = (): KnownContent => ({ byHash: new Map(), sizes: new Set(), originals: new Set() });
+export const emptyKnown = (): KnownContent => ({ byHash: new Map(), sizes: new Set(), originals: new Set(), byBuildId: new Map() });
 
 export function mergeKnown(...parts: KnownContent[]): KnownContent {
   const all = emptyKnown();
@@ -43,6 +65,7 @@ export function mergeKnown(...parts: KnownContent[]): KnownContent {
     for (const [k, v] of p.byHash) all.byHash.set(k, v);
     for (const s of p.sizes) all.sizes.add(s);
     for (const o of p.originals) all.originals.add(o);
+    for (const [k, v] of p.byBuildId) all.byBuildId.set(k, v);
   }
   return all;
 }
@@ -52,9 +75,11 @@ export const MIN_HASHED_BYTES = 64;
 /** A toolchain image's files smaller than this are not indexed (license stubs, tiny scripts). */
 export const MIN_INDEXED_BYTES = 256;
 
-/** The scan's question "hash this file?": its size is a known file's, at a place other than that file's own. */
-export const hashIf = (known: KnownContent) => (path: string, size: number, inArchive: boolean) =>
-  size >= MIN_HASHED_BYTES && known.sizes.has(size) && (inArchive || !known.originals.has(`${size}:${path}`));
+/** The scan's question "hash this file?", as data for the scan's thread: its size is a known file's, at a place other than that file's own. */
+export const hashSpec = (known: KnownContent): HashSpec => ({ minBytes: MIN_HASHED_BYTES, sizes: [...known.sizes], skip: [...known.originals], members: true });
+
+/** The same question as a function, for a scan in this thread. */
+export const hashIf = (known: KnownContent) => hashPredicate(hashSpec(known));
 
 export interface FindOptions {
   /** What a runtime base image (one that is not a toolchain) ships is not a finding: no-toolchain's rule. */
@@ -74,6 +99,13 @@ interface CompiledRule {
   match: (p: string) => boolean;
   except: (p: string) => boolean;
   exceptInBase: (p: string) => boolean;
+  goModule: (m: string) => boolean;
+  debPackage: (p: string) => boolean;
+}
+
+/** Does the rule recognise this file by what its bytes say it is? */
+function isByContent(c: CompiledRule, file: FileEntry): boolean {
+  return Boolean((file.goModule && c.goModule(file.goModule)) || (file.debPackage && c.debPackage(file.debPackage)) || (file.format && c.rule.formats?.includes(file.format)));
 }
 
 const parentOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
@@ -93,7 +125,14 @@ function commonFolder(a: string, b: string): string {
  * file counts for the first rule it matches. One pass over the files, whatever the rules.
  */
 export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOptions = {}): Finding[] {
-  const compiled: CompiledRule[] = rules.map((rule) => ({ rule, match: matcher(rule.globs), except: matcher(rule.except), exceptInBase: matcher(rule.exceptInBase) }));
+  const compiled: CompiledRule[] = rules.map((rule) => ({
+    rule,
+    match: matcher(rule.globs),
+    except: matcher(rule.except),
+    exceptInBase: matcher(rule.exceptInBase),
+    goModule: matcher(rule.goModules),
+    debPackage: matcher(rule.debPackages),
+  }));
   const byWhat = new Map(rules.map((r) => [r.what, r]));
   const layers = image.layers ?? [];
   const groups = new Map<string, Finding>();
@@ -108,15 +147,18 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     if (file.inArchive !== undefined && (fromBase || ignoredArchive(file.inArchive))) return;
     // An archive's member is excepted by its own path or its archive's (classes inside a .jar).
     const excepted = (c: CompiledRule) => c.except(file.path) || (file.inArchive !== undefined && c.except(file.inArchive));
-    let rule = compiled.find((c) => c.match(file.path) && !excepted(c) && !(fromBase && c.exceptInBase(file.path)))?.rule;
+    const applies = (c: CompiledRule) => !excepted(c) && !(fromBase && c.exceptInBase(file.path)) && !(file.runtimePackage && c.rule.notInRuntimePackages);
+    let rule = compiled.find((c) => c.match(file.path) && applies(c))?.rule;
     let sameAs: Finding['sameAs'];
-    if (!rule && file.sha256 && opts.known) {
-      const known = opts.known.byHash.get(file.sha256);
-      if (known && byWhat.has(known.what)) {
-        rule = byWhat.get(known.what);
-        sameAs = known;
-      }
+    // Then by its bytes: a copy of a known file, the same program (its build ID), or what it says it is.
+    const known = !rule && opts.known ? ((file.sha256 && opts.known.byHash.get(file.sha256)) || (file.buildId && opts.known.byBuildId.get(file.buildId)) || undefined) : undefined;
+    if (known && byWhat.has(known.what)) {
+      rule = byWhat.get(known.what);
+      sameAs = known;
     }
+    rule ??= compiled.find((c) => isByContent(c, file) && applies(c))?.rule;
+    // What the Dockerfile added and nothing can see into; a base image's own is its business.
+    if (!rule && file.opaque && !fromBase && file.type === 'file') rule = compiled.find((c) => c.rule.opaque && applies(c))?.rule;
     if (!rule) return;
     const key = `${rule.what}\u0000${file.layer}\u0000${file.inArchive ?? ''}\u0000${sameAs ? 'same' : ''}`;
     let g = groups.get(key);
@@ -130,7 +172,12 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
   };
   for (const f of image.files ?? []) consider(f);
   for (const m of image.members ?? []) consider(m);
-  return [...groups.values()].sort((a, b) => b.bytes - a.bytes || (a.layer ?? 0) - (b.layer ?? 0));
+  // Opaque data is a finding only in bulk: a few compressed files are everywhere.
+  const opaqueBytes = new Map<string, number>();
+  for (const g of groups.values()) if (byWhat.get(g.what)?.opaque) opaqueBytes.set(g.what, (opaqueBytes.get(g.what) ?? 0) + g.bytes);
+  return [...groups.values()]
+    .filter((g) => { const o = byWhat.get(g.what)?.opaque; return !o || opaqueBytes.get(g.what)! >= o.minBytes; })
+    .sort((a, b) => b.bytes - a.bytes || (a.layer ?? 0) - (b.layer ?? 0));
 }
 
 /** Count a file into its finding: folder, files, bytes; true when it is the largest yet (the example). */

@@ -1,9 +1,10 @@
-import type { Readable } from 'node:stream';
 import { docker } from '../engine/docker.js';
 import { STAND_IN_LABEL } from '../images/catalogue.js';
 import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { attributeLayers, type LayerOrigin } from './attribution.js';
-import { ScanBudgetExceeded, scanSavedImage, type FileEntry, type LayerContent, type ScanOptions } from './layers.js';
+import { ScanBudgetExceeded, type FileEntry, type LayerContent } from './layers.js';
+import type { ScanThreadOptions } from './scan-protocol.js';
+import { scanImageInThread } from './scan-thread.js';
 
 /** A history entry as the engine reports it: what made it, and whether it made a layer. */
 export interface HistoryEntry {
@@ -46,7 +47,7 @@ export interface LayerSummary extends LayerOrigin {
 }
 
 /** How far the inspect stage reads: a size above which no layer is read, and the scan's options. */
-export interface InspectOptions extends ScanOptions {
+export interface InspectOptions extends ScanThreadOptions {
   /** Images larger than this are not scanned: their size alone fails them. */
   scanLimitBytes: number;
 }
@@ -84,7 +85,8 @@ async function historyOf(imageId: string): Promise<HistoryEntry[]> {
 
 /**
  * Inspect a built image: config and size from the engine; every layer's files by
- * streaming `docker save` through a tar parser (nothing is unpacked to disk). Images
+ * streaming `docker save` through a tar parser in a worker thread (nothing is unpacked to
+ * disk, and the grader's event loop is never held by the scan). Images
  * larger than `scanLimitBytes` are not scanned: their size alone fails them. A scan over
  * its budget ends with `scanProblem` set, never with the grader out of memory.
  */
@@ -106,7 +108,8 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
 
   const started = Date.now();
   try {
-    const saved = await scanSavedImage((await docker().getImage(imageId).get()) as unknown as Readable, opts);
+    const { scanLimitBytes: _, ...options } = opts;
+    const saved = await scanImageInThread({ image: imageId, options });
     const origins = attributeLayers(saved.config, saved.layers.length, df);
     facts.layers = summariseLayers(saved.layers, origins);
     facts.files = saved.layers.flatMap((l) => l.files);

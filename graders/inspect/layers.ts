@@ -2,19 +2,24 @@ import { createHash, type Hash } from 'node:crypto';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import picomatch from 'picomatch';
 import tar from 'tar-stream';
-import { readZipMembers } from './zip.js';
+import { formatBytes } from '../format/bytes.js';
+import { listedPaths, markRuntimeFiles, MAX_LIST_BYTES, runtimePackageList } from './dpkg.js';
+import { compressedKind, decompress, EXTENSION, type CompressedKind } from './decompress.js';
+import { ContentProbe, OPAQUE_MIN_BYTES, type ContentFacts } from './content.js';
+import { openZipMember, readZipDirectory, UnreadableMember } from './zip.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'other';
 
 /** What a file turned out to be when its first bytes were looked at. */
-export type ArchiveKind = 'tar' | 'gzip' | 'zip';
+export type ArchiveKind = 'tar' | 'zip' | CompressedKind;
 
 /**
  * One entry of one layer (or, with `inArchive`, of an archive inside a layer). `path` has
  * no leading slash, as in the tar. Kept small: an image may hold hundreds of thousands.
  */
-export interface FileEntry {
+export interface FileEntry extends ContentFacts {
   path: string;
   size: number;
   type: EntryType;
@@ -29,10 +34,10 @@ export interface FileEntry {
   notLookedInto?: string;
   /** sha256 of the contents, computed only for the files a content rule asked for. */
   sha256?: string;
+  /** The runtime package (Debian's nodejs, python3, a JRE) that installed this file, by its own file list. */
+  runtimePackage?: string;
   /** Where the scan's needle (a grade's stamp) was found: as the whole content, or inside it. */
   needle?: 'whole' | 'inside';
-  /** A compiled program, library or object archive (ELF, or `ar` as Go's package archives), noted when the file's bytes were read. */
-  compiled?: boolean;
 }
 
 /** `.wh.name` deletes `name` (and everything below it); `.wh..wh..opq` empties its directory. */
@@ -48,6 +53,8 @@ export interface LayerContent {
   whiteouts: Whiteout[];
   /** Sum of the sizes of the layer's regular files. */
   bytes: number;
+  /** The file lists of runtime packages (dpkg's) this layer holds: which files are a runtime's. */
+  packageLists?: { name: string; list: string; paths: string[] }[];
 }
 
 /** Limits that keep a scan's memory and time bounded whatever an image holds. */
@@ -56,10 +63,17 @@ export interface ScanBudget {
   maxEntries: number;
   /** Characters of every entry's path, added up: the memory the paths take. */
   maxPathBytes: number;
-  /** A zip is read whole (its directory is at its end); larger ones are not looked into. */
+  /** Zips are held whole (a zip's directory is at its end): at most this many bytes of them at once; larger ones are not looked into. */
   maxZipBytes: number;
-  /** Bytes decompressed out of archives over the whole scan (a gzip bomb stops here). */
+  /** Bytes decompressed out of archives over the whole scan. */
   maxExpandedBytes: number;
+  /** Bytes unpacked out of one file of a layer, at any depth, before it is called too large to look into. */
+  maxArchiveBytes: number;
+  /** An archive that unpacks to more than this many times its own size, once past `bombMinBytes`, is a decompression bomb. */
+  bombRatio: number;
+  bombMinBytes: number;
+  /** Archives inside archives are looked into this many levels deep. */
+  maxDepth: number;
 }
 
 /**
@@ -71,6 +85,12 @@ export const DEFAULT_BUDGET: ScanBudget = {
   maxPathBytes: 64 * 1024 * 1024,
   maxZipBytes: 64 * 1024 * 1024,
   maxExpandedBytes: 2 * 1024 * 1024 * 1024,
+  // The Go toolchain tarred and gzipped unpacks to about 4 times its size, text to about 10;
+  // a bomb (zeros) to 1,000: 100 times past 64 MiB is a bomb whatever it holds.
+  maxArchiveBytes: 1024 * 1024 * 1024,
+  bombRatio: 100,
+  bombMinBytes: 64 * 1024 * 1024,
+  maxDepth: 3,
 };
 
 /** What a scan does beyond listing entries; a scan without options reads no file content. */
@@ -80,8 +100,32 @@ export interface ScanOptions {
   hashIf?: (path: string, size: number, inArchive: boolean) => boolean;
   /** Find where this text occurs (a grade's stamp). */
   needle?: string;
-  /** Look into tar, gzip and zip files one level deep. */
+  /** Look into tar, gzip and zip files, and archives inside them (`maxDepth`). */
   archives?: boolean;
+}
+
+/**
+ * The question "hash this file?" as data, so that it crosses to the scan's thread: files of
+ * at least `minBytes`, of one of `sizes` (when given), at a path of `globs` and none of
+ * `never` (when given), not at one of `skip` (`size:path`, a known file at its own place).
+ */
+export interface HashSpec {
+  minBytes: number;
+  sizes?: number[];
+  skip?: string[];
+  globs?: string[];
+  never?: string[];
+  /** Archive members too. */
+  members: boolean;
+}
+
+export function hashPredicate(spec: HashSpec): (path: string, size: number, inArchive: boolean) => boolean {
+  const sizes = spec.sizes && new Set(spec.sizes);
+  const skip = new Set(spec.skip ?? []);
+  const match = spec.globs && picomatch(spec.globs, { dot: true });
+  const never = spec.never?.length ? picomatch(spec.never, { dot: true, nocase: true }) : () => false;
+  return (path, size, inArchive) =>
+    size >= spec.minBytes && (!inArchive || spec.members) && (!sizes || sizes.has(size)) && (inArchive || !skip.has(`${size}:${path}`)) && (!match || (match(path) && !never(path)));
 }
 
 /** The scan stopped because the image holds more than its budget allows: a verdict, not a crash. */
@@ -158,6 +202,8 @@ class Usage {
   entries = 0;
   pathBytes = 0;
   expanded = 0;
+  /** Bytes of zips held in memory right now (a zip inside a zip is held with its parent). */
+  zipBytesHeld = 0;
   readonly budget: ScanBudget;
   readonly needle?: Buffer;
   constructor(readonly opts: ScanOptions) {
@@ -180,17 +226,16 @@ class Usage {
   }
 }
 
-/** What one pass over a file's bytes learns: its hash, the needle, and the bytes to look into. */
+/** What one pass over a file's bytes learns: its hash, the needle, and what the bytes say it is. */
 interface ContentTap {
-  started?: boolean;
-  compiled?: boolean;
+  probe: ContentProbe;
   hash?: Hash;
   finder?: NeedleFinder;
   small?: Buffer[];
 }
 
 function openTap(usage: Usage, path: string, size: number, inArchive: boolean): ContentTap {
-  const tap: ContentTap = {};
+  const tap: ContentTap = { probe: new ContentProbe(size) };
   // A gzip's payload has no size until it is read: hash it, and keep the hash only if its size is asked for.
   if (usage.opts.hashIf && (size < 0 || usage.opts.hashIf(path, size, inArchive))) tap.hash = createHash('sha256');
   if (usage.needle) {
@@ -202,10 +247,7 @@ function openTap(usage: Usage, path: string, size: number, inArchive: boolean): 
 }
 
 function feedTap(tap: ContentTap, chunk: Buffer): void {
-  if (!tap.started) {
-    tap.started = true;
-    tap.compiled = (chunk.length >= 4 && chunk.readUInt32BE(0) === 0x7f454c46) || chunk.toString('latin1', 0, 8) === '!<arch>\n';
-  }
+  tap.probe.push(chunk);
   tap.hash?.update(chunk);
   tap.finder?.push(chunk);
   tap.small?.push(chunk);
@@ -213,34 +255,41 @@ function feedTap(tap: ContentTap, chunk: Buffer): void {
 
 function closeTap(tap: ContentTap, entry: FileEntry, usage: Usage): void {
   if (tap.hash) entry.sha256 = tap.hash.digest('hex');
-  if (tap.compiled) entry.compiled = true;
+  Object.assign(entry, tap.probe.finish());
   if (tap.finder?.found) {
     const whole = tap.small && Buffer.concat(tap.small).toString('latin1').trim() === usage.needle!.toString('latin1');
     entry.needle = whole ? 'whole' : 'inside';
   }
 }
 
-/** Read one member of an archive (or a gzip's single payload) for its hash and the needle. */
-async function readMember(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage): Promise<void> {
-  const tap = openTap(usage, entry.path, entry.size, true);
-  let bytes = 0;
-  for await (const chunk of stream) {
-    bytes += (chunk as Buffer).length;
-    usage.expanded += (chunk as Buffer).length;
-    if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
-    feedTap(tap, chunk as Buffer);
-  }
-  if (entry.size < 0) {
-    entry.size = bytes;
-    if (!usage.opts.hashIf?.(entry.path, bytes, true)) tap.hash = undefined;
-  }
-  closeTap(tap, entry, usage);
-}
-
+/** An archive the scan stopped reading: too large, or a decompression bomb. Its path becomes the reason a check fails. */
 class ArchiveTooLarge extends Error {}
 
-/** List a tar (plain or already decompressed) found inside a layer; members go to `out`. */
-async function readTarMembers(stream: Readable, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
+/** How much one file of a layer has given out of its archives: what a bomb is measured by. */
+interface Meter {
+  /** The file's own (packed) bytes read so far. */
+  packed: number;
+  /** Bytes unpacked out of it (members, at any depth). */
+  unpacked: number;
+}
+
+/** Count bytes unpacked out of an archive; stop a bomb as soon as it shows, and the whole scan at its budget. */
+function unpacked(usage: Usage, meter: Meter, bytes: number): void {
+  meter.unpacked += bytes;
+  usage.expanded += bytes;
+  const { bombRatio, bombMinBytes, maxArchiveBytes } = usage.budget;
+  if (meter.unpacked > bombMinBytes && meter.unpacked > bombRatio * Math.max(meter.packed, 1)) {
+    throw new ArchiveTooLarge(`a decompression bomb: ${formatBytes(meter.packed)} of it unpacked to more than ${formatBytes(meter.unpacked)} (over ${bombRatio} times as much)`);
+  }
+  if (meter.unpacked > maxArchiveBytes) throw new ArchiveTooLarge(`it unpacks to more than ${formatBytes(maxArchiveBytes)}, the most the grader unpacks from one archive`);
+  if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
+}
+
+/** Where an archive's members say they are: `opt/a.tgz`, or `opt/a.tgz!/inner.tar` one level further down. */
+const archiveName = (entry: FileEntry) => (entry.inArchive === undefined ? entry.path : `${entry.inArchive}!/${entry.path}`);
+
+/** List a tar (plain or already decompressed); members go to `out`, and are looked into in turn. */
+async function readTarMembers(stream: Readable, archive: FileEntry, usage: Usage, meter: Meter, depth: number, out: FileEntry[]): Promise<void> {
   const extract = tar.extract();
   stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);
@@ -252,99 +301,150 @@ async function readTarMembers(stream: Readable, archivePath: string, layer: numb
       continue;
     }
     usage.add(name);
-    const member: FileEntry = { path: name, size: type === 'file' ? (item.header.size ?? 0) : 0, type, layer, inArchive: archivePath };
+    const member: FileEntry = { path: name, size: type === 'file' ? (item.header.size ?? 0) : 0, type, layer: archive.layer, inArchive: archiveName(archive) };
     out.push(member);
-    if (type === 'file') await readMember(item, member, usage);
+    if (type === 'file') await readContent(metered(item, usage, meter), member, usage, meter, depth + 1, out);
     else item.resume();
   }
 }
 
-/** A gzip holds a tar (members) or one compressed file (a member named after the archive). */
-async function readGzipMembers(stream: Readable, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
-  const gunzip = createGunzip();
-  stream.on('error', (err) => gunzip.destroy(err));
-  const { head, whole } = await peek(stream.pipe(gunzip));
-  if (head && isTar(head)) return readTarMembers(whole, archivePath, layer, usage, out);
-  const name = path.posix.basename(archivePath).replace(/\.(gz|tgz)$/i, '') || 'content';
-  usage.add(name);
-  const member: FileEntry = { path: name, size: -1, type: 'file', layer, inArchive: archivePath };
-  out.push(member);
-  await readMember(whole, member, usage);
-}
-
-async function readZip(bytes: Buffer, archivePath: string, layer: number, usage: Usage, out: FileEntry[]): Promise<void> {
-  for (const m of readZipMembers(bytes)) {
-    const name = normalise(m.name);
-    if (!name) continue;
-    usage.add(name);
-    const member: FileEntry = { path: name, size: m.size, type: m.directory ? 'directory' : 'file', layer, inArchive: archivePath };
-    out.push(member);
-    if (m.directory) continue;
-    const tap = openTap(usage, name, m.size, true);
-    if (!tap.hash && !tap.finder) continue;
-    usage.expanded += m.size;
-    if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
-    feedTap(tap, m.read());
-    closeTap(tap, member, usage);
+/** A member's bytes, counted as unpacked out of the archive as they come. */
+async function* metered(stream: AsyncIterable<unknown>, usage: Usage, meter: Meter): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    unpacked(usage, meter, (chunk as Buffer).length);
+    yield chunk as Buffer;
   }
 }
 
+/** A compressed file (gzip, xz, zstd, bzip2) holds a tar (members) or one file (a member named after the archive). */
+const readCompressedMembers = (kind: CompressedKind): ArchiveReader => async (stream, archive, usage, meter, depth, out) => {
+  const { head, whole } = await peek(decompress(kind, stream));
+  if (head && isTar(head)) return readTarMembers(whole, archive, usage, meter, depth, out);
+  const name = path.posix.basename(archive.path).replace(EXTENSION[kind], '') || 'content';
+  usage.add(name);
+  const member: FileEntry = { path: name, size: -1, type: 'file', layer: archive.layer, inArchive: archiveName(archive) };
+  out.push(member);
+  await readContent(metered(whole, usage, meter), member, usage, meter, depth + 1, out);
+};
+
 /**
- * Read one regular file of a layer once: hash it if asked, look for the needle, and look
- * into it when it is an archive. A file that breaks its archive format stays a plain file.
+ * A zip's members, from its directory (a zip is held whole: its directory is at its end).
+ * A member is inflated as it is read, only when something wants its bytes; one whose
+ * directory entry already says it is a bomb is not inflated at all.
  */
-async function readFile(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage, members: FileEntry[]): Promise<void> {
-  const tap = openTap(usage, entry.path, entry.size, false);
+async function readZip(bytes: Buffer, archive: FileEntry, usage: Usage, meter: Meter, depth: number, out: FileEntry[]): Promise<void> {
+  const { bombRatio, bombMinBytes } = usage.budget;
+  for (const m of readZipDirectory(bytes)) {
+    const name = normalise(m.name);
+    if (!name) continue;
+    usage.add(name);
+    const member: FileEntry = { path: name, size: m.size, type: m.directory ? 'directory' : 'file', layer: archive.layer, inArchive: archiveName(archive) };
+    out.push(member);
+    if (m.directory || m.size === 0) continue;
+    if (m.size > bombMinBytes && m.size > bombRatio * Math.max(m.compressedSize, 1)) {
+      throw new ArchiveTooLarge(`a decompression bomb: its member ${oneLinePath(name)} says ${formatBytes(m.compressedSize)} unpack to ${formatBytes(m.size)} (over ${bombRatio} times as much)`);
+    }
+    if (!wantsMember(usage, name, m.size)) continue;
+    let stream: Readable;
+    try {
+      stream = openZipMember(bytes, m);
+    } catch (err) {
+      if (err instanceof UnreadableMember) continue;
+      throw err;
+    }
+    await readContent(metered(stream, usage, meter), member, usage, meter, depth + 1, out);
+  }
+}
+
+const oneLinePath = (p: string) => p.replace(/[\u0000-\u001f\u007f]/g, '?');
+
+/** Does anything want a zip member's bytes? The needle, its hash, or what it is (large enough to matter). */
+function wantsMember(usage: Usage, name: string, size: number): boolean {
+  return Boolean(usage.needle || usage.opts.hashIf?.(name, size, true) || size >= OPAQUE_MIN_BYTES || usage.opts.archives);
+}
+
+type ArchiveReader = (stream: Readable, archive: FileEntry, usage: Usage, meter: Meter, depth: number, out: FileEntry[]) => Promise<void>;
+
+/**
+ * Read one regular file (of a layer, or a member of an archive) once: hash it if asked,
+ * look for the needle, learn what it is, and look into it when it is an archive (up to
+ * `maxDepth` archives deep). Members found before an archive breaks are kept (a tar cut
+ * in pieces still lists its first files); a file that is not an archive stays a plain file.
+ */
+async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage, meter: Meter, depth: number, members: FileEntry[]): Promise<void> {
+  const tap = openTap(usage, entry.path, entry.size, depth > 0);
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return closeTap(tap, entry, usage);
   const head = first.value as Buffer;
-  const kind: ArchiveKind | undefined = !usage.opts.archives ? undefined : isZip(head) ? 'zip' : isGzip(head) ? 'gzip' : isTar(head) ? 'tar' : undefined;
+  const lookInto = usage.opts.archives && depth < usage.budget.maxDepth;
+  const kind: ArchiveKind | undefined = !lookInto ? undefined : isZip(head) ? 'zip' : (compressedKind(head) ?? (isTar(head) ? 'tar' : undefined));
 
-  // A zip is read whole, up to a limit; tar and gzip stream through their parser as they come.
-  const zipChunks: Buffer[] | undefined = kind === 'zip' && entry.size <= usage.budget.maxZipBytes ? [] : undefined;
-  if (kind === 'zip' && !zipChunks) entry.notLookedInto = `a zip of ${entry.size} bytes is more than the ${usage.budget.maxZipBytes} the scan reads`;
+  // A zip is held whole, within what the scan holds at once; tar and gzip stream through their parser.
+  let zipChunks: Buffer[] | undefined;
+  if (kind === 'zip') {
+    if (entry.size > 0 && usage.zipBytesHeld + entry.size <= usage.budget.maxZipBytes) {
+      zipChunks = [];
+      usage.zipBytesHeld += entry.size;
+    } else {
+      entry.notLookedInto = `a zip of ${formatBytes(entry.size)} is more than the ${formatBytes(usage.budget.maxZipBytes)} the scan reads`;
+    }
+  }
   let inner: PassThrough | undefined;
   let nested: Promise<void> | undefined;
-  let nestedFailed = false;
   let nestedDone = false;
   const found: FileEntry[] = [];
-  if (kind === 'tar' || kind === 'gzip') {
+  const own: Meter = depth === 0 ? { packed: 0, unpacked: 0 } : meter;
+  const fail = (err: unknown) => {
+    // A bomb (or an archive too large) at any depth is the verdict on the layer's file that holds it.
+    if (err instanceof ScanBudgetExceeded || (err instanceof ArchiveTooLarge && depth > 0)) throw err;
+    entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : `it could not be read as ${kind === 'zip' ? 'a zip' : 'an archive'}`;
+  };
+  if (kind && kind !== 'zip') {
     inner = new PassThrough();
-    const reader = kind === 'tar' ? readTarMembers : readGzipMembers;
-    nested = reader(inner, entry.path, entry.layer, usage, found).catch((err: unknown) => {
-      nestedFailed = true;
-      if (err instanceof ScanBudgetExceeded) throw err;
-      entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : 'it could not be read as an archive';
-    }).finally(() => {
+    const reader: ArchiveReader = kind === 'tar' ? readTarMembers : readCompressedMembers(kind);
+    nested = reader(inner, entry, usage, own, depth, found).catch(fail).finally(() => {
       nestedDone = true; // a tar ends before its padding: what follows is not read
     });
   }
 
   const feed = async (chunk: Buffer) => {
+    if (depth === 0) own.packed += chunk.length;
     feedTap(tap, chunk);
     zipChunks?.push(chunk);
     if (inner && !nestedDone && !inner.write(chunk)) {
       await Promise.race([new Promise((r) => inner!.once('drain', r)), nested]);
     }
   };
-  await feed(head);
-  for (let next = await iterator.next(); !next.done; next = await iterator.next()) await feed(next.value as Buffer);
+  try {
+    await feed(head);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await feed(next.value as Buffer);
+  } catch (err) {
+    // A bomb inside this member's own archive stops this file; one around it goes on up.
+    inner?.destroy();
+    await nested;
+    throw err;
+  }
   inner?.end();
   await nested;
   closeTap(tap, entry, usage);
 
   if (zipChunks) {
     try {
-      await readZip(Buffer.concat(zipChunks), entry.path, entry.layer, usage, found);
+      const whole = Buffer.concat(zipChunks);
+      zipChunks = undefined;
+      await readZip(whole, entry, usage, own, depth, found);
     } catch (err) {
-      if (err instanceof ScanBudgetExceeded) throw err;
-      nestedFailed = true;
-      entry.notLookedInto = err instanceof ArchiveTooLarge ? err.message : 'it could not be read as a zip';
+      fail(err);
+    } finally {
+      usage.zipBytesHeld -= entry.size;
     }
   }
-  if (kind && !entry.notLookedInto && found.length) entry.archive = kind;
-  if (kind && !nestedFailed) members.push(...found);
+  if (kind && !entry.notLookedInto && found.length) {
+    entry.archive = kind;
+    delete entry.opaque; // an archive that was read is not opaque, whatever its bytes look like
+  }
+  members.push(...found);
 }
 
 /**
@@ -376,8 +476,15 @@ export async function scanLayer(stream: AsyncIterable<unknown>, layer: number, o
         const file: FileEntry = { path, size, type, layer };
         content.files.push(file);
         content.bytes += size;
-        if (type === 'file' && size > 0 && usage.readsContent()) await readFile(entry, file, usage, content.members);
-        else entry.resume();
+        const runtime = type === 'file' && size <= MAX_LIST_BYTES ? runtimePackageList(path) : undefined;
+        if (runtime) {
+          // A runtime package's file list: kept, to tell its files from the app's (and read as any file is).
+          const bytes = await collect(entry);
+          (content.packageLists ??= []).push({ name: runtime, list: path, paths: listedPaths(bytes.toString('utf8')) });
+          if (usage.readsContent()) await readContent(Readable.from([bytes]), file, usage, { packed: 0, unpacked: 0 }, 0, content.members);
+        } else if (type === 'file' && size > 0 && usage.readsContent()) {
+          await readContent(entry, file, usage, { packed: 0, unpacked: 0 }, 0, content.members);
+        } else entry.resume();
       } else {
         entry.resume();
       }
@@ -464,7 +571,7 @@ function atPosition(content: LayerContent, index: number, alreadyPlaced: boolean
     for (const f of content.members) f.layer = index;
     return content;
   }
-  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
+  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined, runtimePackage: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
 }
 
 /**
@@ -521,5 +628,6 @@ export async function scanSavedImage(stream: Readable, opts: ScanOptions = {}): 
     return layer;
   });
   markDeleted(layers);
+  markRuntimeFiles(layers);
   return { config, layers };
 }

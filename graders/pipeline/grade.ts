@@ -19,7 +19,7 @@ import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-moun
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from '../report/progress.js';
 import type { RunLimits } from '../run/container.js';
-import { hashIf } from '../findings/index.js';
+import { hashSpec } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
 import { knownContent } from './known-content.js';
 import { evaluateChecks } from './evaluate.js';
@@ -176,7 +176,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
     stage(g, 'inspect', 'inspecting the image', () =>
       inspectImage(built.imageId!, g.dockerfile, {
         scanLimitBytes: scanLimit,
-        hashIf: known ? hashIf(known) : undefined,
+        hash: known ? hashSpec(known) : undefined,
         needle: findStamp ? g.context.nonce : undefined,
         archives: needsLayers,
         budget: g.opts.scanBudget,

@@ -59,6 +59,21 @@ const suite = labSuite({
       ],
     },
     { file: 'toolchain-as-dat', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.dat: .*added by `COPY --from=build \/out\/assets\.dat \/data\/assets\.dat` \(Dockerfile line 9\)$/m] },
+    // Issue 20: toolchains by what they are, not by their size or name.
+    {
+      file: 'gcc-renamed-padded',
+      fails: ['no-toolchain', 'size'],
+      message: ['no-toolchain', /^found gcc, copied out of its place: 2 files, [\d.]+ MB in all \(the largest: `\/opt\/x\/one` is gcc's cc1, renamed \(\/usr\/libexec\/gcc\/x86_64-linux-gnu\/14\/cc1 in golang:1\.24-trixie; [\d.]+ MB\)\), layer 1 of 2, added by `COPY --from=build \/out\/x \/opt\/x` \(Dockerfile line 14\)$/m],
+    },
+    { file: 'toolchain-xz', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/assets\.bin: \d+ files, .*`t\/linux_amd64\/compile` in the archive \/data\/assets\.bin is the Go toolchain's compile.*\(Dockerfile line 10\)$/m] },
+    { file: 'toolchain-base64', fails: ['no-toolchain', 'size'], message: ['no-toolchain', /^found data the grader cannot look into .*: \/usr\/share\/doc\/notes\.txt \([\d.]+ MB\), .*\(Dockerfile line 9\)$/m] },
+    {
+      file: 'toolchain-split',
+      fails: ['no-toolchain', 'size'],
+      message: ['no-toolchain', /^found the Go toolchain, inside the archive \/data\/parts\/part\.aa: bin\/go \([\d.]+ MB\), .*\(Dockerfile line 11\)$/m],
+      also: [['no-toolchain', /^found data the grader cannot look into .*: \d+ files, [\d.]+ MB in all, in \/data\/parts\/ .*\(Dockerfile line 11\)$/m]],
+    },
+    { file: 'toolchain-nested', fails: ['no-toolchain'], message: ['no-toolchain', /^found the Go toolchain, inside the archive \/opt\/lib\/outer\.tgz!\/inner\.tgz: 2 files, .*`a` in the archive \/opt\/lib\/outer\.tgz!\/inner\.tgz is the Go toolchain's compile, renamed/m] },
     // #15: messages that lead to the fix.
     { file: 'final-from-shared-stage', fails: ['multi-stage', 'size', 'no-toolchain'], message: ['multi-stage', /^line 3: the final image is built on golang:1\.24-trixie, a toolchain image: the final stage is `FROM base` \(line 10\), which starts from golang:1\.24-trixie/] },
     // Upstream's distroless tags: :nonroot runs as 65532 with no USER line.

@@ -9,6 +9,8 @@ labSuite({
     ['no-caches', /^found npm's cache: .*\/root\/\.npm\/_cacache/],
   ],
   knownBad: [
+    // Issue 21: Debian's nodejs ships Node's own .d.ts files; they are Node.js, not the app's sources.
+    { file: 'apt-nodejs-runtime', fails: [] },
     { file: 'sources-shipped', fails: ['no-toolchain'], message: ['no-toolchain', /^found TypeScript sources and config: .*\/app\/(src|tsconfig)/] },
     // Dev dependencies are heavy too: TypeScript, vitest and their tree push the image over the ceiling.
     {

@@ -28,6 +28,7 @@ const known: KnownContent = {
   ]),
   sizes: new Set([3000, 5000]),
   originals: new Set(['3000:usr/lib/go-1.24/bin/gofmt', '5000:usr/lib/go-1.24/pkg/tool/linux_amd64/compile']),
+  byBuildId: new Map(),
 };
 
 describe('the layer scan reads content only where a rule needs it', () => {
@@ -103,7 +104,7 @@ describe('no-toolchain: what a file is, and where it came from', () => {
   });
 
   it("recognises the lab's front-end files by their bytes wherever they are, and lets a built page pass anywhere", () => {
-    const labKnown: KnownContent = { byHash: new Map([['t', { path: 'web/index.html', what: FRONTEND_SOURCES.what, image: 'the lab folder' }]]), sizes: new Set([531]), originals: new Set() };
+    const labKnown: KnownContent = { byHash: new Map([['t', { path: 'web/index.html', what: FRONTEND_SOURCES.what, image: 'the lab folder' }]]), sizes: new Set([531]), originals: new Set(), byBuildId: new Map() };
     const check = noToolchain({ forbidden: [NODE_TOOLCHAIN, FRONTEND_SOURCES] });
     const built = [file('app/web/index.html', 1, { size: 600, sha256: 'built' }), file('srv/www/assets/main-AB12CD34.js', 1)];
     expect(check.evaluate(evidence({ image: image({ layers }, built), known: labKnown })).passed).toBe(true);

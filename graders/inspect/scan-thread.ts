@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { docker } from '../engine/docker.js';
+import { hashPredicate, ScanBudgetExceeded, scanSavedImage, type LayerContent, type SavedImage } from './layers.js';
+import type { ScanMessage, ScanRequest } from './scan-protocol.js';
+
+/**
+ * The scan's heap in its thread. 1,000,000 entries (the budget's most) take about 250 MB;
+ * archives are held outside it, at most 64 MiB of zips at once, and streams by the chunk.
+ */
+export const SCAN_HEAP_MB = 320;
+
+/**
+ * The worker's file: the compiled JavaScript beside this one; from the TypeScript sources
+ * (tests, scripts run through tsx), the kit's compiled build (dist/graders/), brought up
+ * to date first, as `stagecraft` itself does: a worker thread does not get tsx's loader.
+ */
+async function workerFile(): Promise<URL> {
+  if (import.meta.url.endsWith('.js')) return new URL('./scan-worker.js', import.meta.url);
+  const builder = (await import(new URL('../../bin/build.mjs', import.meta.url).href)) as { staleReason(): string; build(): Promise<void>; OUT: string };
+  if (builder.staleReason()) await builder.build();
+  return pathToFileURL(path.join(builder.OUT, 'inspect', 'scan-worker.js'));
+}
+
+/**
+ * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
+ * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
+ * image holds more than the scan reads, memory included; with an Error when the engine fails.
+ */
+export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
+  const file = await workerFile().catch(() => undefined);
+  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
+  if (!file) return scanHere(request);
+  const worker = new Worker(file, {
+    workerData: request,
+    resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
+    // The scan's own output (none, normally) is not the grade's.
+    stdout: true,
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return new Promise<SavedImage>((resolve, reject) => {
+    let config: SavedImage['config'] | undefined;
+    const layers: LayerContent[] = [];
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: ScanMessage) => {
+      if (m.type === 'config') config = m.config;
+      else if (m.type === 'layer') layers[m.index] = { files: [], members: [], whiteouts: m.whiteouts, bytes: m.bytes };
+      else if (m.type === 'done') settle(() => resolve({ config: config ?? {}, layers }));
+      else if (m.type === 'error') settle(() => reject(m.budget ? new ScanBudgetExceeded(m.message) : new Error(m.message)));
+      else {
+        const list = layers[m.index]![m.type];
+        for (const e of m.entries) list.push(e);
+      }
+    });
+    worker.on('error', (err: Error & { code?: string }) =>
+      settle(() =>
+        reject(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new ScanBudgetExceeded(`reading its layers took more than the ${SCAN_HEAP_MB} MiB of memory the grader gives a scan`)
+            : err,
+        ),
+      ),
+    );
+    worker.on('exit', (code) => settle(() => reject(new Error(`the layer scan stopped (exit code ${code}) before it finished`))));
+  });
+}
+
+/** The scan itself, in whichever thread calls it: the worker's body, and the fallback. */
+export async function scanHere({ image, file, options }: ScanRequest): Promise<SavedImage> {
+  const stream = file ? createReadStream(file) : ((await docker().getImage(image!).get()) as unknown as Readable);
+  return scanSavedImage(stream, { ...options, hashIf: options.hash ? hashPredicate(options.hash) : undefined });
+}
