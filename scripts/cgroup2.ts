@@ -24,6 +24,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, re
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import { $, which } from 'zx';
 import { CASE_KEYS, TCG_SLOWDOWN, type GuestLine } from './cgroup2/shared.js';
 
@@ -79,9 +80,9 @@ async function ensureTools(): Promise<void> {
 
 const kernelFiles = () => {
   const boot = existsSync(`${ROOTFS}/boot`) ? readdirSync(`${ROOTFS}/boot`) : [];
-  const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
-  const initrd = boot.find((f) => f.startsWith('initrd.img-'));
-  return kernel && initrd ? { kernel: `${ROOTFS}/boot/${kernel}`, initrd: `${ROOTFS}/boot/${initrd}` } : undefined;
+  const version = boot.find((f) => f.startsWith('vmlinuz-'))?.slice('vmlinuz-'.length);
+  // the kernel's own initrd (not a .dpkg-bak left beside it)
+  return version && boot.includes(`initrd.img-${version}`) ? { kernel: `${ROOTFS}/boot/vmlinuz-${version}`, initrd: `${ROOTFS}/boot/initrd.img-${version}` } : undefined;
 };
 
 /** Debian sid with its kernel, Docker 28 and Node, made once (a few minutes, about 1 GB). */
@@ -126,6 +127,42 @@ async function ensureDisk(rootfsChanged: boolean): Promise<void> {
   const made = await quiet`mke2fs -q -t ext4 -L stagecraft-cgroup2 -d ${ROOTFS} ${`${DISK}.partial`} ${DISK_SIZE}`;
   if (!made.ok) fail(`mke2fs failed: ${made.stderr.trim().split('\n').slice(-2).join(' | ')}`);
   renameSync(`${DISK}.partial`, DISK);
+}
+
+/**
+ * The guest runner as one file (dist/cgroup2/guest.mjs): under TCG, tsx transpiling it module by
+ * module over 9p took six minutes. Each module's `import.meta.url` is kept as its own source's
+ * address (relative to the bundle), so it still finds its fixtures, labs and repository root;
+ * packages stay in node_modules.
+ */
+async function bundleGuest(): Promise<void> {
+  if (!(await quiet`node ${path.join(REPO, 'bin', 'build.mjs')}`).ok) fail('could not compile the graders (node bin/build.mjs)');
+  const out = path.join(REPO, 'dist', 'cgroup2', 'guest.mjs');
+  await build({
+    entryPoints: [path.join(REPO, 'scripts', 'cgroup2', 'guest.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'own-import-meta-url',
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, (args) => {
+            // A grader module's address is its compiled twin's (dist/graders/…js, made by `npm ci`):
+            // lab.ts loads the labs' graders from beside itself, and node runs those as JavaScript.
+            const graders = path.relative(path.join(REPO, 'graders'), args.path);
+            const address = graders.startsWith('..') ? args.path : path.join(REPO, 'dist', 'graders', graders.replace(/\.ts$/, '.js'));
+            const relative = path.relative(path.dirname(out), address);
+            const text = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`);
+            return { contents: text, loader: 'ts' };
+          });
+        },
+      },
+    ],
+  });
 }
 
 /** One boot: the guest runs its cases and powers off; the serial console goes to run/console.log. */
@@ -248,6 +285,7 @@ if (!existsSync(`${REPO}/node_modules/tsx/dist/cli.mjs`)) fail('run `npm ci` fir
 await ensureTools();
 await ensureRootfs();
 await ensureDisk(await ensureRootfsContents());
+await bundleGuest();
 const { timedOut } = await boot(cases);
 const results = existsSync(`${RUN}/results.jsonl`) ? readFileSync(`${RUN}/results.jsonl`, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as GuestLine) : [];
 if (results.length === 0) {

@@ -77,6 +77,13 @@ async function findBundle(pid: number, leaf: string, marker: string): Promise<{ 
 const off = (reason: string): ProbeVerdict => ({ ok: false, reason });
 
 /**
+ * How long a step BuildKit has started may stay unseen before the probe decides it runs
+ * elsewhere: 3 s, or STAGECRAFT_PROBE_UNSEEN_MS where runc itself is that slow (a VM without
+ * KVM: scripts/cgroup2.ts).
+ */
+const UNSEEN_MS = Number(process.env.STAGECRAFT_PROBE_UNSEEN_MS) || 3000;
+
+/**
  * Run one tiny build and find its RUN step on this machine: its cgroups (v1, v2 or both),
  * the folder BuildKit makes steps' groups in, and its runc bundle; put limits on it and
  * read them back, on the host and from inside the step. Used once per grader process.
@@ -138,8 +145,8 @@ export async function probeBuildLimits(images: string[]): Promise<ProbeVerdict> 
     void build.then(() => (ended = true));
     // The step runs a few milliseconds after BuildKit says it started; seconds later and
     // still not seen, it is running somewhere the grader cannot see.
-    const until = Date.now() + 30_000;
-    const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > 3000;
+    const until = Date.now() + 30_000 + UNSEEN_MS;
+    const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > UNSEEN_MS;
     while (!found.pid && !ended && !unseen() && Date.now() < until) {
       found = await findMarked(marker);
       if (!found.pid) await new Promise((r) => setTimeout(r, 50));
