@@ -222,6 +222,8 @@ async function boot(cases: string[]): Promise<{ code: number | null; timedOut: b
 }
 
 const cell = (s: string, width: number) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
+/** A `builds` message from its Dockerfile line on (the instruction is in the case's name): "line 4: was stopped: …". */
+const fromLine = (s: string) => s.replace(/^\^?/, '').replace(/\$$/, '').replace(/^.*?\\?\(Dockerfile line (\d+)\\?\) /, 'line $1: ');
 
 /** The table, and whether everything was as on cgroup v1. */
 function report(lines: GuestLine[], cases: string[]): boolean {
@@ -256,7 +258,7 @@ function report(lines: GuestLine[], cases: string[]): boolean {
   for (const r of rows) {
     const contained = r.problems.length === 0 && r.left.length === 0;
     ok &&= contained;
-    process.stdout.write(`${cell(r.key, w.key)} | ${cell(r.expected.replace(/^\^|\$$/g, ''), w.expected)} | ${cell(r.seen, w.seen)} | ${(contained ? 'yes' : 'NO').padEnd(10)} | ${r.seconds.toFixed(1).padStart(7)}\n`);
+    process.stdout.write(`${cell(r.key, w.key)} | ${cell(fromLine(r.expected), w.expected)} | ${cell(fromLine(r.seen), w.seen)} | ${(contained ? 'yes' : 'NO').padEnd(10)} | ${r.seconds.toFixed(1).padStart(7)}\n`);
   }
   for (const r of rows.filter((r) => r.problems.length || r.left.length)) {
     process.stdout.write(`\n${r.key}: ${r.name}\n${[...r.problems, ...r.left.map((l) => `left behind: ${l}`)].map((p) => `  ${p}`).join('\n')}\n`);

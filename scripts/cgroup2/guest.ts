@@ -99,9 +99,16 @@ const main = async () => {
     const t0 = Date.now();
     let seen = '';
     let problems: string[];
-    // TCG runs everything 10-50 times slower: the grade's whole-build bound is raised so a slow
-    // start never stands in for the limit under test; step timeouts (named in the messages) stay.
-    const options = { ...caseOptions(c), buildTimeoutMs: Math.max(caseOptions(c).buildTimeoutMs ?? 0, VM_BUILD_TIMEOUT_MS) };
+    // TCG runs everything 10-50 times slower: the grade's whole-build bound is raised, and so is
+    // the step timeout where the expected message does not name it, so that slowness never
+    // stands in for the limit under test (1,000 forks take longer than 20 s here).
+    const base = caseOptions(c);
+    const namesStepTimeout = c.message.source.includes('the time one step may take');
+    const options = {
+      ...base,
+      buildTimeoutMs: Math.max(base.buildTimeoutMs ?? 0, VM_BUILD_TIMEOUT_MS),
+      stepTimeoutMs: namesStepTimeout ? base.stepTimeoutMs : (base.stepTimeoutMs ?? 0) * TCG_SLOWDOWN,
+    };
     try {
       const result = await within(c.withinSeconds * TCG_SLOWDOWN * 1000 + 60_000, grade(lab, { ...options, dockerfile: { kind: 'path', path: await c.dockerfile() } }));
       const seconds = (Date.now() - t0) / 1000;

@@ -18,9 +18,10 @@ export const CASE_KEYS: Record<string, string> = {
 
 /**
  * Under TCG (no KVM) the VM runs 10–50 times slower than the host: a case's own time bound
- * (`withinSeconds`) is multiplied by this, and the grade's whole-build bound raised to
- * VM_BUILD_TIMEOUT_MS, so that slowness never stands in for the limit under test. Step
- * timeouts, which the expected messages name, stay as they are.
+ * (`withinSeconds`) is multiplied by this, the grade's whole-build bound raised to
+ * VM_BUILD_TIMEOUT_MS, and the step timeout multiplied where the expected message does not
+ * name it, so that slowness never stands in for the limit under test. Step timeouts that
+ * the expected messages name (the sleeper, the CPU spinner) stay as they are.
  */
 export const TCG_SLOWDOWN = 10;
 export const VM_BUILD_TIMEOUT_MS = 600_000;
