@@ -3,6 +3,7 @@
  *
  *   npm run test:cgroup2                            make the bed if needed, boot it once, run every case
  *   npm run test:cgroup2 -- --cases memory-hog,sleeper   only these (the pids probe always runs first)
+ *   npm run test:cgroup2 -- --debug                 and the fence's own account (STAGECRAFT_FENCE_DEBUG) in run/console.log
  *
  * A VM under qemu-system-x86_64 (TCG: no KVM needed) boots Debian's own kernel with only the
  * unified cgroup hierarchy (cgroup_no_v1=all; nothing mounts v1), runs Docker 28 (Debian sid's
@@ -166,7 +167,7 @@ async function bundleGuest(): Promise<void> {
 }
 
 /** One boot: the guest runs its cases and powers off; the serial console goes to run/console.log. */
-async function boot(cases: string[]): Promise<{ code: number | null; timedOut: boolean }> {
+async function boot(cases: string[], debug: boolean): Promise<{ code: number | null; timedOut: boolean }> {
   rmSync(RUN, { recursive: true, force: true });
   mkdirSync(`${RUN}/tmp`, { recursive: true });
   const files = kernelFiles()!;
@@ -180,6 +181,7 @@ async function boot(cases: string[]): Promise<{ code: number | null; timedOut: b
     'quiet',
     `stagecraft.timeout=${TIMEOUT_S - 120}`,
     `stagecraft.cases=${cases.join(',')}`,
+    ...(debug ? ['stagecraft.debug=1'] : []),
   ].join(' ');
   const args = [
     ...['-machine', 'q35', '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(MEMORY_MIB)],
@@ -278,7 +280,7 @@ function report(lines: GuestLine[], cases: string[]): boolean {
   return ok;
 }
 
-const { values } = parseArgs({ options: { cases: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { cases: { type: 'string' }, debug: { type: 'boolean', default: false } }, strict: true });
 const cases = values.cases ? values.cases.split(',') : Object.keys(CASE_KEYS);
 const unknown = cases.filter((c) => !(c in CASE_KEYS));
 if (unknown.length) fail(`unknown case(s) ${unknown.join(', ')}; the cases are ${Object.keys(CASE_KEYS).join(', ')}`);
@@ -288,7 +290,7 @@ await ensureTools();
 await ensureRootfs();
 await ensureDisk(await ensureRootfsContents());
 await bundleGuest();
-const { timedOut } = await boot(cases);
+const { timedOut } = await boot(cases, Boolean(values.debug));
 const results = existsSync(`${RUN}/results.jsonl`) ? readFileSync(`${RUN}/results.jsonl`, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as GuestLine) : [];
 if (results.length === 0) {
   const tail = existsSync(`${RUN}/console.log`) ? readFileSync(`${RUN}/console.log`, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no console output)';

@@ -11,6 +11,7 @@ export PATH HOME
 
 say() { echo "stagecraft-guest: $*"; }
 bound=$(sed -n 's/.*stagecraft\.timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+grep -q 'stagecraft\.debug=1' /proc/cmdline && STAGECRAFT_FENCE_DEBUG=1 && export STAGECRAFT_FENCE_DEBUG
 
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mkdir -p /dev/pts /dev/shm
