@@ -15,7 +15,10 @@ export interface Reply {
 export function call(method: string, url: string, opts: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; localAddress?: string; timeoutMs?: number } = {}): Promise<Reply> {
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, localAddress: opts.localAddress, timeout: opts.timeoutMs ?? 10_000, headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
+    // A connection of its own each time (agent: false): the tests block their event loop in
+    // spawnSync while a grade runs, so a kept-alive socket the room closed meanwhile still looks
+    // open and the next request on it fails with "socket hang up".
+    const req = request(url, { method, agent: false, localAddress: opts.localAddress, timeout: opts.timeoutMs ?? 10_000, headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
       const parts: Buffer[] = [];
       res.on('error', reject);
       res.on('data', (c: Buffer) => parts.push(c));
