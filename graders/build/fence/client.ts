@@ -74,7 +74,6 @@ export class FenceClient {
   ) {
     const withCeiling = !('reason' in ceiling);
     this.worker = startWorker({ site, options: {}, ceiling: withCeiling, ceilingRoot: withCeiling ? ceiling.root : undefined });
-    this.worker.unref();
     this.worker.on('message', (m: FromWatcher) => {
       this.grades.get(m.id)?.update(m.state);
       if (m.t === 'state') this.waiting.get(m.seq)?.();
@@ -87,6 +86,8 @@ export class FenceClient {
     };
     this.worker.on('error', (err) => lost(`the build fence's watcher failed (${err.message.split('\n')[0]})`));
     this.worker.on('exit', () => lost('the build fence\'s watcher stopped'));
+    // After the listeners: adding a 'message' listener refs the worker again. Idle, it keeps no process alive.
+    this.worker.unref();
     if (withCeiling) {
       // A grader that ends with grades still registered (an error, Ctrl-C) gives its share of
       // the ceiling back; the last one out restores the parent's earlier limits.
