@@ -132,8 +132,10 @@ describe('stagecraft batch', () => {
     // A socket that forwards to the real engine until the test cuts it: the engine "goes away".
     const proxyPath = path.join(work, 'engine.sock');
     const sockets = new Set<net.Socket>();
+    // The engine under test: DOCKER_HOST's socket (a Docker 28 beside the machine's), else the default.
+    const engineSocket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
     const proxy = net.createServer((client) => {
-      const upstream = net.connect('/var/run/docker.sock');
+      const upstream = net.connect(engineSocket);
       sockets.add(client).add(upstream);
       client.pipe(upstream).pipe(client);
       client.on('error', () => upstream.destroy());
