@@ -128,10 +128,16 @@ async function ensureNetwork(b: Bed28): Promise<void> {
 /** Each rule as `-t TABLE` then the chain and its match, so one list serves -C, -I and -D. */
 function natRules(b: Bed28): { table: string; chain: string; spec: string[] }[] {
   const hostEnd = `sc-${b.name}-h`;
+  // Listed last-inserted-first: -I puts each at the top, so the REJECTs end up above the ACCEPTs.
   return [
     { table: 'nat', chain: 'POSTROUTING', spec: ['-s', `${b.engineIp}/32`, '!', '-o', hostEnd, '-j', 'MASQUERADE'] },
     { table: 'filter', chain: 'FORWARD', spec: ['-i', hostEnd, '-j', 'ACCEPT'] },
     { table: 'filter', chain: 'FORWARD', spec: ['-o', hostEnd, '-j', 'ACCEPT'] },
+    // What the kit's own rules do on an engine's machine (the grader writes them in its network
+    // namespace, not the bed's): the bed opens no connection to this machine's services or to
+    // link-local addresses; the registries it reaches are forwarded, the grader's requests answered.
+    { table: 'filter', chain: 'FORWARD', spec: ['-i', hostEnd, '-d', '169.254.0.0/16', '-j', 'REJECT'] },
+    { table: 'filter', chain: 'INPUT', spec: ['-i', hostEnd, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'REJECT'] },
   ];
 }
 
@@ -280,6 +286,7 @@ const b = bed28(Boolean(values['containerd-store']));
 const env = b.env;
 const running = await answers(env);
 if (running) {
+  if (process.getuid?.() === 0) await ensureNetwork(b); // rules a newer kit adds, on a bed already up
   say(`Docker ${running}${b.containerdStore ? ' (containerd image store)' : ''} answers at ${env.DOCKER_HOST}`);
 } else {
   await requireRootOnDebian('bringing up Docker 28');
