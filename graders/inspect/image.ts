@@ -113,9 +113,9 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
     const origins = attributeLayers(saved.config, saved.layers.length, df);
     facts.layers = summariseLayers(saved.layers, origins);
     // The containerd image store reports compressed content as an image's size (and its disk
-    // usage, both together, in `docker images`); every store ships the same files: their bytes,
-    // counted as the classic store counts them (files, and links' targets), are the size.
-    if (info.Descriptor) facts.size = saved.layers.reduce((n, l) => n + l.bytes + (l.linkBytes ?? 0), 0);
+    // usage, both together, in `docker images`); every store ships the same files: the bytes of
+    // its regular files are the size (identical layers measured equal to 20.10's classic store).
+    if (info.Descriptor) facts.size = saved.layers.reduce((n, l) => n + l.bytes, 0);
     facts.files = saved.layers.flatMap((l) => l.files);
     facts.members = saved.layers.flatMap((l) => l.members);
   } catch (err) {

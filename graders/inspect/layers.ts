@@ -53,8 +53,6 @@ export interface LayerContent {
   whiteouts: Whiteout[];
   /** Sum of the sizes of the layer's regular files. */
   bytes: number;
-  /** Sum of the lengths of its symbolic links' targets: what the classic image store counts for a link. */
-  linkBytes?: number;
   /** The file lists of runtime packages (dpkg's) this layer holds: which files are a runtime's. */
   packageLists?: { name: string; list: string; paths: string[] }[];
 }
@@ -478,7 +476,6 @@ export async function scanLayer(stream: AsyncIterable<unknown>, layer: number, o
         const file: FileEntry = { path, size, type, layer };
         content.files.push(file);
         content.bytes += size;
-        if (type === 'symlink') content.linkBytes = (content.linkBytes ?? 0) + Buffer.byteLength(entry.header.linkname ?? '');
         const runtime = type === 'file' && size <= MAX_LIST_BYTES ? runtimePackageList(path) : undefined;
         if (runtime) {
           // A runtime package's file list: kept, to tell its files from the app's (and read as any file is).

@@ -20,7 +20,7 @@ export const SLICE = 5_000;
 
 export type ScanMessage =
   | { type: 'config'; config: ImageConfigJson; layers: number }
-  | { type: 'layer'; index: number; whiteouts: Whiteout[]; bytes: number; linkBytes?: number }
+  | { type: 'layer'; index: number; whiteouts: Whiteout[]; bytes: number }
   | { type: 'files' | 'members'; index: number; entries: FileEntry[] }
   | { type: 'done' }
   | { type: 'error'; budget: boolean; message: string };

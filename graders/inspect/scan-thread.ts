@@ -55,7 +55,7 @@ export async function scanImageInThread(request: ScanRequest): Promise<SavedImag
     };
     worker.on('message', (m: ScanMessage) => {
       if (m.type === 'config') config = m.config;
-      else if (m.type === 'layer') layers[m.index] = { files: [], members: [], whiteouts: m.whiteouts, bytes: m.bytes, linkBytes: m.linkBytes };
+      else if (m.type === 'layer') layers[m.index] = { files: [], members: [], whiteouts: m.whiteouts, bytes: m.bytes };
       else if (m.type === 'done') settle(() => resolve({ config: config ?? {}, layers }));
       else if (m.type === 'error') settle(() => reject(m.budget ? new ScanBudgetExceeded(m.message) : new Error(m.message)));
       else {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     for (let at = 0; at < list.length; at += SLICE) post({ type: key, index, entries: list.slice(at, at + SLICE) });
   };
   saved.layers.forEach((l, index) => {
-    post({ type: 'layer', index, whiteouts: l.whiteouts, bytes: l.bytes, linkBytes: l.linkBytes });
+    post({ type: 'layer', index, whiteouts: l.whiteouts, bytes: l.bytes });
     slices(l.files, index, 'files');
     slices(l.members, index, 'members');
   });
