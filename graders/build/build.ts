@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
 import { formatCount } from '../format/bytes.js';
+import { formatMemory } from './fence/limits.js';
 import { packContext } from './context.js';
 import type { BuildPeaks, FenceStop } from './fence/fence.js';
 import type { GradeFence } from './fence/client.js';
@@ -366,10 +367,12 @@ const NOT_RUN = /^\[[^\]]*\] (COPY|ADD) /i;
 const NO_NETWORK = /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;
 
 /** The limit a failed step reached before it gave up by itself, if it did. */
-function strainedBy(fence: GradeFence, step: BuildStep): BuildStop | undefined {
+export function strainedBy(fence: Pick<GradeFence, 'strained' | 'limits'>, step: BuildStep): BuildStop | undefined {
   const seen = fence.strained.find((s) => step.error.includes(s.command));
   if (seen) return { reason: seen.reason, why: seen.why, machine: false };
-  if (FORK_REFUSED.test(step.tail.join('\n'))) return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
+  const tail = step.tail.join('\n');
+  if (FORK_REFUSED.test(tail)) return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
+  if (MEMORY_REFUSED.test(tail)) return { reason: 'memory', why: `it used more than ${formatMemory(fence.limits.memoryBytes)} of memory`, machine: false };
   return undefined;
 }
 
@@ -379,3 +382,11 @@ function strainedBy(fence: GradeFence, step: BuildStep): BuildStop | undefined {
  * the limit instead.
  */
 const FORK_REFUSED = /Cannot fork|fork: (retry: )?Resource temporarily unavailable|failed to create new OS thread|unable to create (new )?native thread|pthread_create failed/i;
+
+/**
+ * The same for memory: what coreutils, the C library, C++, Go and the JVM print when the
+ * memory limit refuses them inside a system call (the step ends by itself, often between two
+ * readings of its counters; a read into memory the limit refuses fails with "Bad address").
+ * Not a language's own heap limit (Node's "heap out of memory").
+ */
+const MEMORY_REFUSED = /memory exhausted|Cannot allocate memory|error reading .*: Bad address|std::bad_alloc|runtime: out of memory|java\.lang\.OutOfMemoryError/i;

@@ -312,7 +312,7 @@ export function vetBytes(bytes: Buffer): Refusal | undefined {
 
 /** A program's source, a manifest of its dependencies, or a compiled artefact, by its name. */
 const SOURCE_EXTENSIONS = new Set(['go', 'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'tsx', 'jsx', 'py', 'pyx', 'pyc', 'c', 'h', 'cc', 'cpp', 'cxx', 'hpp', 'java', 'kt', 'kts', 'scala', 'rs', 'rb', 'php', 'cs', 'swift', 'class', 'jar', 'war', 'so', 'a', 'o', 'wasm', 'node', 'exe', 'dll', 'bin']);
-const MANIFESTS = new Set(['go.mod', 'go.sum', 'package.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'requirements.txt', 'pyproject.toml', 'setup.py', 'pom.xml', 'build.gradle', 'makefile', 'tsconfig.json', 'stamp.txt']);
+const MANIFESTS = new Set(['go.mod', 'go.sum', 'package.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'requirements.txt', 'pyproject.toml', 'setup.py', 'pom.xml', 'build.gradle', 'makefile', 'tsconfig.json']);
 function isSourceName(file: string): boolean {
   const base = file.replace(/\/+$/, '').split('/').at(-1)!.toLowerCase();
   const ext = /\.([a-z0-9]+)$/.exec(base)?.[1];

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BuildTrace, type BuildResult } from '../../graders/build/build.js';
+import { BuildTrace, strainedBy, type BuildResult } from '../../graders/build/build.js';
 import { builds } from '../../graders/checks/builds.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
 import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies, readCeiling, writeCeiling, type CgroupDirs } from '../../graders/build/fence/cgroups.js';
@@ -288,5 +288,20 @@ describe('no route to the host: the firewall rules', () => {
       { chain: 'INPUT', args: ['-i', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
       { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-d', '169.254.0.0/16', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
     ]);
+  });
+});
+
+describe('a step that reached its limit and gave up by itself', () => {
+  const limits = { memoryBytes: 128 * 2 ** 20, pids: 64, cpus: 1, diskBytes: 1e9, files: 1e5 };
+  const step = (tail: string[]) => ({ digest: 'd', name: '[2/2] RUN cat /dev/zero | tail -c 3000M', cached: false, done: true, error: 'process "/bin/sh -c cat /dev/zero | tail -c 3000M" did not complete successfully: exit code: 1', tail });
+  it('is named by the limit its output names: memory, then processes', () => {
+    expect(strainedBy({ strained: [], limits }, step(['tail: memory exhausted']))).toEqual({ reason: 'memory', why: 'it used more than 128 MiB of memory', machine: false });
+    expect(strainedBy({ strained: [], limits }, step(["tail: error reading 'standard input': Cannot allocate memory"]))?.reason).toBe('memory');
+    expect(strainedBy({ strained: [], limits }, step(["tail: error reading 'standard input': Bad address"]))?.reason).toBe('memory');
+    expect(strainedBy({ strained: [], limits }, step(['sh: 1: Cannot fork']))?.reason).toBe('pids');
+  });
+  it('is not charged to a limit when its output names none, nor for a language\'s own heap limit', () => {
+    expect(strainedBy({ strained: [], limits }, step(['main.go:3: undefined: x']))).toBeUndefined();
+    expect(strainedBy({ strained: [], limits }, step(['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory']))).toBeUndefined();
   });
 });

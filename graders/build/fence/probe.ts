@@ -95,6 +95,20 @@ async function findBundle(pid: number, leaf: string, marker: string): Promise<{ 
 const off = (reason: string, retry = false): ProbeVerdict => ({ ok: false, reason, retry });
 
 /**
+ * Whether an engine's process is in this machine's process list as the grader sees it. A
+ * grader in a container or a PID namespace of its own, or an engine in a VM (Docker Desktop),
+ * sees none: the probe could only wait for a step it will never see.
+ */
+async function engineVisible(): Promise<boolean> {
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const comm = (await readFile(`/proc/${name}/comm`, 'utf8').catch(() => '')).trim();
+    if (/^(dockerd|containerd|buildkitd)$/.test(comm)) return true;
+  }
+  return false;
+}
+
+/**
  * How long after BuildKit starts the probe step the grader looks for it, try after try: a busy
  * machine is slow to show it. STAGECRAFT_PROBE_UNSEEN_MS sets one longer wait where runc itself
  * is that slow (a VM without KVM: scripts/cgroup2.ts).
@@ -146,6 +160,9 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
   const host = process.env.DOCKER_HOST;
   if (host && !host.startsWith('unix://') && !/^(tcp|http|https):\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(host)) {
     return off(`the engine is on another machine (DOCKER_HOST=${host}), where the grader cannot reach its build steps`);
+  }
+  if (!(await engineVisible())) {
+    return off('the engine\'s build steps do not run on this machine, or not where the grader can see them; no Docker engine is among the processes the grader sees (a grader in a container or a process namespace of its own, or an engine in a VM)');
   }
   let image: string | undefined;
   for (const ref of images) {
