@@ -348,14 +348,15 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   }
   const ok = !trace.error && Boolean(trace.imageId);
   const failedStep = ok ? undefined : trace.failedStep();
+  const strained = fence && failedStep ? strainedBy(fence, failedStep) : undefined;
   return {
     ...base,
     ok,
     imageId: trace.imageId,
-    error: ok ? undefined : (trace.error ?? 'the engine returned no image'),
+    error: ok ? undefined : strained ? `${failedStep!.name} was stopped: ${strained.why}` : (trace.error ?? 'the engine returned no image'),
     failedStep,
     timedOut: false,
-    stopped: fence && failedStep ? strainedBy(fence, failedStep) : undefined,
+    stopped: strained,
     wantedNetwork: req.network === 'none' && failedStep !== undefined && NO_NETWORK.test(failedStep.tail.join('\n')),
   };
 }

@@ -1,3 +1,4 @@
+import type { BuildLimits } from '../build/fence/limits.js';
 import { CannotGrade } from '../engine/errors.js';
 import { explainDockerfile } from '../explain/explain-dockerfile.js';
 import { explainImage, type Explained } from '../explain/explain-image.js';
@@ -11,6 +12,8 @@ export interface ExplainFlags {
   json?: boolean;
   html?: string;
   buildTimeout: number;
+  stepTimeout?: number;
+  buildLimits?: Partial<BuildLimits>;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function explainCommand(target: string | undefined, flags: ExplainF
   if (flags.html) await checkPageTarget(flags.html);
   const progress = flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress();
   const explained: Explained = flags.dockerfile
-    ? await explainDockerfile({ dockerfile: flags.dockerfile, context: target, buildTimeoutMs: flags.buildTimeout * 1000, progress })
+    ? await explainDockerfile({ dockerfile: flags.dockerfile, context: target, buildTimeoutMs: flags.buildTimeout * 1000, stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000, buildLimits: flags.buildLimits, progress })
     : await explainImage(target!, { progress });
   const { explanation } = explained;
   if (flags.json) process.stdout.write(`${JSON.stringify(explanationJson(explanation), null, 2)}\n`);

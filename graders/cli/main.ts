@@ -37,7 +37,7 @@ const cpus = (value: string) => {
   return n;
 };
 
-/** Flags shared by grade and batch: the build's limits. */
+/** Flags shared by grade, batch and explain: the build's limits. */
 interface LimitFlags {
   buildTimeout: number;
   stepTimeout?: number;
@@ -243,18 +243,17 @@ export function program(): Command {
       const line = describeSweep(await sweepLeftovers());
       process.stdout.write(`${line || 'nothing to clean: no grader left anything behind'}\n`);
     });
-  cli
+  const explain = cli
     .command('explain')
     .description("explain any image: bytes per layer and the instruction that made each, toolchains, caches, secrets, deleted files that still ship, root; and what to do")
     .argument('[image-or-context]', 'a local image (name or id); with --dockerfile, the build context (default: the Dockerfile\'s folder)')
     .option('--dockerfile <path>', 'build this Dockerfile (BuildKit, the same limits as a grade) and explain the image')
     .option('--json', 'print only the JSON explanation on stdout (progress goes to stderr)')
-    .option('--html <file>', 'also write one self-contained page with a zoomable treemap of the image\'s bytes')
-    .option('--build-timeout <seconds>', 'stop a build that runs longer than this', seconds, 600)
-    .action(async (target: string | undefined, flags: import('./explain.js').ExplainFlags) => {
-      const { explainCommand } = await import('./explain.js');
-      await explainCommand(target, flags);
-    });
+    .option('--html <file>', 'also write one self-contained page with a zoomable treemap of the image\'s bytes');
+  withLimitOptions(explain).action(async (target: string | undefined, flags: import('./explain.js').ExplainFlags & LimitFlags) => {
+    const { explainCommand } = await import('./explain.js');
+    await explainCommand(target, { ...flags, buildLimits: buildLimits(flags) });
+  });
   addRoomCommand(cli);
   return cli;
 }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildImage, type BuildResult } from '../build/build.js';
+import type { BuildResult } from '../build/build.js';
+import type { BuildLimits } from '../build/fence/limits.js';
+import { GradeBuilds } from '../build/grade-builds.js';
 import { instructionOfStep } from '../build/steps.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { oneLine } from '../format/text.js';
 import { describe, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { MACHINE_POLICY, vet, vetBytes } from '../lint/policy.js';
 import { ensureBaseImages } from '../pipeline/base-images.js';
 import { withoutUnavailableSyntax } from '../pipeline/syntax.js';
 import { silentProgress, type Progress } from '../report/progress.js';
@@ -20,6 +23,9 @@ export interface DockerfileRequest {
   /** The build context; the Dockerfile's folder when not given. */
   context?: string;
   buildTimeoutMs: number;
+  stepTimeoutMs?: number;
+  /** The build's limits, as a grade's (the defaults where not given). */
+  buildLimits?: Partial<BuildLimits>;
   progress?: Progress;
 }
 
@@ -48,9 +54,10 @@ export function cutBefore(text: string, failing: DockerInstruction): string | un
 const lastLine = (df: ParsedDockerfile) => (df.final.instructions.at(-1) ?? df.final.from).line;
 
 /**
- * Build a Dockerfile (BuildKit, under the grade's time limit) and explain the image. A
- * build that fails is explained as far as it got: the Dockerfile up to the failing
- * instruction is built again (from the cache) and that image is explained, saying so.
+ * Build a Dockerfile as a grade builds (the same build session: its limits, the policy's
+ * machine rules, the build-cache ledger; a network, as on the student's own machine) and
+ * explain the image. A build that fails is explained as far as it got: the Dockerfile up to
+ * the failing instruction is built again (from the cache) and that image is explained, saying so.
  */
 export async function explainDockerfile(req: DockerfileRequest): Promise<Explained> {
   const started = Date.now();
@@ -60,9 +67,13 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   if (!(await isA('file', file))) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   if (!(await isA('folder', contextDir))) throw new CannotGrade(`no build context folder at ${shownPath(contextDir)}`);
   const bytes = await readFile(file);
+  const early = vetBytes(bytes);
+  if (early) throw new CannotGrade(`${shownPath(file)} is not built: ${early.message}`);
   const lint = parseDockerfile(bytes);
   if (!lint.ok) throw new CannotGrade(`${shownPath(file)} cannot be built: ${lint.problem.message}`);
   const df = lint.dockerfile;
+  const refusal = vet(df, { buildNetwork: true }, MACHINE_POLICY);
+  if (refusal) throw new CannotGrade(`${shownPath(file)} is not built: ${refusal.message}`);
   await requireEngine();
   await ensureBaseImages(df, (line) => progress.log(line));
 
@@ -74,10 +85,12 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   };
   const release = onInterrupt(removeImages);
   const notes: string[] = [];
-  const build = (t: string): Promise<BuildResult> =>
-    buildImage({ contextDir: context.dir, tag: t, timeoutMs: req.buildTimeoutMs, onStep: (s) => progress.step(s) });
+  const builds = new GradeBuilds({ timeoutMs: req.buildTimeoutMs, stepTimeoutMs: req.stepTimeoutMs, limits: req.buildLimits, network: 'default', onStep: (s) => progress.step(s) });
+  const build = (t: string): Promise<BuildResult> => builds.build(context.dir, t);
   const shown = { dockerfile: shownPath(file), context: shownPath(contextDir) };
   try {
+    const unlimited = await builds.open();
+    if (unlimited) notes.push(unlimited);
     const syntax = await withoutUnavailableSyntax(context.dir, df.syntax);
     if (syntax) notes.push(syntax);
     progress.stage('building the image with BuildKit');
@@ -105,6 +118,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
     progress.done();
     await removeImages();
     await context.remove();
+    await builds.close();
     release();
   }
 }

@@ -406,7 +406,11 @@ const tooLarge: PolicyRule = {
 };
 
 /** Every rule, in the order they are tried; the first refusal is reported. */
-export const POLICY: readonly PolicyRule[] = [tooLarge, boundedExpansion, flagSpelling, addLocalOnly, privilegedRun, readableMounts, knownImages, embeddedSource];
+/** The rules that keep the machine safe, whatever is built: `explain --dockerfile` vets with these. */
+export const MACHINE_POLICY: readonly PolicyRule[] = [tooLarge, boundedExpansion, flagSpelling, addLocalOnly, privilegedRun, readableMounts];
+
+/** A grade's rules: the machine's, and the lab's integrity (allowed images, the app built from the lab's sources). */
+export const POLICY: readonly PolicyRule[] = [...MACHINE_POLICY, knownImages, embeddedSource];
 
 /** The first rule this Dockerfile breaks, or undefined when it may be built. */
 export function vet(df: ParsedDockerfile, ctx: PolicyContext = {}, rules: readonly PolicyRule[] = POLICY): Refusal | undefined {

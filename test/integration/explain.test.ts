@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -201,6 +202,25 @@ describe('explain --dockerfile', () => {
     expect(out.build).toMatchObject({ ok: false, failedLine: 3, explainedUpTo: 2 });
     expect(out.image.layers.at(-1)?.instruction).toMatchObject({ line: 2, text: 'RUN head -c 2000000 /dev/urandom > /blob' });
     expect(out.notes.join('\n')).toMatch(/the build failed at line 3 \(`RUN echo broken && exit 3`\).*explained: the image as far as the build got, up to line 2/);
+  });
+});
+
+describe('explain --dockerfile builds as a grade does', () => {
+  it('stops a memory hog at the build memory limit, says which step and why, and explains what came before it', async () => {
+    const dir = await tempFolder({ Dockerfile: ['FROM debian:trixie-slim', `RUN cat /dev/zero | tail -c 3000M # ${randomUUID()}`, ''].join('\n') });
+    const r = runCli(['explain', '--dockerfile', path.join(dir, 'Dockerfile'), '--json', '--build-memory', '128m']);
+    expect(r.status, r.stderr).toBe(2);
+    const out = json(r.stdout);
+    expect(out.build).toMatchObject({ ok: false, failedLine: 2, explainedUpTo: 1 });
+    expect(out.build?.error).toMatch(/RUN cat \/dev\/zero \| tail -c 3000M.* was stopped: it used more than 128 MiB of memory$/);
+  });
+
+  it('refuses, in one line, what a grade refuses to protect the machine', async () => {
+    const dir = await tempFolder({ Dockerfile: ['FROM debian:trixie-slim', 'RUN --security=insecure echo hi', ''].join('\n') });
+    const r = runCli(['explain', '--dockerfile', path.join(dir, 'Dockerfile')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^error: .*Dockerfile is not built: line 2: .*insecure/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 

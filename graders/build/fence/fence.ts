@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
+import path from 'node:path';
 import { formatBytes, formatCount } from '../../format/bytes.js';
 import type { SharedCeiling } from './ceiling.js';
 import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
@@ -99,6 +100,16 @@ interface Step {
   stopped: boolean;
 }
 
+/**
+ * A step is over once its group is gone or holds no process: BuildKit may report a step's
+ * failure before runc removes the group, and what the step reached (its limit) must be
+ * accounted before the build's verdict is made.
+ */
+async function isOver(step: Step): Promise<boolean> {
+  const procs = await readFile(path.join(step.dirs.controllers.pids!.dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  return procs.trim() === '';
+}
+
 /** A marker for one grade: put in the build's `no_proxy`, BuildKit hands it to every RUN step without touching the cache key. */
 export const newMarker = () => `stagecraft-${randomBytes(8).toString('hex')}.invalid`;
 
@@ -183,7 +194,7 @@ export class BuildFence {
   /** Fence a grade's builds from now until `release`. */
   register(limits: BuildLimits, marker = newMarker()): GradeFence {
     const grade: GradeFence = new GradeFence(limits, marker, async () => {
-      for (const step of grade.steps) if (this.live.has(step.id) && !existsSync(step.dirs.controllers.pids!.dir)) await this.finish(step);
+      for (const step of grade.steps) if (this.live.has(step.id) && (await isOver(step))) await this.finish(step);
     });
     this.grades.add(grade);
     this.holdCeiling();
