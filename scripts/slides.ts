@@ -17,7 +17,7 @@ import { runMain } from '../graders/cli/run-main.js';
 import { CannotGrade } from '../graders/engine/errors.js';
 import { formatDuration } from '../graders/format/bytes.js';
 import { htmlText } from '../graders/format/text.js';
-import { REPO_ROOT } from '../graders/lab.js';
+import { REPO_ROOT } from '../graders/kit/locations.js';
 import { launchChromium, requireChromium } from './slides/chromium.js';
 import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
 import { writeFacts } from './slides/facts.js';

@@ -10,7 +10,7 @@ import { oneLine } from '../format/text.js';
 import { describe, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { ensureBaseImages } from '../pipeline/base-images.js';
 import { withoutUnavailableSyntax } from '../pipeline/syntax.js';
-import { silentProgress, type Progress } from '../report/progress.js';
+import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { stageContext } from './build-context.js';
 import type { BuildOutcome } from './explanation.js';
 import { explainImage, type Explained } from './explain-image.js';

@@ -8,7 +8,7 @@ import { imageExists } from '../../graders/engine/docker.js';
 import { explainImage, type Explained } from '../../graders/explain/explain-image.js';
 import type { ExplanationJson } from '../../graders/explain/explanation.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { launchChromium } from '../../scripts/explain/chromium.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../graders/format/bytes.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { launchChromium } from '../../scripts/slides/chromium.js';
 import { decks, SLIDES_DIR, SLIDES_OUT } from '../../scripts/slides/decks.js';
 import { deckUrl, routeBuiltDecks } from '../../scripts/slides/site.js';
