@@ -18,7 +18,7 @@ import { CannotGrade } from '../graders/engine/errors.js';
 import { formatDuration } from '../graders/format/bytes.js';
 import { htmlText } from '../graders/format/text.js';
 import { REPO_ROOT } from '../graders/kit/locations.js';
-import { launchChromium, requireChromium } from './slides/chromium.js';
+import { launchChromium, requireChromium } from './chromium.js';
 import { decks, findDeck, slideCount, SLIDES_OUT, type Deck } from './slides/decks.js';
 import { writeFacts } from './slides/facts.js';
 import { writeHandouts } from './slides/handouts.js';

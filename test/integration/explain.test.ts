@@ -9,7 +9,7 @@ import { explainImage, type Explained } from '../../graders/explain/explain-imag
 import type { ExplanationJson } from '../../graders/explain/explanation.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { launchChromium } from '../../scripts/explain/chromium.js';
+import { launchChromium } from '../../scripts/chromium.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 import { TOKEN } from '../helpers/explain.js';

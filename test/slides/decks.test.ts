@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../graders/format/bytes.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { launchChromium } from '../../scripts/slides/chromium.js';
+import { launchChromium } from '../../scripts/chromium.js';
 import { decks, SLIDES_DIR, SLIDES_OUT } from '../../scripts/slides/decks.js';
 import { deckUrl, routeBuiltDecks } from '../../scripts/slides/site.js';
 import { inspectSlide, shimNames } from './slide-inspector.js';
