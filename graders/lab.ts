@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Check } from './checks/types.js';
 import { CannotGrade } from './engine/errors.js';
+import { LABS_ROOT, SOLUTIONS_ROOT } from './kit/locations.js';
 
 export interface LabDefinition {
   /** Folder name under labs/ and solutions/: `lab1-go`. */
@@ -31,15 +31,11 @@ export interface LabDefinition {
 export const defineLab = (lab: LabDefinition): LabDefinition => lab;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** The kit's folder: the nearest with a package.json (graders/ from sources, dist/graders/ compiled). */
-export const REPO_ROOT = (function findRoot(dir: string): string {
-  return existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir ? dir : findRoot(path.dirname(dir));
-})(path.resolve(HERE, '..'));
 /** The lab graders beside this module: .ts from sources, .js when compiled. */
 const LABS_DIR = path.join(HERE, 'labs');
 
-export const labDir = (lab: LabDefinition) => path.join(REPO_ROOT, 'labs', lab.id);
-export const solutionDir = (lab: LabDefinition) => path.join(REPO_ROOT, 'solutions', lab.id);
+export const labDir = (lab: Pick<LabDefinition, 'id'>) => path.join(LABS_ROOT, lab.id);
+export const solutionDir = (lab: Pick<LabDefinition, 'id'>) => path.join(SOLUTIONS_ROOT, lab.id);
 
 /** Every lab with a grader file in graders/labs/, in lab order. */
 export async function allLabs(): Promise<LabDefinition[]> {

@@ -24,7 +24,7 @@ import { get } from '../graders/run/http.js';
 import { runMain } from '../graders/cli/run-main.js';
 import { runBatch } from '../graders/batch/run-batch.js';
 import { loadRecords } from '../graders/batch/records.js';
-import { silentBatchProgress } from '../graders/report/batch-progress.js';
+import { silentBatchProgress } from '../graders/batch/progress.js';
 import { CLASS_OF_SIX } from '../test/helpers/class-of-six.js';
 import { makeClass } from '../test/helpers/classroom.js';
 import { benchExplain } from './bench/explain.js';

@@ -13,7 +13,7 @@ import { requireEngine, docker } from '../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../graders/images/catalogue.js';
 import { formatBytes } from '../graders/format/bytes.js';
 import { loadImages, saveImages } from './images/archive.js';
-import { ensureImages } from '../graders/images/provision.js';
+import { ensureImages } from '../graders/standins/provision.js';
 import { runMain } from '../graders/cli/run-main.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -4,7 +4,8 @@ import { explainDockerfile } from '../explain/explain-dockerfile.js';
 import { explainImage, type Explained } from '../explain/explain-image.js';
 import { explanationJson } from '../explain/explanation.js';
 import { renderExplanation } from '../explain/terminal.js';
-import { silentProgress, terminalProgress } from '../report/progress.js';
+import { silentProgress } from '../pipeline/progress.js';
+import { terminalProgress } from '../report/progress.js';
 import { checkPageTarget, writePage } from './page-file.js';
 
 export interface ExplainFlags {

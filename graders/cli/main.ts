@@ -138,9 +138,10 @@ export function program(): Command {
     .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)'))
     .action(async (labName: string, flags: GradeFlags) => {
       if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
-      const [{ findLab }, { grade }, { silentProgress, terminalProgress }, { renderTerminal }] = await Promise.all([
+      const [{ findLab }, { grade }, { silentProgress }, { terminalProgress }, { renderTerminal }] = await Promise.all([
         import('../lab.js'),
         import('../pipeline/grade.js'),
+        import('../pipeline/progress.js'),
         import('../report/progress.js'),
         import('../report/terminal.js'),
       ]);
@@ -194,7 +195,7 @@ export function program(): Command {
         import('../lab.js'),
         import('../batch/run-batch.js'),
         import('../batch/shard.js'),
-        import('../report/batch-progress.js'),
+        import('../batch/progress.js'),
       ]);
       const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
       const outDir = path.resolve(flags.out);

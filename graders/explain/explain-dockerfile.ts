@@ -13,7 +13,7 @@ import { describe, parseDockerfile, type DockerInstruction, type ParsedDockerfil
 import { MACHINE_POLICY, vet, vetBytes } from '../lint/policy.js';
 import { ensureBaseImages } from '../pipeline/base-images.js';
 import { withoutUnavailableSyntax } from '../pipeline/syntax.js';
-import { silentProgress, type Progress } from '../report/progress.js';
+import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { stageContext } from './build-context.js';
 import type { BuildOutcome } from './explanation.js';
 import { explainImage, type Explained } from './explain-image.js';

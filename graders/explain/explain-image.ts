@@ -8,7 +8,7 @@ import { STAND_IN_LABEL } from '../images/catalogue.js';
 import { inspectImage, type ImageFacts, type LayerSummary } from '../inspect/image.js';
 import type { FileEntry } from '../inspect/layers.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
-import { silentProgress, type Progress } from '../report/progress.js';
+import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { advise } from './advice.js';
 import { findBaseImages } from './base-image.js';
 import type { BuildOutcome, Explanation } from './explanation.js';

@@ -1,7 +1,7 @@
 /**
  * The base images the labs use: real upstream tags, Debian 13 (trixie) based.
  * Where no registry answers, `npm run images` builds a stand-in for each from Debian's
- * packages (scripts/images/standins/), tagged with the same name and labelled so
+ * packages (graders/standins/recipes/), tagged with the same name and labelled so
  * reports can say their sizes were measured against stand-ins.
  */
 export interface CatalogueImage {

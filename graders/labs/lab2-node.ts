@@ -2,7 +2,8 @@ import path from 'node:path';
 import { builds, cacheFriendly, multiStage, noCaches, noToolchain, runs, size } from '../checks/index.js';
 import { npmDevDependencies, TYPESCRIPT_SOURCES } from '../findings/index.js';
 import { MB } from '../format/bytes.js';
-import { defineLab, REPO_ROOT } from '../lab.js';
+import { REPO_ROOT } from '../kit/locations.js';
+import { defineLab } from '../lab.js';
 import { jsonProbe, randomInt, status } from '../run/probes.js';
 
 const LOCKFILE = path.join(REPO_ROOT, 'labs', 'lab2-node', 'package-lock.json');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { builds, noCaches, noSecrets, nonRoot, runs, size } from '../checks/index.js';
 import { MB } from '../format/bytes.js';
-import { defineLab, REPO_ROOT } from '../lab.js';
+import { REPO_ROOT } from '../kit/locations.js';
+import { defineLab } from '../lab.js';
 import { jsonProbe, jsonWhere, randomInt } from '../run/probes.js';
 
 const ENV_FILE = path.join(REPO_ROOT, 'labs', 'lab6-hardening', '.env');

@@ -24,7 +24,7 @@ export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string)
   log(`base images not here yet: ${missing.map((m) => m.ref).join(', ')} — fetching them once (\`npm run images\` does all of them)`);
   try {
     // Provisioning (zx, mmdebstrap, the stand-in recipes) is loaded only when an image is missing.
-    const { ensureImages } = await import('../images/provision.js');
+    const { ensureImages } = await import('../standins/provision.js');
     await ensureImages(missing, { standIns: Boolean(process.env.STAGECRAFT_STAND_INS), log });
   } catch (err) {
     throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${(err as Error).message.split('\n')[0]}; run \`npm run images\` and try again`);

@@ -11,13 +11,14 @@ import { docker, engineAnswers, removeImage, requireEngine } from '../engine/doc
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
-import { labDir, REPO_ROOT, solutionDir, type LabDefinition } from '../lab.js';
+import { REPO_ROOT } from '../kit/locations.js';
+import { labDir, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile, type ParseResult } from '../lint/dockerfile.js';
 import { vet, vetBytes } from '../lint/policy.js';
 import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
-import { silentProgress, type Progress } from '../report/progress.js';
+import { silentProgress, type Progress } from './progress.js';
 import type { RunLimits } from '../run/container.js';
 import { hashSpec } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';

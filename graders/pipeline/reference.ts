@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from '../lab.js';
+import { REPO_ROOT } from '../kit/locations.js';
 
 /** The file `npm run measure` writes and the slides read. */
 export const MEASUREMENTS_FILE = path.join(REPO_ROOT, 'slides', 'data', 'measurements.json');

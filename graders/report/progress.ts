@@ -2,17 +2,7 @@ import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { BuildStep } from '../build/build.js';
 import { oneLine } from '../format/text.js';
-
-/** Where the pipeline says what it is doing. Always stderr: stdout is for results. */
-export interface Progress {
-  stage(text: string): void;
-  step(step: BuildStep): void;
-  /** A line worth keeping in the log (not a transient status). */
-  log(text: string): void;
-  done(): void;
-}
-
-export const silentProgress: Progress = { stage() {}, step() {}, log() {}, done() {} };
+import type { Progress } from '../pipeline/progress.js';
 
 /** Steps BuildKit runs for itself, not the student's instructions. */
 const isInternal = (step: BuildStep) => !step.error && (!step.name.startsWith('[') || step.name.startsWith('[internal]'));
@@ -46,6 +36,7 @@ export function statusLine(stream: NodeJS.WriteStream = process.stderr) {
 }
 
 /**
+ * The pipeline's Progress, drawn. Always stderr: stdout is for results.
  * On a terminal: a spinner with the current stage and build step, and a line per finished
  * step. Elsewhere (CI logs, --json piped): plain lines, no escape codes.
  */

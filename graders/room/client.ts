@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CannotGrade } from '../engine/errors.js';
 import { oneLine } from '../format/text.js';
-import { REPO_ROOT } from '../lab.js';
+import { REPO_ROOT } from '../kit/locations.js';
 import type { GradeResult } from '../pipeline/result.js';
 import { MAX_DOCKERFILE_BYTES, MAX_FINDING_CHARS, type PostedCheck, type ResultBody } from './protocol.js';
 

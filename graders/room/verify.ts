@@ -6,7 +6,7 @@ import { CannotGrade } from '../engine/errors.js';
 import type { LabDefinition } from '../lab.js';
 import { grade } from '../pipeline/grade.js';
 import { cacheNamespace } from '../prepare/cache-mounts.js';
-import { silentProgress } from '../report/progress.js';
+import { silentProgress } from '../pipeline/progress.js';
 import { postedChecks } from './client.js';
 import type { RoomOptions } from './server.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writePage } from '../../graders/cli/page-file.js';
 import { explainFacts } from '../../graders/explain/explain-image.js';
 import type { ImageFacts } from '../../graders/inspect/image.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import type { ParsedDockerfile } from '../../graders/lint/dockerfile.js';
 
 /** The explain pages `npm run measure` writes (not committed: rebuilt by every measure). */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from '@slidev/parser/fs';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 
 export const SLIDES_DIR = path.join(REPO_ROOT, 'slides');
 export const SLIDES_OUT = path.join(REPO_ROOT, 'dist', 'slides');

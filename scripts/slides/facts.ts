@@ -5,7 +5,9 @@
  *   slides/data/slide-index.json  each module slide's title and its number in the workshop deck,
  *                                 so a hint's "read: slides/03-go.md#3" can name both
  * `npm run slides`, `slides:build` and `slides:pdf` write them first; test/slides/facts.test.ts
- * fails when the committed files are not what the graders and decks say.
+ * fails when the committed files are not what the graders and decks say. labFacts() is the one
+ * source of a lab's ceiling for people too: the decks read it (<LabCeiling>), and the tests hold
+ * every ceiling typed in labs/README.md, a lab's README or a slide (statedCeilings) against it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +40,21 @@ export async function labFacts(): Promise<Record<string, LabFacts>> {
     out[lab.id] = { ...(ceiling !== undefined ? { ceiling } : {}), checks: lab.checks.map((c) => c.id) };
   }
   return out;
+}
+
+/**
+ * Every size ceiling a text states, as a person writes one: "at most **320 MB**", "under
+ * **20 MB**", "160 MB or less", "the ceiling is a generous 160 MB", "(ceiling 20 MB)",
+ * "size ≤ 25 MB". The tests hold each against labFacts(): lab READMEs, labs/README.md, the decks.
+ */
+export function statedCeilings(text: string): string[] {
+  const found: string[] = [];
+  const phrases = [
+    /(?:\bat most|\bunder|\bceiling(?: is(?: a generous)?| of)?|≤)\s*\**(\d+(?:\.\d+)?\s*[kMG]B)\b\**/gi,
+    /\**(\d+(?:\.\d+)?\s*[kMG]B)\**\s+or less/gi,
+  ];
+  for (const re of phrases) for (const m of text.matchAll(re)) found.push(m[1]!.replace(/\s+/, ' '));
+  return found;
 }
 
 export interface SlideRef {

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bed, BED_NAMES, type BedName } from '../../graders/engine/beds.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { runCli } from '../helpers/cli.js';
 import { storyDifferences } from '../helpers/same-story.js';
 

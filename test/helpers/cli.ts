@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 
 export const BIN = path.join(REPO_ROOT, 'bin', 'stagecraft.mjs');
 

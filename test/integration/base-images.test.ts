@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GenericContainer, Wait } from 'testcontainers';
 import { docker, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../../graders/images/catalogue.js';
-import { findLab, REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { findLab } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { engineOrFail } from '../helpers/engine.js';
 

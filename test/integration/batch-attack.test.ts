@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineAnswers } from '../../graders/engine/docker.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { makeClass, type StudentSpec } from '../helpers/classroom.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, GRADER_LABEL, removeImage } from '../../graders/engine/docker.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 import { engineOrFail } from '../helpers/engine.js';

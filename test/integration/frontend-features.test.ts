@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../../graders/engine/docker.js';
 import { CannotGrade } from '../../graders/engine/errors.js';
-import { findLab, REPO_ROOT, type LabDefinition } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { findLab, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 

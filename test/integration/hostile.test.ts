@@ -12,7 +12,7 @@ import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
 import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
-import { ensureImages } from '../../graders/images/provision.js';
+import { ensureImages } from '../../graders/standins/provision.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 import { removeHostRules } from '../../graders/run/network.js';
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { cacheNamespace, removeCacheMountsSince } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../scripts/explain/chromium.js';
+import { launchChromium } from '../../scripts/chromium.js';
 import { findLab, solutionDir } from '../../graders/lab.js';
 import { RoomStore } from '../../graders/room/store.js';
 import { MAX_BODY_BYTES } from '../../graders/room/protocol.js';

@@ -6,7 +6,8 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../graders/build/build.js';
 import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
-import { findLab, REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { findLab } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { DEFAULT_LIMITS, gradedContainer } from '../../graders/run/container.js';
 import type { GradedContainer } from '../../graders/run/graded-container.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { changedLines, DOCKERFILE_SNIPPET, excerpt, renderSnippet, stageLines, starterOf } from '../../slides/setup/dockerfile-snippets.js';
 
 const STARTER = `# starter

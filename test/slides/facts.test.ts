@@ -3,10 +3,11 @@ import path from 'node:path';
 import { load } from '@slidev/parser/fs';
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../graders/format/bytes.js';
-import { allLabs, REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { allLabs } from '../../graders/lab.js';
 import { slideReference } from '../../graders/report/slide-ref.js';
-import { SLIDES_DIR } from '../../scripts/slides/decks.js';
-import { expectedFacts, labFacts, slideIndex } from '../../scripts/slides/facts.js';
+import { decks, SLIDES_DIR } from '../../scripts/slides/decks.js';
+import { expectedFacts, labFacts, slideIndex, statedCeilings } from '../../scripts/slides/facts.js';
 
 const README = path.join(REPO_ROOT, 'labs', 'README.md');
 
@@ -33,7 +34,7 @@ describe('numbers the decks and labs/README.md take from the graders', () => {
     for (const [lab, { ceiling }] of Object.entries(facts)) {
       const row = rows.get(lab);
       expect(row, `labs/README.md has no row for ${lab}`).toBeDefined();
-      const stated = [...row!.join(' ').matchAll(/size ≤ ([\d.]+ [kMG]B)/g)].map((m) => m[1]);
+      const stated = statedCeilings(row!.join(' '));
       if (ceiling === undefined) expect(stated).toEqual([]);
       else expect(stated, `${lab}: the grader's ceiling is ${formatBytes(ceiling)}`).toEqual([formatBytes(ceiling)]);
     }
@@ -55,6 +56,39 @@ describe('numbers the decks and labs/README.md take from the graders', () => {
       for (const m of text.matchAll(/\|\s*`size`\s*\|[^|\n]*?≤\s*[\d.]+\s*[kMG]B/g)) typed.push(`chapters/${file}: ${m[0]}`);
     }
     expect(typed).toEqual([]);
+  });
+
+  it("every ceiling a slide states (text, notes, a grader's output it quotes) is its lab's, as the grader holds it", async () => {
+    const facts = await labFacts();
+    const idOf = (n: string) => Object.keys(facts).find((id) => id.split('-')[0] === `lab${n}`);
+    const wrong: string[] = [];
+    const seen = new Set<string>();
+    let stated = 0;
+    for (const deck of decks()) {
+      for (const slide of (await load(SLIDES_DIR, deck.file)).slides) {
+        const where = `${path.relative(REPO_ROOT, slide.source.filepath)}, slide "${slide.title ?? slide.index + 1}"`;
+        if (seen.has(`${slide.source.filepath}:${slide.source.start}`)) continue;
+        seen.add(`${slide.source.filepath}:${slide.source.start}`);
+        const text = slide.source.raw;
+        // The lab a slide speaks of: its frontmatter (layout: lab, lab: 4), else the labs it names (lab1, lab1-go).
+        const labs = new Set<string>();
+        if (slide.frontmatter.lab !== undefined) labs.add(idOf(String(slide.frontmatter.lab)) ?? `lab${slide.frontmatter.lab}`);
+        else for (const m of text.matchAll(/\blab ?(\d)\b|\blab(\d)-[\w-]+/g)) labs.add(idOf(m[1] ?? m[2]!) ?? `lab${m[1] ?? m[2]}`);
+        for (const m of text.matchAll(/<LabCeiling\s+lab="([^"]*)"/g)) {
+          stated++;
+          if (!(m[1]! in facts)) wrong.push(`${where}: <LabCeiling lab="${m[1]}"> names no lab`);
+          else if (labs.size && !labs.has(m[1]!)) wrong.push(`${where}: <LabCeiling lab="${m[1]}"> on a slide about ${[...labs].join(', ')}`);
+        }
+        for (const m of statedCeilings(text)) {
+          stated++;
+          const ceiling = labs.size === 1 ? facts[[...labs][0]!]?.ceiling : undefined;
+          if (ceiling === undefined) wrong.push(`${where}: "${m}" — a ceiling on a slide that names no one lab with a size check (${[...labs].join(', ') || 'none'})`);
+          else if (m !== formatBytes(ceiling)) wrong.push(`${where}: ${m}, the grader of ${[...labs][0]} holds ${formatBytes(ceiling)}`);
+        }
+      }
+    }
+    expect(stated, 'the decks state the lab ceilings somewhere').toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
   });
 
   it("a grader's hint names the module slide, its title and its number in the workshop deck", async () => {

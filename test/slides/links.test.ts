@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { load } from '@slidev/parser/fs';
 import { describe, expect, it } from 'vitest';
-import { allLabs, REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { allLabs } from '../../graders/lab.js';
 import { decks } from '../../scripts/slides/decks.js';
 
 type Slides = Awaited<ReturnType<typeof load>>['slides'];

@@ -281,7 +281,7 @@ describe('every check links to a slide that exists and teaches it', () => {
   it('covers the checks no lab uses yet', async () => {
     const { load } = await import('@slidev/parser/fs');
     const path = await import('node:path');
-    const { REPO_ROOT } = await import('../../graders/lab.js');
+    const { REPO_ROOT } = await import('../../graders/kit/locations.js');
     for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installs: ['node'] })]) {
       const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
       const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));

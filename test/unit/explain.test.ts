@@ -6,7 +6,7 @@ import { explainFacts } from '../../graders/explain/explain-image.js';
 import { EXPLAIN_SCHEMA, explanationJson } from '../../graders/explain/explanation.js';
 import { instructionText } from '../../graders/explain/history-text.js';
 import { renderExplanation } from '../../graders/explain/terminal.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { EVERYTHING_IMAGE, explainEverything, synthesize } from '../helpers/explain.js';
 
 describe('explain --json: the documented shape (README, DESIGN.md "Beyond grading")', () => {

@@ -1,26 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatBytes } from '../../graders/format/bytes.js';
 import { allLabs, labDir } from '../../graders/lab.js';
-
-/** Every phrase of a README that states a size ceiling: "at most **320 MB**", "under **20 MB**", "160 MB or less", "the ceiling is a generous 160 MB". */
-function statedCeilings(text: string): string[] {
-  const found: string[] = [];
-  const phrases = [/\b(?:at most|under|ceiling is(?: a generous)?|ceiling of)\s+\**(\d+(?:\.\d+)?\s*[MG]B)\**/gi, /\**(\d+(?:\.\d+)?\s*[MG]B)\**\s+or less/gi];
-  for (const re of phrases) for (const m of text.matchAll(re)) found.push(m[1]!.replace(/\s+/, ' '));
-  return found;
-}
+import { labFacts, statedCeilings } from '../../scripts/slides/facts.js';
 
 const labs = await allLabs();
+const facts = await labFacts();
 
 describe("each lab's README agrees with its grader", () => {
   it.each(labs.map((l) => [l.id, l] as const))('%s: every ceiling it states is the size check\'s', async (_id, lab) => {
     const readme = await readFile(path.join(labDir(lab), 'README.md'), 'utf8');
-    const size = lab.checks.find((c) => c.id === 'size');
-    expect(size, 'the lab has a size check').toBeDefined();
-    // The grader's own words: "the final image is at most 320 MB".
-    const ceiling = /at most (\S+ [MG]B)$/.exec(size!.title)?.[1];
-    expect(ceiling).toBeDefined();
+    // The one source: the ceiling the lab's size check holds (slides/data/labs.json is written from it).
+    const bytes = facts[lab.id]?.ceiling;
+    expect(bytes, 'the lab has a size check').toBeDefined();
+    const ceiling = formatBytes(bytes!);
     const stated = statedCeilings(readme);
     expect(stated.length, 'the checks table states the ceiling').toBeGreaterThanOrEqual(1);
     expect(stated.filter((s) => s !== ceiling), `the grader's ceiling is ${ceiling}`).toEqual([]);

@@ -6,7 +6,8 @@ import { builds, cacheFriendly, multiStage, noCaches, noSecrets, noToolchain, no
 import type { Check, Evidence } from '../../graders/checks/types.js';
 import { GO_TOOLCHAIN } from '../../graders/findings/index.js';
 import type { FileEntry } from '../../graders/inspect/layers.js';
-import { allLabs, REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { allLabs } from '../../graders/lab.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
 import { parseDockerfile, type ParseResult } from '../../graders/lint/dockerfile.js';
 import { vet, vetBytes } from '../../graders/lint/policy.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { emptyKnown, findFiles, GCC, GO_SOURCES, GO_TOOLCHAIN, JDK_TOOLS, OPAQUE_DATA, TYPESCRIPT_SOURCES } from '../../graders/findings/index.js';
 import { ContentProbe, elfBuildId, parseBuildInfo } from '../../graders/inspect/content.js';
 import { scanLayer, scanSavedImage, type FileEntry } from '../../graders/inspect/layers.js';

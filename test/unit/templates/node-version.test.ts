@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../graders/lab.js';
+import { REPO_ROOT } from '../../../graders/kit/locations.js';
 
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; stagecraft: { testedNode: number[] } };
 const templates = path.join(REPO_ROOT, 'templates', 'github');

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
-import type { GradeRecord } from '../batch/records.js';
-import { statusLine } from './progress.js';
+import { statusLine } from '../report/progress.js';
+import type { GradeRecord } from './records.js';
 
 export interface BatchJob {
   student: string;

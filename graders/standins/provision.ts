@@ -6,12 +6,10 @@ import { $ } from 'zx';
 import { buildImage } from '../build/build.js';
 import { docker, followToEnd, removeImage } from '../engine/docker.js';
 import { formatBytes } from '../format/bytes.js';
-import { REPO_ROOT } from '../lab.js';
-import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from './catalogue.js';
+import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../images/catalogue.js';
+import { STANDIN_RECIPES } from '../kit/locations.js';
 import { importRootfs, lastLine, MMDEBSTRAP_ARGS } from './rootfs.js';
 
-/** The stand-ins' recipe Dockerfiles (data, kept beside the `npm run images` entry point). */
-const STANDINS_DIR = path.join(REPO_ROOT, 'scripts', 'images', 'standins');
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const PULL_TIMEOUT_MS = 120_000;
 const STANDIN_BUILD_TIMEOUT_MS = 20 * 60_000;
@@ -46,7 +44,7 @@ async function recipeHash(entry: CatalogueImage): Promise<string> {
   if ('rootfs' in entry.standIn) {
     h.update(MMDEBSTRAP_ARGS.join('\n'));
   } else {
-    h.update(await readFile(path.join(STANDINS_DIR, entry.standIn.recipe)));
+    h.update(await readFile(path.join(STANDIN_RECIPES, entry.standIn.recipe)));
     for (const parent of entry.standIn.from) h.update((await localImage(parent))?.id ?? 'missing');
   }
   return h.digest('hex').slice(0, 16);
@@ -80,7 +78,7 @@ async function buildStandIn(entry: CatalogueImage, hash: string, log: (line: str
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-standin-'));
   try {
-    await cp(path.join(STANDINS_DIR, entry.standIn.recipe), path.join(dir, 'Dockerfile'));
+    await cp(path.join(STANDIN_RECIPES, entry.standIn.recipe), path.join(dir, 'Dockerfile'));
     // Toolchain stand-ins trust the host's CA bundle (TLS may be intercepted); none is fine too.
     const bundle = await readFile(HOST_CA_BUNDLE).catch(() => Buffer.alloc(0));
     await writeFile(path.join(dir, 'host-ca-bundle.crt'), bundle);
