@@ -116,6 +116,12 @@ describe('"Before we start": the room\'s set-up says only what the kit does', ()
         for (const flag of words.filter((w) => w.startsWith('--'))) expect(grade, `npm run grade … ${flag}: no such option`).toContain(flag);
       }
     }
+    // The Node.js versions asked for are the ones package.json accepts (engines: ^20.19 || ^22.12 || >=24).
+    const engines = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const minimums = [...engines.matchAll(/(\d+(?:\.\d+)?)/g)].map((m) => m[1]!);
+    for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
+      for (const v of minimums) expect(text, `${where}: Node.js ${v} (package.json engines: ${engines})`).toContain(v);
+    }
     const checks = (await labFacts())['lab1-go']!.checks.length;
     for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
       const score = /(\d+)\/(\d+) checks passed/.exec(text);
