@@ -1,5 +1,6 @@
 // Vite settings for every deck.
 import { defineConfig } from 'vite'
+import { roomBoardUrl } from './components/room-url'
 
 export default defineConfig({
   // Vite's size report gzips every chunk of every deck only to print the sizes.
@@ -17,4 +18,6 @@ export default defineConfig({
       },
     },
   ],
+  // The room's board on the workshop's "The room, live" slide (components/RoomBoard.vue).
+  define: { __STAGECRAFT_ROOM_URL__: JSON.stringify(roomBoardUrl(process.env.STAGECRAFT_ROOM_URL)) },
 })

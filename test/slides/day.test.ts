@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { load } from '@slidev/parser/fs';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../graders/lab.js';
 import { SLIDES_DIR } from '../../scripts/slides/decks.js';
+import { labFacts } from '../../scripts/slides/facts.js';
+
+const run = promisify(execFile);
 
 interface Slot { start: string; end: string; modules?: number[]; what?: string; labs?: string; pause?: string }
 interface Day { slots: Slot[]; cuts: { what: string; saves: number }[] }
@@ -25,7 +31,7 @@ async function workshopSlides() {
   let module = 0;
   return slides.map((s) => {
     if (s.frontmatter.layout === 'module') module = Number(s.frontmatter.module);
-    return { n: s.index + 1, title: s.title ?? '', module, talk: minutes(s.note), lab: Number(s.frontmatter.labTime ?? 0) };
+    return { n: s.index + 1, title: s.title ?? '', module, talk: minutes(s.note), lab: Number(s.frontmatter.labTime ?? 0), content: s.content, note: s.note ?? '' };
   });
 }
 
@@ -72,5 +78,55 @@ describe('the workshop day (slides/data/day.json): a run sheet that fits 9 to 5'
     const room = contents.reduce((s, c) => s + c.length, 0);
     expect(contents.reduce((s, c) => s + c.lab, 0), 'six labs, 200 minutes').toBe(200);
     expect(room - used, `${used} min of content in ${room} min of working time`).toBeGreaterThanOrEqual(15);
+  });
+
+  it("every workshop slide's notes start with its minutes (a slide without them would not be counted)", async () => {
+    const uncounted = (await workshopSlides()).filter((s) => !(s.talk >= 0)).map((s) => `slide ${s.n} "${s.title}"`);
+    expect(uncounted, 'notes that do not start with "[N min]"').toEqual([]);
+  });
+
+  it('the cut list names slides that exist, and saves time a presenter can count on', async () => {
+    const day = await theDay();
+    const titles = new Set((await workshopSlides()).map((s) => s.title.replace(/`/g, '')));
+    for (const cut of day.cuts) {
+      for (const [, named] of cut.what.matchAll(/"([^"]+)"/g)) expect([...titles].some((t) => t.startsWith(named!)), `cut "${cut.what}": no slide titled ${named}`).toBe(true);
+      expect(cut.saves, cut.what).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('"Before we start": the room\'s set-up says only what the kit does', () => {
+  const commands = (text: string) => [...text.matchAll(/npm run (images|grade) ([^\n`]*)/g)].map((m) => ({ script: m[1]!, args: m[2]!.replace(/#.*/, '').trim() }));
+
+  it('the slide and the pre-workshop email use subcommands and flags that exist, and the smoke test\'s score is lab 1\'s check count', async () => {
+    const slide = (await workshopSlides()).find((s) => s.title.startsWith('Before we start'));
+    expect(slide, 'a "Before we start" slide in the workshop deck').toBeDefined();
+    const readme = await readFile(path.join(REPO_ROOT, 'labs', 'README.md'), 'utf8');
+    const email = readme.slice(readme.indexOf('## Before the workshop'), readme.indexOf('\n## ', readme.indexOf('## Before the workshop') + 1));
+    expect(email, 'labs/README.md: "Before the workshop"').toContain('Subject:');
+    const images = (await run('npx', ['tsx', 'scripts/images.ts', '--help'], { cwd: REPO_ROOT })).stdout;
+    const grade = (await run('node', ['bin/stagecraft.mjs', 'grade', '--help'], { cwd: REPO_ROOT })).stdout;
+    const used = [...commands(slide!.content), ...commands(slide!.note), ...commands(email)];
+    expect(used.map((c) => c.script)).toEqual(expect.arrayContaining(['images', 'grade']));
+    for (const { script, args } of used) {
+      const words = args.split(/\s+/).filter((w) => w !== '--');
+      if (script === 'images') {
+        if (words[0] && !words[0].startsWith('-')) expect(images, `npm run images -- ${words[0]}: no such subcommand`).toMatch(new RegExp(`^\\s+${words[0]} `, 'm'));
+      } else {
+        for (const flag of words.filter((w) => w.startsWith('--'))) expect(grade, `npm run grade … ${flag}: no such option`).toContain(flag);
+      }
+    }
+    // The Node.js versions asked for are the ones package.json accepts (engines: ^20.19 || ^22.12 || >=24).
+    const engines = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const minimums = [...engines.matchAll(/(\d+(?:\.\d+)?)/g)].map((m) => m[1]!);
+    for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
+      for (const v of minimums) expect(text, `${where}: Node.js ${v} (package.json engines: ${engines})`).toContain(v);
+    }
+    const checks = (await labFacts())['lab1-go']!.checks.length;
+    for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
+      const score = /(\d+)\/(\d+) checks passed/.exec(text);
+      expect(score, `${where}: the smoke test's expected score`).not.toBeNull();
+      expect([Number(score![1]), Number(score![2])], `${where}: lab 1 has ${checks} checks`).toEqual([checks, checks]);
+    }
   });
 });
