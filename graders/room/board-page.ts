@@ -27,9 +27,9 @@ body { display: grid; grid-template-rows: auto 1fr auto; height: 100vh; }
 header { display: flex; align-items: baseline; gap: 1.2rem; padding: .5rem 1rem; background: #0b0e12; border-bottom: 2px solid #263040; }
 header h1 { font-size: 1.3rem; margin: 0; white-space: nowrap; }
 header .code { font: 700 1.6rem ui-monospace, monospace; letter-spacing: .12em; color: #ffd866; }
-header .join { min-width: 0; font: .85rem ui-monospace, monospace; color: var(--dim); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+header .join { min-width: 0; font: .85rem ui-monospace, monospace; color: var(--dim); overflow-wrap: anywhere; }
 header .join b { color: var(--fg); font-weight: 600; }
-main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: .8rem; padding: .6rem 1rem; min-height: 0; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(200px, 300px); gap: .8rem; padding: .6rem 1rem; min-height: 0; }
 #grid-box { min-height: 0; overflow: hidden; }
 table { border-collapse: separate; border-spacing: 0 3px; width: 100%; table-layout: fixed; }
 th { font-size: .8rem; color: var(--dim); text-align: left; font-weight: 600; padding: 0 .3rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }

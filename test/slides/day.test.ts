@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { load } from '@slidev/parser/fs';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../graders/lab.js';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { SLIDES_DIR } from '../../scripts/slides/decks.js';
 import { labFacts } from '../../scripts/slides/facts.js';
 
