@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { $, which } from 'zx';
 import { CASE_KEYS, TCG_SLOWDOWN, type GuestLine } from './cgroup2/shared.js';
+import { scriptConsole } from './console.js';
 
 const BED = '/var/lib/stagecraft/cgroup2';
 const ROOTFS = `${BED}/rootfs`;
@@ -44,13 +45,7 @@ const DISK_SIZE = '12G'; // the disk filler may write 6 GB where the fence fails
 const TIMEOUT_S = Number(process.env.STAGECRAFT_CGROUP2_TIMEOUT ?? 5400);
 const MEMORY_MIB = Number(process.env.STAGECRAFT_CGROUP2_MEMORY ?? 3584);
 
-const say = (line: string) => process.stderr.write(`cgroup2: ${line}\n`);
-const fail = (line: string): never => {
-  say(line);
-  process.exit(2);
-};
-const quiet = $({ quiet: true, nothrow: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-const have = async (command: string) => Boolean(await which(command, { nothrow: true }));
+const { say, fail, quiet, have } = scriptConsole('cgroup2', 2);
 
 /**
  * PID 1 on the disk: mounts what the repository's guest.sh needs to run, then hands over to it,

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { $, which } from 'zx';
 import { BED_RUN, bed, bedAddresses } from '../graders/engine/beds.js';
+import { scriptConsole } from './console.js';
 
 const WAIT_SECONDS = Number(process.env.STAGECRAFT_ENGINE_WAIT ?? 60);
 const STATE = '/var/lib/stagecraft/engines';
@@ -30,13 +31,7 @@ const ROOTFS = `${STATE}/rootfs-28`;
 const SUITE = 'sid'; // Debian's newest suite: docker.io 28.5, docker-buildx 0.29
 const MIRROR = 'http://deb.debian.org/debian';
 
-const say = (line: string) => process.stderr.write(`engine: ${line}\n`);
-const fail = (line: string): never => {
-  say(line);
-  process.exit(1);
-};
-const quiet = $({ quiet: true, nothrow: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-const have = async (command: string) => Boolean(await which(command, { nothrow: true }));
+const { say, fail, quiet, have } = scriptConsole('engine', 1);
 
 /** One Docker 28 beside the system: its namespace, its addresses, its state. */
 interface Bed28 {
