@@ -26,7 +26,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { $ } from 'zx';
 import { CASE_KEYS, TCG_SLOWDOWN, type GuestLine } from './cgroup2/shared.js';
 import { scriptConsole } from './console.js';
 
