@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Check } from './checks/types.js';
 import { CannotGrade } from './engine/errors.js';
 import { LABS_ROOT, SOLUTIONS_ROOT } from './kit/locations.js';
+import type { RunLimits } from './run/limits.js';
 
 export interface LabDefinition {
   /** Folder name under labs/ and solutions/: `lab1-go`. */
@@ -24,6 +25,8 @@ export interface LabDefinition {
    * the engine's default network. Without it they run with no network at all.
    */
   buildNetwork?: boolean;
+  /** Where this lab's app needs other run limits than the grader's defaults (a flag given for a grade still wins). */
+  runLimits?: Partial<RunLimits>;
   checks: Check[];
 }
 

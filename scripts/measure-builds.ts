@@ -10,10 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { buildImage } from '../graders/build/build.js';
-import { buildFence, formatMemory, type BuildLimits } from '../graders/build/fence/index.js';
+import { buildFence, type BuildLimits } from '../graders/build/fence/index.js';
 import { runMain } from '../graders/cli/run-main.js';
 import { removeImage, requireEngine } from '../graders/engine/docker.js';
-import { formatBytes, formatCount } from '../graders/format/bytes.js';
+import { formatBytes, formatCount, formatMemory } from '../graders/format/bytes.js';
 import { allLabs, labDir, solutionDir } from '../graders/lab.js';
 import { labContextRequest, prepareContext } from '../graders/prepare/context.js';
 

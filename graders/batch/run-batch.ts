@@ -3,11 +3,12 @@ import { engineAnswers, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { LabDefinition } from '../lab.js';
 import { grade } from '../pipeline/grade.js';
+import type { GradeLimits } from '../pipeline/limits.js';
 import { cacheNamespace, removeCacheMountsSince } from '../prepare/cache-mounts.js';
 import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../pipeline/progress.js';
 import type { BatchJob, BatchProgress } from './progress.js';
-import { buildFence, ceilingLine, requireBuildLimits, unlimitedLine, type BuildLimits } from '../build/fence/index.js';
+import { buildFence, ceilingLine, requireBuildLimits, unlimitedLine } from '../build/fence/index.js';
 import { diskShortage, requireFreeSpace } from './disk.js';
 import { buildGradebook, labColumn, writeGradebook, type Gradebook, type LabColumn } from './gradebook.js';
 import { toHtml } from './gradebook-html.js';
@@ -22,9 +23,8 @@ export interface BatchOptions {
   concurrency: number;
   shard?: Shard;
   resume: boolean;
-  buildTimeoutMs?: number;
-  stepTimeoutMs?: number;
-  buildLimits?: Partial<BuildLimits>;
+  /** The limits every grade of the batch holds to. */
+  limits?: GradeLimits;
   /** Grade even where build limits cannot be applied (the batch refuses to start otherwise). */
   allowUnlimitedBuilds?: boolean;
   minFreeBytes: number;
@@ -56,9 +56,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
   try {
     const result = await grade(lab, {
       dockerfile: { kind: 'path', path: staged.dockerfile },
-      buildTimeoutMs: opts.buildTimeoutMs,
-      stepTimeoutMs: opts.stepTimeoutMs,
-      buildLimits: opts.buildLimits,
+      ...opts.limits,
       allowImages: opts.allowImages,
       cacheNamespace: cacheNamespace('student', job.student),
       progress: silentProgress,

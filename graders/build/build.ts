@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
-import { formatCount } from '../format/bytes.js';
-import { formatMemory } from './fence/limits.js';
+import { formatCount, formatMemory } from '../format/bytes.js';
 import { packContext } from './context.js';
 import type { BuildPeaks, FenceStop } from './fence/fence.js';
 import type { GradeFence } from './fence/client.js';

@@ -69,7 +69,7 @@ const SIGNATURES: { test: (r: RunResult) => boolean; hint: string }[] = [
   },
   {
     test: (r) => r.oomKilled === true,
-    hint: 'The app used more memory than the grader allows; it must run within the limit the lab names.',
+    hint: 'The app used more memory than the grade allows (the message names the limit). Find what holds the memory: a cache or buffer that grows without bound, a runtime sized for a bigger machine (a JVM without -XX:MaxRAMPercentage, Node without --max-old-space-size), or a leak; the app must run within that limit.',
   },
   {
     test: (r) => r.exitCode === undefined && !r.ready,

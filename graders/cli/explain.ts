@@ -1,4 +1,4 @@
-import type { BuildLimits } from '../build/fence/limits.js';
+import type { GradeLimits } from '../pipeline/limits.js';
 import { CannotGrade } from '../engine/errors.js';
 import { explainDockerfile } from '../explain/explain-dockerfile.js';
 import { explainImage, type Explained } from '../explain/explain-image.js';
@@ -12,9 +12,7 @@ export interface ExplainFlags {
   dockerfile?: string;
   json?: boolean;
   html?: string;
-  buildTimeout: number;
-  stepTimeout?: number;
-  buildLimits?: Partial<BuildLimits>;
+  limits?: GradeLimits;
 }
 
 /**
@@ -30,7 +28,7 @@ export async function explainCommand(target: string | undefined, flags: ExplainF
   if (flags.html) await checkPageTarget(flags.html);
   const progress = flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress();
   const explained: Explained = flags.dockerfile
-    ? await explainDockerfile({ dockerfile: flags.dockerfile, context: target, buildTimeoutMs: flags.buildTimeout * 1000, stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000, buildLimits: flags.buildLimits, progress })
+    ? await explainDockerfile({ dockerfile: flags.dockerfile, context: target, limits: flags.limits, progress })
     : await explainImage(target!, { progress });
   const { explanation } = explained;
   if (flags.json) process.stdout.write(`${JSON.stringify(explanationJson(explanation), null, 2)}\n`);

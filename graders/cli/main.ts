@@ -3,8 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { GradeOptions } from '../pipeline/grade.js';
-import { DEFAULT_BUILD_LIMITS, formatMemory, parseSize, type BuildLimits } from '../build/fence/limits.js';
-import { formatBytes } from '../format/bytes.js';
+import { gradeLimits, LIMIT_SETTINGS, parseLimit, showValue, type GradeLimits, type LimitSetting } from '../pipeline/limits.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { Evidence } from '../checks/types.js';
 import { addRoomCommand } from './room.js';
@@ -13,59 +12,34 @@ import { runMain } from './run-main.js';
 // Each command loads what it needs when it runs (the engine client, testcontainers, the
 // tar and protobuf readers are heavy): `stagecraft --help` loads none of them.
 
-const seconds = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('give a number of seconds above 0');
-  return n;
-};
-
 /** A path as the user would type it: relative when below the current folder. */
 const shown = (file: string) => {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') ? relative : file;
 };
 
-const size = (value: string) => {
-  const n = parseSize(value);
-  if (!n) throw new InvalidArgumentError('give a size such as 2g, 1536m or 4GB');
-  return n;
-};
-
-const cpus = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError('give a number of CPUs of 0.1 or more');
-  return n;
-};
-
-/** Flags shared by grade, batch and explain: the build's limits. */
-interface LimitFlags {
-  buildTimeout: number;
-  stepTimeout?: number;
-  buildMemory: number;
-  buildPids: number;
-  buildCpus: number;
-  buildDisk: number;
-}
-
-function withLimitOptions(cmd: Command): Command {
-  const d = DEFAULT_BUILD_LIMITS;
-  const option = (flags: string, what: string, parse: (v: string) => number, value: number, shown: string) =>
-    cmd.addOption(new Option(flags, what).argParser(parse).default(value, shown));
-  option('--build-timeout <seconds>', 'stop the builds that run longer than this, all of them together', seconds, 600, '600');
-  cmd.option('--step-timeout <seconds>', 'stop a build step that runs longer than this (default: --build-timeout)', seconds);
-  option('--build-memory <size>', 'memory each build step may use, and the steps of a build together (no swap)', size, d.memoryBytes, formatMemory(d.memoryBytes).replace(' ', ''));
-  option('--build-pids <n>', 'processes and threads each build step may run, and the steps of a build together', (v) => positiveInt(v), d.pids, String(d.pids));
-  option('--build-cpus <n>', 'CPUs each build step may keep busy', cpus, d.cpus, String(d.cpus));
-  return option('--build-disk <size>', "bytes a build's steps may write (layers, cache mounts)", size, d.diskBytes, formatBytes(d.diskBytes).replace(' ', ''));
-}
-
-const buildLimits = (f: LimitFlags): Partial<BuildLimits> => ({ memoryBytes: f.buildMemory, pids: f.buildPids, cpus: f.buildCpus, diskBytes: f.buildDisk });
-
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
   return n;
 };
+
+function withLimitOptions(cmd: Command, stage?: LimitSetting['stage']): Command {
+  for (const s of LIMIT_SETTINGS.filter((s) => !stage || s.stage === stage)) {
+    const parse = (text: string) => {
+      const read = parseLimit(s.unit, text);
+      if ('error' in read) throw new InvalidArgumentError(read.error);
+      return read.value;
+    };
+    const placeholder = s.unit === 'memory' || s.unit === 'bytes' ? 'size' : s.unit === 'seconds' ? 'seconds' : 'n';
+    cmd.addOption(new Option(`--${s.flag} <${placeholder}>`, `${s.what} (default: ${s.value === undefined ? s.words : showValue(s.unit, s.value)})`).argParser(parse));
+  }
+  return cmd;
+}
+
+/** The limit flags given (commander names `--build-memory`'s value `buildMemory`), as the one settings object every stage reads. */
+const limitsOf = (flags: object): GradeLimits =>
+  gradeLimits(Object.fromEntries(LIMIT_SETTINGS.map((s) => [s.flag, (flags as Record<string, number | undefined>)[s.flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())]])));
 
 /** `--allow-image a --allow-image b`: collected into a list. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -78,7 +52,7 @@ async function readAllowFile(file: string): Promise<string[]> {
   return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
-interface BatchFlags extends LimitFlags {
+interface BatchFlags {
   allowImage?: string[];
   allowImages?: string;
   labs?: string;
@@ -90,7 +64,7 @@ interface BatchFlags extends LimitFlags {
   allowUnlimitedBuilds?: boolean;
 }
 
-interface GradeFlags extends LimitFlags {
+interface GradeFlags {
   allowImage?: string[];
   html?: string;
   watch?: boolean;
@@ -158,9 +132,7 @@ export function program(): Command {
           : { kind: 'lab' };
       const result = await grade(lab, {
         dockerfile,
-        buildTimeoutMs: flags.buildTimeout * 1000,
-        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
-        buildLimits: buildLimits(flags),
+        ...limitsOf(flags),
         keepImage: flags.keepImage,
         allowImages: flags.allowImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
@@ -207,9 +179,7 @@ export function program(): Command {
         concurrency: flags.concurrency,
         shard: flags.shard ? parseShard(flags.shard) : undefined,
         resume: Boolean(flags.resume),
-        buildTimeoutMs: flags.buildTimeout * 1000,
-        stepTimeoutMs: flags.stepTimeout && flags.stepTimeout * 1000,
-        buildLimits: buildLimits(flags),
+        limits: limitsOf(flags),
         allowUnlimitedBuilds: flags.allowUnlimitedBuilds,
         minFreeBytes: flags.minFree * 1e9,
         allowImages: [...(flags.allowImage ?? []), ...(flags.allowImages ? await readAllowFile(flags.allowImages) : [])],
@@ -251,9 +221,9 @@ export function program(): Command {
     .option('--dockerfile <path>', 'build this Dockerfile (BuildKit, the same limits as a grade) and explain the image')
     .option('--json', 'print only the JSON explanation on stdout (progress goes to stderr)')
     .option('--html <file>', 'also write one self-contained page with a zoomable treemap of the image\'s bytes');
-  withLimitOptions(explain).action(async (target: string | undefined, flags: import('./explain.js').ExplainFlags & LimitFlags) => {
+  withLimitOptions(explain, 'build').action(async (target: string | undefined, flags: import('./explain.js').ExplainFlags) => {
     const { explainCommand } = await import('./explain.js');
-    await explainCommand(target, { ...flags, buildLimits: buildLimits(flags) });
+    await explainCommand(target, { ...flags, limits: limitsOf(flags) });
   });
   addRoomCommand(cli);
   return cli;

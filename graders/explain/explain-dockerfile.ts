@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildResult } from '../build/build.js';
-import type { BuildLimits } from '../build/fence/limits.js';
 import { GradeBuilds } from '../build/grade-builds.js';
 import { instructionOfStep } from '../build/steps.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
@@ -13,6 +12,7 @@ import { describe, parseDockerfile, type DockerInstruction, type ParsedDockerfil
 import { MACHINE_POLICY, vet, vetBytes } from '../lint/policy.js';
 import { ensureBaseImages } from '../pipeline/base-images.js';
 import { withoutUnavailableSyntax } from '../pipeline/syntax.js';
+import { DEFAULT_BUILD_TIMEOUT_MS, type GradeLimits } from '../pipeline/limits.js';
 import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { stageContext } from './build-context.js';
 import type { BuildOutcome } from './explanation.js';
@@ -22,10 +22,8 @@ export interface DockerfileRequest {
   dockerfile: string;
   /** The build context; the Dockerfile's folder when not given. */
   context?: string;
-  buildTimeoutMs: number;
-  stepTimeoutMs?: number;
-  /** The build's limits, as a grade's (the defaults where not given). */
-  buildLimits?: Partial<BuildLimits>;
+  /** The build's limits, as a grade's (the defaults where not given; run limits do not apply). */
+  limits?: GradeLimits;
   progress?: Progress;
 }
 
@@ -85,7 +83,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   };
   const release = onInterrupt(removeImages);
   const notes: string[] = [];
-  const builds = new GradeBuilds({ timeoutMs: req.buildTimeoutMs, stepTimeoutMs: req.stepTimeoutMs, limits: req.buildLimits, network: 'default', onStep: (s) => progress.step(s) });
+  const builds = new GradeBuilds({ timeoutMs: req.limits?.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, stepTimeoutMs: req.limits?.stepTimeoutMs, limits: req.limits?.buildLimits, network: 'default', onStep: (s) => progress.step(s) });
   const build = (t: string): Promise<BuildResult> => builds.build(context.dir, t);
   const shown = { dockerfile: shownPath(file), context: shownPath(contextDir) };
   try {

@@ -18,10 +18,10 @@ export const formatCount = (n: number) => n.toLocaleString('en-US');
 /** "1 file", "2 files" */
 export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
-/** 40 → "40 ms", 1500 → "1.5 s" */
 /** A moment to the minute, as the reports show it: `2026-11-30 08:05 UTC`. */
 export const formatMinuteUtc = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
+/** 40 → "40 ms", 1500 → "1.5 s" */
 export const formatDuration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 /** "99.5% smaller" / "12% larger" between a reference size and a new one. */
@@ -33,3 +33,31 @@ export function formatChange(before: number, after: number): string {
 }
 
 export const MB = 1_000_000;
+
+const GiB = 2 ** 30;
+
+/** 2147483648 → "2 GiB", 805306368 → "768 MiB": memory the way container limits are written. */
+export function formatMemory(bytes: number): string {
+  if (bytes >= GiB && bytes % (GiB / 4) === 0) return `${bytes / GiB} GiB`;
+  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`;
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  k: 2 ** 10, kib: 2 ** 10, kb: 1e3,
+  m: 2 ** 20, mib: 2 ** 20, mb: 1e6,
+  g: GiB, gib: GiB, gb: 1e9,
+  t: 2 ** 40, tib: 2 ** 40, tb: 1e12,
+};
+
+/**
+ * "2g", "1536m", "2GiB" (binary, as `docker run --memory` reads them) or "4GB" (decimal, as
+ * image sizes are shown) → bytes; undefined when the text is not a size.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) return undefined;
+  return Math.round(Number(m[1]) * unit);
+}

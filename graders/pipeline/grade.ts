@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildResult } from '../build/build.js';
-import { buildFence, type BuildLimits } from '../build/fence/index.js';
+import { buildFence } from '../build/fence/index.js';
 import { GradeBuilds } from '../build/grade-builds.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
@@ -12,6 +12,7 @@ import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
 import { REPO_ROOT } from '../kit/locations.js';
+import { DEFAULT_RUN_LIMITS } from '../run/limits.js';
 import { labDir, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile, type ParseResult } from '../lint/dockerfile.js';
@@ -19,25 +20,18 @@ import { vet, vetBytes } from '../lint/policy.js';
 import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from './progress.js';
-import type { RunLimits } from '../run/container.js';
 import { hashSpec } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
 import { knownContent } from './known-content.js';
+import { DEFAULT_BUILD_TIMEOUT_MS, type GradeLimits } from './limits.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
 import { requireFrontendFeatures, withoutUnavailableSyntax } from './syntax.js';
 
-export interface GradeOptions {
+export interface GradeOptions extends GradeLimits {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
   dockerfile?: { kind: 'lab' } | { kind: 'solution' } | { kind: 'path'; path: string };
-  /** All of the grade's builds (the build, and the rebuild of cache-friendly) together. */
-  buildTimeoutMs?: number;
-  /** One build step. */
-  stepTimeoutMs?: number;
-  /** What the grade's RUN steps may use (build/fence/limits.ts). */
-  buildLimits?: Partial<BuildLimits>;
-  limits?: Partial<RunLimits>;
   /** Images larger than this fail `size` from their metadata and are not scanned. */
   scanLimitBytes?: number;
   /** Whose BuildKit cache mounts this build sees (a batch: the student); default: this lab and Dockerfile's. */
@@ -52,7 +46,6 @@ export interface GradeOptions {
   onEvidence?: (evidence: Evidence) => void;
 }
 
-export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
 
 type Stage = keyof GradeResult['timings'];
@@ -185,13 +178,13 @@ async function buildInspectRun(g: Grading): Promise<void> {
     ),
     plan &&
       stage(g, 'run', 'running the container', async () => {
-        const { DEFAULT_LIMITS, runAndProbe } = await runStage!;
+        const { runAndProbe } = await runStage!;
         return runAndProbe({
           image: g.tag, // testcontainers takes an image name, not an id
           port: plan.port,
           readyPath: plan.readyPath,
           probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
-          limits: { ...DEFAULT_LIMITS, ...g.opts.limits },
+          limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.runLimits, ...g.opts.runLimits },
         });
       }),
   ]);

@@ -1,19 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildLimits } from '../build/fence/limits.js';
 import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { LabDefinition } from '../lab.js';
 import { grade } from '../pipeline/grade.js';
+import type { GradeLimits } from '../pipeline/limits.js';
 import { cacheNamespace } from '../prepare/cache-mounts.js';
 import { silentProgress } from '../pipeline/progress.js';
 import { postedChecks } from './client.js';
 import type { RoomOptions } from './server.js';
 
-export interface VerifyLimits {
-  buildTimeoutMs?: number;
-  stepTimeoutMs?: number;
-  buildLimits?: Partial<BuildLimits>;
+export interface VerifyLimits extends GradeLimits {
   allowImages?: string[];
 }
 

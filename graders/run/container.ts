@@ -1,26 +1,12 @@
 import type Dockerode from 'dockerode';
 import { docker, ownerLabels } from '../engine/docker.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
+import { formatMemory } from '../format/bytes.js';
 import { GradedContainer } from './graded-container.js';
 import { get } from './http.js';
 import { gradedNetwork } from './network.js';
+import type { RunLimits } from './limits.js';
 import type { Answer, Probe, ProbeOutcome } from './probes.js';
-
-export interface RunLimits {
-  memoryBytes: number;
-  cpus: number;
-  pids: number;
-  startupTimeoutMs: number;
-  probeTimeoutMs: number;
-}
-
-export const DEFAULT_LIMITS: RunLimits = {
-  memoryBytes: 256 * 1024 * 1024,
-  cpus: 1,
-  pids: 128,
-  startupTimeoutMs: 20_000,
-  probeTimeoutMs: 5_000,
-};
 
 export interface RunRequest {
   image: string;
@@ -85,7 +71,7 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
       result.exitCode = start.exitCode;
       result.oomKilled = start.oomKilled;
       result.problem = start.oomKilled
-        ? `the container was killed for using more than ${Math.round(req.limits.memoryBytes / 2 ** 20)} MiB of memory`
+        ? `the container was killed for using more than ${formatMemory(req.limits.memoryBytes)} of memory`
         : `the container exited with code ${start.exitCode} before answering GET ${req.readyPath}`;
     } else if (start.kind === 'timed-out') {
       result.problem = `nothing answered GET ${req.readyPath} on port ${req.port} within ${req.limits.startupTimeoutMs / 1000} s`;

@@ -9,10 +9,13 @@ import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/en
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { findLab } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
-import { DEFAULT_LIMITS, gradedContainer } from '../../graders/run/container.js';
+import { gradedContainer } from '../../graders/run/container.js';
+import { DEFAULT_RUN_LIMITS } from '../../graders/run/limits.js';
 import type { GradedContainer } from '../../graders/run/graded-container.js';
 import { get } from '../../graders/run/http.js';
 import { GRADED_NETWORK } from '../../graders/run/network.js';
+import type { GradeResult } from '../../graders/pipeline/result.js';
+import { startCli } from '../helpers/cli.js';
 import { engineOrFail, leftovers } from '../helpers/engine.js';
 
 /** A known image with Python, to serve a stamp and to try to read one. */
@@ -42,16 +45,26 @@ afterAll(async () => {
   expect(after.containers.filter((c) => !before.containers.includes(c))).toEqual([]);
 });
 
+/** Runs for as long as the wait for it lasts: never answers its ready path. */
+const NEVER_LISTENS = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', 'never-listens.Dockerfile');
+
+/** The running container of the grader with this process id, as the engine sees it (polled until `done` settles). */
+async function seenRunning(pid: number, done: Promise<unknown>) {
+  const mine = `${GRADER_LABEL}=${hostname()}/${pid}`;
+  let over = false;
+  void done.finally(() => (over = true));
+  for (;;) {
+    const [running] = await docker().listContainers({ filters: { label: [mine], status: ['running'] } });
+    if (running) return docker().getContainer(running.Id).inspect();
+    if (over) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('the container a grade runs, seen from the engine while the grade runs', () => {
   it('has every limit: 256 MiB and no swap, 128 processes, no capabilities, no new privileges, loopback only, the graded network', async () => {
-    const fixture = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', 'never-listens.Dockerfile'); // runs for as long as the wait lasts
-    const mine = `${GRADER_LABEL}=${hostname()}/${process.pid}`;
-    const grading = grade(await findLab('lab1'), { dockerfile: { kind: 'path', path: fixture }, limits: { startupTimeoutMs: 6_000 } });
-    let seen: Awaited<ReturnType<ReturnType<ReturnType<typeof docker>['getContainer']>['inspect']>> | undefined;
-    for (const t0 = Date.now(); !seen && Date.now() - t0 < 120_000; await new Promise((r) => setTimeout(r, 100))) {
-      const [running] = await docker().listContainers({ filters: { label: [mine], status: ['running'] } });
-      if (running) seen = await docker().getContainer(running.Id).inspect();
-    }
+    const grading = grade(await findLab('lab1'), { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { startupTimeoutMs: 6_000 } });
+    const seen = await seenRunning(process.pid, grading);
     const result = await grading;
     expect(seen, 'the grade\'s container was never seen running').toBeDefined();
     const host = seen!.HostConfig;
@@ -67,6 +80,30 @@ describe('the container a grade runs, seen from the engine while the grade runs'
     // …and the grade still ends as it must, with its container gone.
     expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 6 s/);
   });
+
+  it("runs under a lab's own run limits, and a grade's own over the lab's", async () => {
+    const lab = { ...(await findLab('lab1')), runLimits: { memoryBytes: 192 * MiB, pids: 100, startupTimeoutMs: 5_000 } };
+    const grading = grade(lab, { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { pids: 64 } });
+    const seen = await seenRunning(process.pid, grading);
+    const result = await grading;
+    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    expect({ memory: seen!.HostConfig.Memory, pids: seen!.HostConfig.PidsLimit }).toEqual({ memory: 192 * MiB, pids: 64 });
+    expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 5 s/);
+  });
+
+  it('runs under the limits given as flags: --run-memory, --run-pids, --run-cpus, --startup-timeout', async () => {
+    const child = startCli(['grade', 'lab1', '--dockerfile', NEVER_LISTENS, '--json', '--run-memory', '96m', '--run-pids', '48', '--run-cpus', '0.5', '--startup-timeout', '4'], {}, ['ignore', 'pipe', 'ignore']);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seen = await seenRunning(child.pid!, exited);
+    expect(await exited).toBe(1);
+    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    const host = seen!.HostConfig;
+    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({ memory: 96 * MiB, swap: 96 * MiB, pids: 48, cpus: 5e8 });
+    const result = JSON.parse(stdout) as GradeResult;
+    expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 4 s/);
+  });
 });
 
 describe('graded containers have no route to each other', () => {
@@ -76,7 +113,7 @@ describe('graded containers have no route to each other', () => {
   let serverNetwork: string;
   let mappedPort: number;
 
-  const graded = (command: string[]) => gradedContainer({ image: PYTHON, port: 8080, readyPath: '/healthz', limits: { ...DEFAULT_LIMITS, startupTimeoutMs: 15_000 }, command });
+  const graded = (command: string[]) => gradedContainer({ image: PYTHON, port: 8080, readyPath: '/healthz', limits: { ...DEFAULT_RUN_LIMITS, startupTimeoutMs: 15_000 }, command });
 
   beforeAll(async () => {
     server = await graded([...SERVE, stamp]);

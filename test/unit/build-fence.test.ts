@@ -10,7 +10,7 @@ import { SharedCeiling } from '../../graders/build/fence/ceiling.js';
 import { BuildFence, type FenceStop } from '../../graders/build/fence/fence.js';
 import { ceilingRefusal } from '../../graders/build/fence/probe.js';
 import { hostRules } from '../../graders/run/network.js';
-import { formatMemory, parseSize } from '../../graders/build/fence/limits.js';
+import { formatMemory, parseSize } from '../../graders/format/bytes.js';
 import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
 import { treeSize } from '../../graders/build/fence/tree-size.js';
 import { encodeTrace } from '../../graders/build/trace.js';

@@ -5,7 +5,8 @@ process.env.DOCKER_HOST = 'unix:///nonexistent/stagecraft-test/docker.sock';
 const { imageExists } = await import('../../graders/engine/docker.js');
 const { missingBaseImages } = await import('../../graders/pipeline/base-images.js');
 const { parseDockerfile } = await import('../../graders/lint/dockerfile.js');
-const { runAndProbe, DEFAULT_LIMITS } = await import('../../graders/run/container.js');
+const { runAndProbe } = await import('../../graders/run/container.js');
+const { DEFAULT_RUN_LIMITS } = await import('../../graders/run/limits.js');
 
 describe('an engine that does not answer', () => {
   it('is never taken for a missing image', async () => {
@@ -19,7 +20,7 @@ describe('an engine that does not answer', () => {
   });
 
   it("is no student's failed run: the run stage throws the engine's absence (could not grade), never a refusal", async () => {
-    const run = runAndProbe({ image: 'stagecraft-grade/lab1-go:gone', port: 8080, readyPath: '/healthz', probes: [], limits: DEFAULT_LIMITS });
+    const run = runAndProbe({ image: 'stagecraft-grade/lab1-go:gone', port: 8080, readyPath: '/healthz', probes: [], limits: DEFAULT_RUN_LIMITS });
     await expect(run).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

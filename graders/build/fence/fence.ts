@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, formatCount } from '../../format/bytes.js';
+import { formatBytes, formatCount, formatMemory } from '../../format/bytes.js';
 import type { SharedCeiling } from './ceiling.js';
 import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
-import { formatMemory, type BuildLimits } from './limits.js';
+import type { BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
 import { treeSize } from './tree-size.js';
 

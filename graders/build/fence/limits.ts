@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { formatBytes, formatCount } from '../../format/bytes.js';
+import { formatBytes, formatCount, formatMemory } from '../../format/bytes.js';
 
 /**
  * What one grade's build may use. Memory, processes and CPU hold for each RUN step and —
@@ -40,32 +40,6 @@ export const DEFAULT_BUILD_LIMITS: BuildLimits = {
   diskBytes: 4e9,
   files: 300_000,
 };
-
-/** 2147483648 → "2 GiB", 805306368 → "768 MiB": memory the way container limits are written. */
-export function formatMemory(bytes: number): string {
-  if (bytes >= GiB && bytes % (GiB / 4) === 0) return `${bytes / GiB} GiB`;
-  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`;
-  return `${Math.round(bytes / 2 ** 20)} MiB`;
-}
-
-const UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 2 ** 10, kib: 2 ** 10, kb: 1e3,
-  m: 2 ** 20, mib: 2 ** 20, mb: 1e6,
-  g: GiB, gib: GiB, gb: 1e9,
-  t: 2 ** 40, tib: 2 ** 40, tb: 1e12,
-};
-
-/**
- * "2g", "1536m", "2GiB" (binary, as `docker run --memory` reads them) or "4GB" (decimal, as
- * image sizes are shown) → bytes; undefined when the text is not a size.
- */
-export function parseSize(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) return undefined;
-  return Math.round(Number(m[1]) * unit);
-}
 
 /** One line for notes and the terminal: "2 GiB of memory, 512 processes, 1 CPU per step, 4 GB and 300,000 files written". */
 export function describeLimits(l: BuildLimits): string {
