@@ -3,14 +3,19 @@ import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
+import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
 
-export interface GradeBuildOptions {
-  /** All of the grade's builds together. */
-  timeoutMs: number;
+/** What a grade's builds may take: a grade's limits (pipeline/limits.ts) carry these fields as they are. */
+export interface BuildSettings {
+  /** All of the grade's builds together (default: DEFAULT_BUILD_TIMEOUT_MS). */
+  buildTimeoutMs?: number;
   /** One step; the grade's whole budget when not set. */
   stepTimeoutMs?: number;
-  limits?: Partial<BuildLimits>;
+  /** What each RUN step, and the grade's steps together, may use (the defaults where not given). */
+  buildLimits?: Partial<BuildLimits>;
+}
+
+export interface GradeBuildOptions extends BuildSettings {
   /** `none` unless the lab needs a package index. */
   network: 'none' | 'default';
   onStep?: (step: BuildStep) => void;
@@ -35,7 +40,7 @@ export class GradeBuilds {
     this.hostNote = await fenceHostNetwork();
     const available = await buildFence();
     if ('reason' in available) return unlimitedLine(available.reason);
-    this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.limits });
+    this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.buildLimits });
     // A batch builds nothing without the ceiling: checked before the first step, not after.
     if (this.fence.failure && limitsRequired) {
       await this.close();
@@ -46,7 +51,7 @@ export class GradeBuilds {
 
   /** One build, in what is left of the grade's time. The engine's disk running short is "could not grade". */
   async build(contextDir: string, tag: string): Promise<BuildResult> {
-    const budget = this.opts.timeoutMs;
+    const budget = this.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
     this.deadline ??= Date.now() + budget;
     const closeWindow = openWindow(this.cache);
     const built = await buildImage({

@@ -18,21 +18,17 @@ const shown = (file: string) => {
   return relative && !relative.startsWith('..') ? relative : file;
 };
 
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of 1 or more');
-  return n;
+/** A flag's value, read in this unit; else commander's one-line usage error. */
+const parsed = (unit: LimitSetting['unit']) => (text: string) => {
+  const read = parseLimit(unit, text);
+  if ('error' in read) throw new InvalidArgumentError(read.error);
+  return read.value;
 };
 
 function withLimitOptions(cmd: Command, stage?: LimitSetting['stage']): Command {
   for (const s of LIMIT_SETTINGS.filter((s) => !stage || s.stage === stage)) {
-    const parse = (text: string) => {
-      const read = parseLimit(s.unit, text);
-      if ('error' in read) throw new InvalidArgumentError(read.error);
-      return read.value;
-    };
     const placeholder = s.unit === 'memory' || s.unit === 'bytes' ? 'size' : s.unit === 'seconds' ? 'seconds' : 'n';
-    cmd.addOption(new Option(`--${s.flag} <${placeholder}>`, `${s.what} (default: ${s.value === undefined ? s.words : showValue(s.unit, s.value)})`).argParser(parse));
+    cmd.addOption(new Option(`--${s.flag} <${placeholder}>`, `${s.what} (default: ${s.value === undefined ? s.words : showValue(s.unit, s.value)})`).argParser(parsed(s.unit)));
   }
   return cmd;
 }
@@ -154,7 +150,7 @@ export function program(): Command {
     .description("grade every student's submissions (one folder per student) and write a gradebook")
     .argument('<submissions-dir>', 'one folder per student, each a copy of the kit with their labs/<lab>/Dockerfile')
     .option('--labs <labs>', 'only these labs, comma-separated: lab1,lab3 (default: every lab)')
-    .option('--concurrency <n>', 'grades at a time', positiveInt, 2)
+    .option('--concurrency <n>', 'grades at a time', parsed('count'), 2)
     .option('--shard <K/N>', "grade the K-th of N equal shares of the students (merge the shards' outputs with `stagecraft merge`)")
     .option('--out <dir>', 'where results and the gradebook go', 'gradebook')
     .option('--resume', 'keep the results already in --out and grade only what is missing')

@@ -12,7 +12,7 @@ import { describe, parseDockerfile, type DockerInstruction, type ParsedDockerfil
 import { MACHINE_POLICY, vet, vetBytes } from '../lint/policy.js';
 import { ensureBaseImages } from '../pipeline/base-images.js';
 import { withoutUnavailableSyntax } from '../pipeline/syntax.js';
-import { DEFAULT_BUILD_TIMEOUT_MS, type GradeLimits } from '../pipeline/limits.js';
+import type { GradeLimits } from '../pipeline/limits.js';
 import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { stageContext } from './build-context.js';
 import type { BuildOutcome } from './explanation.js';
@@ -83,7 +83,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   };
   const release = onInterrupt(removeImages);
   const notes: string[] = [];
-  const builds = new GradeBuilds({ timeoutMs: req.limits?.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, stepTimeoutMs: req.limits?.stepTimeoutMs, limits: req.limits?.buildLimits, network: 'default', onStep: (s) => progress.step(s) });
+  const builds = new GradeBuilds({ ...req.limits, network: 'default', onStep: (s) => progress.step(s) });
   const build = (t: string): Promise<BuildResult> => builds.build(context.dir, t);
   const shown = { dockerfile: shownPath(file), context: shownPath(contextDir) };
   try {

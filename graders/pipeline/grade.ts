@@ -23,7 +23,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
 import { knownContent } from './known-content.js';
-import { DEFAULT_BUILD_TIMEOUT_MS, type GradeLimits } from './limits.js';
+import type { GradeLimits } from './limits.js';
 import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
@@ -114,10 +114,11 @@ function build(g: Grading, tag: string): Promise<BuildResult> {
 }
 
 function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress): GradeBuilds {
+  const { buildTimeoutMs, stepTimeoutMs, buildLimits } = opts;
   return new GradeBuilds({
-    timeoutMs: opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
-    stepTimeoutMs: opts.stepTimeoutMs,
-    limits: opts.buildLimits,
+    buildTimeoutMs,
+    stepTimeoutMs,
+    buildLimits,
     network: lab.buildNetwork ? 'default' : 'none',
     onStep: (s) => progress.step(s),
   });

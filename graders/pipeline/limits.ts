@@ -1,4 +1,5 @@
-import { DEFAULT_BUILD_LIMITS, type BuildLimits } from '../build/fence/limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../build/fence/limits.js';
+import type { BuildSettings } from '../build/grade-builds.js';
 import { formatBytes, formatCount, formatMemory, parseSize } from '../format/bytes.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from '../run/limits.js';
 
@@ -7,18 +8,10 @@ import { DEFAULT_RUN_LIMITS, type RunLimits } from '../run/limits.js';
  * regrade) to the stages that apply them. A field left out takes the lab's value where the lab
  * sets one (run limits), else the default below.
  */
-export interface GradeLimits {
-  /** All of a grade's builds together: the build, and the rebuild of cache-friendly. */
-  buildTimeoutMs?: number;
-  /** One build step (default: the builds' own timeout). */
-  stepTimeoutMs?: number;
-  /** What the grade's RUN steps may use (build/fence/limits.ts). */
-  buildLimits?: Partial<BuildLimits>;
+export interface GradeLimits extends BuildSettings {
   /** What the graded container may use, and how long it is waited for. */
   runLimits?: Partial<RunLimits>;
 }
-
-export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
 
 /** How a flag's value is written: memory in binary units (as `docker run --memory`), disk in decimal (as image sizes). */
 type Unit = 'seconds' | 'memory' | 'bytes' | 'count' | 'cpus';
@@ -61,7 +54,7 @@ export const LIMIT_SETTINGS: readonly LimitSetting[] = [
   { flag: 'probe-timeout', unit: 'seconds', stage: 'run', what: 'time for the app to answer each probe', value: R.probeTimeoutMs / 1000, set: run('probeTimeoutMs', 1000) },
 ];
 
-/** A value as the flag takes it: `2GiB`, `4GB`, `512`, `600`. */
+/** A default as --help and README show it: `2GiB`, `4GB`, `300,000`, `600 s`. */
 export function showValue(unit: Unit, value: number): string {
   if (unit === 'memory') return formatMemory(value).replace(' ', '');
   if (unit === 'bytes') return formatBytes(value).replace(' ', '');

@@ -1,7 +1,7 @@
 import { FenceClient } from './client.js';
 import { probeWithRetries, type ProbeVerdict } from './probe.js';
 
-export { describeLimits, DEFAULT_BUILD_LIMITS, type BuildLimits } from './limits.js';
+export { describeLimits, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from './limits.js';
 export type { BuildPeaks, FenceStop } from './fence.js';
 export type { FenceClient, GradeFence } from './client.js';
 

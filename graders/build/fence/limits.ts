@@ -41,6 +41,9 @@ export const DEFAULT_BUILD_LIMITS: BuildLimits = {
   files: 300_000,
 };
 
+/** All of a grade's builds together, when no other time is given. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60_000;
+
 /** One line for notes and the terminal: "2 GiB of memory, 512 processes, 1 CPU per step, 4 GB and 300,000 files written". */
 export function describeLimits(l: BuildLimits): string {
   return `${formatMemory(l.memoryBytes)} of memory, ${formatCount(l.pids)} processes, ${l.cpus} CPU${l.cpus === 1 ? '' : 's'} per step, ${formatBytes(l.diskBytes)} and ${formatCount(l.files)} files written`;

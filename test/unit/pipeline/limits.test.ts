@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUILD_LIMITS, type BuildLimits } from '../../../graders/build/fence/limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../../../graders/build/fence/limits.js';
 import { REPO_ROOT } from '../../../graders/kit/locations.js';
-import { DEFAULT_BUILD_TIMEOUT_MS, gradeLimits, LIMIT_SETTINGS, limitsTable, parseLimit, showValue } from '../../../graders/pipeline/limits.js';
+import { gradeLimits, LIMIT_SETTINGS, limitsTable, parseLimit, showValue } from '../../../graders/pipeline/limits.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from '../../../graders/run/limits.js';
 
 /** Every setting at its default, through the table's own setters. */
