@@ -290,7 +290,7 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
         throw new HttpError(422, 'the score, the number of checks and "passed" do not agree with the checks sent');
       }
       store.recordResult(student, body);
-      await store.commit(); // acknowledged only once it is on disk
+      await store.commit(); // acknowledged only once the journal holds it
       changed();
       return send(res, 201, { stored: true });
     }

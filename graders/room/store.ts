@@ -1,23 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { CannotGrade } from '../engine/errors.js';
+import { Journal, writeDurably } from './journal.js';
 import type { PostedCheck, ResultBody } from './protocol.js';
 
 /**
  * The room's state: a real SQLite database (sql.js, SQLite compiled to WebAssembly: it
  * installs from the npm registry alone, on every Node the kit supports, with no build step).
- * The database lives in memory and is written to the room file whole — a temporary file,
- * fsync, rename — and a change is acknowledged only once it is on disk. Changes that arrive
- * while a write is under way wait for the next one, so a busy room writes a few times a
- * second however many students post.
+ * The database lives in memory. A change is acknowledged once its line is written to the
+ * room's journal (journal.ts, beside the room file); every few seconds the database is
+ * written whole to the room file (a snapshot: temporary file, fsync, rename) and the journal
+ * drops what the snapshot holds. Opening a room reads the snapshot, then the journal's later
+ * changes, so a room killed outright comes back with every result it acknowledged.
  */
 
-/** How long a change waits for others to share its write. */
-export const COMMIT_BATCH_MS = 40;
+/** A snapshot is taken at most this often while changes arrive… */
+export const SNAPSHOT_MS = 5000;
+/** …or sooner once the journal has grown this large. */
+export const SNAPSHOT_JOURNAL_BYTES = 4 * 1024 * 1024;
+/** The snapshot's place in the journal: every change up to it is in the snapshot. */
+const SNAPSHOT_SEQ = 'journal-seq';
+
+/** The journal beside a room file. */
+export const journalOf = (roomFile: string) => `${roomFile}.journal`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,22 +130,6 @@ function takeLock(file: string): () => void {
   throw new CannotGrade(`cannot lock ${file}`);
 }
 
-/** Write bytes so that the file holds either its old content or all of the new, even across a power cut. */
-async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
-  const partial = `${file}.${process.pid}.partial`;
-  const handle = await open(partial, 'w', 0o600);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(partial, file);
-  // The rename itself is on disk only once the folder is (not possible on Windows: skipped).
-  const dir = await open(path.dirname(file), 'r').catch(() => undefined);
-  if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
-}
-
 const rows = (db: Database, sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] => {
   const stmt = db.prepare(sql);
   try {
@@ -149,17 +142,44 @@ const rows = (db: Database, sql: string, params: SqlValue[] = []): Record<string
   }
 };
 
+/** One change to the room, as the journal keeps it: replayed in order, it makes the same room. */
+type Change =
+  | { op: 'setting'; key: string; value: string }
+  | { op: 'join'; id: number; name: string; tokenHash: string; at: number }
+  | { op: 'leave'; id: number }
+  | { op: 'result'; studentId: number; body: ResultBody; at: number }
+  | { op: 'verified'; studentId: number; lab: string; resultAt: number; verification: Verification };
+
 export class RoomStore {
-  private waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private seq = 0;
+  private snapshotAt = Date.now();
+  private snapshotting: Promise<void> | undefined;
   private closed = false;
 
   private constructor(
     private readonly db: Database,
     readonly file: string,
+    private readonly journal: Journal<Change>,
     private readonly release: () => void,
   ) {}
+
+  /** The snapshot and the journal's later changes, in memory. */
+  private static async load(file: string, release: () => void): Promise<{ store: RoomStore; journalled: number; fresh: boolean }> {
+    // The journal before the snapshot: a snapshot taken between the two reads then covers
+    // whatever the journal read had already dropped (a running room may be read: export).
+    const entries = await Journal.read<Change>(journalOf(file));
+    const [SQL, bytes] = await Promise.all([loadSqlJs(), readRoomFile(file)]);
+    const store = new RoomStore(new SQL.Database(bytes), file, new Journal<Change>(journalOf(file)), release);
+    store.db.run('PRAGMA foreign_keys = ON');
+    store.db.exec(SCHEMA);
+    store.seq = Number(store.setting(SNAPSHOT_SEQ) ?? 0);
+    const later = entries.filter((e) => e.seq > store.seq);
+    for (const e of later) {
+      store.apply(e.change);
+      store.seq = e.seq;
+    }
+    return { store, journalled: entries.length, fresh: !bytes };
+  }
 
   /** Open (or create) the room file for a running room: locked to this process. */
   static async open(file: string): Promise<RoomStore> {
@@ -167,11 +187,9 @@ export class RoomStore {
     await mkdir(path.dirname(absolute), { recursive: true });
     const release = takeLock(absolute);
     try {
-      const [SQL, bytes] = await Promise.all([loadSqlJs(), readRoomFile(absolute)]);
-      const store = new RoomStore(new SQL.Database(bytes), absolute, release);
-      store.db.run('PRAGMA foreign_keys = ON');
-      store.db.exec(SCHEMA);
-      if (!bytes) await store.commit();
+      const { store, journalled, fresh } = await RoomStore.load(absolute, release);
+      // What the journal held goes into a snapshot, so new lines never follow one cut short.
+      if (fresh || journalled > 0) await store.snapshot();
       return store;
     } catch (err) {
       release();
@@ -179,49 +197,72 @@ export class RoomStore {
     }
   }
 
-  /** Read a room file as it is on disk (export, verify): no lock, nothing written back. */
+  /** Read a room file as it is on disk (export, verify), its journal included: no lock, nothing written. */
   static async read(file: string): Promise<RoomStore> {
     const absolute = path.resolve(file);
-    const [SQL, bytes] = await Promise.all([loadSqlJs(), readRoomFile(absolute)]);
-    if (!bytes) throw new CannotGrade(`no room file at ${file} (start a room with \`stagecraft room\`, or give its --room-file)`);
-    const store = new RoomStore(new SQL.Database(bytes), absolute, () => undefined);
+    const { store, fresh } = await RoomStore.load(absolute, () => undefined);
+    if (fresh && store.seq === 0) throw new CannotGrade(`no room file at ${file} (start a room with \`stagecraft room\`, or give its --room-file)`);
     store.closed = true; // read-only: commit() refuses
     return store;
   }
 
-  /** Resolves once every change made so far is on disk. */
+  /** Resolves once every change made so far is in the journal (journal.ts: when it reaches the disk). */
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the room file is closed'));
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    this.schedule();
-    return done;
+    const flushed = this.journal.flush();
+    if (!this.snapshotting && (Date.now() - this.snapshotAt >= SNAPSHOT_MS || this.journal.size >= SNAPSHOT_JOURNAL_BYTES)) {
+      // Not waited for: a failed snapshot leaves the journal whole, and the next one tries again.
+      this.snapshotting = this.snapshot()
+        .catch(() => undefined)
+        .finally(() => (this.snapshotting = undefined));
+    }
+    return flushed;
   }
 
-  private schedule(): void {
-    if (this.timer || this.writing || this.waiting.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const batch = this.waiting.splice(0);
-      this.writing = writeDurably(this.file, this.db.export())
-        .then(
-          () => batch.forEach((w) => w.resolve()),
-          (err: Error) => batch.forEach((w) => w.reject(err)),
-        )
-        .finally(() => {
-          this.writing = undefined;
-          this.schedule();
-        });
-    }, COMMIT_BATCH_MS);
+  /** The whole database to the room file, then the journal drops what it holds. */
+  private async snapshot(): Promise<void> {
+    this.snapshotAt = Date.now();
+    const upTo = this.seq;
+    this.db.run('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [SNAPSHOT_SEQ, String(upTo)]);
+    await writeDurably(this.file, this.db.export());
+    await this.journal.dropUpTo(upTo);
   }
 
-  /** Write what is pending, then let the file go. */
+  /** Write what is pending and a last snapshot, then let the file go. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.waiting.length || this.timer) await this.commit().catch(() => undefined);
-    await this.writing;
     this.closed = true;
+    await this.journal.flush().catch(() => undefined);
+    await this.snapshotting;
+    await this.snapshot().catch(() => undefined); // the journal holds it all if this fails
+    await this.journal.close();
     this.db.close();
     this.release();
+  }
+
+  /** Make a change, and add it to the journal (commit() writes it). */
+  private change(c: Change): void {
+    this.apply(c);
+    this.journal.add(++this.seq, c);
+  }
+
+  private apply(c: Change): void {
+    switch (c.op) {
+      case 'setting':
+        this.db.run('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [c.key, c.value]);
+        return;
+      case 'join':
+        this.db.run('INSERT INTO students(id, name, token_hash, joined_at) VALUES (?, ?, ?, ?)', [c.id, c.name, c.tokenHash, c.at]);
+        return;
+      case 'leave':
+        this.db.run('DELETE FROM students WHERE id = ?', [c.id]);
+        return;
+      case 'result':
+        return this.applyResult(c.studentId, c.body, c.at);
+      case 'verified':
+        this.db.run('UPDATE results SET verified = ? WHERE student_id = ? AND lab = ? AND at = ?', [JSON.stringify(c.verification), c.studentId, c.lab, c.resultAt]);
+        return;
+    }
   }
 
   setting(key: string): string | undefined {
@@ -229,7 +270,7 @@ export class RoomStore {
   }
 
   setSetting(key: string, value: string): void {
-    this.db.run('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+    this.change({ op: 'setting', key, value });
   }
 
   /** The setting, made with `make()` the first time. */
@@ -245,7 +286,8 @@ export class RoomStore {
   addStudent(name: string, tokenHash: string, now = Date.now()): Student | undefined {
     const taken = rows(this.db, 'SELECT id FROM students WHERE lower(name) = lower(?)', [name]).length > 0;
     if (taken) return undefined;
-    this.db.run('INSERT INTO students(name, token_hash, joined_at) VALUES (?, ?, ?)', [name, tokenHash, now]);
+    const id = ((rows(this.db, 'SELECT max(id) AS n FROM students')[0]?.n as number | null) ?? 0) + 1;
+    this.change({ op: 'join', id, name, tokenHash, at: now });
     return this.studentBy('name', name);
   }
 
@@ -260,13 +302,17 @@ export class RoomStore {
 
   /** A student leaves the room: their results and Dockerfiles go with them. */
   removeStudent(id: number): void {
-    this.db.run('DELETE FROM students WHERE id = ?', [id]);
+    this.change({ op: 'leave', id });
   }
 
   /** Store a posted result: the student's cell for the lab, and a line in the log of every post. */
   recordResult(student: Student, body: ResultBody, now = Date.now()): void {
+    this.change({ op: 'result', studentId: student.id, body, at: now });
+  }
+
+  private applyResult(studentId: number, body: ResultBody, now: number): void {
     const firstFailing = body.checks.find((c) => c.state === 'failed')?.id ?? null;
-    const before = rows(this.db, 'SELECT stuck_check, stuck_since FROM results WHERE student_id = ? AND lab = ?', [student.id, body.lab])[0];
+    const before = rows(this.db, 'SELECT stuck_check, stuck_since FROM results WHERE student_id = ? AND lab = ?', [studentId, body.lab])[0];
     // Stuck: failing on the same first check since the first result that failed on it.
     const since = firstFailing === null ? null : before?.stuck_check === firstFailing ? (before.stuck_since as number) : now;
     this.db.run(
@@ -276,9 +322,9 @@ export class RoomStore {
          max_score = excluded.max_score, image_size = excluded.image_size, checks = excluded.checks, kit = excluded.kit,
          engine = excluded.engine, dockerfile = excluded.dockerfile, stuck_check = excluded.stuck_check,
          stuck_since = excluded.stuck_since, verified = NULL`,
-      [student.id, body.lab, now, body.passed ? 1 : 0, body.score, body.maxScore, body.imageSize, JSON.stringify(body.checks), body.kit, body.engine, body.dockerfile ?? null, firstFailing, since],
+      [studentId, body.lab, now, body.passed ? 1 : 0, body.score, body.maxScore, body.imageSize, JSON.stringify(body.checks), body.kit, body.engine, body.dockerfile ?? null, firstFailing, since],
     );
-    this.db.run('INSERT INTO posts(student_id, lab, at, passed, score, image_size) VALUES (?, ?, ?, ?, ?, ?)', [student.id, body.lab, now, body.passed ? 1 : 0, body.score, body.imageSize]);
+    this.db.run('INSERT INTO posts(student_id, lab, at, passed, score, image_size) VALUES (?, ?, ?, ?, ?, ?)', [studentId, body.lab, now, body.passed ? 1 : 0, body.score, body.imageSize]);
   }
 
   /** Every student's latest result per lab. */
@@ -312,8 +358,9 @@ export class RoomStore {
 
   /** Record a regrade; only if the cell still holds the result that was regraded (`at`). */
   setVerified(student: Student, lab: string, resultAt: number, v: Verification): boolean {
-    this.db.run('UPDATE results SET verified = ? WHERE student_id = ? AND lab = ? AND at = ?', [JSON.stringify(v), student.id, lab, resultAt]);
-    return this.db.getRowsModified() > 0;
+    const current = rows(this.db, 'SELECT 1 FROM results WHERE student_id = ? AND lab = ? AND at = ?', [student.id, lab, resultAt]).length > 0;
+    if (current) this.change({ op: 'verified', studentId: student.id, lab, resultAt, verification: v });
+    return current;
   }
 
   /** The log of every result posted, oldest first. */
