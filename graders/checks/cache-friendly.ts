@@ -1,7 +1,7 @@
 import { inDockerfileOrder } from '../build/steps.js';
 import type { BuildStep } from '../build/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
-import { ECOSYSTEMS, installsDependencies, type Ecosystem } from './install-step.js';
+import { ECOSYSTEMS, installsDependencies, runCommandText, runScript, type Ecosystem } from './install-step.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface CacheFriendlyOptions {
@@ -15,11 +15,14 @@ export interface CacheFriendlyOptions {
   installs: Ecosystem[];
 }
 
-/** `RUN npm ci` as BuildKit names the step (`[build 4/7] RUN npm ci`), or the instruction it maps to. */
-function runArgs(l: Located): string | undefined {
-  if (l.instruction) return l.instruction.keyword.toUpperCase() === 'RUN' ? l.instruction.args : undefined;
+/** What a RUN step runs (install-step's runScript), from its instruction or, failing that, from BuildKit's name for it. */
+function runScriptOf(l: Located, escape?: string): string | undefined {
+  if (l.instruction) {
+    if (l.instruction.keyword.toUpperCase() !== 'RUN') return undefined;
+    return runScript(l.instruction.raw ?? `RUN ${l.instruction.args}`, escape);
+  }
   const m = /^\[[^\]]*\]\s*RUN\s+([\s\S]*)$/.exec(l.step.name);
-  return m?.[1];
+  return m ? runCommandText(m[1]!) : undefined;
 }
 
 interface Located {
@@ -54,8 +57,8 @@ export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
     if (!rebuild.build.ok) return fail(`the rebuild after editing ${opts.touch} failed: ${rebuild.build.error}`);
     const all = locate(rebuild.build.steps, lint.dockerfile);
     const installs = all.filter((l) => {
-      const args = runArgs(l);
-      return args !== undefined && installsDependencies(args, opts.installs);
+      const script = runScriptOf(l, lint.dockerfile.escape);
+      return script !== undefined && installsDependencies(script, opts.installs);
     });
     if (installs.length === 0) {
       const commands = opts.installs.map((e) => ECOSYSTEMS[e].commands).join('; ');

@@ -1,4 +1,5 @@
 import { parse, type ParseEntry } from 'shell-quote';
+import { heredocs, instructionFlags, isHeredocWord } from '../lint/buildkit.js';
 
 /** The package-manager families a lab's dependency install can come from. */
 export type Ecosystem = 'node' | 'python' | 'java' | 'go';
@@ -172,7 +173,23 @@ export function runCommandText(args: string): string {
   return text;
 }
 
-/** Whether a RUN command line installs the dependencies of one of these package-manager families. */
-export function installsDependencies(runArgs: string, ecosystems: readonly Ecosystem[]): boolean {
-  return simpleCommands(runCommandText(runArgs)).some((c) => installs(c, ecosystems));
+/**
+ * What a RUN runs, as shell text: its options left out, the exec form joined, and a heredoc
+ * that is the script (`RUN <<EOF`, `RUN bash -e <<EOF`) read as its lines. A heredoc fed to
+ * another program (`cat <<EOF > notes`) is that program's input, not commands.
+ */
+export function runScript(raw: string, escape?: string): string {
+  const { logical, args } = instructionFlags(raw, escape);
+  const docs = heredocs(logical);
+  if (docs.length === 0) return runCommandText(args);
+  const command = args.split(/\s+/).filter((w) => w && !isHeredocWord(w));
+  const script = docs.map((d) => d.body.join('\n')).join('\n');
+  if (command.length === 0) return script;
+  if (SHELLS.has(baseName(command[0]!)) && !command.includes('-c')) return script;
+  return command.join(' ');
+}
+
+/** Whether a RUN's script (runScript) installs the dependencies of one of these package-manager families. */
+export function installsDependencies(script: string, ecosystems: readonly Ecosystem[]): boolean {
+  return simpleCommands(script).some((c) => installs(c, ecosystems));
 }

@@ -229,6 +229,7 @@ export function parseMount(value: string): { fields: MountField[]; get(key: stri
 
 /** A `<<EOF` (or `<<-EOF`, `<<"EOF"`, `3<<EOF`) word: BuildKit's heredoc pattern on a word of the line. */
 const HEREDOC_WORD = /^(\d*)<<(-?)\s*(["']?)([^<"']+)\3$/;
+export const isHeredocWord = (word: string) => HEREDOC_WORD.test(word);
 
 export interface Heredoc {
   name: string;

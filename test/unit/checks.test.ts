@@ -230,6 +230,48 @@ describe('cache-friendly', () => {
   });
 });
 
+// Issue 21: a RUN heredoc of shell commands is graded like the same commands on one line.
+describe('cache-friendly, heredocs', () => {
+  const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
+  const df = [
+    'FROM node:20-trixie AS build',
+    'WORKDIR /app',
+    'COPY package.json package-lock.json ./',
+    'RUN --mount=type=cache,target=/root/.npm <<EOF',
+    'set -eux',
+    'npm ci',
+    'EOF',
+    'COPY . .',
+    'RUN <<EOF',
+    'set -eux',
+    'npm run build',
+    'EOF',
+    'FROM node:20-trixie-slim',
+    'COPY --from=build /app/dist ./dist',
+    '',
+  ].join('\n');
+  const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
+  // As Docker 28 names and orders them: newest first, a heredoc shown by its first line.
+  const steps = (installCached: boolean) => [
+    step('[build 6/6] RUN <<EOF (set -eux...)', false),
+    step('[build 5/6] COPY . .', false),
+    step('[build 4/6] RUN --mount=type=cache,target=/root/.npm <<EOF (set -eux...)', installCached),
+    step('[build 3/6] COPY package.json package-lock.json ./', true),
+  ];
+  const rebuild = (installCached: boolean) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps: steps(installCached), log: '', timedOut: false, durationMs: 1 } });
+
+  it('finds the install in a heredoc and passes when it came from the cache', () => {
+    expect(check.evaluate(evidence({ rebuild: rebuild(true) }, df))).toMatchObject({ passed: true });
+    expect(check.evaluate(evidence({ rebuild: rebuild(true) }, df)).message).toMatch(/^after editing src\/app\.ts, `RUN .*` \(line 4\) came from the cache$/);
+  });
+
+  it('names the heredoc install that re-ran by its line', () => {
+    const v = check.evaluate(evidence({ rebuild: rebuild(false) }, df));
+    expect(v.passed).toBe(false);
+    expect(v.message).toMatch(/\(line 4\) ran again/);
+  });
+});
+
 describe('no-secrets', () => {
   const check = noSecrets();
   const file = (path: string, layer = 0, deletedIn?: number) => ({ path, size: 64, type: 'file' as const, layer, deletedIn });

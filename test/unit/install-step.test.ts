@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { installsDependencies, simpleCommands } from '../../graders/checks/install-step.js';
+import { installsDependencies, runScript, simpleCommands, type Ecosystem } from '../../graders/checks/install-step.js';
+
+/** Whether `RUN <run>` installs the dependencies, read as cache-friendly reads a RUN. */
+const isInstall = (run: string, ecosystem: Ecosystem) => installsDependencies(runScript(`RUN ${run}`), [ecosystem]);
 
 describe('the dependency install, from what a RUN step does', () => {
   it('splits a command line into its commands, looking into sh -c', () => {
@@ -32,9 +35,13 @@ describe('the dependency install, from what a RUN step does', () => {
     'sudo -E npm ci',
     '["npm", "ci"]',
     '["/bin/sh", "-c", "npm ci && npm run build"]',
-    'set -eux\nnpm ci\nnpm run build',
+    '<<EOF\nset -eux\nnpm ci\nnpm run build\nEOF',
+    '--mount=type=cache,target=/root/.npm <<EOF\nnpm ci\nEOF',
+    'bash -e <<SCRIPT\ncorepack enable\npnpm install --frozen-lockfile\nSCRIPT',
+    '<<-EOF\n\tnpm ci\n\tEOF',
+    '<<"EOF"\nyarn install --immutable\nEOF',
   ])('node: %j is the install', (run) => {
-    expect(installsDependencies(run, ['node'])).toBe(true);
+    expect(isInstall(run, 'node')).toBe(true);
   });
 
   it.each([
@@ -51,8 +58,10 @@ describe('the dependency install, from what a RUN step does', () => {
     'echo npm ci',
     'apt-get install -y nodejs npm',
     'pip install -r requirements.txt',
+    'cat <<EOF > notes.txt\nnpm ci\nEOF',
+    '<<EOF\nnpm install -g pnpm\ncorepack enable\nEOF',
   ])('node: %j is not the install', (run) => {
-    expect(installsDependencies(run, ['node'])).toBe(false);
+    expect(isInstall(run, 'node')).toBe(false);
   });
 
   it.each([
@@ -68,8 +77,10 @@ describe('the dependency install, from what a RUN step does', () => {
     ['java', './gradlew dependencies'],
     ['go', 'go mod download'],
     ['go', '--mount=type=cache,target=/go/pkg/mod go mod download -x'],
+    ['go', '<<EOF\nset -eux\ngo mod download\ngo vet ./...\nEOF'],
+    ['python', 'sh <<EOF\npip install -r requirements.txt\nEOF'],
   ] as const)('%s: %j is the install', (ecosystem, run) => {
-    expect(installsDependencies(run, [ecosystem])).toBe(true);
+    expect(isInstall(run, ecosystem)).toBe(true);
   });
 
   it.each([
@@ -81,7 +92,8 @@ describe('the dependency install, from what a RUN step does', () => {
     ['go', 'go build ./...'],
     ['go', 'go mod tidy'],
     ['go', 'npm ci'],
+    ['python', 'python3 <<EOF\nimport os\nprint("pip install -r requirements.txt")\nEOF'],
   ] as const)('%s: %j is not the install', (ecosystem, run) => {
-    expect(installsDependencies(run, [ecosystem])).toBe(false);
+    expect(isInstall(run, ecosystem)).toBe(false);
   });
 });
