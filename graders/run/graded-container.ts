@@ -185,5 +185,8 @@ export function engineReason(err: Error): string {
   // "… OCI runtime create failed: runc create failed: unable to start container process: exec: …: unknown"
   // (older runc: "… starting container process caused: exec: …: unknown"): keep what the process hit.
   const caused = /(?:unable to start container process|starting container process caused):\s*(.+?)(?::\s*unknown)?$/.exec(line);
-  return (caused ? caused[1]! : line).slice(0, 300);
+  // The same words on every engine: runc 1.2+ adds "error during container init: ", and
+  // Docker 20.10 says "No command specified" where 28 says "no command specified".
+  const reason = (caused ? caused[1]! : line).replace(/^error during container init:\s*/, '');
+  return (/^[A-Z][a-z]/.test(reason) ? reason.charAt(0).toLowerCase() + reason.slice(1) : reason).slice(0, 300);
 }

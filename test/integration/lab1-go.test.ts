@@ -80,7 +80,7 @@ const suite = labSuite({
     { file: 'distroless-nonroot', fails: [] },
     { file: 'distroless-syntax', fails: [], note: /# syntax=docker\/dockerfile:1` line was ignored/ },
     // The engine refuses the image (issue 15): the student's result, with the engine's reason, never "could not grade".
-    { file: 'no-command', fails: ['runs'], message: ['runs', /^the engine could not start the container: No command specified$/], hint: ['runs', /ENTRYPOINT in the JSON form/] },
+    { file: 'no-command', fails: ['runs'], message: ['runs', /^the engine could not start the container: no command specified$/], hint: ['runs', /ENTRYPOINT in the JSON form/] },
     { file: 'missing-entrypoint', fails: ['runs'], message: ['runs', /^the engine could not start the container: exec: "\/app": stat \/app: no such file or directory$/], hint: ['runs', /ENTRYPOINT \["\/app"\] needs a file at \/app/] },
     { file: 'unknown-user', fails: ['runs'], message: ['runs', /^the engine could not start the container: unable to find user nonroot: no matching entries in passwd file$/], hint: ['runs', /numeric id \(USER 65532:65532\)/] },
   ],
