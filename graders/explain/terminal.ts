@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { FindingKind } from '../findings/index.js';
 import { formatBytes, formatDuration, plural } from '../format/bytes.js';
 import { oneLine, visible } from '../format/text.js';
+import { slideReference } from '../kit/slide-ref.js';
 import type { Explanation, LayerView } from './explanation.js';
 
 /** At most this many findings are listed; `--json` and `--html` have every one. */
@@ -78,7 +79,7 @@ export function renderExplanation(e: Explanation, color = pc.isColorSupported, w
   for (const f of e.findings.slice(0, LISTED_FINDINGS)) {
     lines.push(`${c.red('✗')} ${c.red(LABEL[f.kind].padEnd(kindWidth))} ${visible(f.description).replaceAll('\n', ' ')}`);
     lines.push(`${pad}${c.cyan('do:')}   ${visible(f.todo).replaceAll('\n', ' ')}`);
-    lines.push(`${pad}${c.cyan('read:')} ${f.slide}`);
+    lines.push(`${pad}${c.cyan('read:')} ${slideReference(f.slide)}`);
   }
   if (e.findings.length > LISTED_FINDINGS) lines.push(c.dim(`  … and ${e.findings.length - LISTED_FINDINGS} more (--json and --html list every finding)`));
   for (const kind of KINDS) {

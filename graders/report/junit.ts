@@ -1,4 +1,4 @@
-import { slideReference } from './slide-ref.js';
+import { slideReference } from '../kit/slide-ref.js';
 import junitPackage from 'junit-report-builder';
 
 // A CommonJS module whose typings declare an ES default export.

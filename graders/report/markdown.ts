@@ -1,4 +1,4 @@
-import { slideReference } from './slide-ref.js';
+import { slideReference } from '../kit/slide-ref.js';
 import { formatBytes } from '../format/bytes.js';
 import type { GradeResult } from '../pipeline/result.js';
 import { markdownText } from '../format/text.js';

@@ -1,4 +1,4 @@
-import { slideReference } from './slide-ref.js';
+import { slideReference } from '../kit/slide-ref.js';
 import pc from 'picocolors';
 import type { GradeResult } from '../pipeline/result.js';
 import { visible } from '../format/text.js';

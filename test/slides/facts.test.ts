@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../graders/format/bytes.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { allLabs } from '../../graders/lab.js';
-import { slideReference } from '../../graders/report/slide-ref.js';
+import { slideReference } from '../../graders/kit/slide-ref.js';
 import { decks, SLIDES_DIR } from '../../scripts/slides/decks.js';
 import { expectedFacts, labFacts, slideIndex, statedCeilings } from '../../scripts/slides/facts.js';
 

@@ -7,6 +7,8 @@ import { watchedFiles } from '../../graders/cli/watch.js';
 import type { Explained } from '../../graders/explain/explain-image.js';
 import { buildTree, DELETED, KIND_BITS, MAX_NODES, type TreeNode } from '../../graders/explain/treemap.js';
 import type { FileEntry } from '../../graders/inspect/layers.js';
+import { htmlText } from '../../graders/format/text.js';
+import { slideReference } from '../../graders/kit/slide-ref.js';
 import { findLab } from '../../graders/lab.js';
 import { CLIENT_JS } from '../../graders/report/html/client.js';
 import { PAGE_MARK, renderPage } from '../../graders/report/html/page.js';
@@ -117,6 +119,14 @@ describe('the page', () => {
     expect(html).not.toContain(evil);
     expect(html.match(/<\/script>/g)).toHaveLength(2);
     expect(html).toContain('&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it("names each finding's slide by its title and workshop number, as the terminal does", async () => {
+    const explained = await explainEverything();
+    const html = renderPage({ explanation: explained.explanation, tree: buildTree(explained) });
+    const link = explained.explanation.findings[0]!.slide;
+    expect(html).toContain(`read: ${htmlText(slideReference(link))}`);
+    expect(slideReference(link)).toMatch(/ — ".+", slide \d+ of the workshop$/);
   });
 
   it('carries a script that parses', () => {

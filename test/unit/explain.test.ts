@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SLIDES } from '../../graders/explain/advice.js';
@@ -8,6 +9,10 @@ import { instructionText } from '../../graders/explain/history-text.js';
 import { renderExplanation } from '../../graders/explain/terminal.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { EVERYTHING_IMAGE, explainEverything, synthesize } from '../helpers/explain.js';
+
+/** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<string, { title: string; workshop: number }>;
+
 
 describe('explain --json: the documented shape (README, DESIGN.md "Beyond grading")', () => {
   it('is exactly this for an image with one of everything', async () => {
@@ -148,7 +153,7 @@ describe('the terminal report', () => {
     expect(text).toContain('   2    3 MB  ███████░░░░░  line 2: RUN apt-get install -y gcc');
     expect(text).toContain('✗ toolchain gcc: 2 files, 3 MB in all, in /usr/bin/ (the largest /usr/bin/gcc-14 (3 MB)), layer 2 of 5, added by `RUN apt-get install -y gcc` (Dockerfile line 2); deleted in layer 5, but still shipped');
     expect(text).toContain('do:   Line 2 (`RUN apt-get install -y gcc`) puts it in the final image');
-    expect(text).toContain('read: slides/02-multi-stage.md#6');
+    expect(text).toContain(`read: slides/02-multi-stage.md#6 — "${SLIDE_INDEX['slides/02-multi-stage.md#6']!.title}", slide ${SLIDE_INDEX['slides/02-multi-stage.md#6']!.workshop} of the workshop`);
     expect(text).not.toMatch(/✓ (toolchain|cache|secret|deleted|root)/);
     expect(lines.at(-2)).toMatch(/^6 findings: toolchains 3 MB, caches 2 MB, 2 secrets, deleted but shipped 3 MB, runs as root \(\d+ ms\)$/);
   });

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderTerminal } from '../../graders/report/terminal.js';
 import { toJUnit } from '../../graders/report/junit.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
+
+/** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<string, { title: string; workshop: number }>;
+
 
 const result: GradeResult = {
   lab: 'lab1-go',
@@ -31,7 +36,7 @@ describe('terminal report', () => {
 
   it('gives a failed check its hint and slide, and a skipped one neither', () => {
     expect(text).toContain('hint: Use a small final stage.');
-    expect(text).toContain('read: slides/01-why-images-bloat.md#3');
+    expect(text).toContain(`read: slides/01-why-images-bloat.md#3 — "${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.title}", slide ${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.workshop} of the workshop`);
     expect(text).not.toContain('h2');
     expect(text).not.toContain('h0');
   });

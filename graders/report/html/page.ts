@@ -4,6 +4,7 @@ import type { TreeNode } from '../../explain/treemap.js';
 import type { FindingKind } from '../../findings/index.js';
 import { formatBytes, formatDuration, formatMinuteUtc, plural } from '../../format/bytes.js';
 import { htmlText, oneLine, visible } from '../../format/text.js';
+import { slideReference } from '../../kit/slide-ref.js';
 import type { GradeResult } from '../../pipeline/result.js';
 import { CLIENT_JS } from './client.js';
 import { PAGE_CSS } from './style.js';
@@ -55,7 +56,7 @@ function checksSection(result: GradeResult): string {
     const state = c.skipped ? 'skip' : c.passed ? 'pass' : 'fail';
     const mark = c.skipped ? '–' : c.passed ? '✓' : '✗';
     const first = c.message.split('\n')[0] ?? '';
-    const title = c.passed || c.skipped ? c.message : `${c.message}\n\nhint: ${c.hint}\nread: ${c.slide}`;
+    const title = c.passed || c.skipped ? c.message : `${c.message}\n\nhint: ${c.hint}\nread: ${slideReference(c.slide)}`;
     return `<div class="check ${state}" title="${escape(title)}"><span class="mark">${mark}</span><span class="id">${escape(c.id)}</span><span class="msg">${escape(oneLine(first))}</span></div>`;
   });
   const verdict = outcome(result).text;
@@ -76,7 +77,7 @@ function findingItem(f: ExplainedFinding, i: number, layers: LayerView[]): strin
   return `<li class="finding ${f.kind}" data-finding="${i}" tabindex="0" title="${escape(f.description)}">${size}<span class="kind">${f.kind}</span><span class="what">${escape(f.what)}</span>${files}
 <div class="where">${escape(f.setting ?? (f.files ? `/${f.inArchive ? `${f.inArchive}!/` : ''}${f.example}` : ''))}</div>
 <div class="where">${escape(whereLine(f, layers))}</div>
-<div class="todo">${escape(f.todo)}</div><div class="read">read: ${escape(f.slide)}</div></li>`;
+<div class="todo">${escape(f.todo)}</div><div class="read">read: ${escape(slideReference(f.slide))}</div></li>`;
 }
 
 function layerItem(l: LayerView, total: number): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../kit/locations.js';
+import { REPO_ROOT } from './locations.js';
 
 let index: Record<string, { title: string; workshop: number }> | undefined;
 
