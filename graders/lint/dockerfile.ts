@@ -40,6 +40,8 @@ export interface CopyFrom {
 }
 
 export interface ParsedDockerfile {
+  /** The ARGs before the first FROM (global build arguments). */
+  globalArgs: DockerInstruction[];
   stages: Stage[];
   final: Stage;
   copies: CopyFrom[];
@@ -137,6 +139,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
   const stages: Stage[] = [];
   const copies: CopyFrom[] = [];
   const globalArgs = new Map<string, string>();
+  const globalArgLines: DockerInstruction[] = [];
   // Stage names to indexes, the first stage of a name winning: lookups stay linear in the
   // file's size (a search through the stages for each FROM took 30 s on 76,000 FROMs).
   const named = new Map<string, number>();
@@ -163,6 +166,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
       if (keyword === 'ARG') {
         const [name, value] = (ins.getArgumentsContent() ?? '').split('=', 2) as [string, string | undefined];
         globalArgs.set(name.trim(), (value ?? '').trim().replace(/^["']|["']$/g, ''));
+        globalArgLines.push(toInstruction(ins, lines));
         continue;
       }
       return { ok: false, problem: { line, message: `line ${line}: ${keyword} comes before the first FROM; a Dockerfile must start with FROM` } };
@@ -178,7 +182,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
   if (!final) return { ok: false, problem: { message: 'no FROM instruction: a Dockerfile must start with FROM <image>' } };
   const syntax = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax')?.getValue();
   const escape = ast.getEscapeCharacter?.() ?? '\\';
-  return { ok: true, dockerfile: { stages, final, copies, syntax, escape } };
+  return { ok: true, dockerfile: { globalArgs: globalArgLines, stages, final, copies, syntax, escape } };
 }
 
 /** `["a b", "/dest"]` (JSON form) or `a /dest` (shell form); flags are not part of the arguments. */

@@ -264,7 +264,14 @@ const boundedExpansion: PolicyRule = {
         throw err;
       }
     };
-    // Global ARGs, before the first FROM, are in the parsed FROM lines already; their values are capped too.
+    // Global ARGs, before the first FROM: BuildKit expands each against those before it.
+    for (const ins of df.globalArgs) {
+      for (const [name, text] of assignments(ins.args, false)) {
+        const value = expand(ins, name, text, global);
+        if (typeof value !== 'string') return value;
+        global.set(name, value);
+      }
+    }
     for (const stage of df.stages) {
       const vars = new Map(stage.baseStage !== undefined ? finalEnv[stage.baseStage] : undefined);
       for (const ins of stage.instructions) {

@@ -193,6 +193,7 @@ describe('ARG and ENV expansion evaluated first, with a cap (issue 20 item 2)', 
     ['doubling across stages', `FROM debian:trixie-slim AS one\nENV A=0123456789abcdef\n${'ENV A=${A}${A}\n'.repeat(6)}FROM one\n${'ENV A="$A$A"\n'.repeat(6)}`, 12],
     ['a default that doubles', `FROM debian:trixie-slim\nENV A=0123456789abcdef\n${'ENV A=${B:-$A$A}\n'.repeat(20)}`, 11],
     ['a substitution that squares', 'FROM debian:trixie-slim\nENV A=0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\nENV B=${A//?/$A}\n', 3],
+    ['global ARG doubling, before the first FROM', `ARG A=0123456789abcdef\n${'ARG A=$A$A\n'.repeat(20)}FROM debian:trixie-slim\n`, 10],
   ])('refuses %s', (_, text, line) => {
     expect(vet(parsed(text))?.line).toBe(line);
   });
