@@ -8,15 +8,10 @@ import { CannotGrade } from '../engine/errors.js';
 import type { Evidence } from '../checks/types.js';
 import { addRoomCommand } from './room.js';
 import { runMain } from './run-main.js';
+import { shownPath } from '../format/path.js';
 
 // Each command loads what it needs when it runs (the engine client, testcontainers, the
 // tar and protobuf readers are heavy): `stagecraft --help` loads none of them.
-
-/** A path as the user would type it: relative when below the current folder. */
-const shown = (file: string) => {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-};
 
 /** A flag's value, read in this unit; else commander's one-line usage error. */
 const parsed = (unit: LimitSetting['unit']) => (text: string) => {
@@ -183,7 +178,7 @@ export function program(): Command {
       });
       const { graded, 'not-submitted': missing, 'could-not-grade': failed } = outcome.counts;
       process.stdout.write(`${outcome.students} students: graded ${graded}, not submitted ${missing}, could not grade ${failed}${outcome.notReached ? `, not reached ${outcome.notReached}` : ''}\n`);
-      process.stdout.write(`gradebook: ${shown(path.join(outDir, 'gradebook.html'))}\n`);
+      process.stdout.write(`gradebook: ${shownPath(path.join(outDir, 'gradebook.html'))}\n`);
       if (failed || outcome.notReached) {
         const then = outcome.stoppedBecause ? `the batch stopped taking grades: ${outcome.stoppedBecause}; then` : 'when the engine is back,';
         process.stderr.write(`${failed + outcome.notReached} grade(s) could not be done; ${then} run the same command with --resume\n`);
@@ -199,7 +194,7 @@ export function program(): Command {
     .action(async (dirs: string[], flags: { out: string }) => {
       const { mergeBatches } = await import('../batch/merge.js');
       const book = await mergeBatches(dirs, path.resolve(flags.out));
-      process.stdout.write(`${book.rows.length} students from ${dirs.length} batch(es); gradebook: ${shown(path.resolve(flags.out, 'gradebook.html'))}\n`);
+      process.stdout.write(`${book.rows.length} students from ${dirs.length} batch(es); gradebook: ${shownPath(path.resolve(flags.out, 'gradebook.html'))}\n`);
     });
   cli
     .command('clean')

@@ -5,12 +5,7 @@ import type { Explained } from '../explain/explain-image.js';
 import { buildTree } from '../explain/treemap.js';
 import type { GradeResult } from '../pipeline/result.js';
 import { PAGE_MARK, renderPage } from '../report/html/page.js';
-
-/** A path as the user would type it: relative when below the current folder. */
-const shown = (file: string) => {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-};
+import { shownPath } from '../format/path.js';
 
 /** The first bytes of a file, to tell whether it is one of our pages. */
 async function head(file: string): Promise<string> {
@@ -31,11 +26,11 @@ async function head(file: string): Promise<string> {
 export async function checkPageTarget(file: string): Promise<void> {
   const target = path.resolve(file);
   const folder = await stat(path.dirname(target)).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new CannotGrade(`cannot write the page ${shown(target)}: there is no folder ${shown(path.dirname(target))}`);
+  if (!folder?.isDirectory()) throw new CannotGrade(`cannot write the page ${shownPath(target)}: there is no folder ${shownPath(path.dirname(target))}`);
   const existing = await stat(target).catch(() => undefined);
   if (!existing) return;
   if (!existing.isFile() || !(await head(target).catch(() => '')).includes(PAGE_MARK)) {
-    throw new CannotGrade(`${shown(target)} exists and is not a page stagecraft wrote: give --html another file name`);
+    throw new CannotGrade(`${shownPath(target)} exists and is not a page stagecraft wrote: give --html another file name`);
   }
 }
 
@@ -47,5 +42,5 @@ export async function writePage(file: string, explained: Explained, grade?: Grad
   const partial = `${target}.${process.pid}.partial`;
   await writeFile(partial, html);
   await rename(partial, target);
-  return shown(target);
+  return shownPath(target);
 }

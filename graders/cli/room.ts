@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import pc from 'picocolors';
 import { CannotGrade } from '../engine/errors.js';
+import { shownPath } from '../format/path.js';
 
 // `stagecraft room …`: the workshop's live board. The work is in graders/room/; this file
 // only reads flags and prints. Each action loads what it needs when it runs.
@@ -89,10 +90,9 @@ async function startCommand(flags: StartFlags): Promise<void> {
   // `room verify` on this machine finds the running room through its file.
   store.setSetting('local-url', local);
   await store.commit();
-  const shownFile = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
   const board = new URL(room.joinLink).origin;
   const out = [
-    `${pc.bold('stagecraft room')} ${pc.yellow(room.code)} — ${store.students().length} students, ${store.postCount()} results so far, kept in ${shownFile}`,
+    `${pc.bold('stagecraft room')} ${pc.yellow(room.code)} — ${store.students().length} students, ${store.postCount()} results so far, kept in ${shownPath(file)}`,
     `  students join:  ${pc.bold(`npx stagecraft room join ${room.joinLink} --name <their name>`)}`,
     `  the board:      ${board}/   (for the projector${flags.pseudonyms ? ', with pseudonyms' : ''}; the workshop deck shows it on a slide)`,
     `  your view:      ${local}/instructor?key=${room.instructorToken}   (yours alone: it can verify and read shared Dockerfiles)`,
@@ -198,7 +198,6 @@ export function addRoomCommand(cli: Command): void {
       const { exportRoom } = await import('../room/export.js');
       const out = path.resolve(flags.out);
       const { students, results } = await exportRoom(await roomFile(flags.roomFile), out);
-      const shown = path.relative(process.cwd(), path.join(out, 'gradebook.html'));
-      process.stdout.write(`${students} students, ${results} results; gradebook: ${shown.startsWith('..') ? path.join(out, 'gradebook.html') : shown}\n`);
+      process.stdout.write(`${students} students, ${results} results; gradebook: ${shownPath(path.join(out, 'gradebook.html'))}\n`);
     });
 }

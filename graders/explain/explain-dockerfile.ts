@@ -17,6 +17,7 @@ import { silentProgress, type Progress } from '../pipeline/progress.js';
 import { stageContext } from './build-context.js';
 import type { BuildOutcome } from './explanation.js';
 import { explainImage, type Explained } from './explain-image.js';
+import { shownPath } from '../format/path.js';
 
 export interface DockerfileRequest {
   dockerfile: string;
@@ -26,12 +27,6 @@ export interface DockerfileRequest {
   limits?: GradeLimits;
   progress?: Progress;
 }
-
-/** A path as the user would type it: relative when below the current folder. */
-export const shownPath = (file: string) => {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-};
 
 async function isA(kind: 'file' | 'folder', p: string): Promise<boolean> {
   const s = await stat(p).catch(() => undefined);

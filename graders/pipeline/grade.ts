@@ -28,6 +28,7 @@ import { evaluateChecks } from './evaluate.js';
 import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
 import { requireFrontendFeatures, withoutUnavailableSyntax } from './syntax.js';
+import { shownPath } from '../format/path.js';
 
 export interface GradeOptions extends GradeLimits {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -210,12 +211,6 @@ async function buildInspectRun(g: Grading): Promise<void> {
   }
 }
 
-/** A path as the student would type it from where they ran the grade (absolute when that is shorter to trust). */
-function studentPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
-
 /**
  * Grade one Dockerfile for one lab: prepare → lint → build → inspect → run (→ rebuild) →
  * evaluate. Returns the result; throws CannotGrade only when no verdict is possible.
@@ -225,7 +220,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const progress = opts.progress ?? silentProgress;
   const { file, dockerignore } = resolveDockerfile(lab, opts.dockerfile);
   // Fail fast, before any progress output, on what makes grading impossible.
-  if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), file) || file}`);
+  if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   await requireEngine();
   void buildFence(); // the probe (once per process, about a second) runs while the context is prepared
 
@@ -239,7 +234,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const early = vetBytes(context.dockerfileBytes);
   const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
   const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
-  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: studentPath(labDir(lab)), dockerfile: studentPath(file) };
+  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: shownPath(labDir(lab)), dockerfile: shownPath(file) };
   const g: Grading | undefined = lint.ok
     ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }
     : undefined;

@@ -6,6 +6,7 @@ import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import { labDir, type LabDefinition } from '../lab.js';
 import { inGitCheckout, lineEndingNote, normaliseLineEndings, toLf } from './line-endings.js';
+import { shownPath } from '../format/path.js';
 
 export interface PrepareRequest {
   /** The lab folder: the build context, never modified. */
@@ -35,19 +36,13 @@ export interface PreparedContext {
   remove(): Promise<void>;
 }
 
-/** A path relative to where the grade runs when it is below it, else absolute: as the student finds it. */
-function shownPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
-
 /**
  * Copy the lab folder to a temporary folder (symlinks stay links, never followed), put
  * the Dockerfile under test in it as `Dockerfile`, and stamp it with a fresh nonce that
  * the built app must serve back.
  */
 export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
-  if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${path.relative(process.cwd(), req.dockerfile) || req.dockerfile}`);
+  if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${shownPath(req.dockerfile)}`);
   const submitted = await readFile(req.dockerfile);
   const dockerfileBytes = toLf(submitted) ?? submitted;
   const { dir, remove } = await makeTempFolder('grade');

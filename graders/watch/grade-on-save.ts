@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
+import { shownPath } from '../format/path.js';
 
 export interface WatchRequest {
   /** The files whose saving starts a grade: the Dockerfile under test first, then its .dockerignore files. */
@@ -38,8 +39,7 @@ const clock = () => new Date().toTimeString().slice(0, 8);
 export async function watchAndGrade(req: WatchRequest): Promise<void> {
   const log = req.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const debounceMs = req.debounceMs ?? 300;
-  const relative = path.relative(process.cwd(), req.files[0]!);
-  const shown = relative && !relative.startsWith('..') ? relative : req.files[0]!;
+  const shown = shownPath(req.files[0]!);
   let running: { child: ChildProcess; exited: Promise<void>; cancelled: boolean } | undefined;
   let lastGraded = '';
   let timer: NodeJS.Timeout | undefined;
