@@ -15,6 +15,7 @@ import { toHtml } from './gradebook-html.js';
 import { isFinal, loadRecords, saveRecord, type GradeRecord } from './records.js';
 import { studentsInShard, type Shard } from './shard.js';
 import { listStudents, readSubmission, stageSubmission } from './submissions.js';
+import { firstLine } from '../format/text.js';
 
 export interface BatchOptions {
   submissionsDir: string;
@@ -64,7 +65,7 @@ async function gradeOne(job: BatchJob & { studentDir: string; isLink: boolean },
     return { ...base, status: 'graded', result: { ...result, dockerfile: `${job.student}/labs/${lab.id}/Dockerfile` }, finishedAt: at() };
   } catch (err) {
     // The grader could not do its job (engine gone, disk full, a bug): not the student's zero.
-    const reason = err instanceof CannotGrade ? err.message : `the grader failed: ${(err as Error).message?.split('\n')[0]}`;
+    const reason = err instanceof CannotGrade ? err.message : `the grader failed: ${firstLine(err)}`;
     return { ...base, status: 'could-not-grade', reason, finishedAt: at() };
   } finally {
     await staged.remove();

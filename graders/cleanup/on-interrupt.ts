@@ -1,3 +1,4 @@
+import { firstLine } from '../format/text.js';
 /**
  * Containers, images and temporary folders a grade makes must go away even when the
  * grader is interrupted (Ctrl-C, SIGTERM) or fails unexpectedly. Each resource registers
@@ -45,7 +46,7 @@ export function installInterruptHandlers(): void {
     // Work cut short by the cleanup itself (a copy whose folder was just removed) is expected.
     if (stopping) return;
     stopping = true;
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const message = firstLine(err);
     process.stderr.write(`stagecraft: the grader failed unexpectedly (${message}); cleaning up…\n`);
     if (process.env.STAGECRAFT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     void runPendingCleanups().finally(() => process.exit(2));

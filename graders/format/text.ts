@@ -34,3 +34,6 @@ export function markdownText(text: string): string {
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replaceAll('\n', '<br>');
 }
+
+/** The first line of an error's message (an engine's or a library's can run to pages). */
+export const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';

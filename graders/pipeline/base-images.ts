@@ -2,6 +2,7 @@ import { imageExists } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { catalogueEntry, type CatalogueImage } from '../images/catalogue.js';
 import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
+import { firstLine } from '../format/text.js';
 
 /** The catalogue images this Dockerfile starts FROM (or copies from) that are not here yet. */
 export async function missingBaseImages(df: ParsedDockerfile): Promise<CatalogueImage[]> {
@@ -27,6 +28,6 @@ export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string)
     const { ensureImages } = await import('../standins/provision.js');
     await ensureImages(missing, { standIns: Boolean(process.env.STAGECRAFT_STAND_INS), log });
   } catch (err) {
-    throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${(err as Error).message.split('\n')[0]}; run \`npm run images\` and try again`);
+    throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${firstLine(err)}; run \`npm run images\` and try again`);
   }
 }

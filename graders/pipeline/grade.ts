@@ -29,6 +29,7 @@ import { starterSize } from './reference.js';
 import type { GradeResult } from './result.js';
 import { requireFrontendFeatures, withoutUnavailableSyntax } from './syntax.js';
 import { shownPath } from '../format/path.js';
+import { firstLine } from '../format/text.js';
 
 export interface GradeOptions extends GradeLimits {
   /** The Dockerfile under test: the lab's own (default), the reference solution, or a path. */
@@ -86,7 +87,7 @@ async function keepImage(lab: LabDefinition, tag: string): Promise<string> {
   try {
     await docker().getImage(tag).tag({ repo: name, tag: 'latest' });
   } catch (err) {
-    return `the image could not be kept as ${name}: ${(err as Error).message.split('\n')[0]}`;
+    return `the image could not be kept as ${name}: ${firstLine(err)}`;
   }
   const port = lab.checks.find((c) => c.run)?.run?.port;
   const run = port ? `docker run --rm -p ${port}:${port} ${name}` : `docker run --rm ${name}`;

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Check } from '../checks/types.js';
 import { emptyKnown, labFilesIndex, labFolderIndex, mergeKnown, toolchainIndex, type KnownContent } from '../findings/index.js';
+import { firstLine } from '../format/text.js';
 
 /** Every regular file of the prepared context, relative, with `/` separators. */
 async function contextFiles(dir: string): Promise<string[]> {
@@ -25,7 +26,7 @@ export async function knownContent(checks: Check[], contextDir: string, stampFil
     if (r.images.length) {
       // Without the index a renamed toolchain file goes unrecognised, but the grade goes on.
       parts.push(await toolchainIndex(r.images, r.rules.filter((rule) => rule.globs.length), log).catch((err: Error) => {
-        log(`could not index ${r.images.join(', ')} (${err.message.split('\n')[0]}): files are recognised by their paths only`);
+        log(`could not index ${r.images.join(', ')} (${firstLine(err)}): files are recognised by their paths only`);
         return emptyKnown();
       }));
     }

@@ -9,6 +9,7 @@ import { cacheNamespace } from '../prepare/cache-mounts.js';
 import { silentProgress } from '../pipeline/progress.js';
 import { postedChecks } from './client.js';
 import type { RoomOptions } from './server.js';
+import { firstLine } from '../format/text.js';
 
 export interface VerifyLimits extends GradeLimits {
   allowImages?: string[];
@@ -36,7 +37,7 @@ export function gradeVerifier(labs: LabDefinition[], limits: VerifyLimits = {}):
       return { kind: 'graded', passed: result.passed, score: result.score, maxScore: result.maxScore, imageSize: result.image?.size ?? null, checks: postedChecks(result) };
     } catch (err) {
       // The room's machine could not grade (engine gone, a grader fault): never the student's failure.
-      return { kind: 'could-not-grade', reason: err instanceof CannotGrade ? err.message : `the grader failed: ${(err as Error).message.split('\n')[0]}` };
+      return { kind: 'could-not-grade', reason: err instanceof CannotGrade ? err.message : `the grader failed: ${firstLine(err)}` };
     } finally {
       await staged.remove();
     }

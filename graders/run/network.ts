@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
+import { firstLine } from '../format/text.js';
 
 /**
  * Graded containers run on a bridge of their own, created once and kept: with
@@ -137,7 +138,7 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     }
     process.once('exit', removeHostRules);
     return undefined;
-  })().catch((err: Error) => `the firewall rules could not be installed (${err.message.split('\n')[0]})`);
+  })().catch((err: Error) => `the firewall rules could not be installed (${firstLine(err)})`);
   return installed;
 }
 

@@ -9,6 +9,7 @@ import { formatBytes } from '../format/bytes.js';
 import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../images/catalogue.js';
 import { STANDIN_RECIPES } from '../kit/locations.js';
 import { importRootfs, lastLine, MMDEBSTRAP_ARGS } from './rootfs.js';
+import { firstLine } from '../format/text.js';
 
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const PULL_TIMEOUT_MS = 120_000;
@@ -58,7 +59,7 @@ async function tryPull(ref: string, log: (line: string) => void): Promise<boolea
     await followToEnd(stream);
     return true;
   } catch (err) {
-    log(`  ${ref}: no registry answered (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`);
+    log(`  ${ref}: no registry answered (${firstLine(err).slice(0, 120)})`);
     return false;
   } finally {
     clearTimeout(timer);

@@ -6,6 +6,7 @@ import { SharedCeiling } from './ceiling.js';
 import { newMarker, type BuildPeaks, type FenceSite, type FenceStop } from './fence.js';
 import type { BuildLimits } from './limits.js';
 import type { FromWatcher, GradeState, ToWatcher, WatcherData } from './watcher.js';
+import { firstLine } from '../../format/text.js';
 
 /**
  * The grading side of the build fence. The watcher itself runs in a worker thread
@@ -84,7 +85,7 @@ export class FenceClient {
       for (const g of this.grades.values()) g.failure ??= why;
       for (const done of [...this.waiting.values()]) done();
     };
-    this.worker.on('error', (err) => lost(`the build fence's watcher failed (${err.message.split('\n')[0]})`));
+    this.worker.on('error', (err) => lost(`the build fence's watcher failed (${firstLine(err)})`));
     this.worker.on('exit', () => lost('the build fence\'s watcher stopped'));
     // After the listeners: adding a 'message' listener refs the worker again. Idle, it keeps no process alive.
     this.worker.unref();

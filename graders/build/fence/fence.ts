@@ -8,6 +8,7 @@ import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSa
 import type { BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
 import { treeSize } from './tree-size.js';
+import { firstLine } from '../../format/text.js';
 
 /** STAGECRAFT_FENCE_DEBUG=1: what the fence sees and decides, on stderr. */
 const debug = (line: string) => process.env.STAGECRAFT_FENCE_DEBUG && process.stderr.write(`fence ${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -226,7 +227,7 @@ export class BuildFence {
       }
       this.ceilingFailure = undefined;
     } catch (err) {
-      this.ceilingFailure = `the ceiling on the engine's build steps could not be written (${(err as Error).message.split('\n')[0]})`;
+      this.ceilingFailure = `the ceiling on the engine's build steps could not be written (${firstLine(err)})`;
     }
   }
 
@@ -286,7 +287,7 @@ export class BuildFence {
         // The kernel refuses a memory limit below what the group holds: it is past it already.
         this.halt(step, 'memory', `it used more than ${formatMemory(grade.limits.memoryBytes)} of memory`);
       } else {
-        grade.failure = `the build limits could not be put on a step (${(err as Error).message.split('\n')[0]})`;
+        grade.failure = `the build limits could not be put on a step (${firstLine(err)})`;
         this.halt(step, 'unfenced', 'the grader could not put its limits on it', true);
       }
       return;

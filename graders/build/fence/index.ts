@@ -1,5 +1,6 @@
 import { FenceClient } from './client.js';
 import { probeWithRetries, type ProbeVerdict } from './probe.js';
+import { firstLine } from '../../format/text.js';
 
 export { describeLimits, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from './limits.js';
 export type { BuildPeaks, FenceStop } from './fence.js';
@@ -38,7 +39,7 @@ export function buildFence(extraImages: string[] = []): Promise<FenceAvailabilit
     })
     .catch((err: Error): FenceAvailability => {
       retryable = true;
-      return { reason: `the probe build failed: ${err.message.split('\n')[0]}` };
+      return { reason: `the probe build failed: ${firstLine(err)}` };
     });
   return once;
 }

@@ -8,6 +8,7 @@ import { docker, imageExists } from '../../engine/docker.js';
 import { decodeTrace } from '../trace.js';
 import { applyLimits, cgroupDirsOf, cgroupMounts, parentDirs, readLimits, type CgroupDirs } from './cgroups.js';
 import type { FenceSite } from './fence.js';
+import { firstLine } from '../../format/text.js';
 
 /**
  * Whether build limits hold on this engine, and where its steps run; or why they cannot.
@@ -240,7 +241,7 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
       await applyLimits(dirs, wanted);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return off(code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the grader may not write the engine\'s cgroups (run it as root, on the engine\'s machine)' : `the limits could not be written: ${(err as Error).message.split('\n')[0]}`);
+      return off(code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the grader may not write the engine\'s cgroups (run it as root, on the engine\'s machine)' : `the limits could not be written: ${firstLine(err)}`);
     }
     const read = await readLimits(dirs);
     const still = (await cgroupDirsOf(found.pid, mounts).catch(() => undefined))?.controllers.pids?.dir === pids.dir;
