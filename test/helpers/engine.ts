@@ -8,7 +8,27 @@ export async function engineOrFail(): Promise<void> {
 }
 
 /** What grading may leave behind by mistake: containers, grade images, temporary folders. */
-export async function leftovers(): Promise<{ containers: string[]; images: string[]; tempDirs: string[] }> {
+export type Leftovers = { containers: string[]; images: string[]; tempDirs: string[] };
+
+/** Nothing left behind, as `leftBehind().added()` reports it. */
+export const NOTHING_LEFT: Leftovers = { containers: [], images: [], tempDirs: [] };
+
+/**
+ * What the grader leaves behind from now on: `added()` lists what appeared since this call
+ * (an earlier, killed run's leftovers, or another test file's, do not count).
+ */
+export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
+  const before = await leftovers();
+  return {
+    async added() {
+      const after = await leftovers();
+      const added = (key: keyof Leftovers) => after[key].filter((x) => !before[key].includes(x));
+      return { containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') };
+    },
+  };
+}
+
+export async function leftovers(): Promise<Leftovers> {
   const containers = await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
   const images = await docker().listImages({ filters: { reference: ['stagecraft-grade/*'] } });
   const tempDirs = (await readdir(tmpdir())).filter((d) => d.startsWith('stagecraft-grade-') || d.startsWith('stagecraft-batch-'));

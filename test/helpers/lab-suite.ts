@@ -8,7 +8,7 @@ import { findLab, labDir, solutionDir, type LabDefinition } from '../../graders/
 import { cacheNamespace } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
-import { engineOrFail, leftovers } from './engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from './engine.js';
 
 /** A Dockerfile in test/fixtures/<lab>/ and exactly what it must fail (and skip). */
 export interface KnownBad {
@@ -56,19 +56,17 @@ async function folderHash(dir: string): Promise<string> {
 export function labSuite(spec: LabSpec): { lab: () => LabDefinition } {
   let lab: LabDefinition;
   let hashBefore: string;
-  let before: Awaited<ReturnType<typeof leftovers>>;
+  let since: Awaited<ReturnType<typeof leftBehind>>;
 
   beforeAll(async () => {
     await engineOrFail();
     lab = await findLab(spec.lab);
     hashBefore = await folderHash(labDir(lab));
-    before = await leftovers(); // an earlier, killed run may have left some: only new ones count
+    since = await leftBehind();
   });
 
   afterAll(async () => {
-    const after = await leftovers();
-    const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
-    expect({ containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') }).toEqual({ containers: [], images: [], tempDirs: [] });
+    expect(await since.added()).toEqual(NOTHING_LEFT);
     expect(await folderHash(labDir(lab))).toBe(hashBefore);
   });
 

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { makeClass, type StudentSpec } from '../helpers/classroom.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 
 const hostile = (file: string) => ({ from: 'text' as const, text: readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', `${file}.Dockerfile`), 'utf8') });
 const fixture = (file: string) => ({ labs: { 'lab1-go': { from: 'fixture' as const, file } } });
@@ -33,11 +33,11 @@ const HONEST: Record<string, StudentSpec> = {
 const HONEST_ROWS = ['alice,5,passed,5,5', 'carol,4,failed,4,5', 'dave,4,failed,4,5', 'frank,4,failed,4,5', 'grace,1,failed,1,5', 'heidi,4,failed,4,5', 'ivan,4,failed,4,5', 'judy,5,passed,5,5'];
 
 let work: string;
-let before: Awaited<ReturnType<typeof leftovers>>;
+let since: Awaited<ReturnType<typeof leftBehind>>;
 
 beforeAll(async () => {
   await engineOrFail();
-  before = await leftovers();
+  since = await leftBehind();
   work = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-attack-'));
   // Two of ten submissions attack the grading machine while it builds: a memory hog (it
   // stops by itself at about 2 GiB) and a disk filler (it stops by itself at 6 GB).
@@ -45,10 +45,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const after = await leftovers();
-  const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
   await rm(work, { recursive: true, force: true });
-  expect({ containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') }).toEqual({ containers: [], images: [], tempDirs: [] });
+  expect(await since.added()).toEqual(NOTHING_LEFT);
 });
 
 describe('a batch under attack', () => {

@@ -11,7 +11,7 @@ import { CLASS_OF_SIX as CLASS } from '../helpers/class-of-six.js';
 import { makeClass } from '../helpers/classroom.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -26,7 +26,7 @@ frank,5,passed,0,not submitted,5,10
 
 let work: string;
 let submissions: string;
-let before: Awaited<ReturnType<typeof leftovers>>;
+let since: Awaited<ReturnType<typeof leftBehind>>;
 
 const batchArgs = (out: string, ...extra: string[]) => ['batch', submissions, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
 
@@ -40,17 +40,15 @@ async function resultFiles(out: string): Promise<number> {
 
 beforeAll(async () => {
   await engineOrFail();
-  before = await leftovers();
+  since = await leftBehind();
   work = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-class-'));
   submissions = path.join(work, 'submissions');
   await makeClass(submissions, CLASS);
 });
 
 afterAll(async () => {
-  const after = await leftovers();
-  const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
   await rm(work, { recursive: true, force: true });
-  expect({ containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') }).toEqual({ containers: [], images: [], tempDirs: [] });
+  expect(await since.added()).toEqual(NOTHING_LEFT);
 });
 
 describe('stagecraft batch', () => {
@@ -161,7 +159,7 @@ describe('stagecraft batch', () => {
     expect(partial).not.toBe(EXPECTED_CSV);
     // The engine itself kept running here (only the socket was cut): remove what the cut grade left.
     for (const c of await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } })) await docker().getContainer(c.Id).remove({ force: true });
-    for (const i of await docker().listImages({ filters: { reference: ['stagecraft-grade/*'] } })) for (const t of i.RepoTags ?? []) if (!before.images.includes(t)) await docker().getImage(t).remove({ force: true }).catch(() => undefined);
+    for (const t of (await since.added()).images) await docker().getImage(t).remove({ force: true }).catch(() => undefined);
 
     const resumed = runCli(batchArgs(out, '--resume'));
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -12,7 +12,7 @@ import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { launchChromium } from '../../scripts/chromium.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 import { TOKEN } from '../helpers/explain.js';
 import { tempFolder } from '../helpers/folder.js';
 
@@ -245,6 +245,7 @@ describe('explain: bad input is one line and exit 2', () => {
 
 describe('grade --watch (with --html)', () => {
   it('grades, regrades on save, stops a running grade when saved again (nothing left behind), and ends on Ctrl-C', async () => {
+    const since = await leftBehind();
     const dir = await tempFolder({});
     const dockerfile = path.join(dir, 'Dockerfile');
     const page = path.join(dir, 'grade.html');
@@ -280,7 +281,7 @@ describe('grade --watch (with --html)', () => {
       expect(out).toMatch(/✗ that grade was stopped .*removed/);
       expect(out.slice(out.lastIndexOf('── '))).toMatch(/5\/5 checks passed — all checks passed/);
       // Nothing of the stopped grade remains; the finished one wrote its page.
-      expect(await leftovers()).toEqual({ containers: [], images: [], tempDirs: [] });
+      expect(await since.added()).toEqual(NOTHING_LEFT);
       const { page: p, problems } = await openPage(page);
       expect(await p.locator('.check.pass').count()).toBe(5);
       await p.close();
@@ -294,7 +295,7 @@ describe('grade --watch (with --html)', () => {
       await sleep(3000);
       child.kill('SIGINT');
       expect(await exited).toBe(130);
-      expect(await leftovers()).toEqual({ containers: [], images: [], tempDirs: [] });
+      expect(await since.added()).toEqual(NOTHING_LEFT);
     } finally {
       child.kill('SIGKILL');
     }

@@ -15,11 +15,11 @@ import { CannotGrade } from '../../graders/engine/errors.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { findLab, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 
 let lab: LabDefinition;
 let dir: string;
-let before: Awaited<ReturnType<typeof leftovers>>;
+let since: Awaited<ReturnType<typeof leftBehind>>;
 let api = '';
 /** Docker 23 and later (API 1.42+): the engine's own frontend has `--link` and heredocs. */
 const modern = () => Number(api.split('.')[1]) >= 42;
@@ -28,15 +28,13 @@ beforeAll(async () => {
   await engineOrFail();
   lab = await findLab('lab1');
   dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-frontend-'));
-  before = await leftovers();
+  since = await leftBehind();
   api = ((await docker().version()) as { ApiVersion: string }).ApiVersion;
 });
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-  const after = await leftovers();
-  expect(after.images.filter((x) => !before.images.includes(x))).toEqual([]);
-  expect(after.containers.filter((x) => !before.containers.includes(x))).toEqual([]);
+  expect(await since.added()).toEqual(NOTHING_LEFT);
 });
 
 /** A lab's reference solution with one line changed. */

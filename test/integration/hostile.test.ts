@@ -13,11 +13,11 @@ import { prepareContext } from '../../graders/prepare/context.js';
 import { caseOptions, HOSTILE_CASES, HOSTILE_DIR, judgeCase, observeSteps, PIDS_PROBE, type HostileCase } from '../fixtures/hostile/cases.js';
 import { CATALOGUE } from '../../graders/images/catalogue.js';
 import { ensureImages } from '../../graders/standins/provision.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 import { removeHostRules } from '../../graders/run/network.js';
 import { spawnSync } from 'node:child_process';
 
-let before: Awaited<ReturnType<typeof leftovers>>;
+let since: Awaited<ReturnType<typeof leftBehind>>;
 const labs = new Map<string, LabDefinition>();
 let pidsFenceHolds = false;
 
@@ -48,7 +48,7 @@ async function run(c: HostileCase): Promise<void> {
 beforeAll(async () => {
   await engineOrFail();
   for (const id of ['lab1', 'lab2']) labs.set(id, await findLab(id));
-  before = await leftovers();
+  since = await leftBehind();
   // Base images first, so each case's time is the time to contain it, not to provision.
   await ensureImages(CATALOGUE.filter((i) => ['debian:trixie-slim', 'golang:1.24-trixie'].includes(i.ref)), { standIns: true, log: () => undefined });
   const fence = await buildFence();
@@ -62,19 +62,16 @@ afterAll(async () => {
   removeHostRules();
   const rules = (spawnSync('iptables', ['-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes('stagecraft-no-host'));
   // Contained means: nothing left behind, whatever the submission did, and the engine still answering.
-  const after = await leftovers();
-  const added = (key: keyof typeof after) => after[key].filter((x) => !before[key].includes(x));
+  const added = await since.added();
   const df = (await docker().df()) as { BuildCache?: { Description: string }[] | null };
   const ballast = (df.BuildCache ?? []).filter((r) => r.Description.includes('ballast-stagecraft-hostile')).length;
   expect({
-    containers: added('containers'),
-    images: added('images'),
-    tempDirs: added('tempDirs'),
+    ...added,
     processes: await survivors(),
     ballastRecords: ballast,
     engineAnswers: await engineAnswers(),
     firewallRules: rules,
-  }).toEqual({ containers: [], images: [], tempDirs: [], processes: [], ballastRecords: 0, engineAnswers: true, firewallRules: [] });
+  }).toEqual({ ...NOTHING_LEFT, processes: [], ballastRecords: 0, engineAnswers: true, firewallRules: [] });
 });
 
 describe('the build fences, proved with bounded probes first', () => {

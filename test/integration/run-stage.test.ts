@@ -16,7 +16,7 @@ import { get } from '../../graders/run/http.js';
 import { GRADED_NETWORK } from '../../graders/run/network.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 import { startCli } from '../helpers/cli.js';
-import { engineOrFail, leftovers } from '../helpers/engine.js';
+import { engineOrFail, leftBehind, NOTHING_LEFT } from '../helpers/engine.js';
 
 /** A known image with Python, to serve a stamp and to try to read one. */
 const PYTHON = 'python:3.13-slim-trixie';
@@ -35,14 +35,13 @@ for url in sys.argv[1:]:
         print("could not read", url, type(e).__name__, e)
 sys.exit(0 if read else 3)`;
 
-let before: Awaited<ReturnType<typeof leftovers>>;
+let since: Awaited<ReturnType<typeof leftBehind>>;
 beforeAll(async () => {
   await engineOrFail();
-  before = await leftovers();
+  since = await leftBehind();
 });
 afterAll(async () => {
-  const after = await leftovers();
-  expect(after.containers.filter((c) => !before.containers.includes(c))).toEqual([]);
+  expect(await since.added()).toEqual(NOTHING_LEFT);
 });
 
 /** Runs for as long as the wait for it lasts: never answers its ready path. */
