@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { buildImage } from '../graders/build/build.js';
+import { GradeBuilds } from '../graders/build/grade-builds.js';
 import { buildFence, type BuildLimits } from '../graders/build/fence/index.js';
 import { runMain } from '../graders/cli/run-main.js';
 import { removeImage, requireEngine } from '../graders/engine/docker.js';
@@ -35,11 +35,16 @@ await runMain(async () => {
     ] as const) {
       const context = await prepareContext(labContextRequest(lab, file, ignore));
       const tag = `stagecraft-grade/measure:${randomBytes(4).toString('hex')}`;
-      const grade = await available.fence.register(GENEROUS);
+      // Built as a grade builds it (network, fence, cache ledger), with limits far above any honest build.
+      const builds = new GradeBuilds({ network: lab.buildNetwork ? 'default' : 'none', buildTimeoutMs: 20 * 60_000, buildLimits: GENEROUS, noCache: true });
+      let closed = false;
       try {
-        const r = await buildImage({ contextDir: context.dir, tag, noCache: true, timeoutMs: 20 * 60_000, network: lab.buildNetwork ? 'default' : 'none', fence: grade });
-        await available.fence.release(grade);
-        const p = grade.peaks;
+        await builds.open();
+        const r = await builds.build(context.dir, tag);
+        await builds.close(); // the fence's last reading of the steps is in
+        closed = true;
+        const p = builds.peaks;
+        if (!p) throw new Error('the build fence did not read this build');
         const cells = [
           `${(r.durationMs / 1000).toFixed(1)} s`.padStart(7),
           formatMemory(p.memoryBytes).padStart(10),
@@ -51,7 +56,7 @@ await runMain(async () => {
         ];
         console.log(`${`${lab.id} ${kind}`.padEnd(26)}${cells.join(' ')}${r.ok ? '' : `   (failed: ${r.error})`}`);
       } finally {
-        await available.fence.release(grade);
+        if (!closed) await builds.close();
         await removeImage(tag);
         await context.remove();
       }

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { buildImage } from '../graders/build/build.js';
+import { GradeBuilds } from '../graders/build/grade-builds.js';
 import { docker, removeImage, requireEngine } from '../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../graders/images/catalogue.js';
 import { formatBytes } from '../graders/format/bytes.js';
@@ -31,7 +31,10 @@ async function measure(lab: LabDefinition, variant: 'starter' | 'solution', dock
     const lint = parseDockerfile(context.dockerfileBytes);
     if (!lint.ok) throw new Error(`${dockerfile} does not parse: ${lint.problem.message}`);
     await ensureBaseImages(lint.dockerfile, log);
-    const build = await buildImage({ contextDir: context.dir, tag, timeoutMs: 15 * 60_000 });
+    // Built as a grade builds it: the same limits, network, fence and build-cache ledger.
+    const builds = new GradeBuilds({ network: lab.buildNetwork ? 'default' : 'none', buildTimeoutMs: 15 * 60_000 });
+    await builds.open();
+    const build = await builds.build(context.dir, tag).finally(() => builds.close());
     if (!build.ok) throw new Error(`${dockerfile} did not build: ${build.error}`);
     const image = await inspectImage(build.imageId!, lint.dockerfile, Number.MAX_SAFE_INTEGER);
     log(`  wrote ${await pictures.add(lab.id, variant, image, lint.dockerfile, dockerfile)}`);

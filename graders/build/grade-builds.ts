@@ -19,6 +19,8 @@ export interface GradeBuildOptions extends BuildSettings {
   /** `none` unless the lab needs a package index. */
   network: 'none' | 'default';
   onStep?: (step: BuildStep) => void;
+  /** Build without the build cache (measurements of whole builds). */
+  noCache?: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ export class GradeBuilds {
       // about a minute, but five at once on a busy 2-core machine took over 300 s each.
       stepTimeoutMs: this.opts.stepTimeoutMs ?? budget,
       network: this.opts.network,
+      noCache: this.opts.noCache,
       fence: this.fence,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
@@ -73,6 +76,11 @@ export class GradeBuilds {
     // A batch grades no step without limits: the ceiling on the steps' parent could not be held.
     if (this.fence?.failure && limitsRequired) throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
     return built;
+  }
+
+  /** What the grade's steps used at most, as the fence read it (none where the fence is off). */
+  get peaks(): GradeFence['peaks'] | undefined {
+    return this.fence?.peaks;
   }
 
   /**

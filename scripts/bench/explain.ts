@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildImage } from '../../graders/build/build.js';
+import { GradeBuilds, type GradeBuildOptions } from '../../graders/build/grade-builds.js';
 import { makeTempFolder } from '../../graders/cleanup/temp-folder.js';
 import { removeImage, requireEngine } from '../../graders/engine/docker.js';
 import { formatBytes, formatCount } from '../../graders/format/bytes.js';
@@ -46,9 +46,11 @@ function explainRun(image: string, extra: string[] = []) {
   return r;
 }
 
-/** Build a Dockerfile from a folder; the image's tag. */
-async function build(contextDir: string, tag: string): Promise<string> {
-  const r = await buildImage({ contextDir, tag, timeoutMs: 15 * 60_000 });
+/** Build a Dockerfile from a folder as a grade builds it (limits, network, fence, cache ledger); the image's tag. */
+async function build(contextDir: string, tag: string, opts: Partial<GradeBuildOptions> = {}): Promise<string> {
+  const builds = new GradeBuilds({ network: 'none', buildTimeoutMs: 15 * 60_000, ...opts });
+  await builds.open();
+  const r = await builds.build(contextDir, tag).finally(() => builds.close());
   if (!r.ok) throw new Error(`the bench image ${tag} did not build: ${r.error}`);
   return tag;
 }
@@ -60,7 +62,7 @@ async function lab1Starter(tag: string): Promise<void> {
   try {
     const lint = parseDockerfile(context.dockerfileBytes);
     if (lint.ok) await ensureBaseImages(lint.dockerfile, log);
-    await build(context.dir, tag);
+    await build(context.dir, tag, { network: lab.buildNetwork ? 'default' : 'none' });
   } finally {
     await context.remove();
   }
@@ -74,7 +76,7 @@ async function manySmallFiles(tag: string): Promise<void> {
       path.join(folder.dir, 'Dockerfile'),
       'FROM debian:trixie-slim\nRUN mkdir /data && cd /data && for i in $(seq 0 29); do mkdir $i && (cd $i && head -c 100000 /dev/urandom | split -b 10 -a 4 -); done\n',
     );
-    await build(folder.dir, tag);
+    await build(folder.dir, tag, { buildLimits: { files: 1_000_000 } }); // more files than a grade allows: that is the point
   } finally {
     await folder.remove();
   }
