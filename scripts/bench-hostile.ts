@@ -6,7 +6,7 @@
  * time to contain that case alone. The fork bomb runs only after the bounded pids probe
  * showed the fence holding.
  */
-import { buildFence, ceilingLine, unlimitedLine } from '../graders/build/fence/index.js';
+import { buildFence, ceilingLine, unlimitedLine } from '../graders/fence/index.js';
 import { requireEngine } from '../graders/engine/docker.js';
 import { findLab } from '../graders/lab.js';
 import { grade } from '../graders/pipeline/grade.js';

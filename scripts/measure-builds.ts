@@ -3,14 +3,14 @@
  * and starter built without the build cache, with the build fence watching every RUN step
  * under limits far above any honest need, as figures: time, peak memory of one step, the
  * most unreclaimable memory and processes/threads at once, CPU time, bytes and files
- * written. The build-limit defaults (graders/build/README.md) come from these figures. Cache mounts
+ * written. The build-limit defaults (graders/fence/README.md) come from these figures. Cache mounts
  * (`RUN --mount=type=cache`) keep what earlier builds put in them: remove them first
  * (`docker builder prune --filter type=exec.cachemount`) for cold figures.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { GradeBuilds } from '../graders/build/grade-builds.js';
-import { buildFence, type BuildLimits } from '../graders/build/fence/index.js';
+import { GradeBuilds } from '../graders/buildkit/grade-builds.js';
+import { buildFence, type BuildLimits } from '../graders/fence/index.js';
 import { runMain } from '../graders/cli/run-main.js';
 import { removeImage, requireEngine } from '../graders/engine/docker.js';
 import { formatBytes, formatCount, formatMemory } from '../graders/format/bytes.js';

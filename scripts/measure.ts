@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { GradeBuilds } from '../graders/build/grade-builds.js';
+import { GradeBuilds } from '../graders/buildkit/grade-builds.js';
 import { docker, removeImage, requireEngine } from '../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../graders/images/catalogue.js';
 import { formatBytes } from '../graders/format/bytes.js';

@@ -8,7 +8,7 @@ import { cacheNamespace, removeCacheMountsSince } from '../prepare/cache-mounts.
 import { readMeasurements } from '../pipeline/reference.js';
 import { silentProgress } from '../pipeline/progress.js';
 import type { BatchJob, BatchProgress } from './progress.js';
-import { buildFence, ceilingLine, requireBuildLimits, unlimitedLine } from '../build/fence/index.js';
+import { buildFence, ceilingLine, requireBuildLimits, unlimitedLine } from '../fence/index.js';
 import { diskShortage, requireFreeSpace } from './disk.js';
 import { buildGradebook, labColumn, writeGradebook, type Gradebook, type LabColumn } from './gradebook.js';
 import { toHtml } from './gradebook-html.js';

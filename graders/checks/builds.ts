@@ -1,5 +1,5 @@
 import { quote } from 'shell-quote';
-import { instructionOfStep } from '../build/steps.js';
+import { instructionOfStep } from '../buildkit/steps.js';
 import { CATALOGUE, isToolchainImage, repositoryOf } from '../images/catalogue.js';
 import { describe, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { oneLine } from '../format/text.js';

@@ -1,5 +1,5 @@
-import { inDockerfileOrder } from '../build/steps.js';
-import type { BuildStep } from '../build/build.js';
+import { inDockerfileOrder } from '../buildkit/steps.js';
+import type { BuildStep } from '../buildkit/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { ECOSYSTEMS, installsDependencies, runCommandText, runScript, type Ecosystem } from './install-step.js';
 import { fail, pass, type Check } from './types.js';

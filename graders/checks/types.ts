@@ -1,4 +1,4 @@
-import type { BuildResult } from '../build/build.js';
+import type { BuildResult } from '../buildkit/build.js';
 import type { KnownContent, PathRule } from '../findings/index.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { ParseResult } from '../lint/dockerfile.js';

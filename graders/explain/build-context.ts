@@ -1,6 +1,6 @@
 import { copyFile, link, lstat, mkdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { contextEntries } from '../build/context.js';
+import { contextEntries } from '../buildkit/context.js';
 import { makeTempFolder, type TempFolder } from '../cleanup/temp-folder.js';
 
 /** Link a file where the file system allows it (instant, no copy); copy it where it does not. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildResult } from '../build/build.js';
-import { GradeBuilds } from '../build/grade-builds.js';
-import { instructionOfStep } from '../build/steps.js';
+import type { BuildResult } from '../buildkit/build.js';
+import { GradeBuilds } from '../buildkit/grade-builds.js';
+import { instructionOfStep } from '../buildkit/steps.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { removeImage, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';

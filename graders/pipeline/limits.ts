@@ -1,5 +1,5 @@
-import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../build/fence/limits.js';
-import type { BuildSettings } from '../build/grade-builds.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../fence/limits.js';
+import type { BuildSettings } from '../buildkit/grade-builds.js';
 import { formatBytes, formatCount, formatMemory, parseSize } from '../format/bytes.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from '../run/limits.js';
 

@@ -1,4 +1,4 @@
-import type { BuildStep } from '../build/build.js';
+import type { BuildStep } from '../buildkit/build.js';
 
 /**
  * Where a grade (or an explanation) says what it is doing: the port its callers fill in.

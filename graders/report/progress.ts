@@ -1,6 +1,6 @@
 import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
-import type { BuildStep } from '../build/build.js';
+import type { BuildStep } from '../buildkit/build.js';
 import { oneLine } from '../format/text.js';
 import type { Progress } from '../pipeline/progress.js';
 

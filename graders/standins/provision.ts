@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { buildImage } from '../build/build.js';
+import { buildImage } from '../buildkit/build.js';
 import { docker, followToEnd, removeImage } from '../engine/docker.js';
 import { formatBytes } from '../format/bytes.js';
 import { CATALOGUE, RECIPE_LABEL, STAND_IN_LABEL, type CatalogueImage } from '../images/catalogue.js';

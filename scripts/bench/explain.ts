@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GradeBuilds, type GradeBuildOptions } from '../../graders/build/grade-builds.js';
+import { GradeBuilds, type GradeBuildOptions } from '../../graders/buildkit/grade-builds.js';
 import { makeTempFolder } from '../../graders/cleanup/temp-folder.js';
 import { removeImage, requireEngine } from '../../graders/engine/docker.js';
 import { formatBytes, formatCount } from '../../graders/format/bytes.js';

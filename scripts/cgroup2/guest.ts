@@ -10,7 +10,7 @@
 import { appendFileSync, createReadStream, existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildFence } from '../../graders/build/fence/index.js';
+import { buildFence } from '../../graders/fence/index.js';
 import { docker, followToEnd, imageExists } from '../../graders/engine/docker.js';
 import { findLab } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';

@@ -1,5 +1,5 @@
 /** What scripts/cgroup2.ts (the host) and scripts/cgroup2/guest.ts (inside the VM) agree on. */
-import type { FenceSite } from '../../graders/build/fence/fence.js';
+import type { FenceSite } from '../../graders/fence/fence.js';
 
 /**
  * The build-time hostile cases the bed runs, smallest first (a short key for the table →

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../graders/build/build.js';
+import { buildImage } from '../../graders/buildkit/build.js';
 import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { findLab } from '../../graders/lab.js';

@@ -2,18 +2,18 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BuildTrace, strainedBy, type BuildResult } from '../../graders/build/build.js';
+import { BuildTrace, strainedBy, type BuildResult } from '../../graders/buildkit/build.js';
 import { builds } from '../../graders/checks/builds.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies, readCeiling, writeCeiling, type CgroupDirs } from '../../graders/build/fence/cgroups.js';
-import { SharedCeiling } from '../../graders/build/fence/ceiling.js';
-import { BuildFence, type FenceStop } from '../../graders/build/fence/fence.js';
-import { ceilingRefusal } from '../../graders/build/fence/probe.js';
+import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies, readCeiling, writeCeiling, type CgroupDirs } from '../../graders/fence/cgroups.js';
+import { SharedCeiling } from '../../graders/fence/ceiling.js';
+import { BuildFence, type FenceStop } from '../../graders/fence/fence.js';
+import { ceilingRefusal } from '../../graders/fence/probe.js';
 import { hostRules } from '../../graders/run/network.js';
 import { formatMemory, parseSize } from '../../graders/format/bytes.js';
-import { readStepBundle, writableFolder } from '../../graders/build/fence/step-bundle.js';
-import { treeSize } from '../../graders/build/fence/tree-size.js';
-import { encodeTrace } from '../../graders/build/trace.js';
+import { readStepBundle, writableFolder } from '../../graders/fence/step-bundle.js';
+import { treeSize } from '../../graders/fence/tree-size.js';
+import { encodeTrace } from '../../graders/engine/buildkit-trace.js';
 import { minFreeInodes } from '../../graders/batch/disk.js';
 import { tempFolder } from '../helpers/folder.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builds } from '../../graders/checks/builds.js';
-import { instructionOfStep } from '../../graders/build/steps.js';
+import { instructionOfStep } from '../../graders/buildkit/steps.js';
 import { multiStage } from '../../graders/checks/multi-stage.js';
 import { noToolchain } from '../../graders/checks/no-toolchain.js';
 import { runs } from '../../graders/checks/runs.js';
@@ -12,7 +12,7 @@ import { nonRoot } from '../../graders/checks/non-root.js';
 import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/findings/index.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import type { BuildResult } from '../../graders/build/build.js';
+import type { BuildResult } from '../../graders/buildkit/build.js';
 import { evidence, image, layer, run } from '../helpers/evidence.js';
 
 const okBuild: BuildResult = { ok: true, imageId: 'sha256:abc', steps: [], log: '', timedOut: false, durationMs: 4200 };

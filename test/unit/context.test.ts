@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, symlink, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contextEntries, packContext } from '../../graders/build/context.js';
+import { contextEntries, packContext } from '../../graders/buildkit/context.js';
 import { prepareContext } from '../../graders/prepare/context.js';
 import { scanLayer } from '../../graders/inspect/layers.js';
 import { tempFolder } from '../helpers/folder.js';

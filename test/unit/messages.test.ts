@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BuildResult, BuildStep } from '../../graders/build/build.js';
+import type { BuildResult, BuildStep } from '../../graders/buildkit/build.js';
 import { builds, cacheFriendly, multiStage, noCaches, noSecrets, noToolchain, nonRoot, runs, size } from '../../graders/checks/index.js';
 import type { Check, Evidence } from '../../graders/checks/types.js';
 import { GO_TOOLCHAIN } from '../../graders/findings/index.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../../../graders/build/fence/limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from '../../../graders/fence/limits.js';
 import { REPO_ROOT } from '../../../graders/kit/locations.js';
 import { gradeLimits, LIMIT_SETTINGS, limitsTable, parseLimit, showValue } from '../../../graders/pipeline/limits.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from '../../../graders/run/limits.js';
@@ -52,8 +52,8 @@ describe('the table of limits', () => {
     expect(copy, 'README\'s table of limits differs from graders/pipeline/limits.ts: paste limitsTable()\'s output between the markers').toBe(limitsTable());
   });
 
-  it("agrees with the fence's own table (graders/build/README.md) on every default it names", async () => {
-    const text = await readFile(path.join(REPO_ROOT, 'graders', 'build', 'README.md'), 'utf8');
+  it("agrees with the fence's own table (graders/fence/README.md) on every default it names", async () => {
+    const text = await readFile(path.join(REPO_ROOT, 'graders', 'fence', 'README.md'), 'utf8');
     const rows = text.split('\n').filter((l) => /^\| .*`--[a-z-]+`/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
     expect(rows.length).toBeGreaterThanOrEqual(5);
     const squeeze = (t: string) => t.replace(/\s/g, '');

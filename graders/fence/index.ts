@@ -1,6 +1,6 @@
 import { FenceClient } from './client.js';
 import { probeWithRetries, type ProbeVerdict } from './probe.js';
-import { firstLine } from '../../format/text.js';
+import { firstLine } from '../format/text.js';
 
 export { describeLimits, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from './limits.js';
 export type { BuildPeaks, FenceStop } from './fence.js';

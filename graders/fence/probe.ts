@@ -4,11 +4,11 @@ import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { docker, imageExists } from '../../engine/docker.js';
-import { decodeTrace } from '../trace.js';
+import { docker, imageExists } from '../engine/docker.js';
+import { decodeTrace } from '../engine/buildkit-trace.js';
 import { applyLimits, cgroupDirsOf, cgroupMounts, parentDirs, readLimits, type CgroupDirs } from './cgroups.js';
 import type { FenceSite } from './fence.js';
-import { firstLine } from '../../format/text.js';
+import { firstLine } from '../format/text.js';
 
 /**
  * Whether build limits hold on this engine, and where its steps run; or why they cannot.

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { formatBytes, formatCount, formatMemory } from '../../format/bytes.js';
+import { formatBytes, formatCount, formatMemory } from '../format/bytes.js';
 
 /**
  * What one grade's build may use. Memory, processes and CPU hold for each RUN step and —
@@ -23,7 +23,7 @@ const GiB = 2 ** 30;
 
 /**
  * Defaults, from the honest builds of every lab's solution and starter without cache
- * (`scripts/measure-builds.ts`, graders/build/README.md): at most 598 MiB of memory in one
+ * (`scripts/measure-builds.ts`, graders/fence/README.md): at most 598 MiB of memory in one
  * step (page cache included; 317 MiB that cannot be reclaimed), 39 processes and threads,
  * 36 CPU seconds, 544 MB and 17,984 files written. Memory: over three times the peak, and
  * two grades' builds (4 GiB) plus their containers fit an 8 GiB machine. Processes: ten

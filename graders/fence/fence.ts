@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, formatCount, formatMemory } from '../../format/bytes.js';
+import { formatBytes, formatCount, formatMemory } from '../format/bytes.js';
 import type { SharedCeiling } from './ceiling.js';
 import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
 import type { BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
 import { treeSize } from './tree-size.js';
-import { firstLine } from '../../format/text.js';
+import { firstLine } from '../format/text.js';
 
 /** STAGECRAFT_FENCE_DEBUG=1: what the fence sees and decides, on stderr. */
 const debug = (line: string) => process.env.STAGECRAFT_FENCE_DEBUG && process.stderr.write(`fence ${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -67,7 +67,7 @@ export interface FenceStop {
   machine: boolean;
 }
 
-/** What a grade's build steps used at their peak (the figures the defaults in graders/build/README.md come from). */
+/** What a grade's build steps used at their peak (the figures the defaults in graders/fence/README.md come from). */
 export interface BuildPeaks {
   /** The largest charged memory of one step, page cache included. */
   memoryBytes: number;

@@ -3,9 +3,9 @@ import type { Readable } from 'node:stream';
 import { docker, ownerLabels } from '../engine/docker.js';
 import { formatCount, formatMemory } from '../format/bytes.js';
 import { packContext } from './context.js';
-import type { BuildPeaks, FenceStop } from './fence/fence.js';
-import type { GradeFence } from './fence/client.js';
-import { decodeTrace } from './trace.js';
+import type { BuildPeaks, FenceStop } from '../fence/fence.js';
+import type { GradeFence } from '../fence/client.js';
+import { decodeTrace } from '../engine/buildkit-trace.js';
 
 /** One BuildKit vertex as the student sees it: `[build 3/5] RUN go build .` */
 export interface BuildStep {

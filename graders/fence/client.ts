@@ -6,7 +6,7 @@ import { SharedCeiling } from './ceiling.js';
 import { newMarker, type BuildPeaks, type FenceSite, type FenceStop } from './fence.js';
 import type { BuildLimits } from './limits.js';
 import type { FromWatcher, GradeState, ToWatcher, WatcherData } from './watcher.js';
-import { firstLine } from '../../format/text.js';
+import { firstLine } from '../format/text.js';
 
 /**
  * The grading side of the build fence. The watcher itself runs in a worker thread

@@ -3,7 +3,7 @@ import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from './fence/index.js';
+import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from '../fence/index.js';
 
 /** What a grade's builds may take: a grade's limits (pipeline/limits.ts) carry these fields as they are. */
 export interface BuildSettings {
