@@ -32,9 +32,7 @@ async function measure(lab: LabDefinition, variant: 'starter' | 'solution', dock
     if (!lint.ok) throw new Error(`${dockerfile} does not parse: ${lint.problem.message}`);
     await ensureBaseImages(lint.dockerfile, log);
     // Built as a grade builds it: the same limits, network, fence and build-cache ledger.
-    const builds = new GradeBuilds({ network: lab.buildNetwork ? 'default' : 'none', buildTimeoutMs: 15 * 60_000 });
-    await builds.open();
-    const build = await builds.build(context.dir, tag).finally(() => builds.close());
+    const build = await GradeBuilds.once({ network: lab.buildNetwork ? 'default' : 'none', buildTimeoutMs: 15 * 60_000 }, context.dir, tag);
     if (!build.ok) throw new Error(`${dockerfile} did not build: ${build.error}`);
     const image = await inspectImage(build.imageId!, lint.dockerfile, Number.MAX_SAFE_INTEGER);
     log(`  wrote ${await pictures.add(lab.id, variant, image, lint.dockerfile, dockerfile)}`);

@@ -78,6 +78,13 @@ export class GradeBuilds {
     return built;
   }
 
+  /** One build in a session of its own (measurements, benches): opened, built, closed. */
+  static async once(opts: GradeBuildOptions, contextDir: string, tag: string): Promise<BuildResult> {
+    const builds = new GradeBuilds(opts);
+    await builds.open();
+    return builds.build(contextDir, tag).finally(() => builds.close());
+  }
+
   /** What the grade's steps used at most, as the fence read it (none where the fence is off). */
   get peaks(): GradeFence['peaks'] | undefined {
     return this.fence?.peaks;

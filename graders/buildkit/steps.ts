@@ -30,7 +30,10 @@ export function instructionOfStep(step: BuildStep, df: ParsedDockerfile): Docker
   const words = rest.replace(/^(--\S+\s+)+/, '').slice(0, 40);
   for (const stage of stages) {
     const candidates = [stage.from, ...stage.instructions].filter((i) => i.keyword === keyword.toUpperCase());
-    const alike = candidates.filter((i) => stepText(i, df.escape).startsWith(words) || words.startsWith(stepText(i, df.escape).slice(0, 40)));
+    const alike = candidates.filter((i) => {
+      const text = stepText(i, df.escape);
+      return text.startsWith(words) || words.startsWith(text.slice(0, 40));
+    });
     const numbered = [stage.from, ...stage.instructions.filter((i) => NUMBERED.has(i.keyword.toUpperCase()))][Number(number) - 1];
     const hit = (numbered && alike.includes(numbered) ? numbered : alike[0]) ?? candidates[0];
     if (hit) return hit;

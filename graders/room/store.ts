@@ -223,7 +223,7 @@ export class RoomStore {
   private async snapshot(): Promise<void> {
     this.snapshotAt = Date.now();
     const upTo = this.seq;
-    this.db.run('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [SNAPSHOT_SEQ, String(upTo)]);
+    this.apply({ op: 'setting', key: SNAPSHOT_SEQ, value: String(upTo) }); // in the snapshot, not the journal
     await writeDurably(this.file, this.db.export());
     await this.journal.dropUpTo(upTo);
   }

@@ -48,9 +48,7 @@ function explainRun(image: string, extra: string[] = []) {
 
 /** Build a Dockerfile from a folder as a grade builds it (limits, network, fence, cache ledger); the image's tag. */
 async function build(contextDir: string, tag: string, opts: Partial<GradeBuildOptions> = {}): Promise<string> {
-  const builds = new GradeBuilds({ network: 'none', buildTimeoutMs: 15 * 60_000, ...opts });
-  await builds.open();
-  const r = await builds.build(contextDir, tag).finally(() => builds.close());
+  const r = await GradeBuilds.once({ network: 'none', buildTimeoutMs: 15 * 60_000, ...opts }, contextDir, tag);
   if (!r.ok) throw new Error(`the bench image ${tag} did not build: ${r.error}`);
   return tag;
 }

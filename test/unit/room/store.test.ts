@@ -107,29 +107,28 @@ describe('the room file', () => {
     expect((await RoomStore.read(file)).cells()).toMatchObject([{ student: 'eve', imageSize: 7, passed: true }]);
   });
 
-  it('counts no change twice when the room stopped between a snapshot and the journal\'s rewrite', async () => {
+  /** A room stopped between a snapshot and the journal's rewrite: the snapshot holds these results, and the journal still lists them. */
+  async function stoppedBeforeTheRewrite(name: string, sizes: number[]): Promise<string> {
     const file = await roomFile();
     const store = await RoomStore.open(file);
-    const fay = store.addStudent('fay', 'h')!;
-    for (const size of [1, 2, 3]) store.recordResult(fay, resultFor(LAB, 1, size));
+    const student = store.addStudent(name, 'h')!;
+    for (const size of sizes) store.recordResult(student, resultFor(LAB, 1, size));
     await store.commit();
     const journal = await readFile(journalOf(file), 'utf8');
-    await store.close(); // the snapshot holds the three results…
-    await writeFile(journalOf(file), journal); // …and the journal still lists them
+    await store.close();
+    await writeFile(journalOf(file), journal);
+    return file;
+  }
+
+  it('counts no change twice when the room stopped between a snapshot and the journal\'s rewrite', async () => {
+    const file = await stoppedBeforeTheRewrite('fay', [1, 2, 3]);
     expect((await RoomStore.read(file)).posts().map((p) => p.imageSize)).toEqual([1, 2, 3]);
     const reopened = await opened(file);
     expect(reopened.posts().map((p) => p.imageSize)).toEqual([1, 2, 3]);
   });
 
   it('leaves out a last line cut short, and a reopened room writes after a clean journal', async () => {
-    const file = await roomFile();
-    const store = await RoomStore.open(file);
-    const gus = store.addStudent('gus', 'h')!;
-    store.recordResult(gus, resultFor(LAB, 1, 10));
-    await store.commit();
-    const journal = await readFile(journalOf(file), 'utf8');
-    await store.close();
-    await writeFile(journalOf(file), journal);
+    const file = await stoppedBeforeTheRewrite('gus', [10]);
     await appendFile(journalOf(file), '{"seq":99,"change":{"op":"res'); // killed while writing this line
     const reopened = await opened(file);
     expect(reopened.posts().map((p) => p.imageSize)).toEqual([10]);
