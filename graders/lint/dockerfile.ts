@@ -232,9 +232,19 @@ export function finalBaseImage(df: ParsedDockerfile): string {
 
 /** `FROM golang:1.24 AS build` as the student wrote it, for messages. */
 export function describe(ins: DockerInstruction): string {
-  const flags = Object.entries(ins.flags)
-    .map(([k, v]) => (v === null ? `--${k}` : `--${k}=${v}`))
-    .join(' ');
-  const text = `${ins.keyword} ${flags ? `${flags} ` : ''}${ins.args.replace(/^(--\S+\s+)+/, '')}`;
+  const line = (mount: (v: string) => string) => {
+    const flags = Object.entries(ins.flags)
+      .map(([k, v]) => (v === null ? `--${k}` : `--${k}=${k === 'mount' ? mount(v) : v}`))
+      .join(' ');
+    return `${ins.keyword} ${flags ? `${flags} ` : ''}${ins.args.replace(/^(--\S+\s+)+/, '')}`;
+  };
+  // Too long to show whole: a mount's options give way first, so the command itself stays readable.
+  let text = line((v) => v);
+  if (text.length > 80) {
+    text = line((v) => {
+      const type = /(?:^|,)(type=[^,]+)/i.exec(v)?.[1];
+      return type && v !== type ? `${type},…` : (type ?? '…');
+    });
+  }
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

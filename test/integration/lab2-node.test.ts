@@ -32,6 +32,8 @@ labSuite({
     },
     // Issue 21: pnpm through corepack was "no step installs the dependencies (<a regular expression>)" (a false fail).
     { file: 'corepack-pnpm', fails: [] },
+    // Issue 21: yarn classic's install is the dependency install too.
+    { file: 'corepack-yarn', fails: [] },
     { file: 'wrong-entrypoint', fails: ['runs'], message: ['runs', /^the container exited with code 0 before answering GET \/healthz/] },
   ],
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finalBaseImage, finalChain, parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
+import { describe as describeInstruction, finalBaseImage, finalChain, parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
 import { stageProblems } from '../../graders/checks/multi-stage.js';
 
 function parsed(text: string): ParsedDockerfile {
@@ -189,5 +189,25 @@ describe('reading an instruction as BuildKit does', async () => {
 
   it('lets through what Docker 20.10 builds: --chmod, --mount, --from', () => {
     expect(unsupportedByOldFrontend(parsed('FROM golang:1.24-trixie AS b\nRUN --mount=type=cache,target=/c true\nFROM scratch\nCOPY --chmod=755 --from=b /a /a\n'))).toBeUndefined();
+  });
+});
+
+describe('an instruction as a message shows it', () => {
+  const runOf = (line: string) => parsed(`FROM node:20-trixie\n${line}\n`).stages[0]!.instructions.find((i) => i.keyword === 'RUN')!;
+
+  it('is whole when it fits in 80 characters, mount options included', () => {
+    expect(describeInstruction(runOf('RUN --mount=type=cache,target=/root/.npm npm ci'))).toBe('RUN --mount=type=cache,target=/root/.npm npm ci');
+  });
+
+  it("gives up a long mount's options before the command: two installs stay told apart", () => {
+    const mount = '--mount=type=cache,target=/usr/local/share/.cache/yarn,sharing=locked';
+    expect(describeInstruction(runOf(`RUN ${mount} yarn install --non-interactive`))).toBe('RUN --mount=type=cache,… yarn install --non-interactive');
+    expect(describeInstruction(runOf(`RUN ${mount} yarn install --production --non-interactive`))).toBe('RUN --mount=type=cache,… yarn install --production --non-interactive');
+  });
+
+  it('is cut with an ellipsis when the command itself is too long', () => {
+    const shown = describeInstruction(runOf(`RUN echo ${'x'.repeat(100)}`));
+    expect(shown).toHaveLength(78);
+    expect(shown.endsWith('…')).toBe(true);
   });
 });
