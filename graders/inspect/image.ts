@@ -104,7 +104,10 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
     history: await historyOf(imageId),
     standInBases: df ? await standInBases(df) : [],
   };
-  if (info.Size > opts.scanLimitBytes) return facts;
+  // The containerd image store's own size is the compressed content's (a gigabyte of zeros is a
+  // megabyte); its history gives each layer unpacked, as it sits on disk: that decides the scan.
+  if (info.Descriptor) facts.size = facts.history.reduce((n, h) => n + (h.size ?? 0), 0);
+  if (facts.size > opts.scanLimitBytes) return facts;
 
   const started = Date.now();
   try {
@@ -112,9 +115,8 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
     const saved = await scanImageInThread({ image: imageId, options });
     const origins = attributeLayers(saved.config, saved.layers.length, df);
     facts.layers = summariseLayers(saved.layers, origins);
-    // The containerd image store reports compressed content as an image's size (and its disk
-    // usage, both together, in `docker images`); every store ships the same files: the bytes of
-    // its regular files are the size (identical layers measured equal to 20.10's classic store).
+    // Scanned, every store ships the same files: the bytes of its regular files are the size
+    // (identical layers measured equal to 20.10's classic store).
     if (info.Descriptor) facts.size = saved.layers.reduce((n, l) => n + l.bytes, 0);
     facts.files = saved.layers.flatMap((l) => l.files);
     facts.members = saved.layers.flatMap((l) => l.members);

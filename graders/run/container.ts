@@ -46,7 +46,7 @@ const remoteEngine = () => /^(tcp|http|https):\/\//.test(process.env.DOCKER_HOST
  * where it is set (an engine in a network namespace or a VM of this machine), the engine's host for
  * tcp:// engines, else loopback.
  */
-function engineHost(): string {
+export function engineHost(): string {
   const override = process.env.TESTCONTAINERS_HOST_OVERRIDE;
   if (override) return override;
   if (remoteEngine()) return new URL(process.env.DOCKER_HOST!.replace(/^tcp:/, 'http:')).hostname;

@@ -9,7 +9,7 @@ import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/en
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { findLab } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
-import { gradedContainer } from '../../graders/run/container.js';
+import { engineHost, gradedContainer } from '../../graders/run/container.js';
 import { DEFAULT_RUN_LIMITS } from '../../graders/run/limits.js';
 import type { GradedContainer } from '../../graders/run/graded-container.js';
 import { get } from '../../graders/run/http.js';
@@ -61,7 +61,7 @@ async function seenRunning(pid: number, done: Promise<unknown>) {
 }
 
 describe('the container a grade runs, seen from the engine while the grade runs', () => {
-  it('has every limit: 256 MiB and no swap, 128 processes, no capabilities, no new privileges, loopback only, the graded network', async () => {
+  it("has every limit: 256 MiB and no swap, 128 processes, no capabilities, no new privileges, published on the engine's host address only, the graded network", async () => {
     const grading = grade(await findLab('lab1'), { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { startupTimeoutMs: 6_000 } });
     const seen = await seenRunning(process.pid, grading);
     const result = await grading;
@@ -71,8 +71,9 @@ describe('the container a grade runs, seen from the engine while the grade runs'
     expect(host.CapDrop).toEqual(['ALL']);
     expect(host.SecurityOpt).toContain('no-new-privileges');
     expect(host.NetworkMode).toBe(GRADED_NETWORK);
-    expect(host.PortBindings?.['8080/tcp']?.map((b: { HostIp: string }) => b.HostIp)).toEqual(['127.0.0.1']);
-    expect(Object.values(seen!.NetworkSettings.Ports ?? {}).flat().map((b) => (b as { HostIp: string }).HostIp)).toEqual(['127.0.0.1']);
+    // 127.0.0.1 for an engine in this machine's network; the host side of its namespace for a Docker beside it.
+    expect(host.PortBindings?.['8080/tcp']?.map((b: { HostIp: string }) => b.HostIp)).toEqual([engineHost()]);
+    expect(Object.values(seen!.NetworkSettings.Ports ?? {}).flat().map((b) => (b as { HostIp: string }).HostIp)).toEqual([engineHost()]);
     expect(seen!.Config.Labels?.[OWNER_LABEL]).toBe('stagecraft');
     const network = await docker().getNetwork(GRADED_NETWORK).inspect();
     expect(network.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
@@ -124,8 +125,8 @@ describe('graded containers have no route to each other', () => {
   });
   afterAll(() => server?.remove());
 
-  it('the grader reads its /stamp through the port published on 127.0.0.1', async () => {
-    expect((await get(`http://127.0.0.1:${mappedPort}/stamp`, 5000)).body.trim()).toBe(stamp);
+  it("the grader reads its /stamp through the port published on the engine's host address", async () => {
+    expect((await get(`http://${engineHost()}:${mappedPort}/stamp`, 5000)).body.trim()).toBe(stamp);
   });
 
   it("another graded container cannot read it, neither over the bridge nor through the host's published port", async () => {
