@@ -63,11 +63,11 @@ async function writeCached(file: string, entries: IndexedFile[]): Promise<void> 
 }
 
 /** Stream the image once, hash every file the rules name, and cache the result per layer. */
-async function buildIndex(ref: string, diffIds: string[], rules: PathRule[], key: string): Promise<IndexedFile[][]> {
+async function buildIndex(imageId: string, diffIds: string[], rules: PathRule[], key: string): Promise<IndexedFile[][]> {
   const matchers = rules.filter((r) => r.globs.length).map((r) => ({ what: r.what, match: picomatch(r.globs, { dot: true }) }));
   const whatOf = (p: string) => (neverIndexed(p) ? undefined : matchers.find((m) => m.match(p))?.what);
   const saved = await scanImageInThread({
-    image: ref,
+    image: imageId,
     options: { hash: { minBytes: MIN_INDEXED_BYTES, globs: rules.flatMap((r) => r.globs), never: NEVER_INDEXED, members: false } },
   });
   const perLayer = saved.layers.map((l) =>
@@ -100,7 +100,8 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
         if (layers.some((l) => l === undefined)) {
           const started = Date.now();
           log(`indexing the files of ${ref} that no-toolchain looks for (once; cached in ${cacheDir()})`);
-          layers = await buildIndex(ref, diffIds, rules, key);
+          // By its id: a name without a tag would save every tag of the repository (layers misaligned).
+          layers = await buildIndex(info.Id, diffIds, rules, key);
           log(`indexed ${ref} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
         for (const entry of layers.flat()) {

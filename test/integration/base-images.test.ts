@@ -37,8 +37,9 @@ describe('the base-image catalogue on this machine', () => {
     const ref = img.ref;
     const info = await docker().getImage(ref).inspect();
     if (info.Config?.Labels?.[STAND_IN_LABEL]) {
-      // The size a grade measures: the containerd image store's own figure is the compressed content's.
-      const size = info.Descriptor ? (await inspectImage(ref, undefined, Number.POSITIVE_INFINITY)).size : info.Size;
+      // The size a grade measures (by id: a name without a tag would save every tag); the
+      // containerd image store's own figure is the compressed content's.
+      const size = info.Descriptor ? (await inspectImage(info.Id, undefined, Number.POSITIVE_INFINITY)).size : info.Size;
       expect(info.Config.Labels[STAND_IN_LABEL]).toBe(ref);
       // Within a quarter of upstream, or 1.5 MB for the smallest images: static's :debug
       // stand-in carries Debian's busybox-static (2 MB) where upstream's musl busybox is ~1 MB.
