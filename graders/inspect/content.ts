@@ -139,7 +139,9 @@ export class ContentProbe {
       if (id) facts.buildId = id;
       const goModule = parseBuildInfo(this.marks?.result('buildinfo'));
       if (goModule) facts.goModule = goModule;
-      const deb = parseDebNote(this.marks?.result('deb'));
+      // A shared library's note is not what it is: Debian builds the C and C++ runtime libraries
+      // (libstdc++, libgcc_s) in gcc's own source package, and every C++ program needs them.
+      const deb = elfIsSharedLibrary(head) ? undefined : parseDebNote(this.marks?.result('deb'));
       if (deb) facts.debPackage = deb;
     } else if (this.kind === 'other' && Math.max(this.size, this.headBytes) >= OPAQUE_MIN_BYTES) {
       const opaque = opaqueKind(head);
@@ -209,6 +211,25 @@ export function elfBuildId(head: Buffer): string | undefined {
     }
   }
   return goId;
+}
+
+/** A shared library: position-independent (ET_DYN) with no program interpreter (PT_INTERP), unlike a program. */
+export function elfIsSharedLibrary(head: Buffer): boolean {
+  if (head.length < 64 || !startsWith(head, ELF)) return false;
+  const is64 = head[4] === 2;
+  const little = head[5] === 1;
+  const u16 = (at: number) => (little ? head.readUInt16LE(at) : head.readUInt16BE(at));
+  const u32 = (at: number) => (little ? head.readUInt32LE(at) : head.readUInt32BE(at));
+  if (u16(0x10) !== 3) return false;
+  const phoff = is64 ? Number(little ? head.readBigUInt64LE(0x20) : head.readBigUInt64BE(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    if (ph + 4 > head.length) return false; // cannot tell: not called a library
+    if (u32(ph) === 3) return false; // PT_INTERP: a program
+  }
+  return true;
 }
 
 /** Go's build information (Go 1.18 and later): the main module's path, `cmd/go` for the go command. */

@@ -76,6 +76,17 @@ describe('what a file is, from its bytes', () => {
     return probe.finish();
   };
 
+  it("a shared library built in gcc's source package (libstdc++, libgcc_s) is not gcc; a program with the same note is", () => {
+    const note = Buffer.from('xx{"type":"deb","os":"debian","name":"gcc-14","version":"14.2.0-19"}\0');
+    const withType = (type: number) => {
+      const elf = makeElf([{ name: 'GNU', type: 3, desc: GNU_ID }], note);
+      elf.writeUInt16LE(type, 0x10);
+      return elf;
+    };
+    expect(feedInPieces(withType(3), 64).debPackage).toBeUndefined(); // ET_DYN, no interpreter: a library
+    expect(feedInPieces(withType(2), 64).debPackage).toBe('gcc-14'); // ET_EXEC: a program
+  });
+
   it('reads the GNU build ID from the notes, and Go build information and the Debian package note wherever they are, across chunks', () => {
     const body = Buffer.concat([randomBytes(70_000), goBuildInfo('cmd/compile'), randomBytes(5_000), Buffer.from('{"type":"deb","os":"debian","name":"cpp-14-x86-64-linux-gnu","version":"14.2.0-19"}')]);
     const elf = makeElf([{ name: 'GNU', type: 3, desc: GNU_ID }], body);
