@@ -8,12 +8,15 @@
  *  3. grading the 1 GB lab 1 starter, and how long its streamed layer scan takes;
  *  4. a batch: the integration test's class of six (labs 1 and 4) at concurrency 1 and 2,
  *     the time per graded lab, and the batch's overhead over the sum of its single grades;
+ *     then a class of distinct submissions (30 of lab 1, 10 of lab 2: the reference solution,
+ *     each with its own harmless edit, so no build is cached but every cache mount is new),
+ *     at concurrency 1 and 2, each grade against a warm single grade of the same Dockerfile;
  *  5. explain: scripts/bench/explain.ts;
  *  6. room: 200 students posting to `stagecraft room` on loopback, scripts/bench/room.ts.
  * `npm run bench -- start grade` runs only those sections (start, grade, starter, batch, explain, room).
  */
 import { spawnSync } from 'node:child_process';
-import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireEngine } from '../graders/engine/docker.js';
@@ -141,7 +144,10 @@ await runMain(async () => {
     console.log(`  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`);
   }
 
-  if (wanted('batch')) await benchBatch();
+  if (wanted('batch')) {
+    await benchBatch();
+    await benchClass();
+  }
   if (wanted('explain')) {
     console.log('');
     await benchExplain();
@@ -168,6 +174,55 @@ async function benchBatch(): Promise<void> {
       const sum = graded.reduce((total, r) => total + r.result!.durationMs, 0);
       const overhead = concurrency === 1 ? `, overhead over the sum of single grades ${(((wall - sum) / sum) * 100).toFixed(1)}%` : `, ${(sum / wall).toFixed(2)} grades' worth of work per unit of wall time`;
       console.log(`  concurrency ${concurrency}: ${s(wall)} wall, ${s(sum / graded.length)} per graded lab${overhead}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The reference solution with a harmless edit: an ENV after each FROM, so every step after it runs again. */
+function edited(solution: string, n: number): string {
+  return solution.replace(/^FROM .*$/gm, (from) => `${from}\nENV STAGECRAFT_BENCH_EDIT=${n}`);
+}
+
+/**
+ * A class of distinct submissions: nothing of their builds is in the build cache, and each
+ * student's cache mounts are new (its own namespace), so they start from the lab's warm
+ * caches. Each grade against a warm single grade of the same kind of Dockerfile: the
+ * edited solution graded twice, the second time.
+ */
+async function benchClass(): Promise<void> {
+  const sizes: [string, number][] = [['lab1', Number(process.env.BENCH_CLASS_LAB1 ?? 30)], ['lab2', Number(process.env.BENCH_CLASS_LAB2 ?? 10)]];
+  const work = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-class-'));
+  try {
+    for (const [id, size] of sizes) {
+      const lab = await findLab(id);
+      const solution = await readFile(path.join(solutionDir(lab), 'Dockerfile'), 'utf8');
+      const single = path.join(work, `${lab.id}-single.Dockerfile`);
+      await writeFile(single, edited(solution, 0));
+      await grade(lab, { dockerfile: { kind: 'path', path: single } });
+      const warm = await grade(lab, { dockerfile: { kind: 'path', path: single } });
+      if (!warm.passed) throw new Error(`the ${lab.id} solution did not pass: the benchmark is meaningless`);
+      console.log(`\na class of ${lab.id}: ${size} distinct submissions (the solution with its own ENV line each); a warm single grade of one: ${s(warm.durationMs)}`);
+      for (const concurrency of [1, 2]) {
+        const classDir = path.join(work, `${lab.id}-class-${concurrency}`);
+        for (let n = 1; n <= size; n++) {
+          const dir = path.join(classDir, `student-${concurrency}-${n}`, 'labs', lab.id);
+          await mkdir(dir, { recursive: true });
+          await writeFile(path.join(dir, 'Dockerfile'), edited(solution, concurrency * 1000 + n));
+          await cp(path.join(solutionDir(lab), '.dockerignore'), path.join(dir, '.dockerignore'));
+        }
+        const out = path.join(work, `${lab.id}-out-${concurrency}`);
+        const t0 = Date.now();
+        await runBatch({ submissionsDir: classDir, labs: [lab], outDir: out, concurrency, resume: false, minFreeBytes: 0, progress: silentBatchProgress });
+        const wall = Date.now() - t0;
+        const graded = (await loadRecords(out)).filter((r) => r.result?.passed).map((r) => r.result!.durationMs);
+        const ratio = median(graded) / warm.durationMs;
+        console.log(
+          `  concurrency ${concurrency}: ${graded.length}/${size} passed, ${s(wall)} wall, a grade ${s(median(graded))} (median; slowest ${s(Math.max(...graded))}), ` +
+            `${ratio.toFixed(2)}× the warm single grade (target ≤ 1.5: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
+        );
+      }
     }
   } finally {
     await rm(work, { recursive: true, force: true });

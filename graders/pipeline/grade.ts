@@ -22,6 +22,7 @@ import { labContextRequest, prepareContext, type PreparedContext } from '../prep
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
 import { ensureBaseImages } from './base-images.js';
+import { cacheSeed } from './cache-seed.js';
 import { knownContent } from './known-content.js';
 import type { GradeLimits } from './limits.js';
 import { evaluateChecks } from './evaluate.js';
@@ -137,7 +138,8 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
   await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
-  await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath));
+  const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), (line) => g.progress.log(line)));
+  await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
 
   // The run stage gets ready (testcontainers is large to load, and finds the engine) while BuildKit works.

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import tar from 'tar-stream';
 import { docker, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
@@ -37,4 +38,22 @@ export async function leftovers(): Promise<Leftovers> {
     images: images.flatMap((i) => i.RepoTags ?? [i.Id]),
     tempDirs,
   };
+}
+
+/** The names of the entries under `folder` in an image (one with no shell too): read from a container made and never started. */
+export async function filesInImage(ref: string, folder: string): Promise<string[]> {
+  const container = await docker().createContainer({ Image: ref, Cmd: ['none'] });
+  try {
+    const archive = await container.getArchive({ path: folder });
+    const extract = tar.extract();
+    const names: string[] = [];
+    archive.pipe(extract);
+    for await (const entry of extract) {
+      names.push(entry.header.name);
+      entry.resume();
+    }
+    return names;
+  } finally {
+    await container.remove({ force: true });
+  }
 }

@@ -7,6 +7,9 @@ import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { cacheNamespace, removeCacheMountsSince } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
+import { docker } from '../../graders/engine/docker.js';
+import { SEED_REPOSITORY } from '../../graders/pipeline/cache-seed.js';
+import { filesInImage } from '../helpers/engine.js';
 import { check, labSuite } from '../helpers/lab-suite.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'lab1-go');
@@ -96,6 +99,26 @@ describe('lab 1 details', () => {
       expect(poison.checks.find((c) => c.id === 'builds')!.passed).toBe(true);
       const r = await grade(suite.lab(), { dockerfile: { kind: 'solution' } });
       expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    } finally {
+      await removeCacheMountsSince(started);
+    }
+  });
+
+  it('a new submission\'s Go cache starts warm from the reference solution\'s, and what it writes there reaches neither the seed nor a classmate', async () => {
+    const started = new Date();
+    const fixture = { kind: 'path' as const, path: path.join(FIXTURES, 'warm-cache.Dockerfile') };
+    try {
+      // Two namespaces no grade has used: each build fails unless its cache starts full.
+      for (const student of ['first', 'second']) {
+        const r = await grade(suite.lab(), { dockerfile: fixture, cacheNamespace: cacheNamespace('warm', student, started.toISOString()) });
+        expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+      }
+      const seeds = (await docker().listImages({ filters: { reference: [`${SEED_REPOSITORY}/lab1-go`] } })).flatMap((i) => i.RepoTags ?? []);
+      expect(seeds).toHaveLength(1);
+      // The seed holds Go's build cache, and nothing a submission wrote.
+      const files = await filesInImage(seeds[0]!, '/0');
+      expect(files.filter((f) => f.endsWith('-d')).length).toBeGreaterThan(100);
+      expect(files.filter((f) => f.includes('written-by-a-submission'))).toEqual([]);
     } finally {
       await removeCacheMountsSince(started);
     }

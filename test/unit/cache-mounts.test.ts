@@ -2,7 +2,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheNamespace, isolateCacheMounts } from '../../graders/prepare/cache-mounts.js';
+import { readFileSync } from 'node:fs';
+import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { parseDockerfile } from '../../graders/lint/dockerfile.js';
+import { cacheMountTargets, cacheNamespace, isolateCacheMounts, seedDockerfile } from '../../graders/prepare/cache-mounts.js';
 
 // Each test file runs in its own worker: the key made here is this file's alone.
 let cacheDir: string;
@@ -14,9 +17,9 @@ afterAll(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
-describe('cache mounts isolated per submission', () => {
-  const ns = () => cacheNamespace('lab1-go', '/home/student/labs/lab1-go/Dockerfile');
+const ns = () => cacheNamespace('lab1-go', '/home/student/labs/lab1-go/Dockerfile');
 
+describe('cache mounts isolated per submission', () => {
   it('gives every cache mount an id in the namespace, on the same line, and leaves other mounts alone', () => {
     const text = [
       'FROM golang:1.24-trixie AS build',
@@ -67,5 +70,54 @@ describe('cache mounts isolated per submission', () => {
     const keyFile = path.join(cacheDir, 'cache-mount-key');
     expect((await readFile(keyFile, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('warm caches: the reference solution seeds a grade\'s cache mounts', () => {
+  const solution = (name: string) => readFileSync(path.join(REPO_ROOT, 'solutions', name, 'Dockerfile'), 'utf8');
+
+  it('adds a stage per cache to the solution, copying what its build left, and one last stage that holds them all', () => {
+    const seed = seedDockerfile(solution('lab5-fullstack'))!;
+    expect(seed.sources).toEqual({ '/root/.npm': '/0', '/root/.cache/go-build': '/1' });
+    const added = seed.text.slice(solution('lab5-fullstack').length).trim().split('\n');
+    expect(added).toEqual([
+      'FROM frontend AS stagecraft-seed-0',
+      'USER 0',
+      'RUN --mount=type=cache,target=/root/.npm mkdir -p /stagecraft-seed/0 && cp -a "/root/.npm/." /stagecraft-seed/0/',
+      'FROM backend AS stagecraft-seed-1',
+      'USER 0',
+      'RUN --mount=type=cache,target=/root/.cache/go-build mkdir -p /stagecraft-seed/1 && cp -a "/root/.cache/go-build/." /stagecraft-seed/1/',
+      'FROM scratch AS stagecraft-seeds',
+      'COPY --from=stagecraft-seed-0 /stagecraft-seed/0 /0',
+      'COPY --from=stagecraft-seed-1 /stagecraft-seed/1 /1',
+    ]);
+    // The seed's own mounts are isolated as any build's: the copy reads the cache the solution's build wrote.
+    expect(parseDockerfile(seed.text).ok).toBe(true);
+    // lab 2 mounts /root/.npm twice: one cache, one copy.
+    expect(seedDockerfile(solution('lab2-node'))!.sources).toEqual({ '/root/.npm': '/0' });
+    // Nothing to warm: no cache mount, or only in an unnamed stage.
+    expect(seedDockerfile(solution('lab3-python'))).toBeUndefined();
+    expect(seedDockerfile('FROM golang:1.24-trixie\nRUN --mount=type=cache,target=/root/.cache/go-build go build .\n')).toBeUndefined();
+  });
+
+  it('a grade\'s cache mount with the same target starts from the seed, in its own namespace; other mounts and the student\'s own from= are left alone', () => {
+    const seed = { image: 'stagecraft-seed/lab1-go:0123456789abcdef', sources: { '/root/.cache/go-build': '/0' } };
+    const text = [
+      'FROM golang:1.24-trixie AS build',
+      'RUN --mount=type=cache,target=/root/.cache/go-build/ go build .',
+      'RUN --mount=type=cache,id=mine,dst=/root/.cache/go-build,sharing=locked go vet .',
+      'RUN --mount=type=cache,target=/root/.cache/go-build,from=build,source=/c go build .',
+      'RUN --mount=type=cache,target=/go/pkg/mod go mod download',
+      '',
+    ].join('\n');
+    expect(isolateCacheMounts(text, ns(), seed).split('\n')).toEqual([
+      'FROM golang:1.24-trixie AS build',
+      `RUN --mount=type=cache,target=/root/.cache/go-build/,from=${seed.image},source=/0,id=${ns()}/root/.cache/go-build/ go build .`,
+      `RUN --mount=type=cache,dst=/root/.cache/go-build,sharing=locked,from=${seed.image},source=/0,id=${ns()}/mine go vet .`,
+      `RUN --mount=type=cache,target=/root/.cache/go-build,from=build,source=/c,id=${ns()}/root/.cache/go-build go build .`,
+      `RUN --mount=type=cache,target=/go/pkg/mod,id=${ns()}/go/pkg/mod go mod download`,
+      '',
+    ]);
+    expect(cacheMountTargets(text)).toEqual(['/root/.cache/go-build', '/root/.cache/go-build', '/root/.cache/go-build', '/go/pkg/mod']);
   });
 });
