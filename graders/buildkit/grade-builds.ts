@@ -90,21 +90,23 @@ export class GradeBuilds {
     return this.fence?.peaks;
   }
 
+  /** What the grade should show about its builds: no route to this machine, the limits that could not be held. */
+  notes(): string[] {
+    return [...(this.hostNote ? [this.hostNote] : []), ...(this.fence?.failure ? [unlimitedLine(this.fence.failure)] : [])];
+  }
+
   /**
    * The grade is over (its images removed): the fence lets its steps go, and what it left
-   * in the build cache is removed if it was heavy. Returns the notes the grade should show.
+   * in the build cache is removed if it was heavy.
    */
-  async close(): Promise<string[]> {
-    const notes: string[] = this.hostNote ? [this.hostNote] : [];
+  async close(): Promise<void> {
     const fence = this.fence;
     if (fence) {
       const available = await buildFence();
       if ('fence' in available) await available.fence.release(fence);
-      if (fence.failure) notes.push(unlimitedLine(fence.failure));
     }
     if (this.cache.windows.length) {
       await settleBuildCache(this.cache, fence && { bytes: fence.peaks.diskBytes, files: fence.peaks.files, stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });
     }
-    return notes;
   }
 }

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { GradeOptions } from '../pipeline/grade.js';
+import type { GradeResult } from '../pipeline/result.js';
 import { gradeLimits, LIMIT_SETTINGS, parseLimit, showValue, type GradeLimits, type LimitSetting } from '../pipeline/limits.js';
 import { CannotGrade } from '../engine/errors.js';
 import type { Evidence } from '../checks/types.js';
@@ -121,6 +122,18 @@ export function program(): Command {
         : flags.dockerfile
           ? { kind: 'path', path: flags.dockerfile }
           : { kind: 'lab' };
+      // The report is written as soon as the verdict is known; the grade's clean-up follows it.
+      const report = async (result: GradeResult) => {
+        // A kit that joined a room posts the result there while the report is written (never the solution's).
+        const posting = flags.solution ? undefined : import('../room/client.js').then((room) => room.postResult(result));
+        if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else process.stdout.write(`\n${renderTerminal(result)}`);
+        if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
+        if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
+        if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
+        const posted = await posting;
+        if (posted) process.stderr.write(`${pc.dim(posted)}\n`);
+      };
       const result = await grade(lab, {
         dockerfile,
         ...limitsOf(flags),
@@ -128,16 +141,8 @@ export function program(): Command {
         allowImages: flags.allowImage,
         progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
         onEvidence: (e) => (evidence = e),
+        onVerdict: report,
       });
-      // A kit that joined a room posts the result there while the report is written (never the solution's).
-      const posting = flags.solution ? undefined : import('../room/client.js').then((room) => room.postResult(result));
-      if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(`\n${renderTerminal(result)}`);
-      if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
-      if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
-      if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
-      const posted = await posting;
-      if (posted) process.stderr.write(`${pc.dim(posted)}\n`);
       process.exitCode = result.passed ? 0 : 1;
     });
   withLimitOptions(cli

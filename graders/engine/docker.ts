@@ -1,3 +1,4 @@
+import './deferred-parts.js'; // before dockerode: see there
 import Docker from 'dockerode';
 import { hostname } from 'node:os';
 import { CannotGrade } from './errors.js';

@@ -47,6 +47,12 @@ export interface GradeOptions extends GradeLimits {
   progress?: Progress;
   /** Handed what the stages found, once the checks are evaluated (`grade --html` draws its page from it). */
   onEvidence?: (evidence: Evidence) => void;
+  /**
+   * Handed the result as soon as it is known, before the grade's images, folder and build
+   * session are cleaned up (grade() resolves after): a report printed here is not kept
+   * waiting by the clean-up.
+   */
+  onVerdict?: (result: GradeResult) => void | Promise<void>;
 }
 
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
@@ -243,16 +249,25 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
-  } finally {
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
+    if (g) g.notes.push(...g.builds.notes());
+    const result = await verdict(lab, file, evidence, g, context, started);
+    opts.onEvidence?.(evidence);
+    // What the student waits for comes first; the clean-up below does not change it.
+    await opts.onVerdict?.(result);
+    return result;
+  } finally {
+    progress.done();
     await Promise.all([removeImages(), context.remove()]);
-    if (g) g.notes.push(...(await g.builds.close()));
+    await g?.builds.close();
     release();
   }
+}
 
+/** The checks judged on the evidence, and the result. */
+async function verdict(lab: LabDefinition, file: string, evidence: Evidence, g: Grading | undefined, context: PreparedContext, started: number): Promise<GradeResult> {
   const checks = evaluateChecks(lab.checks, evidence);
-  opts.onEvidence?.(evidence);
   const score = checks.filter((c) => c.passed).length;
   // A build cut off or a container lost because the engine went away looks like a failed
   // check from here; it is the grader's failure, never the student's.

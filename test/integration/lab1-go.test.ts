@@ -9,7 +9,7 @@ import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 import { docker } from '../../graders/engine/docker.js';
 import { SEED_REPOSITORY } from '../../graders/pipeline/cache-seed.js';
-import { filesInImage } from '../helpers/engine.js';
+import { filesInImage, leftBehind, NOTHING_LEFT, type Leftovers } from '../helpers/engine.js';
 import { check, labSuite } from '../helpers/lab-suite.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'lab1-go');
@@ -122,6 +122,23 @@ describe('lab 1 details', () => {
     } finally {
       await removeCacheMountsSince(started);
     }
+  });
+
+  it('the verdict is handed over before the clean-up: the report is written while the grade\'s image and folder are still there, and nothing is left once grade() resolves', async () => {
+    const seen = await leftBehind();
+    let during: Leftovers | undefined;
+    let passed: boolean | undefined;
+    const r = await grade(suite.lab(), {
+      dockerfile: { kind: 'solution' },
+      onVerdict: async (result) => {
+        passed = result.passed;
+        during = await seen.added();
+      },
+    });
+    expect(passed).toBe(r.passed);
+    expect(during!.images.filter((i) => i.startsWith('stagecraft-grade/lab1-go:'))).toHaveLength(1);
+    expect(during!.tempDirs).toHaveLength(1);
+    expect(await seen.added()).toEqual(NOTHING_LEFT);
   });
 
   it('a forged pass line and an HTML payload stay text in the terminal report, Markdown, JUnit, the summary and the HTML gradebook', async () => {
