@@ -3,7 +3,7 @@ import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, ceilingLine, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from '../fence/index.js';
+import { buildFence, ceilingLine, distrustFence, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from '../fence/index.js';
 
 /** What a grade's builds may take: a grade's limits (pipeline/limits.ts) carry these fields as they are. */
 export interface BuildSettings {
@@ -104,6 +104,7 @@ export class GradeBuilds {
     if (fence) {
       const available = await buildFence();
       if ('fence' in available) await available.fence.release(fence);
+      if (fence.failure) await distrustFence();
     }
     if (this.cache.windows.length) {
       await settleBuildCache(this.cache, fence && { bytes: fence.peaks.diskBytes, files: fence.peaks.files, stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });

@@ -1,5 +1,6 @@
 import { FenceClient } from './client.js';
 import { probeWithRetries, type ProbeVerdict } from './probe.js';
+import { forgetVerdict, rememberedVerdict, rememberVerdict } from './remembered.js';
 import { firstLine } from '../format/text.js';
 
 export { describeLimits, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, type BuildLimits } from './limits.js';
@@ -22,16 +23,30 @@ let lastTry = 0;
 /** How long a probe waits for an image to probe with (base images being provided by another grade or `npm run images`). */
 const WAIT_FOR_IMAGE_MS = 120_000;
 
+/** Whether this process's fence stands on a verdict an earlier grader kept (remembered.ts). */
+let remembered = false;
+
+/** The verdict kept by an earlier grader for this engine, else a probe's (kept when it works). */
+async function verdict(images: string[]): Promise<ProbeVerdict> {
+  const kept = await rememberedVerdict();
+  remembered = Boolean(kept);
+  if (kept) return kept;
+  const probed = await probeWithRetries(images, WAIT_FOR_IMAGE_MS);
+  if (probed.ok) await rememberVerdict(probed);
+  return probed;
+}
+
 /**
- * The build fence for this process's engine: probed once per process (a tiny build, about
- * a second), then shared by every grade. Never throws for a fence that cannot work; it
- * says why instead (the grade notes it; a batch refuses to start without
- * --allow-unlimited-builds). A probe that failed for a reason that may pass (no image yet,
- * a busy machine) is tried again by the next caller, at most every 10 s.
+ * The build fence for this process's engine: probed once (a tiny build, about a second) and
+ * kept for the graders after this one while the same engine runs, then shared by every
+ * grade. Never throws for a fence that cannot work; it says why instead (the grade notes
+ * it; a batch refuses to start without --allow-unlimited-builds). A probe that failed for a
+ * reason that may pass (no image yet, a busy machine) is tried again by the next caller, at
+ * most every 10 s.
  */
 export function buildFence(extraImages: string[] = []): Promise<FenceAvailability> {
   if (once && retryable && Date.now() - lastTry > 10_000) once = undefined;
-  once ??= (lastTry = Date.now(), probeWithRetries([...PROBE_IMAGES, ...extraImages], WAIT_FOR_IMAGE_MS))
+  once ??= (lastTry = Date.now(), verdict([...PROBE_IMAGES, ...extraImages]))
     .then((v: ProbeVerdict): FenceAvailability => {
       retryable = !v.ok && Boolean(v.retry);
       if (!v.ok) return { reason: v.reason };
@@ -44,6 +59,14 @@ export function buildFence(extraImages: string[] = []): Promise<FenceAvailabilit
   return once;
 }
 let retryable = false;
+
+/** A grade's steps could not all be fenced: a kept verdict is not trusted again, by this process or the next. */
+export async function distrustFence(): Promise<void> {
+  if (!remembered) return;
+  remembered = false;
+  once = undefined;
+  await forgetVerdict();
+}
 
 /** Set by a batch without --allow-unlimited-builds: a grade whose steps could not all be limited is "could not grade". */
 export let limitsRequired = false;

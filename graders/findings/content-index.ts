@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { docker } from '../engine/docker.js';
+import { kitCacheDir } from '../kit/locations.js';
 import { scanImageInThread } from '../inspect/scan-thread.js';
 import { emptyKnown, MIN_HASHED_BYTES, MIN_INDEXED_BYTES, type KnownContent, type PathRule } from './rule.js';
 
@@ -22,13 +22,6 @@ interface IndexedFile {
   buildId?: string;
 }
 
-/** Where the index is kept: $STAGECRAFT_CACHE_DIR, else the user's cache folder. */
-export function cacheDir(): string {
-  if (process.env.STAGECRAFT_CACHE_DIR) return process.env.STAGECRAFT_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'stagecraft');
-}
-
 /** Test data and Go's zone database are data any program may carry: never "the toolchain". */
 /**
  * Never a toolchain's by its bytes: test data, time zones, and texts that any image may
@@ -44,7 +37,7 @@ function rulesKey(rules: PathRule[]): string {
   return createHash('sha256').update(JSON.stringify([INDEX_VERSION, rules.map((r) => [r.what, r.globs])])).digest('hex').slice(0, 12);
 }
 
-const indexFile = (diffId: string, key: string) => path.join(cacheDir(), 'content-index', `${diffId.replace(/^sha256:/, '')}-${key}.json`);
+const indexFile = (diffId: string, key: string) => path.join(kitCacheDir(), 'content-index', `${diffId.replace(/^sha256:/, '')}-${key}.json`);
 
 async function readCached(file: string): Promise<IndexedFile[] | undefined> {
   try {
@@ -99,7 +92,7 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
         let layers = await Promise.all(diffIds.map((d) => readCached(indexFile(d, key))));
         if (layers.some((l) => l === undefined)) {
           const started = Date.now();
-          log(`indexing the files of ${ref} that no-toolchain looks for (once; cached in ${cacheDir()})`);
+          log(`indexing the files of ${ref} that no-toolchain looks for (once; cached in ${kitCacheDir()})`);
           // By its id: a name without a tag would save every tag of the repository (layers misaligned).
           layers = await buildIndex(info.Id, diffIds, rules, key);
           log(`indexed ${ref} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

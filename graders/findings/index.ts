@@ -7,6 +7,6 @@ export type { Finding, FindingKind } from './finding.js';
 export { byImportance } from './finding.js';
 export { findFiles, findDeletedButShipped, hashIf, hashSpec, mergeKnown, emptyKnown, type PathRule, type KnownContent, type FindOptions } from './rule.js';
 export { findConfigSecrets, findRootUser, mask } from './config-rules.js';
-export { toolchainIndex, labFilesIndex, labFolderIndex, LAB_FOLDER, cacheDir } from './content-index.js';
+export { toolchainIndex, labFilesIndex, labFolderIndex, LAB_FOLDER } from './content-index.js';
 export { describeFinding, listFindings, findingJson, findingDetails, whereFrom, shortPath } from './describe.js';
 export * from './rule-sets.js';

@@ -74,6 +74,8 @@ interface Grading {
   timings: GradeResult['timings'];
   /** The grade's builds: their limits, time budget and build cache. */
   builds: GradeBuilds;
+  /** Resolves when BuildKit reports its first step: it has the context and works on its own. */
+  buildWorking: Promise<void>;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -122,15 +124,21 @@ function build(g: Grading, tag: string): Promise<BuildResult> {
   return g.builds.build(g.context.dir, tag);
 }
 
-function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress): GradeBuilds {
+function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress): Pick<Grading, 'builds' | 'buildWorking'> {
   const { buildTimeoutMs, stepTimeoutMs, buildLimits } = opts;
-  return new GradeBuilds({
+  let working!: () => void;
+  const buildWorking = new Promise<void>((resolve) => (working = resolve));
+  const builds = new GradeBuilds({
     buildTimeoutMs,
     stepTimeoutMs,
     buildLimits,
     network: lab.buildNetwork ? 'default' : 'none',
-    onStep: (s) => progress.step(s),
+    onStep: (s) => {
+      working();
+      progress.step(s);
+    },
   });
+  return { builds, buildWorking };
 }
 
 /** A comment line in the touched file's language, so the edit changes nothing but the bytes. */
@@ -148,23 +156,26 @@ async function buildInspectRun(g: Grading): Promise<void> {
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
 
-  // The run stage gets ready (testcontainers is large to load, and finds the engine) while BuildKit works.
+  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.builds.open());
+  if (unlimited) g.notes.push(unlimited);
+  g.progress.stage('building the image with BuildKit');
+  const building = stage(g, 'build', 'building', () => build(g, g.tag));
+
+  // Once BuildKit has the context and works on its own (loading these blocks this process
+  // for a moment, which must not hold up the context's upload): the run stage gets ready
+  // (testcontainers is large to load, and finds the engine), and what the scan must
+  // recognise by its bytes (the toolchain images' files, the lab's own sources) is indexed.
+  await Promise.race([g.buildWorking, building]);
   const plan = g.lab.checks.find((c) => c.run)?.run;
   const runStage = plan ? import('../run/container.js') : undefined;
   runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
-
-  // What the scan must recognise by its bytes (the toolchain images' files, the lab's own
-  // sources) needs no image: it is indexed while BuildKit works.
   const findStamp = g.lab.checks.some((c) => c.findStamp);
   const knownPending = stage(g, 'inspect', 'indexing the toolchain images', () =>
     knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)),
   );
   knownPending.catch(() => undefined); // awaited below; a stage that throws first must not leave it unhandled
 
-  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.builds.open());
-  if (unlimited) g.notes.push(unlimited);
-  g.progress.stage('building the image with BuildKit');
-  const built = await stage(g, 'build', 'building', () => build(g, g.tag));
+  const built = await building;
   g.evidence.build = built;
   if (!built.ok || !built.imageId) {
     await knownPending.catch(() => undefined); // nothing streams on after the grade
@@ -245,7 +256,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
   const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: shownPath(labDir(lab)), dockerfile: shownPath(file) };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, builds: gradeBuilds(lab, opts, progress) }
+    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, ...gradeBuilds(lab, opts, progress) }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);

@@ -1,8 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { kitCacheDir } from '../kit/locations.js';
 import { instructionFlags, parseMount, type MountField } from '../lint/buildkit.js';
 import { parseDockerfile, type Stage } from '../lint/dockerfile.js';
 
@@ -16,12 +16,6 @@ import { parseDockerfile, type Stage } from '../lint/dockerfile.js';
  * refused every mount that cannot be rebuilt faithfully (escapes, a key twice). The rewrite
  * stays on the same line, so every line number in a report is the student's.
  */
-
-/** Where the kit keeps what it computes once: $STAGECRAFT_CACHE_DIR, else the user's cache folder. */
-function kitCacheDir(): string {
-  if (process.env.STAGECRAFT_CACHE_DIR) return process.env.STAGECRAFT_CACHE_DIR;
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'stagecraft');
-}
 
 let installationKey: Buffer | undefined;
 
