@@ -101,12 +101,19 @@ const off = (reason: string, retry = false): ProbeVerdict => ({ ok: false, reaso
  * sees none: the probe could only wait for a step it will never see.
  */
 async function engineVisible(): Promise<boolean> {
+  return (await engineProcesses()).length > 0;
+}
+
+/** The engine's processes (dockerd, containerd, buildkitd) the grader sees: `<name> <pid> <start time>` each. */
+export async function engineProcesses(): Promise<string[]> {
+  const engines: string[] = [];
   for (const name of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(name)) continue;
-    const comm = (await readFile(`/proc/${name}/comm`, 'utf8').catch(() => '')).trim();
-    if (/^(dockerd|containerd|buildkitd)$/.test(comm)) return true;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const m = /^\d+ \((dockerd|containerd|buildkitd)\) (.*)$/s.exec(stat);
+    if (m) engines.push(`${m[1]} ${name} ${m[2]!.split(' ')[19]}`);
   }
-  return false;
+  return engines;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { kitCacheDir } from '../kit/locations.js';
-import type { ProbeVerdict } from './probe.js';
+import { engineProcesses, type ProbeVerdict } from './probe.js';
 
 /**
  * The probe's verdict, kept between processes. A grade is a process of its own (`--watch`
@@ -19,13 +19,7 @@ const file = () => path.join(kitCacheDir(), 'fence-probe.json');
 
 /** The engine's processes as this machine sees them now, and who asks: what the verdict holds for. */
 async function engineKey(): Promise<string> {
-  const engines: string[] = [];
-  for (const name of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const m = /^\d+ \((dockerd|containerd|buildkitd)\) (.*)$/s.exec(stat);
-    if (m) engines.push(`${m[1]} ${name} ${m[2]!.split(' ')[19]}`);
-  }
+  const engines = await engineProcesses();
   if (engines.length === 0) return '';
   const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
   return createHash('sha256')

@@ -32,7 +32,7 @@ const notTheApp = (relative: string) =>
   /(^|\.)Dockerfile$|^Dockerfile\.|\.dockerignore$/i.test(path.basename(relative)) || relative.split(path.sep).some((p) => p === 'node_modules' || p === '.git');
 
 /** What the seed is made from: the solution, the lab's files, the base images' ids. */
-async function seedKey(lab: LabDefinition, solutionText: string): Promise<string> {
+async function seedKey(lab: LabDefinition, solutionText: string, baseImages: string[]): Promise<string> {
   const hash = createHash('sha256').update(SEED_FORMAT).update('\0').update(solutionText);
   const dir = labDir(lab);
   const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -41,8 +41,7 @@ async function seedKey(lab: LabDefinition, solutionText: string): Promise<string
     .filter((f) => !notTheApp(f))
     .sort();
   for (const file of files) hash.update('\0').update(file).update('\0').update(await readFile(path.join(dir, file)));
-  const parsed = parseDockerfile(solutionText);
-  for (const ref of parsed.ok ? externalImages(parsed.dockerfile) : []) {
+  for (const ref of baseImages) {
     hash.update('\0').update(ref).update('\0').update(await docker().getImage(ref).inspect().then((i) => i.Id, () => 'missing'));
   }
   return hash.digest('hex').slice(0, 16);
@@ -62,12 +61,14 @@ export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log:
   try {
     const parsed = parseDockerfile(solutionText);
     if (parsed.ok) await ensureBaseImages(parsed.dockerfile, log);
-    const image = `${SEED_REPOSITORY}/${lab.id}:${await seedKey(lab, solutionText)}`;
+    const image = `${SEED_REPOSITORY}/${lab.id}:${await seedKey(lab, solutionText, parsed.ok ? externalImages(parsed.dockerfile) : [])}`;
     let made = pending.get(image);
     if (!made) {
       made = makeSeed(lab, image, seed, log);
       pending.set(image, made);
-      void made.then((s) => s || pending.delete(image));
+      // A seed that was not made is tried again by the next grade (and a failure is handled here, not left unhandled).
+      const forget = () => pending.delete(image);
+      made.then((s) => s || forget(), forget);
     }
     return await made;
   } catch (err) {
@@ -76,7 +77,7 @@ export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log:
   }
 }
 
-async function makeSeed(lab: LabDefinition, image: string, seed: { text: string; sources: Record<string, string> }, log: (line: string) => void): Promise<CacheSeed | undefined> {
+async function makeSeed(lab: LabDefinition, image: string, seed: NonNullable<ReturnType<typeof seedDockerfile>>, log: (line: string) => void): Promise<CacheSeed | undefined> {
   const sources = seed.sources;
   if (await imageExists(image)) return { image, sources };
   log(`warming this lab's cache mounts (${Object.keys(sources).join(', ')}): the reference solution is built once on this machine, and every grade's caches start from what it left`);

@@ -1,21 +1,14 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
 import { cacheMountTargets, cacheNamespace, isolateCacheMounts, seedDockerfile } from '../../graders/prepare/cache-mounts.js';
+import { scratchCacheDir } from '../helpers/cache-dir.js';
 
-// Each test file runs in its own worker: the key made here is this file's alone.
-let cacheDir: string;
-beforeAll(async () => {
-  cacheDir = await mkdtemp(path.join(tmpdir(), 'stagecraft-cache-key-'));
-  process.env.STAGECRAFT_CACHE_DIR = cacheDir;
-});
-afterAll(async () => {
-  await rm(cacheDir, { recursive: true, force: true });
-});
+// The key made here is this file's alone.
+const cacheDir = scratchCacheDir('stagecraft-cache-key-');
 
 const ns = () => cacheNamespace('lab1-go', '/home/student/labs/lab1-go/Dockerfile');
 
@@ -67,7 +60,7 @@ describe('cache mounts isolated per submission', () => {
     const { createHash } = await import('node:crypto');
     const unkeyed = `stagecraft-${createHash('sha256').update('student\u0000alice').digest('hex').slice(0, 16)}`;
     expect(cacheNamespace('student', 'alice')).not.toBe(unkeyed);
-    const keyFile = path.join(cacheDir, 'cache-mount-key');
+    const keyFile = path.join(cacheDir(), 'cache-mount-key');
     expect((await readFile(keyFile, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
   });

@@ -1,30 +1,14 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { engineProcesses } from '../../../graders/fence/probe.js';
 import { forgetVerdict, rememberedVerdict, rememberVerdict, type WorkingVerdict } from '../../../graders/fence/remembered.js';
+import { scratchCacheDir } from '../../helpers/cache-dir.js';
 
-// Each test file runs in its own worker: the cache folder set here is this file's alone.
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-probe-'));
-  process.env.STAGECRAFT_CACHE_DIR = dir;
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = scratchCacheDir('stagecraft-test-probe-');
 
 /** Whether an engine's process is in this machine's process list (the verdict is kept for one only). */
-const engineRuns = readdirSync('/proc')
-  .filter((n) => /^\d+$/.test(n))
-  .some((n) => {
-    try {
-      return /^\d+ \((dockerd|containerd|buildkitd)\) /.test(readFileSync(`/proc/${n}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
+const engineRuns = async () => (await engineProcesses()).length > 0;
 
 const verdict = (groupDir: string): WorkingVerdict => ({
   ok: true,
@@ -41,25 +25,25 @@ const verdict = (groupDir: string): WorkingVerdict => ({
 
 describe("the fence's probe, kept between graders", () => {
   it('is read back while the same engine runs and its groups are there, by its owner only; forgotten on request', async () => {
-    await rememberVerdict(verdict(dir));
-    const file = path.join(dir, 'fence-probe.json');
-    if (!engineRuns) {
+    await rememberVerdict(verdict(dir()));
+    const file = path.join(dir(), 'fence-probe.json');
+    if (!(await engineRuns())) {
       // No engine process in sight: nothing to key a verdict to, so nothing is kept.
       expect(await rememberedVerdict()).toBeUndefined();
       return;
     }
-    expect(await rememberedVerdict()).toEqual(verdict(dir));
+    expect(await rememberedVerdict()).toEqual(verdict(dir()));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     await forgetVerdict();
     expect(await rememberedVerdict()).toBeUndefined();
   });
 
   it('is not used when the groups it names are gone, when it was kept for other engine processes, or when the file is damaged', async () => {
-    const file = path.join(dir, 'fence-probe.json');
-    await rememberVerdict(verdict(path.join(dir, 'no-such-group')));
+    const file = path.join(dir(), 'fence-probe.json');
+    await rememberVerdict(verdict(path.join(dir(), 'no-such-group')));
     expect(await rememberedVerdict()).toBeUndefined();
 
-    await rememberVerdict(verdict(dir));
+    await rememberVerdict(verdict(dir()));
     const saved = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { key?: string };
     await writeFile(file, JSON.stringify({ ...saved, key: 'another engine, or the same one restarted' }));
     expect(await rememberedVerdict()).toBeUndefined();
