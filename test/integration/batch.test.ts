@@ -24,11 +24,20 @@ erin,0,not submitted,5,passed,5,10
 frank,5,passed,0,not submitted,5,10
 `;
 
+// The tests of stopping and resuming, shards and a lost engine grade the class without bob,
+// whose two starters are the longest grades (1 GB and 0.5 GB images to scan): what they prove
+// is that no grade is lost or taken twice, which the other eleven cells show as well.
+const { bob: _starters, ...CLASS_WITHOUT_BOB } = CLASS;
+const EXPECTED_CSV_WITHOUT_BOB = EXPECTED_CSV.replace(/^bob,.*\n/m, '');
+
 let work: string;
 let submissions: string;
+let withoutBob: string;
 let since: Awaited<ReturnType<typeof leftBehind>>;
 
-const batchArgs = (out: string, ...extra: string[]) => ['batch', submissions, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
+const batchOf = (folder: string) => (out: string, ...extra: string[]) => ['batch', folder, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
+const batchArgs = (out: string, ...extra: string[]) => batchOf(submissions)(out, ...extra);
+const lightBatchArgs = (out: string, ...extra: string[]) => batchOf(withoutBob)(out, ...extra);
 
 const csv = (out: string) => readFile(path.join(out, 'gradebook.csv'), 'utf8');
 
@@ -44,6 +53,8 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'stagecraft-test-class-'));
   submissions = path.join(work, 'submissions');
   await makeClass(submissions, CLASS);
+  withoutBob = path.join(work, 'submissions-without-bob');
+  await makeClass(withoutBob, CLASS_WITHOUT_BOB);
 });
 
 afterAll(async () => {
@@ -97,7 +108,7 @@ describe('stagecraft batch', () => {
 
   it('loses nothing when killed midway: --resume finishes with the same gradebook', async () => {
     const out = path.join(work, 'killed');
-    const child = startCli(batchArgs(out, '--concurrency', '1'));
+    const child = startCli(lightBatchArgs(out, '--concurrency', '1'));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await until(async () => (await loadRecords(out).catch(() => [])).filter(isFinal).length >= 3, 300_000);
     child.kill('SIGTERM');
@@ -105,25 +116,27 @@ describe('stagecraft batch', () => {
     // A grade cut by the SIGTERM is saved as "could not grade", which --resume grades again.
     const kept = (await loadRecords(out)).filter(isFinal).length;
     expect(kept).toBeGreaterThanOrEqual(3);
-    expect(kept).toBeLessThan(12);
+    expect(kept).toBeLessThan(10);
 
-    const resumed = runCli(batchArgs(out, '--resume', '--concurrency', '2'));
+    const resumed = runCli(lightBatchArgs(out, '--resume', '--concurrency', '2'));
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(new RegExp(`${12 - kept} grades to do \\(${kept} already done, kept\\)`));
-    expect(await csv(out)).toBe(EXPECTED_CSV);
+    expect(resumed.stderr).toMatch(new RegExp(`${10 - kept} grades to do \\(${kept} already done, kept\\)`));
+    expect(await csv(out)).toBe(EXPECTED_CSV_WITHOUT_BOB);
   });
 
   it('grades shards 1/3, 2/3 and 3/3 that merge into the same gradebook', async () => {
     const shards = ['1/3', '2/3', '3/3'].map((s, i) => ({ shard: s, out: path.join(work, `shard-${i + 1}`) }));
+    const sizes: number[] = [];
     for (const { shard, out } of shards) {
-      const r = runCli(batchArgs(out, '--shard', shard));
+      const r = runCli(lightBatchArgs(out, '--shard', shard));
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/^2 students:/);
+      sizes.push(Number(/^(\d+) students?:/.exec(r.stdout)?.[1]));
     }
+    expect(sizes.reduce((a, b) => a + b), 'each student in exactly one shard').toBe(Object.keys(CLASS_WITHOUT_BOB).length);
     const merged = path.join(work, 'merged');
     const m = runCli(['merge', ...shards.map((s) => s.out), '--out', merged]);
     expect(m.status, m.stderr).toBe(0);
-    expect(await csv(merged)).toBe(EXPECTED_CSV);
+    expect(await csv(merged)).toBe(EXPECTED_CSV_WITHOUT_BOB);
   });
 
   it('records grades as "could not grade" when the engine goes away, and --resume finishes them', async () => {
@@ -141,7 +154,7 @@ describe('stagecraft batch', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
     const out = path.join(work, 'engine-lost');
-    const child = startCli(batchArgs(out, '--concurrency', '1'), { DOCKER_HOST: `unix://${proxyPath}` }, ['ignore', 'ignore', 'pipe']);
+    const child = startCli(lightBatchArgs(out, '--concurrency', '1'), { DOCKER_HOST: `unix://${proxyPath}` }, ['ignore', 'ignore', 'pipe']);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -156,14 +169,14 @@ describe('stagecraft batch', () => {
     expect(stderr).toMatch(/could not be done; when the engine is back, run the same command with --resume/);
     const partial = await csv(out);
     expect(partial).toMatch(/could not grade|not graded/);
-    expect(partial).not.toBe(EXPECTED_CSV);
+    expect(partial).not.toBe(EXPECTED_CSV_WITHOUT_BOB);
     // The engine itself kept running here (only the socket was cut): remove what the cut grade left.
     for (const c of await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } })) await docker().getContainer(c.Id).remove({ force: true });
     for (const t of (await since.added()).images) await docker().getImage(t).remove({ force: true }).catch(() => undefined);
 
-    const resumed = runCli(batchArgs(out, '--resume'));
+    const resumed = runCli(lightBatchArgs(out, '--resume'));
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(await csv(out)).toBe(EXPECTED_CSV);
+    expect(await csv(out)).toBe(EXPECTED_CSV_WITHOUT_BOB);
   });
 
   it('takes each job once when two workers finish together (nothing submitted: every grade ends at once)', async () => {
