@@ -43,9 +43,7 @@ export const solutionDir = (lab: Pick<LabDefinition, 'id'>) => path.join(SOLUTIO
 /** Every lab with a grader file in graders/labs/, in lab order. */
 export async function allLabs(): Promise<LabDefinition[]> {
   const files = (await readdir(LABS_DIR)).filter((f) => /^lab\d+-[\w-]+\.(ts|js)$/.test(f));
-  const labs = await Promise.all(
-    files.map(async (f) => (await import(pathToFileURL(path.join(LABS_DIR, f)).href)).default as LabDefinition),
-  );
+  const labs = await Promise.all(files.map(async (f) => (await import(pathToFileURL(path.join(LABS_DIR, f)).href)).default as LabDefinition));
   return labs.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
@@ -53,7 +51,9 @@ export async function allLabs(): Promise<LabDefinition[]> {
 export async function findLab(name: string): Promise<LabDefinition> {
   const wanted = name.toLowerCase().replace(/^(\d+)$/, 'lab$1');
   // Load only the lab asked for when its file is plain to see (each grader file costs a little to load).
-  const file = (await readdir(LABS_DIR)).find((f) => /^lab\d+-[\w-]+\.(ts|js)$/.test(f) && (f.replace(/\.(ts|js)$/, '') === wanted || f.split('-')[0] === wanted));
+  const file = (await readdir(LABS_DIR)).find(
+    (f) => /^lab\d+-[\w-]+\.(ts|js)$/.test(f) && (f.replace(/\.(ts|js)$/, '') === wanted || f.split('-')[0] === wanted),
+  );
   if (file) return (await import(pathToFileURL(path.join(LABS_DIR, file)).href)).default as LabDefinition;
   const labs = await allLabs();
   const lab = labs.find((l) => l.id === wanted || l.id.split('-')[0] === wanted);

@@ -43,12 +43,14 @@ await runMain(async () => {
   const fence = await buildFence();
   const seen = 'fence' in fence ? [...fence.inside.matchAll(/sees \S*\/(\S+)=(\S+)/g)].map((m) => `${m[1]}=${m[2]}`).join(', ') : '';
   console.log('fence' in fence ? `build limits: on (the probe step saw its own limits: ${seen || 'none visible from inside'})` : unlimitedLine(fence.reason));
-  if ('fence' in fence) console.log(fence.ceiling ? ceilingLine(fence.ceiling) : 'the kernel\'s ceiling sits on the steps\' parent group while grades build');
+  if ('fence' in fence) console.log(fence.ceiling ? ceilingLine(fence.ceiling) : "the kernel's ceiling sits on the steps' parent group while grades build");
   const before = await leftovers();
   const outcomes: Outcome[] = [];
 
   for (const stage of ['build', 'run'] as const) {
-    console.log(`\n${stage === 'build' ? 'build time: what RUN steps and the Dockerfile itself do to the grading machine' : 'run time: what the built image does when the grader runs it'}`);
+    console.log(
+      `\n${stage === 'build' ? 'build time: what RUN steps and the Dockerfile itself do to the grading machine' : 'run time: what the built image does when the grader runs it'}`,
+    );
     const cases = HOSTILE_CASES.filter((c) => c.stage === stage);
     let pidsFence = true;
     if (stage === 'build') {
@@ -63,7 +65,9 @@ await runMain(async () => {
       mine.push(o);
     }
     const longest = mine.reduce((a, b) => (b.seconds > a.seconds ? b : a));
-    console.log(`  ${stage}-time cases contained: ${mine.filter((o) => !o.problems.length).length} / ${mine.length}; longest: ${longest.seconds.toFixed(1)} s (${longest.c.name}); in all ${mine.reduce((n, o) => n + o.seconds, 0).toFixed(1)} s`);
+    console.log(
+      `  ${stage}-time cases contained: ${mine.filter((o) => !o.problems.length).length} / ${mine.length}; longest: ${longest.seconds.toFixed(1)} s (${longest.c.name}); in all ${mine.reduce((n, o) => n + o.seconds, 0).toFixed(1)} s`,
+    );
     outcomes.push(...mine);
   }
 

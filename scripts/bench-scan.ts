@@ -16,7 +16,9 @@ function layerOf(files: number, pathLength: number, bytes: number) {
   const dir = 'd'.repeat(Math.max(1, pathLength - 12)).replace(/(.{100})/g, '$1/');
   (async () => {
     for (let i = 0; i < files; i++) {
-      await new Promise<void>((resolve, reject) => pack.entry({ name: `${dir}/${String(i).padStart(10, '0')}`, size: bytes }, body, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        pack.entry({ name: `${dir}/${String(i).padStart(10, '0')}`, size: bytes }, body, (err) => (err ? reject(err) : resolve())),
+      );
     }
     pack.finalize();
   })().catch((err) => pack.destroy(err));
@@ -32,7 +34,20 @@ async function run(name: string, files: number, pathLength: number, bytes: numbe
   let outcome: string;
   try {
     const layer = await scanLayer(layerOf(files, pathLength, bytes), 0, { budget });
-    const image = { files: layer.files, members: [], layers: [], id: '', size: 0, user: '', entrypoint: [], cmd: [], env: [], labels: {}, history: [], standInBases: [] };
+    const image = {
+      files: layer.files,
+      members: [],
+      layers: [],
+      id: '',
+      size: 0,
+      user: '',
+      entrypoint: [],
+      cmd: [],
+      env: [],
+      labels: {},
+      history: [],
+      standInBases: [],
+    };
     const t = Date.now();
     findFiles(image, [GO_TOOLCHAIN, ...PACKAGE_CACHES]);
     outcome = `scanned ${layer.files.length.toLocaleString('en-US')} files; rules ${Date.now() - t} ms`;

@@ -98,7 +98,11 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 await runMain(async () => {
   await requireEngine();
   const lab = await findLab('lab1');
-  console.log(`stagecraft bench — lab 1, ${RUNS} runs each, medians (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)\n`);
+  console.log(
+    `stagecraft bench — lab 1, ${RUNS} runs each, medians (load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores)\n`,
+  );
 
   if (wanted('start')) {
     timeCommand(process.execPath, ['bin/stagecraft.mjs', '--help']); // compiles first if a source changed
@@ -144,9 +148,16 @@ await runMain(async () => {
   if (wanted('starter')) {
     const starter = await grade(lab);
     console.log(`grading the starter (${formatBytes(starter.image?.size ?? 0)}, ${starter.score}/${starter.maxScore} checks)`);
-    console.log(`  total ${s(starter.durationMs)}; ` + Object.entries(starter.timings).map(([k, v]) => `${k} ${s(v!)}`).join(', '));
+    console.log(
+      `  total ${s(starter.durationMs)}; ` +
+        Object.entries(starter.timings)
+          .map(([k, v]) => `${k} ${s(v!)}`)
+          .join(', '),
+    );
     const scanMs = starter.timings.scan ?? 0;
-    console.log(`  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`);
+    console.log(
+      `  layer scan: ${s(scanMs)} for ${formatBytes(starter.image?.size ?? 0)} streamed (${formatBytes(((starter.image?.size ?? 0) / Math.max(scanMs, 1)) * 1000)}/s), nothing unpacked to disk`,
+    );
   }
 
   if (wanted('batch')) await benchBatch();
@@ -171,11 +182,22 @@ async function benchBatch(): Promise<void> {
     for (const concurrency of [1, 2]) {
       const out = path.join(work, `out-${concurrency}`);
       const t0 = Date.now();
-      await runBatch({ submissionsDir: path.join(work, 'class'), labs, outDir: out, concurrency, resume: false, minFreeBytes: 0, progress: silentBatchProgress });
+      await runBatch({
+        submissionsDir: path.join(work, 'class'),
+        labs,
+        outDir: out,
+        concurrency,
+        resume: false,
+        minFreeBytes: 0,
+        progress: silentBatchProgress,
+      });
       const wall = Date.now() - t0;
       const graded = (await loadRecords(out)).filter((r) => r.result);
       const sum = graded.reduce((total, r) => total + r.result!.durationMs, 0);
-      const overhead = concurrency === 1 ? `, overhead over the sum of single grades ${(((wall - sum) / sum) * 100).toFixed(1)}%` : `, ${(sum / wall).toFixed(2)} grades' worth of work per unit of wall time`;
+      const overhead =
+        concurrency === 1
+          ? `, overhead over the sum of single grades ${(((wall - sum) / sum) * 100).toFixed(1)}%`
+          : `, ${(sum / wall).toFixed(2)} grades' worth of work per unit of wall time`;
       console.log(`  concurrency ${concurrency}: ${s(wall)} wall, ${s(sum / graded.length)} per graded lab${overhead}`);
     }
   } finally {
@@ -195,7 +217,10 @@ function edited(solution: string, n: number): string {
  * edited solution graded twice, the second time.
  */
 async function benchClass(): Promise<void> {
-  const sizes: [string, number][] = [['lab1', Number(process.env.BENCH_CLASS_LAB1 ?? 30)], ['lab2', Number(process.env.BENCH_CLASS_LAB2 ?? 10)]];
+  const sizes: [string, number][] = [
+    ['lab1', Number(process.env.BENCH_CLASS_LAB1 ?? 30)],
+    ['lab2', Number(process.env.BENCH_CLASS_LAB2 ?? 10)],
+  ];
   const work = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-class-'));
   try {
     for (const [id, size] of sizes) {
@@ -206,7 +231,9 @@ async function benchClass(): Promise<void> {
       await grade(lab, { dockerfile: { kind: 'path', path: single } });
       const warm = await grade(lab, { dockerfile: { kind: 'path', path: single } });
       if (!warm.passed) throw new Error(`the ${lab.id} solution did not pass: the benchmark is meaningless`);
-      console.log(`\na class of ${lab.id}: ${size} distinct submissions (the solution with its own ENV line each); a warm single grade of one: ${s(warm.durationMs)}`);
+      console.log(
+        `\na class of ${lab.id}: ${size} distinct submissions (the solution with its own ENV line each); a warm single grade of one: ${s(warm.durationMs)}`,
+      );
       for (const concurrency of [1, 2]) {
         const classDir = path.join(work, `${lab.id}-class-${concurrency}`);
         for (let n = 1; n <= size; n++) {

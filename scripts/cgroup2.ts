@@ -37,7 +37,19 @@ const IMAGES_IN_VM = '/var/lib/stagecraft-images';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'sid'; // docker.io 28.5, containerd, runc, nodejs, linux-image-amd64
 const MIRROR = 'http://deb.debian.org/debian';
-const PACKAGES = ['linux-image-amd64', 'initramfs-tools', 'docker.io', 'containerd', 'runc', 'iptables', 'ca-certificates', 'procps', 'kmod', 'mount', 'nodejs'];
+const PACKAGES = [
+  'linux-image-amd64',
+  'initramfs-tools',
+  'docker.io',
+  'containerd',
+  'runc',
+  'iptables',
+  'ca-certificates',
+  'procps',
+  'kmod',
+  'mount',
+  'nodejs',
+];
 /** The base images the cases build FROM, saved from this machine's engine and baked into the disk. */
 const BASE_IMAGES = ['debian:trixie-slim'];
 const DISK_SIZE = '12G'; // the disk filler may write 6 GB where the fence fails; the fence keeps 1 GB free
@@ -77,7 +89,9 @@ const kernelFiles = () => {
   const boot = existsSync(`${ROOTFS}/boot`) ? readdirSync(`${ROOTFS}/boot`) : [];
   const version = boot.find((f) => f.startsWith('vmlinuz-'))?.slice('vmlinuz-'.length);
   // the kernel's own initrd (not a .dpkg-bak left beside it)
-  return version && boot.includes(`initrd.img-${version}`) ? { kernel: `${ROOTFS}/boot/vmlinuz-${version}`, initrd: `${ROOTFS}/boot/initrd.img-${version}` } : undefined;
+  return version && boot.includes(`initrd.img-${version}`)
+    ? { kernel: `${ROOTFS}/boot/vmlinuz-${version}`, initrd: `${ROOTFS}/boot/initrd.img-${version}` }
+    : undefined;
 };
 
 /** Debian sid with its kernel, Docker 28 and Node, made once (a few minutes, about 1 GB). */
@@ -88,7 +102,8 @@ async function ensureRootfs(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(BED, { recursive: true });
   // Snapshot mirrors serve Release files past their Valid-Until: their content is still what was signed.
-  const made = await quiet`mmdebstrap --variant=minbase --include=${PACKAGES.join(',')} --aptopt=${'Acquire::Check-Valid-Until "false"'} --aptopt=${'Acquire::Retries "3"'} ${SUITE} ${tmp} ${MIRROR}`;
+  const made =
+    await quiet`mmdebstrap --variant=minbase --include=${PACKAGES.join(',')} --aptopt=${'Acquire::Check-Valid-Until "false"'} --aptopt=${'Acquire::Retries "3"'} ${SUITE} ${tmp} ${MIRROR}`;
   if (!made.ok) fail(`mmdebstrap failed: ${made.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   renameSync(tmp, ROOTFS);
 }
@@ -196,7 +211,9 @@ async function boot(cases: string[], debug: boolean): Promise<{ code: number | n
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line.includes('stagecraft-guest:')) say(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line.replace(/\r$/, '').slice(line.indexOf('stagecraft-guest:') + 18, 400)}`);
+    for (const line of lines)
+      if (line.includes('stagecraft-guest:'))
+        say(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line.replace(/\r$/, '').slice(line.indexOf('stagecraft-guest:') + 18, 400)}`);
   };
   qemu.stdout.on('data', onData);
   qemu.stderr.on('data', onData);
@@ -219,7 +236,11 @@ async function boot(cases: string[], debug: boolean): Promise<{ code: number | n
 
 const cell = (s: string, width: number) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
 /** A `builds` message from its Dockerfile line on (the instruction is in the case's name): "line 4: was stopped: …". */
-const fromLine = (s: string) => s.replace(/^\^?/, '').replace(/\$$/, '').replace(/^.*?\\?\(Dockerfile line (\d+)\\?\) /, 'line $1: ');
+const fromLine = (s: string) =>
+  s
+    .replace(/^\^?/, '')
+    .replace(/\$$/, '')
+    .replace(/^.*?\\?\(Dockerfile line (\d+)\\?\) /, 'line $1: ');
 
 /** The table, and whether everything was as on cgroup v1. */
 function report(lines: GuestLine[], cases: string[]): boolean {
@@ -227,7 +248,9 @@ function report(lines: GuestLine[], cases: string[]): boolean {
   const engine = lines.find((l) => l.kind === 'engine');
   const probe = lines.find((l) => l.kind === 'probe');
   const error = lines.find((l) => l.kind === 'error');
-  process.stdout.write(`\nengine in the VM: ${engine && engine.kind === 'engine' ? `Docker ${engine.version} (up after ${engine.seconds.toFixed(0)} s)` : 'never answered'}\n`);
+  process.stdout.write(
+    `\nengine in the VM: ${engine && engine.kind === 'engine' ? `Docker ${engine.version} (up after ${engine.seconds.toFixed(0)} s)` : 'never answered'}\n`,
+  );
   if (!probe || probe.kind !== 'probe') {
     process.stdout.write('the probe did not run\n');
     ok = false;
@@ -249,12 +272,16 @@ function report(lines: GuestLine[], cases: string[]): boolean {
   }
   const rows = lines.filter((l): l is Extract<GuestLine, { kind: 'case' }> => l.kind === 'case');
   const w = { key: 12, expected: 60, seen: 70 };
-  process.stdout.write(`\n${'case'.padEnd(w.key)} | ${'expected (builds ✗, as on cgroup v1)'.padEnd(w.expected)} | ${'seen'.padEnd(w.seen)} | contained? | seconds\n`);
+  process.stdout.write(
+    `\n${'case'.padEnd(w.key)} | ${'expected (builds ✗, as on cgroup v1)'.padEnd(w.expected)} | ${'seen'.padEnd(w.seen)} | contained? | seconds\n`,
+  );
   process.stdout.write(`${'-'.repeat(w.key)}-|-${'-'.repeat(w.expected)}-|-${'-'.repeat(w.seen)}-|------------|--------\n`);
   for (const r of rows) {
     const contained = r.problems.length === 0 && r.left.length === 0;
     ok &&= contained;
-    process.stdout.write(`${cell(r.key, w.key)} | ${cell(fromLine(r.expected), w.expected)} | ${cell(fromLine(r.seen), w.seen)} | ${(contained ? 'yes' : 'NO').padEnd(10)} | ${r.seconds.toFixed(1).padStart(7)}\n`);
+    process.stdout.write(
+      `${cell(r.key, w.key)} | ${cell(fromLine(r.expected), w.expected)} | ${cell(fromLine(r.seen), w.seen)} | ${(contained ? 'yes' : 'NO').padEnd(10)} | ${r.seconds.toFixed(1).padStart(7)}\n`,
+    );
   }
   for (const r of rows.filter((r) => r.problems.length || r.left.length)) {
     process.stdout.write(`\n${r.key}: ${r.name}\n${[...r.problems, ...r.left.map((l) => `left behind: ${l}`)].map((p) => `  ${p}`).join('\n')}\n`);
@@ -270,7 +297,9 @@ function report(lines: GuestLine[], cases: string[]): boolean {
     ok = false;
   }
   const end = lines.find((l) => l.kind === 'end');
-  process.stdout.write(`\n(case time bounds ×${TCG_SLOWDOWN} under TCG; runner ${end && end.kind === 'end' ? `done in ${end.seconds.toFixed(0)} s` : 'did not finish'})\n`);
+  process.stdout.write(
+    `\n(case time bounds ×${TCG_SLOWDOWN} under TCG; runner ${end && end.kind === 'end' ? `done in ${end.seconds.toFixed(0)} s` : 'did not finish'})\n`,
+  );
   return ok;
 }
 
@@ -285,7 +314,13 @@ await ensureRootfs();
 await ensureDisk(await ensureRootfsContents());
 await bundleGuest();
 const { timedOut } = await boot(cases, Boolean(values.debug));
-const results = existsSync(`${RUN}/results.jsonl`) ? readFileSync(`${RUN}/results.jsonl`, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as GuestLine) : [];
+const results = existsSync(`${RUN}/results.jsonl`)
+  ? readFileSync(`${RUN}/results.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as GuestLine)
+  : [];
 if (results.length === 0) {
   const tail = existsSync(`${RUN}/console.log`) ? readFileSync(`${RUN}/console.log`, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no console output)';
   fail(`the VM${timedOut ? ` ran past ${TIMEOUT_S} s and` : ''} reported nothing; the console's last lines:\n${tail}`);

@@ -54,9 +54,15 @@ function bed28(containerdStore: boolean): Bed28 {
 
 async function answers(env: Record<string, string | undefined>): Promise<string | undefined> {
   const host = env.DOCKER_HOST;
-  const client = host?.startsWith('unix://') ? new Docker({ socketPath: host.slice('unix://'.length) }) : host ? new Docker() : new Docker({ socketPath: '/var/run/docker.sock' });
+  const client = host?.startsWith('unix://')
+    ? new Docker({ socketPath: host.slice('unix://'.length) })
+    : host
+      ? new Docker()
+      : new Docker({ socketPath: '/var/run/docker.sock' });
   try {
-    const v = (await Promise.race([client.version(), new Promise<never>((_, r) => setTimeout(() => r(new Error('timeout')), 3000).unref())])) as { Version: string };
+    const v = (await Promise.race([client.version(), new Promise<never>((_, r) => setTimeout(() => r(new Error('timeout')), 3000).unref())])) as {
+      Version: string;
+    };
     return v.Version;
   } catch {
     return undefined;
@@ -76,7 +82,9 @@ async function waitFor(env: Record<string, string | undefined>, log: string): Pr
 function requireRootOnDebian(what: string): Promise<void> {
   return (async () => {
     if (process.getuid?.() !== 0 || !(await have('apt-get')))
-      fail(`${what} needs root on a Debian/Ubuntu machine; elsewhere start Docker (Docker Desktop, or 'sudo systemctl start docker') and run the kit against it`);
+      fail(
+        `${what} needs root on a Debian/Ubuntu machine; elsewhere start Docker (Docker Desktop, or 'sudo systemctl start docker') and run the kit against it`,
+      );
   })();
 }
 
@@ -92,7 +100,8 @@ async function ensureRootfs(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(STATE, { recursive: true });
   // Snapshot mirrors serve Release files past their Valid-Until: their content is still what was signed.
-  const made = await quiet`mmdebstrap --variant=minbase --include=docker.io,docker-buildx,containerd,runc,iptables,ca-certificates,procps --aptopt=${'Acquire::Check-Valid-Until "false"'} --aptopt=${'Acquire::Retries "3"'} ${SUITE} ${tmp} ${MIRROR}`;
+  const made =
+    await quiet`mmdebstrap --variant=minbase --include=docker.io,docker-buildx,containerd,runc,iptables,ca-certificates,procps --aptopt=${'Acquire::Check-Valid-Until "false"'} --aptopt=${'Acquire::Retries "3"'} ${SUITE} ${tmp} ${MIRROR}`;
   if (!made.ok) fail(`mmdebstrap failed: ${made.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   for (const dir of ['var/lib/docker', 'var/lib/containerd', 'etc/docker', 'run/stagecraft']) mkdirSync(`${tmp}/${dir}`, { recursive: true });
   writeFileSync(`${tmp}/etc/resolv.conf`, '');
@@ -136,8 +145,7 @@ function natRules(b: Bed28): { table: string; chain: string; spec: string[] }[] 
   ];
 }
 
-const iptables = (op: '-C' | '-I' | '-D', r: { table: string; chain: string; spec: string[] }) =>
-  quiet`iptables -t ${r.table} ${op} ${r.chain} ${r.spec}`;
+const iptables = (op: '-C' | '-I' | '-D', r: { table: string; chain: string; spec: string[] }) => quiet`iptables -t ${r.table} ${op} ${r.chain} ${r.spec}`;
 
 /** Start dockerd chrooted in the rootfs, in its own mount and network namespaces, its state kept per bed. */
 async function startDocker28(b: Bed28): Promise<void> {
@@ -241,7 +249,12 @@ const { values, positionals } = parseArgs({
   strict: false,
 });
 if (values.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+  process.stdout.write(
+    readFileSync(new URL(import.meta.url), 'utf8')
+      .split('*/')[0]!
+      .replace(/^\/\*\*\n/, '')
+      .replace(/^ \* ?/gm, ''),
+  );
   process.exit(0);
 }
 const engine = values.engine === undefined ? undefined : String(values.engine);

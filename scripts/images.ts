@@ -33,7 +33,10 @@ program
   .action(async () => {
     await requireEngine();
     for (const img of CATALOGUE) {
-      const info = await docker().getImage(img.ref).inspect().catch(() => undefined);
+      const info = await docker()
+        .getImage(img.ref)
+        .inspect()
+        .catch(() => undefined);
       const state = !info
         ? pc.yellow('missing')
         : `${formatBytes(info.Size)}${info.Config?.Labels?.[STAND_IN_LABEL] ? ' stand-in' : ''} (upstream ≈ ${formatBytes(img.upstreamBytes)})`;
@@ -47,9 +50,19 @@ program
   .action(async (file: string) => {
     await requireEngine();
     const missing = [];
-    for (const img of CATALOGUE) if (!(await docker().getImage(img.ref).inspect().catch(() => undefined))) missing.push(img.ref);
+    for (const img of CATALOGUE)
+      if (
+        !(await docker()
+          .getImage(img.ref)
+          .inspect()
+          .catch(() => undefined))
+      )
+        missing.push(img.ref);
     if (missing.length) throw new Error(`not here yet: ${missing.join(', ')}; run \`npm run images\` first`);
-    await saveImages(CATALOGUE.map((i) => i.ref), file);
+    await saveImages(
+      CATALOGUE.map((i) => i.ref),
+      file,
+    );
     log(`saved ${CATALOGUE.length} images to ${file}`);
   });
 

@@ -24,7 +24,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Each image's explain page and its treemap as a picture for the decks. */
 const pictures = treemapPictures();
 
-async function measure(lab: LabDefinition, variant: 'starter' | 'solution', dockerfile: string, dockerignore?: string): Promise<MeasuredImage & { standInBases: string[] }> {
+async function measure(
+  lab: LabDefinition,
+  variant: 'starter' | 'solution',
+  dockerfile: string,
+  dockerignore?: string,
+): Promise<MeasuredImage & { standInBases: string[] }> {
   const context = await prepareContext(labContextRequest(lab, dockerfile, dockerignore));
   const tag = `stagecraft-grade/measure-${lab.id}:${randomBytes(4).toString('hex')}`;
   try {
@@ -57,7 +62,10 @@ async function measure(lab: LabDefinition, variant: 'starter' | 'solution', dock
 async function baseImages(): Promise<MeasuredBaseImage[]> {
   const rows: MeasuredBaseImage[] = [{ ref: 'scratch', size: 0, standIn: false, shell: false, libc: 'none', packageManager: 'none' }];
   for (const img of CATALOGUE.filter((c) => !c.variantOf)) {
-    const info = await docker().getImage(img.ref).inspect().catch(() => undefined);
+    const info = await docker()
+      .getImage(img.ref)
+      .inspect()
+      .catch(() => undefined);
     if (info) rows.push({ ref: img.ref, size: info.Size, standIn: Boolean(info.Config?.Labels?.[STAND_IN_LABEL]), ...img.traits });
   }
   return rows.sort((a, b) => a.size - b.size);
@@ -74,11 +82,15 @@ await runMain(async () => {
     for (const s of [...starter.standInBases, ...solution.standInBases]) standIns.add(s);
     const strip = ({ standInBases: _, ...m }: MeasuredImage & { standInBases: string[] }): MeasuredImage => m;
     result.labs[lab.id] = { starter: strip(starter), solution: strip(solution) };
-    console.log(`${lab.id.padEnd(16)} starter ${formatBytes(starter.size).padStart(8)} (${starter.layers.length} layers)  →  solution ${formatBytes(solution.size).padStart(8)} (${solution.layers.length} layers)`);
+    console.log(
+      `${lab.id.padEnd(16)} starter ${formatBytes(starter.size).padStart(8)} (${starter.layers.length} layers)  →  solution ${formatBytes(solution.size).padStart(8)} (${solution.layers.length} layers)`,
+    );
   }
   result.standInBases = [...standIns].sort();
   await mkdir(path.dirname(MEASUREMENTS_FILE), { recursive: true });
   await writeFile(MEASUREMENTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${path.relative(process.cwd(), MEASUREMENTS_FILE)}${result.standInBases.length ? ` (measured against stand-ins: ${result.standInBases.join(', ')})` : ''}`);
+  log(
+    `wrote ${path.relative(process.cwd(), MEASUREMENTS_FILE)}${result.standInBases.length ? ` (measured against stand-ins: ${result.standInBases.join(', ')})` : ''}`,
+  );
   await pictures.close();
 });

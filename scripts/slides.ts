@@ -28,22 +28,30 @@ const SLIDEV = path.join(REPO_ROOT, 'node_modules', '.bin', 'slidev');
 
 function slidev(args: string[], quiet = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(SLIDEV, args, { stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });
+    const child = spawn(SLIDEV, args, {
+      stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`slidev ${args[0]} ${path.basename(args[1] ?? '')} failed (exit ${code}):\n${output.trim().split('\n').slice(-8).join('\n')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`slidev ${args[0]} ${path.basename(args[1] ?? '')} failed (exit ${code}):\n${output.trim().split('\n').slice(-8).join('\n')}`)),
+    );
   });
 }
 
 /** Run `work` over the decks, `width` at a time (Vite builds use about one core each). */
 async function eachDeck(all: Deck[], width: number, work: (deck: Deck) => Promise<void>): Promise<void> {
   const queue = [...all];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let deck = queue.shift(); deck; deck = queue.shift()) await work(deck);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let deck = queue.shift(); deck; deck = queue.shift()) await work(deck);
+    }),
+  );
 }
-
 
 /** dist/slides/index.html: every deck, with its contact sheet and PDF when they exist. */
 async function writeIndex(all: Deck[]): Promise<void> {
@@ -85,7 +93,9 @@ async function buildDecks(chosen: Deck[]): Promise<void> {
       const started = Date.now();
       const slides = await slideCount(deck);
       await writeHandouts(context, deck, slides, path.join(SLIDES_OUT, deck.name));
-      process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, deck.name))}.pdf and .png (${slides} slides, ${formatDuration(Date.now() - started)})\n`);
+      process.stderr.write(
+        `wrote ${path.relative(process.cwd(), path.join(SLIDES_OUT, deck.name))}.pdf and .png (${slides} slides, ${formatDuration(Date.now() - started)})\n`,
+      );
     });
   } finally {
     await browser.close();
@@ -96,7 +106,12 @@ async function buildDecks(chosen: Deck[]): Promise<void> {
 
 function deckNamed(name: string): Deck {
   const deck = findDeck(name);
-  if (!deck) throw new CannotGrade(`no deck "${name}"; the decks are: ${decks().map((d) => d.name).join(', ')}`);
+  if (!deck)
+    throw new CannotGrade(
+      `no deck "${name}"; the decks are: ${decks()
+        .map((d) => d.name)
+        .join(', ')}`,
+    );
   return deck;
 }
 

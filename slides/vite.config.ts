@@ -1,6 +1,6 @@
 // Vite settings for every deck.
-import { defineConfig } from 'vite'
-import { roomBoardUrl } from './components/room-url'
+import { defineConfig } from 'vite';
+import { roomBoardUrl } from './components/room-url';
 
 export default defineConfig({
   // Vite's size report gzips every chunk of every deck only to print the sizes.
@@ -14,10 +14,10 @@ export default defineConfig({
       // built decks always include it; test/slides/decks.test.ts fails if this stops working.
       name: 'stagecraft:print-view',
       configResolved(config) {
-        ;(config.define ??= {}).__SLIDEV_FEATURE_PRINT__ = 'true'
+        (config.define ??= {}).__SLIDEV_FEATURE_PRINT__ = 'true';
       },
     },
   ],
   // The room's board on the workshop's "The room, live" slide (components/RoomBoard.vue).
   define: { __STAGECRAFT_ROOM_URL__: JSON.stringify(roomBoardUrl(process.env.STAGECRAFT_ROOM_URL)) },
-})
+});

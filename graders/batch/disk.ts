@@ -24,7 +24,9 @@ export const minFreeInodes = (total: number) => Math.min(100_000, Math.floor(tot
 
 /** Where builds, images and contexts go: the temp folder and, on this machine, the engine's data root. */
 async function places(): Promise<string[]> {
-  const info = (await docker().info().catch(() => ({}))) as { DockerRootDir?: string };
+  const info = (await docker()
+    .info()
+    .catch(() => ({}))) as { DockerRootDir?: string };
   const host = process.env.DOCKER_HOST;
   const local = !host || host.startsWith('unix://');
   return [tmpdir(), ...(info.DockerRootDir && local && existsSync(info.DockerRootDir) ? [info.DockerRootDir] : [])];

@@ -2,7 +2,6 @@ import { formatBytes, formatMinuteUtc } from '../format/bytes.js';
 import { htmlText } from '../format/text.js';
 import { cellStatus, leaderboard, type Gradebook } from './gradebook.js';
 
-
 const ICON = { passed: '✓', failed: '✗', skipped: '–' } as const;
 
 /** A lab's cell: score, image size, and each check as ✓/✗ with its message on hover. */
@@ -38,11 +37,17 @@ function chart(book: Gradebook, reference: Record<string, number | undefined>): 
     const y = 24 + i * rowHeight;
     parts.push(`<text x="0" y="${y + 4}" class="label">${htmlText(lab.id)}</text>`, `<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" class="axis"/>`);
     const ref = reference[lab.id];
-    if (ref) parts.push(`<line x1="${x(ref)}" x2="${x(ref)}" y1="${y - 14}" y2="${y + 14}" class="reference"><title>reference solution: ${htmlText(formatBytes(ref))}</title></line>`, `<text x="${x(ref) + 4}" y="${y - 16}" class="ref-label">reference ${htmlText(formatBytes(ref))}</text>`);
+    if (ref)
+      parts.push(
+        `<line x1="${x(ref)}" x2="${x(ref)}" y1="${y - 14}" y2="${y + 14}" class="reference"><title>reference solution: ${htmlText(formatBytes(ref))}</title></line>`,
+        `<text x="${x(ref) + 4}" y="${y - 16}" class="ref-label">reference ${htmlText(formatBytes(ref))}</text>`,
+      );
     for (const row of book.rows) {
       const result = row.cells[lab.id]?.result;
       if (!result?.image) continue;
-      parts.push(`<circle cx="${x(result.image.size)}" cy="${y}" r="5" class="${result.passed ? 'pass' : 'fail'}"><title>${htmlText(`${row.student}: ${formatBytes(result.image.size)}, ${result.score}/${lab.maxScore}`)}</title></circle>`);
+      parts.push(
+        `<circle cx="${x(result.image.size)}" cy="${y}" r="5" class="${result.passed ? 'pass' : 'fail'}"><title>${htmlText(`${row.student}: ${formatBytes(result.image.size)}, ${result.score}/${lab.maxScore}`)}</title></circle>`,
+      );
     }
   });
   const height = 24 + book.labs.length * rowHeight;
@@ -63,10 +68,20 @@ document.querySelectorAll('th[data-col]').forEach((th) => th.addEventListener('c
 export function toHtml(book: Gradebook, reference: Record<string, number | undefined>, generatedAt = new Date()): string {
   const head = `<tr><th data-col="0">student</th>${book.labs.map((l, i) => `<th data-col="${i + 1}">${htmlText(l.id)}</th>`).join('')}<th data-col="${book.labs.length + 1}">total</th></tr>`;
   const body = book.rows
-    .map((row) => `<tr><td>${htmlText(row.student)}</td>${book.labs.map((l) => cell(book, l.id, row)).join('')}<td data-sort="${row.total}"><b>${row.total}</b>/${row.maxTotal}</td></tr>`)
+    .map(
+      (row) =>
+        `<tr><td>${htmlText(row.student)}</td>${book.labs.map((l) => cell(book, l.id, row)).join('')}<td data-sort="${row.total}"><b>${row.total}</b>/${row.maxTotal}</td></tr>`,
+    )
     .join('\n');
   const boards = book.labs
-    .map((l) => `<li><b>${htmlText(l.id)}</b>: ${leaderboard(book, l.id).map((b) => `${htmlText(b.student)} (${htmlText(formatBytes(b.size))})`).join(', ') || 'no passing image yet'}</li>`)
+    .map(
+      (l) =>
+        `<li><b>${htmlText(l.id)}</b>: ${
+          leaderboard(book, l.id)
+            .map((b) => `${htmlText(b.student)} (${htmlText(formatBytes(b.size))})`)
+            .join(', ') || 'no passing image yet'
+        }</li>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stagecraft gradebook</title>

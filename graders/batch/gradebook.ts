@@ -109,11 +109,13 @@ export function toSummary(book: Gradebook): string {
       .filter((l) => row.cells[l.id]?.status === 'could-not-grade')
       .map((l) => `- ${mdCell(row.student)} · ${l.id}: ${mdCell(row.cells[l.id]!.reason ?? '')}`),
   );
-  if (problems.length) out.push('', '## Could not grade (not the students\' fault: run the batch again with `--resume`)', '', ...problems);
+  if (problems.length) out.push('', "## Could not grade (not the students' fault: run the batch again with `--resume`)", '', ...problems);
   out.push('', '## Smallest passing images', '');
   for (const lab of book.labs) {
     const best = leaderboard(book, lab.id);
-    out.push(`- **${lab.id}**: ${best.length ? best.map((b, i) => `${i + 1}. ${mdCell(b.student)} ${formatBytes(b.size)}`).join(', ') : 'no passing image yet'}`);
+    out.push(
+      `- **${lab.id}**: ${best.length ? best.map((b, i) => `${i + 1}. ${mdCell(b.student)} ${formatBytes(b.size)}`).join(', ') : 'no passing image yet'}`,
+    );
   }
   return out.join('\n') + '\n';
 }

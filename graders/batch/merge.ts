@@ -22,7 +22,9 @@ export async function mergeBatches(dirs: string[], outDir: string): Promise<Grad
   const ids = new Set(records.map((r) => r.lab));
   const labs = [
     ...known.filter((l) => ids.has(l.id)).map(labColumn),
-    ...[...ids].filter((id) => !known.some((l) => l.id === id)).map((id) => ({ id, maxScore: records.find((r) => r.lab === id && r.result)?.result?.maxScore ?? 0 })),
+    ...[...ids]
+      .filter((id) => !known.some((l) => l.id === id))
+      .map((id) => ({ id, maxScore: records.find((r) => r.lab === id && r.result)?.result?.maxScore ?? 0 })),
   ];
   return refreshGradebook(outDir, labs, records);
 }

@@ -29,8 +29,7 @@ export function safeName(name: string): string {
   return cleaned === name ? name : `${cleaned}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
-const recordPath = (outDir: string, r: Pick<GradeRecord, 'student' | 'lab'>) =>
-  path.join(outDir, RESULTS_DIR, safeName(r.student), `${r.lab}.json`);
+const recordPath = (outDir: string, r: Pick<GradeRecord, 'student' | 'lab'>) => path.join(outDir, RESULTS_DIR, safeName(r.student), `${r.lab}.json`);
 
 /** Write a record whole or not at all: a batch killed mid-write leaves no half a file. */
 export async function saveRecord(outDir: string, record: GradeRecord): Promise<void> {

@@ -90,7 +90,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   const students = studentsInShard(await listStudents(opts.submissionsDir), opts.shard);
   const earlier = await loadRecords(opts.outDir);
   if (earlier.length && !opts.resume) {
-    throw new CannotGrade(`${opts.outDir} already holds ${earlier.length} results from an earlier batch: add --resume to finish that batch, or choose another --out`);
+    throw new CannotGrade(
+      `${opts.outDir} already holds ${earlier.length} results from an earlier batch: add --resume to finish that batch, or choose another --out`,
+    );
   }
   await requireEngine();
   await requireFreeSpace(opts.minFreeBytes);
@@ -98,7 +100,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   // take the whole class's batch down.
   const fence = await buildFence();
   if ('reason' in fence) {
-    if (!opts.allowUnlimitedBuilds) throw new CannotGrade(`${unlimitedLine(fence.reason)}: a batch does not start without them (add --allow-unlimited-builds to grade anyway)`);
+    if (!opts.allowUnlimitedBuilds)
+      throw new CannotGrade(`${unlimitedLine(fence.reason)}: a batch does not start without them (add --allow-unlimited-builds to grade anyway)`);
     opts.progress.log(unlimitedLine(fence.reason));
   } else if (fence.ceiling && !opts.allowUnlimitedBuilds) {
     throw new CannotGrade(`${ceilingLine(fence.ceiling)}: a batch does not start without the ceiling (add --allow-unlimited-builds to grade anyway)`);

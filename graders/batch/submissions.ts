@@ -5,9 +5,7 @@ import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 
 /** What a student folder holds for one lab: the files taken from it, or why there are none. */
-export type Submission =
-  | { kind: 'submitted'; dockerfile: Buffer; dockerignore?: Buffer }
-  | { kind: 'not-submitted'; reason: string };
+export type Submission = { kind: 'submitted'; dockerfile: Buffer; dockerignore?: Buffer } | { kind: 'not-submitted'; reason: string };
 
 /** A submitted file larger than this is not a Dockerfile anyone wrote by hand. */
 const MAX_SUBMITTED_BYTES = 64 * 1024 * 1024;
@@ -49,7 +47,8 @@ async function readConfined(root: string, relative: string): Promise<Buffer | un
     if (i < parts.length - 1 && !stat.isDirectory()) return undefined;
     if (i === parts.length - 1) {
       if (!stat.isFile()) return `${shown} is not a regular file`;
-      if (stat.size > MAX_SUBMITTED_BYTES) return `${shown} is ${Math.round(stat.size / 1e6)} MB, over the ${MAX_SUBMITTED_BYTES / 1024 / 1024} MiB a submitted file may be`;
+      if (stat.size > MAX_SUBMITTED_BYTES)
+        return `${shown} is ${Math.round(stat.size / 1e6)} MB, over the ${MAX_SUBMITTED_BYTES / 1024 / 1024} MiB a submitted file may be`;
     }
   }
   const handle = await open(current, constants.O_RDONLY | constants.O_NOFOLLOW);

@@ -172,7 +172,9 @@ export class BuildTrace {
    * merely listed is not running.
    */
   running(): BuildStep[] {
-    return [...this.steps.values()].filter((s) => s.startedAt !== undefined && !s.done && !s.error && s.name.startsWith('[') && !s.name.startsWith('[internal]'));
+    return [...this.steps.values()].filter(
+      (s) => s.startedAt !== undefined && !s.done && !s.error && s.name.startsWith('[') && !s.name.startsWith('[internal]'),
+    );
   }
 
   /** What was running when the grader cut the build short: read before the cancel marks those steps failed. */
@@ -234,7 +236,10 @@ const CANCEL_GRACE_MS = 15_000;
  */
 function cancelBuild(id: string): Promise<boolean> {
   return new Promise((resolve) =>
-    docker().modem.dial({ path: '/build/cancel?', method: 'POST', options: { id }, statusCodes: { 200: true, 404: 'no such build', 500: 'server error' } }, (err: unknown) => resolve(!err)),
+    docker().modem.dial(
+      { path: '/build/cancel?', method: 'POST', options: { id }, statusCodes: { 200: true, 404: 'no such build', 500: 'server error' } },
+      (err: unknown) => resolve(!err),
+    ),
   );
 }
 
@@ -271,10 +276,13 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const timers = [setTimeout(() => stop({ kind: 'deadline' }), req.timeoutMs)];
   if (req.stepTimeoutMs) {
     const limit = req.stepTimeoutMs;
-    const every = setInterval(() => {
-      const late = trace.running().find((s) => s.startedAt !== undefined && Date.now() - s.startedAt > limit);
-      if (late) stop({ kind: 'step-time', step: late });
-    }, Math.min(1000, limit / 4));
+    const every = setInterval(
+      () => {
+        const late = trace.running().find((s) => s.startedAt !== undefined && Date.now() - s.startedAt > limit);
+        if (late) stop({ kind: 'step-time', step: late });
+      },
+      Math.min(1000, limit / 4),
+    );
     timers.push(every as unknown as NodeJS.Timeout);
   }
   for (const t of timers) t.unref();
@@ -333,7 +341,14 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   }
   if (cut?.kind === 'step-time') {
     const why = `it ran longer than ${seconds(req.stepTimeoutMs!)}, the time one step may take`;
-    return { ...base, ok: false, timedOut: true, error: `${cut.step.name} was stopped: ${why}`, failedStep: cut.step, stopped: { reason: 'time', why, machine: false } };
+    return {
+      ...base,
+      ok: false,
+      timedOut: true,
+      error: `${cut.step.name} was stopped: ${why}`,
+      failedStep: cut.step,
+      stopped: { reason: 'time', why, machine: false },
+    };
   }
   if (cut?.kind === 'deadline') {
     const running = trace.runningAtCut();
@@ -364,14 +379,16 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
 const NOT_RUN = /^\[[^\]]*\] (COPY|ADD) /i;
 
 /** What apt, npm, pip, Go and curl print when there is no network to reach. */
-const NO_NETWORK = /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;
+const NO_NETWORK =
+  /Temporary failure (in name )?resolv|Could not resolve|getaddrinfo (ENOTFOUND|EAI_AGAIN)|no such host|Network is unreachable|Failed to fetch|Unable to locate package|ECONNREFUSED|dial tcp/i;
 
 /** The limit a failed step reached before it gave up by itself, if it did. */
 export function strainedBy(fence: Pick<GradeFence, 'strained' | 'limits'>, step: BuildStep): BuildStop | undefined {
   const seen = fence.strained.find((s) => step.error.includes(s.command));
   if (seen) return { reason: seen.reason, why: seen.why, machine: false };
   const tail = step.tail.join('\n');
-  if (FORK_REFUSED.test(tail)) return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
+  if (FORK_REFUSED.test(tail))
+    return { reason: 'pids', why: `it tried to start more than ${formatCount(fence.limits.pids)} processes and threads`, machine: false };
   if (MEMORY_REFUSED.test(tail)) return { reason: 'memory', why: `it used more than ${formatMemory(fence.limits.memoryBytes)} of memory`, machine: false };
   return undefined;
 }
@@ -381,7 +398,8 @@ export function strainedBy(fence: Pick<GradeFence, 'strained' | 'limits'>, step:
  * step that gives up at once ends before the fence reads its counters, so its output names
  * the limit instead.
  */
-const FORK_REFUSED = /Cannot fork|fork: (retry: )?Resource temporarily unavailable|failed to create new OS thread|unable to create (new )?native thread|pthread_create failed/i;
+const FORK_REFUSED =
+  /Cannot fork|fork: (retry: )?Resource temporarily unavailable|failed to create new OS thread|unable to create (new )?native thread|pthread_create failed/i;
 
 /**
  * The same for memory: what coreutils, the C library, C++, Go and the JVM print when the
@@ -389,4 +407,5 @@ const FORK_REFUSED = /Cannot fork|fork: (retry: )?Resource temporarily unavailab
  * readings of its counters; a read into memory the limit refuses fails with "Bad address").
  * Not a language's own heap limit (Node's "heap out of memory").
  */
-const MEMORY_REFUSED = /memory exhausted|Cannot allocate memory|error reading .*: Bad address|std::bad_alloc|runtime: out of memory|java\.lang\.OutOfMemoryError/i;
+const MEMORY_REFUSED =
+  /memory exhausted|Cannot allocate memory|error reading .*: Bad address|std::bad_alloc|runtime: out of memory|java\.lang\.OutOfMemoryError/i;

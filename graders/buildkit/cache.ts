@@ -96,8 +96,7 @@ export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: numb
   try {
     const all = await records();
     const active = [...owners].filter((o) => !o.ended);
-    const made = (o: CacheOwner) =>
-      all.filter((r) => r.Type !== 'internal' && !r.InUse && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
+    const made = (o: CacheOwner) => all.filter((r) => r.Type !== 'internal' && !r.InUse && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     // Not while a grade that may own it is still building.
     const free = (r: CacheRecord) => !active.some((o) => o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     if (heavy === undefined) owner.heavy = made(owner).reduce((n, r) => n + r.Size, 0) > HEAVY_BYTES;

@@ -3,7 +3,17 @@ import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
 import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
-import { buildFence, ceilingLine, distrustFence, DEFAULT_BUILD_LIMITS, DEFAULT_BUILD_TIMEOUT_MS, limitsRequired, unlimitedLine, type BuildLimits, type GradeFence } from '../fence/index.js';
+import {
+  buildFence,
+  ceilingLine,
+  distrustFence,
+  DEFAULT_BUILD_LIMITS,
+  DEFAULT_BUILD_TIMEOUT_MS,
+  limitsRequired,
+  unlimitedLine,
+  type BuildLimits,
+  type GradeFence,
+} from '../fence/index.js';
 
 /** What a grade's builds may take: a grade's limits (pipeline/limits.ts) carry these fields as they are. */
 export interface BuildSettings {
@@ -69,12 +79,14 @@ export class GradeBuilds {
       fence: this.fence,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
-    if (built.stopped?.reason === 'unfenced') throw new CannotGrade(`a build step was stopped: ${built.stopped.why} (${this.fence?.failure ?? 'no reason given'}); grade again`);
+    if (built.stopped?.reason === 'unfenced')
+      throw new CannotGrade(`a build step was stopped: ${built.stopped.why} (${this.fence?.failure ?? 'no reason given'}); grade again`);
     if (built.stopped?.machine) throw new CannotGrade(`the build was stopped: ${built.stopped.why}; free some space and grade again`);
     const fault = built.ok ? undefined : engineFault(built);
     if (fault) throw new CannotGrade(fault);
     // A batch grades no step without limits: the ceiling on the steps' parent could not be held.
-    if (this.fence?.failure && limitsRequired) throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
+    if (this.fence?.failure && limitsRequired)
+      throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
     return built;
   }
 
@@ -107,7 +119,14 @@ export class GradeBuilds {
       if (fence.failure) await distrustFence();
     }
     if (this.cache.windows.length) {
-      await settleBuildCache(this.cache, fence && { bytes: fence.peaks.diskBytes, files: fence.peaks.files, stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files') });
+      await settleBuildCache(
+        this.cache,
+        fence && {
+          bytes: fence.peaks.diskBytes,
+          files: fence.peaks.files,
+          stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files'),
+        },
+      );
     }
   }
 }

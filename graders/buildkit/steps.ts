@@ -24,9 +24,7 @@ export function instructionOfStep(step: BuildStep, df: ParsedDockerfile): Docker
   const m = /^\[(?:(\S+) )?(\d+)\/\d+\] (\S+)\s*(.*)$/.exec(step.name);
   if (!m) return undefined;
   const [, stageName, number, keyword, rest] = m as unknown as [string, string | undefined, string, string, string];
-  const stages = df.stages.filter((s) =>
-    stageName === undefined ? true : s.name === stageName.toLowerCase() || `stage-${s.index}` === stageName,
-  );
+  const stages = df.stages.filter((s) => (stageName === undefined ? true : s.name === stageName.toLowerCase() || `stage-${s.index}` === stageName));
   const words = rest.replace(/^(--\S+\s+)+/, '').slice(0, 40);
   for (const stage of stages) {
     const candidates = [stage.from, ...stage.instructions].filter((i) => i.keyword === keyword.toUpperCase());

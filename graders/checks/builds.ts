@@ -42,7 +42,8 @@ function whyUnavailable(error: string): string {
   if (/no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|server misbehaving|proxyconnect/i.test(error)) {
     return 'it is not on this machine, and no registry can be reached from here to pull it';
   }
-  if (/not found|manifest unknown|does not exist|pull access denied|unauthorized|denied/i.test(error)) return 'it is not on this machine, and the registry has no image of that name and tag (or wants a login)';
+  if (/not found|manifest unknown|does not exist|pull access denied|unauthorized|denied/i.test(error))
+    return 'it is not on this machine, and the registry has no image of that name and tag (or wants a login)';
   return 'it is not on this machine, and pulling it failed';
 }
 
@@ -56,7 +57,9 @@ export function imagesInstead(ref: string): string[] {
 }
 
 function unavailableVerdict(ref: string, error: string, df: ParsedDockerfile): Verdict {
-  const from = df.stages.find((s) => s.baseStage === undefined && shortRef(s.base) === ref)?.from ?? df.copies.find((c) => c.fromStage === undefined && shortRef(c.from) === ref)?.instruction;
+  const from =
+    df.stages.find((s) => s.baseStage === undefined && shortRef(s.base) === ref)?.from ??
+    df.copies.find((c) => c.fromStage === undefined && shortRef(c.from) === ref)?.instruction;
   const where = from ? ` (\`${describe(from)}\`, Dockerfile line ${from.line})` : '';
   const instead = imagesInstead(ref);
   return fail(
@@ -78,7 +81,10 @@ export const builds = (lab = '<lab>'): Check => ({
   needs: [],
   evaluate(evidence) {
     const verdict = judge(evidence);
-    const hint = verdict.passed || verdict.hint ? verdict.hint : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence, lab)}\` to iterate faster.`;
+    const hint =
+      verdict.passed || verdict.hint
+        ? verdict.hint
+        : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence, lab)}\` to iterate faster.`;
     return { ...verdict, message: oneLine(verdict.message), hint };
   },
 });
@@ -86,10 +92,18 @@ export const builds = (lab = '<lab>'): Check => ({
 function judge({ lint, refusal, build }: Evidence): Verdict {
   // A refusal comes first: the size is refused before the Dockerfile is parsed.
   if (refusal) {
-    return fail(`refused: ${refusal.message}`, { line: refusal.line }, refusal.hint ?? 'The grader builds only what the lab folder and the Dockerfile hold, from the images the lab allows; change the line it names.');
+    return fail(
+      `refused: ${refusal.message}`,
+      { line: refusal.line },
+      refusal.hint ?? 'The grader builds only what the lab folder and the Dockerfile hold, from the images the lab allows; change the line it names.',
+    );
   }
   if (!lint.ok) {
-    return fail(`the Dockerfile does not parse: ${lint.problem.message}`, { line: lint.problem.line }, 'Fix the line it names: every Dockerfile starts with FROM, and each line starts with an instruction such as RUN, COPY or CMD.');
+    return fail(
+      `the Dockerfile does not parse: ${lint.problem.message}`,
+      { line: lint.problem.line },
+      'Fix the line it names: every Dockerfile starts with FROM, and each line starts with an instruction such as RUN, COPY or CMD.',
+    );
   }
   if (!build) return fail('the build did not run');
   if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s`, build.peaks && { usage: build.peaks });

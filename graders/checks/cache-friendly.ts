@@ -32,7 +32,10 @@ interface Located {
 
 /** The Dockerfile's steps, in its order (whatever order the engine reported them in). */
 function locate(steps: BuildStep[], df: ParsedDockerfile): Located[] {
-  return inDockerfileOrder(steps.filter((s) => /^\[/.test(s.name) && !s.name.startsWith('[internal]')), df);
+  return inDockerfileOrder(
+    steps.filter((s) => /^\[/.test(s.name) && !s.name.startsWith('[internal]')),
+    df,
+  );
 }
 
 /** `[build 3/7] RUN …` → `build`; `[3/7] RUN …` (a one-stage build) → ''. */

@@ -40,11 +40,20 @@ export function forbiddenFilesCheck(spec: {
     content: { rules: spec.rules, images: spec.indexImages ?? [] },
     evaluate(evidence) {
       const { image } = evidence;
-      if (image?.scanProblem) return fail(`the image could not be checked: ${image.scanProblem}`, { scanProblem: image.scanProblem }, 'An image for this lab holds a few thousand files with short paths; build one that does.');
+      if (image?.scanProblem)
+        return fail(
+          `the image could not be checked: ${image.scanProblem}`,
+          { scanProblem: image.scanProblem },
+          'An image for this lab holds a few thousand files with short paths; build one that does.',
+        );
       if (!image?.files || !image.layers) return fail('the image was not scanned');
       // An archive too large to look into may hide anything; one that is not a valid archive (test data) hides nothing.
       const ignored = picomatch(spec.archivesIgnoredIn?.length ? spec.archivesIgnoredIn : ['\u0000'], { dot: true });
-      const unread = spec.readArchives ? image.files.filter((f) => f.notLookedInto && !f.notLookedInto.startsWith('it could not be read') && !ignored(f.path) && image.layers![f.layer]?.instruction) : [];
+      const unread = spec.readArchives
+        ? image.files.filter(
+            (f) => f.notLookedInto && !f.notLookedInto.startsWith('it could not be read') && !ignored(f.path) && image.layers![f.layer]?.instruction,
+          )
+        : [];
       const findings = [
         ...findFiles(image, spec.rules, { skipRuntimeBase: spec.skipRuntimeBase, known: evidence.known, archivesIgnoredIn: spec.archivesIgnoredIn }),
         ...(spec.extra?.({ ...evidence, image }) ?? []),
@@ -52,7 +61,11 @@ export function forbiddenFilesCheck(spec: {
       if (findings.length === 0 && unread.length === 0) return pass(spec.clean(plural(image.layers.length, 'layer'), plural(image.files.length, 'file')));
       const notRead = unread.map((f) => `could not look into /${f.path} (layer ${f.layer + 1}): ${f.notLookedInto}`);
       const message = [listFindings(findings, image.layers), ...notRead].filter(Boolean).join('\n');
-      return fail(message, { findings: findingDetails(findings, image.layers), ...(notRead.length ? { notLookedInto: notRead } : {}) }, findings[0] && spec.hintFor?.(findings[0]));
+      return fail(
+        message,
+        { findings: findingDetails(findings, image.layers), ...(notRead.length ? { notLookedInto: notRead } : {}) },
+        findings[0] && spec.hintFor?.(findings[0]),
+      );
     },
   };
 }

@@ -70,8 +70,7 @@ export function simpleCommands(script: string, depth = 0): SimpleCommand[] {
       if (/^[<>]/.test(e.op)) {
         if (/^\d+$/.test(current.at(-1) ?? '')) current.pop(); // `2>/dev/null`: the 2 is the redirection's
         current.push('\u0000redirect');
-      }
-      else flush();
+      } else flush();
     } else if ('pattern' in e) current.push(e.pattern);
     else if ('comment' in e) flush();
   }
@@ -80,7 +79,20 @@ export function simpleCommands(script: string, depth = 0): SimpleCommand[] {
 }
 
 /** Flags of these tools that take the next word as their value (`pnpm -C app install`). */
-const VALUE_FLAGS = new Set(['-C', '--dir', '--prefix', '--cwd', '--filter', '-F', '--workspace', '-w', '--registry', '--cache', '--cache-dir', '--userconfig']);
+const VALUE_FLAGS = new Set([
+  '-C',
+  '--dir',
+  '--prefix',
+  '--cwd',
+  '--filter',
+  '-F',
+  '--workspace',
+  '-w',
+  '--registry',
+  '--cache',
+  '--cache-dir',
+  '--userconfig',
+]);
 
 /** The first argument that is not an option (and not an option's value): the subcommand. */
 function subcommand(args: string[]): { sub?: string; after: string[] } {
@@ -102,7 +114,10 @@ const positionals = (args: string[]) => {
 };
 const isGlobal = (args: string[]) => args.some((a) => a === '-g' || a === '--global' || a === '--location=global' || a === '--user');
 /** `pnpm@9`, `poetry==1.8`, `pip>=24`, `uv[extra]`: the package's name. */
-const packageName = (spec: string) => withoutVersion(spec).replace(/[=<>!~[;].*$/, '').toLowerCase();
+const packageName = (spec: string) =>
+  withoutVersion(spec)
+    .replace(/[=<>!~[;].*$/, '')
+    .toLowerCase();
 const onlyTools = (names: string[]) => names.length > 0 && names.every((n) => TOOL_PACKAGES.has(packageName(n)));
 
 /** `npx pnpm install`, `corepack pnpm install`, `python -m pip install`: the tool they run, as a command of its own. */
@@ -149,8 +164,10 @@ function installs(raw: SimpleCommand, ecosystems: readonly Ecosystem[]): boolean
     if (['poetry', 'pipenv', 'pdm'].includes(c.program) && (sub === 'install' || sub === 'sync')) return true;
   }
   if (has('java')) {
-    if (c.program === 'mvn' || c.program === 'mvnw') return c.args.some((a) => /^dependency:(go-offline|resolve|resolve-plugins)$/.test(a) || /go-offline-maven-plugin:resolve-dependencies$/.test(a));
-    if (c.program === 'gradle' || c.program === 'gradlew') return c.args.some((a) => ['dependencies', 'downloadDependencies', 'resolveDependencies'].includes(a));
+    if (c.program === 'mvn' || c.program === 'mvnw')
+      return c.args.some((a) => /^dependency:(go-offline|resolve|resolve-plugins)$/.test(a) || /go-offline-maven-plugin:resolve-dependencies$/.test(a));
+    if (c.program === 'gradle' || c.program === 'gradlew')
+      return c.args.some((a) => ['dependencies', 'downloadDependencies', 'resolveDependencies'].includes(a));
   }
   if (has('go') && c.program === 'go' && sub === 'mod') return subcommand(after).sub === 'download';
   return false;
@@ -164,7 +181,9 @@ export function runCommandText(args: string): string {
       const argv = JSON.parse(text) as unknown;
       if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) {
         // ["sh", "-c", "npm ci"] runs a shell; ["npm", "ci"] runs npm with no shell.
-        return SHELLS.has(baseName(argv[0] ?? '')) && argv[1] === '-c' ? (argv[2] ?? '') : argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+        return SHELLS.has(baseName(argv[0] ?? '')) && argv[1] === '-c'
+          ? (argv[2] ?? '')
+          : argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
       }
     } catch {
       // not JSON: a shell command that starts with a bracket

@@ -50,7 +50,11 @@ export function stageProblems(df: ParsedDockerfile, opts: MultiStageOptions = {}
       });
     }
     if (copy.sources.some(isWholeFilesystem)) {
-      problems.push({ line: copy.instruction.line, kind: 'whole-copy', problem: `\`${describe(copy.instruction)}\` copies a whole stage's file system, toolchain and all: copy only what the app needs to run` });
+      problems.push({
+        line: copy.instruction.line,
+        kind: 'whole-copy',
+        problem: `\`${describe(copy.instruction)}\` copies a whole stage's file system, toolchain and all: copy only what the app needs to run`,
+      });
     }
   }
   const base = finalBaseImage(df);
@@ -130,7 +134,11 @@ function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
         // Point at what makes the dependency: the COPY --from in stage a that reaches b, or its FROM.
         const copy = df.copies.find((c) => c.stage === a && c.fromStage !== undefined && (c.fromStage === b || needs(direct, c.fromStage).has(b)));
         const cause = copy ? copy.instruction : df.stages[a]!.from;
-        problems.push({ line: cause.line, kind: 'fan-in', problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)} (\`${describe(cause)}\`, line ${cause.line}), so they cannot build side by side: give each its own base and sources` });
+        problems.push({
+          line: cause.line,
+          kind: 'fan-in',
+          problem: `build stage ${nameOf(df, a)} needs ${nameOf(df, b)} (\`${describe(cause)}\`, line ${cause.line}), so they cannot build side by side: give each its own base and sources`,
+        });
       }
     }
   }

@@ -64,7 +64,10 @@ const SIGNATURES: { test: (r: RunResult) => boolean; hint: string }[] = [
   },
   {
     // HTTPS without CA certificates: scratch has none.
-    test: (r) => [...r.logTail, ...r.probes.map((p) => p.problem ?? '')].some((l) => /x509|certificate signed by unknown authority|unable to get local issuer certificate/i.test(l)),
+    test: (r) =>
+      [...r.logTail, ...r.probes.map((p) => p.problem ?? '')].some((l) =>
+        /x509|certificate signed by unknown authority|unable to get local issuer certificate/i.test(l),
+      ),
     hint: 'The app cannot verify HTTPS certificates: the final image has no CA bundle. Copy /etc/ssl/certs/ca-certificates.crt from the build stage (`COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/`), or use gcr.io/distroless/static-debian13, which has it.',
   },
   {
@@ -86,7 +89,12 @@ function startInstructions(df: ParsedDockerfile): { entrypoint?: DockerInstructi
 
 const isShellForm = (i: DockerInstruction | undefined): i is DockerInstruction => Boolean(i && !i.args.trim().startsWith('['));
 /** `ENTRYPOINT /wordsmith --port 8080` → `["/wordsmith", "--port", "8080"]`: the same words in the JSON form. */
-const jsonForm = (args: string) => `[${args.trim().split(/\s+/).map((w) => JSON.stringify(w)).join(', ')}]`;
+const jsonForm = (args: string) =>
+  `[${args
+    .trim()
+    .split(/\s+/)
+    .map((w) => JSON.stringify(w))
+    .join(', ')}]`;
 
 /**
  * The hint for a shell-form ENTRYPOINT or CMD in an image that cannot run it: Docker runs
@@ -105,7 +113,11 @@ export function startFormHint(lint: ParseResult, imageEntrypoint: string[] = [])
     const own = imageEntrypoint.filter((w) => !(w === '/bin/sh' || w === '-c'));
     const javaJar = own.some((w) => /(^|\/)java$/.test(w)) && own.includes('-jar');
     if (javaJar) {
-      const jar = cmd.args.trim().split(/\s+/).find((w) => /\.jar$/i.test(w)) ?? '/app/app.jar';
+      const jar =
+        cmd.args
+          .trim()
+          .split(/\s+/)
+          .find((w) => /\.jar$/i.test(w)) ?? '/app/app.jar';
       return `\`${describe(cmd)}\` (Dockerfile line ${cmd.line}) is in the shell form, and ${base} already starts \`${own.join(' ')}\` itself: its CMD is only the arguments of that ENTRYPOINT, so it must name only the jar, in the JSON form: \`CMD ["${jar}"]\`.`;
     }
     if (noShell) {
@@ -129,7 +141,9 @@ const isServable = (f: FileEntry) => f.deletedIn === undefined && f.type === 'fi
 function cameWithTheSources(f: FileEntry, image: ImageFacts, known: KnownContent | undefined): boolean {
   if (!known || f.inArchive) return false;
   const folder = f.path.slice(0, f.path.lastIndexOf('/') + 1);
-  return (image.files ?? []).some((o) => o !== f && o.layer === f.layer && o.path.startsWith(folder) && o.sha256 !== undefined && known.byHash.get(o.sha256)?.image === 'the lab folder');
+  return (image.files ?? []).some(
+    (o) => o !== f && o.layer === f.layer && o.path.startsWith(folder) && o.sha256 !== undefined && known.byHash.get(o.sha256)?.image === 'the lab folder',
+  );
 }
 
 /** Where this build's stamp sits that no compiled app puts it: the proof the app was not built here. */
@@ -139,11 +153,17 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stam
   const at = (f: FileEntry) => (layers.length ? ` (${whereFrom(f.layer, layers)})` : '');
   const inJar = (f: FileEntry) => stampIn === 'jar' && Boolean(f.inArchive?.toLowerCase().endsWith('.jar'));
   for (const f of [...(image.files ?? []), ...(image.members ?? [])]) {
-    if (!f.needle || !isServable(f) || (f.inArchive && image.files?.find((a) => a.path === f.inArchive && a.layer === f.layer)?.deletedIn !== undefined)) continue;
+    if (!f.needle || !isServable(f) || (f.inArchive && image.files?.find((a) => a.path === f.inArchive && a.layer === f.layer)?.deletedIn !== undefined))
+      continue;
     // Loose compiled classes carry their resources (the stamp) beside them: unpacked, but built here.
-    const besideClasses = stampIn === 'jar' && !f.inArchive && (image.files ?? []).some((o) => o.layer === f.layer && o.path.endsWith('.class') && o.path.startsWith(f.path.slice(0, f.path.lastIndexOf('/') + 1)));
-    if (f.needle === 'whole' && !inJar(f) && !besideClasses && !cameWithTheSources(f, image, known)) return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
-    const compiled = f.compiled || inJar(f) || (stampIn === 'javascript' && /\.(m|c)?[jt]s(\.map)?$/.test(f.path)) || (stampIn === 'jar' && /\.jar$/i.test(f.path));
+    const besideClasses =
+      stampIn === 'jar' &&
+      !f.inArchive &&
+      (image.files ?? []).some((o) => o.layer === f.layer && o.path.endsWith('.class') && o.path.startsWith(f.path.slice(0, f.path.lastIndexOf('/') + 1)));
+    if (f.needle === 'whole' && !inJar(f) && !besideClasses && !cameWithTheSources(f, image, known))
+      return { file: f, why: `the final image ships this build's stamp as a file of its own: ${shown(f)}${at(f)}` };
+    const compiled =
+      f.compiled || inJar(f) || (stampIn === 'javascript' && /\.(m|c)?[jt]s(\.map)?$/.test(f.path)) || (stampIn === 'jar' && /\.jar$/i.test(f.path));
     if (f.needle === 'inside' && !compiled) return { file: f, why: `this build's stamp is in ${shown(f)}${at(f)}, a data file, not compiled into the app` };
   }
   return undefined;
@@ -177,7 +197,11 @@ export const runs = (options: RunsOptions): Check => {
         const stampHint = first.name.includes("this build's stamp")
           ? `${opts.stamp} must answer the stamp the grader wrote into the lab folder just before this build: build the app in the Dockerfile from the lab's sources (the stamp file among them), so it is compiled in.`
           : undefined;
-        return fail(`${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`, details, SIGNATURES.find((s) => s.test(run))?.hint ?? stampHint);
+        return fail(
+          `${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`,
+          details,
+          SIGNATURES.find((s) => s.test(run))?.hint ?? stampHint,
+        );
       }
       return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
     },

@@ -24,7 +24,9 @@ function whereTheBytesAre(layers: LayerSummary[]): string {
   if (base.length) parts.push(`the base image${baseName ? ` ${baseName}` : ''} brings ${formatBytes(baseBytes)} (${plural(base.length, 'layer')})`);
   const largest = own.filter((l) => l.bytes > 0).slice(0, 2);
   if (largest.length) {
-    parts.push(`your Dockerfile's largest ${largest.length === 1 ? 'layer is' : 'layers are'} ${largest.map((l) => `${formatBytes(l.bytes)}: ${whereFrom(l.layer, layers)}`).join('; then ')}`);
+    parts.push(
+      `your Dockerfile's largest ${largest.length === 1 ? 'layer is' : 'layers are'} ${largest.map((l) => `${formatBytes(l.bytes)}: ${whereFrom(l.layer, layers)}`).join('; then ')}`,
+    );
   } else if (own.length) {
     parts.push("your Dockerfile's own layers add almost nothing");
   }
@@ -36,7 +38,7 @@ export const size = ({ ceiling, hint }: SizeOptions): Check => ({
   title: `the final image is at most ${formatBytes(ceiling)}`,
   hint:
     hint ??
-    "Start with the largest layers your Dockerfile adds (named above): build tools, caches or dev dependencies copied in. If the base image alone is most of it, pick a smaller base for the final stage. Each layer counts in full, even files a later layer deletes.",
+    'Start with the largest layers your Dockerfile adds (named above): build tools, caches or dev dependencies copied in. If the base image alone is most of it, pick a smaller base for the final stage. Each layer counts in full, even files a later layer deletes.',
   slide: 'slides/01-why-images-bloat.md#4',
   needs: ['image'],
   evaluate({ image, reference }) {
@@ -57,7 +59,10 @@ export const size = ({ ceiling, hint }: SizeOptions): Check => ({
       ceiling,
       baseBytes: layers.filter((l) => !l.instruction).reduce((s, l) => s + l.bytes, 0),
       largestLayers: largest.map((l) => ({ layer: l.layer + 1, bytes: l.bytes, line: l.instruction?.line, createdBy: l.createdBy })),
-      largestOwnLayers: [...own].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((l) => ({ layer: l.layer + 1, bytes: l.bytes, line: l.instruction?.line, createdBy: l.createdBy })),
+      largestOwnLayers: [...own]
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 3)
+        .map((l) => ({ layer: l.layer + 1, bytes: l.bytes, line: l.instruction?.line, createdBy: l.createdBy })),
     };
     if (image.size <= ceiling) return pass(headline, details);
     const why = image.layers ? (layers.length ? `; ${whereTheBytesAre(layers)}` : '') : ' (too large to scan its layers)';

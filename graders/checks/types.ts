@@ -7,16 +7,7 @@ import type { ProbeFactory } from '../run/probes.js';
 import type { RunResult } from '../run/container.js';
 
 /** Stable ids: reports, gradebooks and tests key on them (DESIGN.md). */
-export type CheckId =
-  | 'builds'
-  | 'multi-stage'
-  | 'size'
-  | 'no-toolchain'
-  | 'runs'
-  | 'non-root'
-  | 'no-secrets'
-  | 'no-caches'
-  | 'cache-friendly';
+export type CheckId = 'builds' | 'multi-stage' | 'size' | 'no-toolchain' | 'runs' | 'non-root' | 'no-secrets' | 'no-caches' | 'cache-friendly';
 
 /** What the pipeline's stages produced; each check reads the parts it needs. */
 export interface Evidence {

@@ -33,8 +33,7 @@ function deadMaker(labels: Record<string, string> | undefined): number | undefin
 }
 
 /** A grade image nobody asked to keep: only stagecraft-grade/* tags, or none at all. */
-const gradeImageOnly = (tags: string[] | undefined) =>
-  (tags ?? []).every((t) => t.startsWith('stagecraft-grade/') || t === '<none>:<none>');
+const gradeImageOnly = (tags: string[] | undefined) => (tags ?? []).every((t) => t.startsWith('stagecraft-grade/') || t === '<none>:<none>');
 
 /**
  * Remove what graders killed outright (SIGKILL, the OOM killer, a power cut) left behind:
@@ -50,7 +49,10 @@ export async function sweepLeftovers(): Promise<Swept> {
   for (const c of containers) {
     const pid = deadMaker(c.Labels);
     if (pid === undefined) continue;
-    await docker().getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await docker()
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
     swept.containers++;
     note(pid);
   }
@@ -58,7 +60,10 @@ export async function sweepLeftovers(): Promise<Swept> {
   for (const image of images) {
     const pid = deadMaker(image.Labels);
     if (pid === undefined || !gradeImageOnly(image.RepoTags)) continue;
-    await docker().getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    await docker()
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
     swept.images++;
     note(pid);
   }
@@ -85,6 +90,9 @@ export function describeSweep(s: Swept): string {
     .map(([n, what]) => plural(n, what));
   if (!parts.length) return '';
   const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
-  const who = s.pids.length === 1 ? `a grader that was stopped without cleaning up (pid ${s.pids[0]})` : `graders that were stopped without cleaning up (pids ${s.pids.join(', ')})`;
+  const who =
+    s.pids.length === 1
+      ? `a grader that was stopped without cleaning up (pid ${s.pids[0]})`
+      : `graders that were stopped without cleaning up (pids ${s.pids.join(', ')})`;
   return `removed ${list} left by ${who}`;
 }

@@ -97,8 +97,14 @@ async function startCommand(flags: StartFlags): Promise<void> {
     `  the board:      ${board}/   (for the projector${flags.pseudonyms ? ', with pseudonyms' : ''}; the workshop deck shows it on a slide)`,
     `  your view:      ${local}/instructor?key=${room.instructorToken}   (yours alone: it can verify and read shared Dockerfiles)`,
   ];
-  if (everywhere && lan.length > 1) out.push(`  also reachable at ${lan.slice(1).map((a) => `http://${a}:${port}`).join(', ')}`);
-  if (everywhere && lan.length === 0) out.push('  no network but this machine\'s own: students on other computers cannot reach it yet');
+  if (everywhere && lan.length > 1)
+    out.push(
+      `  also reachable at ${lan
+        .slice(1)
+        .map((a) => `http://${a}:${port}`)
+        .join(', ')}`,
+    );
+  if (everywhere && lan.length === 0) out.push("  no network but this machine's own: students on other computers cannot reach it yet");
   out.push('Ctrl-C stops the room; everything stays in the room file for the next start and for `stagecraft room export`.');
   process.stdout.write(`${out.join('\n')}\n`);
   if (flags.open) openInBrowser(`${local}/instructor?key=${room.instructorToken}`);
@@ -114,12 +120,16 @@ async function verifyCommand(student: string, lab: string, flags: { roomFile?: s
   // Plain http, not fetch: a regrade can take longer than fetch waits for an answer's headers.
   const { request } = await import('node:http');
   const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(`${url}/api/verify?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      `${url}/api/verify?wait=1`,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ student, lab }));
   }).catch(() => {
@@ -187,12 +197,12 @@ export function addRoomCommand(cli: Command): void {
     .description("regrade a student's shared Dockerfile on this machine (the room must be running), one at a time")
     .argument('<student>', 'the name they joined with')
     .argument('<lab>', 'the lab: lab3, 3 or lab3-python')
-    .option('--room-file <file>', 'the running room\'s file (default: .stagecraft/room.sqlite in the kit)')
+    .option('--room-file <file>', "the running room's file (default: .stagecraft/room.sqlite in the kit)")
     .action(verifyCommand);
   room
     .command('export')
-    .description('write the room\'s results as the gradebook `stagecraft batch` writes (CSV, JSON, HTML)')
-    .option('--room-file <file>', 'the room\'s file (default: .stagecraft/room.sqlite in the kit)')
+    .description("write the room's results as the gradebook `stagecraft batch` writes (CSV, JSON, HTML)")
+    .option('--room-file <file>', "the room's file (default: .stagecraft/room.sqlite in the kit)")
     .option('--out <dir>', 'where the gradebook goes', 'gradebook')
     .action(async (flags: { roomFile?: string; out: string }) => {
       const { exportRoom } = await import('../room/export.js');

@@ -26,7 +26,14 @@ export function bedAddresses(name: '28' | '28c'): { hostIp: string; engineIp: st
 }
 
 export function bed(name: BedName): Bed {
-  if (name === '20.10') return { name, title: "Docker 20.10 (the machine's own)", beside: false, containerdStore: false, env: { DOCKER_HOST: undefined, TESTCONTAINERS_HOST_OVERRIDE: undefined } };
+  if (name === '20.10')
+    return {
+      name,
+      title: "Docker 20.10 (the machine's own)",
+      beside: false,
+      containerdStore: false,
+      env: { DOCKER_HOST: undefined, TESTCONTAINERS_HOST_OVERRIDE: undefined },
+    };
   const containerdStore = name === '28c';
   return {
     name,

@@ -19,8 +19,7 @@ export function engineAddress(): string {
   return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 
-export const START_ENGINE_HINT =
-  'start Docker (Docker Desktop, or `npm run engine` on a Debian/Ubuntu machine where you are root) and try again';
+export const START_ENGINE_HINT = 'start Docker (Docker Desktop, or `npm run engine` on a Debian/Ubuntu machine where you are root) and try again';
 
 let client: Docker | undefined;
 
@@ -33,9 +32,7 @@ export function docker(): Docker {
 /** Resolve when the engine answers; otherwise a one-line CannotGrade saying how to start one. */
 export async function requireEngine(timeoutMs = 5000): Promise<Docker> {
   const d = docker();
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error('timed out')), timeoutMs).unref(),
-  );
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref());
   try {
     await Promise.race([d.ping(), timeout]);
   } catch (err) {

@@ -21,7 +21,9 @@ const FAULTS: Fault[] = [
   {
     // moby/moby#47717: the containerd image store of Docker 26 and 27 loses a context sent with the
     // build request; 28 reads it (moby/moby#49178).
-    matches: (step, error) => /failed to read downloaded context|build-context-\S+.*no such host/i.test(error) || (step.startsWith('[internal] load remote build context') && error !== ''),
+    matches: (step, error) =>
+      /failed to read downloaded context|build-context-\S+.*no such host/i.test(error) ||
+      (step.startsWith('[internal] load remote build context') && error !== ''),
     what: 'this engine could not read the build context the grader sent it (Docker 26 and 27 with the containerd image store cannot): update Docker to 28 or newer, or turn the containerd image store off (Docker Desktop: Settings → General → "Use containerd for pulling and storing images")',
   },
   {

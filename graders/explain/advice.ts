@@ -36,7 +36,8 @@ const RUNTIME_FOR: Record<string, string> = {
 const CACHE_FIX: Record<string, (at: string) => string> = {
   "apt's package lists": (at) =>
     `Clean up in the same RUN that installs${at}: \`apt-get update && apt-get install -y … && rm -rf /var/lib/apt/lists/*\`, or keep apt's files out of every layer with cache mounts (\`RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt …\`).`,
-  "npm's cache": (at) => `Run \`npm ci … && npm cache clean --force\` in the same RUN${at}, or \`RUN --mount=type=cache,target=/root/.npm npm ci …\`: the cache then never enters a layer.`,
+  "npm's cache": (at) =>
+    `Run \`npm ci … && npm cache clean --force\` in the same RUN${at}, or \`RUN --mount=type=cache,target=/root/.npm npm ci …\`: the cache then never enters a layer.`,
   "yarn's cache": (at) => `Run \`yarn install … && yarn cache clean\` in the same RUN${at}, or mount yarn's cache folder with \`RUN --mount=type=cache,…\`.`,
   "pip's cache": (at) => `Install with \`pip install --no-cache-dir …\`${at}, or \`RUN --mount=type=cache,target=/root/.cache/pip pip install …\`.`,
   "Go's build cache": (at) =>
@@ -87,7 +88,9 @@ function adviseKind(f: Finding, layers: LayerSummary[]): { todo: string; slide: 
     case 'toolchain':
       return { slide, todo: toolchainTodo(f, origin) };
     case 'cache': {
-      const fix = (CACHE_FIX[f.what] ?? ((a: string) => `Remove it in the same RUN that makes it${a}, or keep it in a cache mount (\`RUN --mount=type=cache,…\`).`))(at);
+      const fix = (
+        CACHE_FIX[f.what] ?? ((a: string) => `Remove it in the same RUN that makes it${a}, or keep it in a cache mount (\`RUN --mount=type=cache,…\`).`)
+      )(at);
       return { slide, todo: origin?.instruction ? fix : `It comes from ${madeBy(origin, f.layer)}. ${fix}` };
     }
     case 'secret':

@@ -37,7 +37,13 @@ export async function findBaseImages(imageId: string, diffIds: string[], refs: s
     if (candidate.Id === imageId) continue;
     const tags = (candidate.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     if (!tags.length) continue;
-    const layers = (await docker().getImage(candidate.Id).inspect().catch(() => undefined))?.RootFS?.Layers ?? [];
+    const layers =
+      (
+        await docker()
+          .getImage(candidate.Id)
+          .inspect()
+          .catch(() => undefined)
+      )?.RootFS?.Layers ?? [];
     if (!isPrefix(layers, diffIds) || (layers.length === diffIds.length && !own)) continue;
     // At equal length a base image's name reads better than any other tag.
     const ref = tags.find(isBaseImageName) ?? tags[0]!;

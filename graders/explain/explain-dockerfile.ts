@@ -40,7 +40,10 @@ async function isA(kind: 'file' | 'folder', p: string): Promise<boolean> {
  */
 export function cutBefore(text: string, failing: DockerInstruction): string | undefined {
   if (failing.keyword === 'FROM') return undefined;
-  return `${text.split('\n').slice(0, failing.line - 1).join('\n')}\n`;
+  return `${text
+    .split('\n')
+    .slice(0, failing.line - 1)
+    .join('\n')}\n`;
 }
 
 /** The last line the cut Dockerfile builds: its final stage's last instruction, or its FROM. */

@@ -34,9 +34,7 @@ export interface ExplainContext {
 
 /** Layers known only from the engine's history (the scan did not finish): bytes and words, no files. */
 function historyLayers(facts: ImageFacts): LayerSummary[] {
-  return facts.history
-    .filter((h) => !h.emptyLayer)
-    .map((h, layer) => ({ layer, createdBy: h.createdBy, bytes: h.size ?? 0, fileCount: 0, whiteouts: 0 }));
+  return facts.history.filter((h) => !h.emptyLayer).map((h, layer) => ({ layer, createdBy: h.createdBy, bytes: h.size ?? 0, fileCount: 0, whiteouts: 0 }));
 }
 
 /**
@@ -52,7 +50,8 @@ export function explainFacts(facts: ImageFacts, ctx: ExplainContext): Explained 
   if (facts.scanProblem) notes.push(`the layers were not read to the end: ${facts.scanProblem}; what is listed is what the image's history says`);
   // An archive the scan stopped reading (a decompression bomb, one too large) may hide anything: say which, and why.
   for (const f of facts.files ?? []) {
-    if (f.notLookedInto && !f.notLookedInto.startsWith('it could not be read')) notes.push(`/${oneLine(f.path)} (layer ${f.layer + 1}) was not looked into: ${f.notLookedInto}`);
+    if (f.notLookedInto && !f.notLookedInto.startsWith('it could not be read'))
+      notes.push(`/${oneLine(f.path)} (layer ${f.layer + 1}) was not looked into: ${f.notLookedInto}`);
   }
   const standIn = Boolean(facts.labels[STAND_IN_LABEL]) || facts.standInBases.length > 0;
   if (standIn) notes.push('sizes were measured against stand-in base images built from Debian packages');

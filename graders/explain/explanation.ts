@@ -102,7 +102,15 @@ export interface ExplanationJson {
   schema: typeof EXPLAIN_SCHEMA;
   image: { ref: string; id: string; size: number; user: string; standIn: boolean; layers: LayerJson[] };
   findings: FindingJson[];
-  build: { dockerfile: string; context: string; ok: boolean; error: string | null; failedLine: number | null; explainedUpTo: number | null; durationMs: number } | null;
+  build: {
+    dockerfile: string;
+    context: string;
+    ok: boolean;
+    error: string | null;
+    failedLine: number | null;
+    explainedUpTo: number | null;
+    durationMs: number;
+  } | null;
   complete: boolean;
   notes: string[];
 }

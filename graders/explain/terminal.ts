@@ -59,7 +59,8 @@ export function renderExplanation(e: Explanation, color = pc.isColorSupported, w
   const lines: string[] = [];
   lines.push(c.bold(`stagecraft explain · ${oneLine(e.ref)}`) + c.dim(` · ${formatBytes(e.size)} in ${plural(e.layers.length, 'layer')}`));
   if (e.build) {
-    if (e.build.ok) lines.push(c.dim(`built from ${oneLine(e.build.dockerfile)} (context ${oneLine(e.build.context)}) in ${formatDuration(e.build.durationMs)}`));
+    if (e.build.ok)
+      lines.push(c.dim(`built from ${oneLine(e.build.dockerfile)} (context ${oneLine(e.build.context)}) in ${formatDuration(e.build.durationMs)}`));
     else {
       lines.push(`${c.red('✗ the build failed')}${e.build.failedLine ? ` at line ${e.build.failedLine}` : ''}: ${oneLine(e.build.error ?? 'no image')}`);
       if (e.build.explainedUpTo) lines.push(c.yellow(`  below: the image as far as the build got, up to line ${e.build.explainedUpTo}`));
@@ -88,7 +89,9 @@ export function renderExplanation(e: Explanation, color = pc.isColorSupported, w
 
   lines.push('');
   for (const note of e.notes) lines.push(c.dim(`note: ${visible(note)}`));
-  const verdict = e.findings.length ? `${plural(e.findings.length, 'finding')}: ${summary(e)}` : c.green('nothing to fix: no toolchain, cache or secret, and not root');
+  const verdict = e.findings.length
+    ? `${plural(e.findings.length, 'finding')}: ${summary(e)}`
+    : c.green('nothing to fix: no toolchain, cache or secret, and not root');
   const incomplete = e.complete ? '' : ` ${c.red('— incomplete, see above')}`;
   lines.push(`${verdict}${incomplete} ${c.dim(`(${formatDuration(e.durationMs)})`)}`);
   return `${lines.join('\n')}\n`;

@@ -113,7 +113,9 @@ function finalize(dir: Dir, min: number, counter: { nodes: number }): TreeNode {
   for (const agg of small.values()) {
     if (agg.size <= 0) continue;
     counter.nodes++;
-    children.push(withMarks({ n: agg.count === 1 ? '1 small file' : `${formatCount(agg.count)} smaller files`, s: agg.size, f: agg.count }, agg.kinds, agg.findings));
+    children.push(
+      withMarks({ n: agg.count === 1 ? '1 small file' : `${formatCount(agg.count)} smaller files`, s: agg.size, f: agg.count }, agg.kinds, agg.findings),
+    );
   }
   children.sort((a, b) => b.s - a.s);
   // A folder holding only one folder reads as one path: `usr/lib/jvm`.

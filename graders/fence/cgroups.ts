@@ -280,7 +280,11 @@ function ceilingFiles(dirs: CgroupDirs): { memory: string; swap: string; pids: s
   const { memory, pids } = dirs.controllers;
   if (!memory || !pids) throw new Error('the memory and pids controllers are not available');
   return memory.version === 1
-    ? { memory: path.join(memory.dir, 'memory.limit_in_bytes'), swap: path.join(memory.dir, 'memory.memsw.limit_in_bytes'), pids: path.join(pids.dir, 'pids.max') }
+    ? {
+        memory: path.join(memory.dir, 'memory.limit_in_bytes'),
+        swap: path.join(memory.dir, 'memory.memsw.limit_in_bytes'),
+        pids: path.join(pids.dir, 'pids.max'),
+      }
     : { memory: path.join(memory.dir, 'memory.max'), swap: path.join(memory.dir, 'memory.swap.max'), pids: path.join(pids.dir, 'pids.max') };
 }
 

@@ -51,7 +51,11 @@ export class GradeFence {
 function startWorker(data: WatcherData): Worker {
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.ts')) return new Worker(new URL('./watcher.js', import.meta.url), { workerData: data });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const entry = pathToFileURL(path.join(path.dirname(here), 'watcher.ts')).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: data });
@@ -86,7 +90,7 @@ export class FenceClient {
       for (const done of [...this.waiting.values()]) done();
     };
     this.worker.on('error', (err) => lost(`the build fence's watcher failed (${firstLine(err)})`));
-    this.worker.on('exit', () => lost('the build fence\'s watcher stopped'));
+    this.worker.on('exit', () => lost("the build fence's watcher stopped"));
     // After the listeners: adding a 'message' listener refs the worker again. Idle, it keeps no process alive.
     this.worker.unref();
     if (withCeiling) {

@@ -221,7 +221,10 @@ export class BuildFence {
     try {
       if (this.grades.size === 0) this.ceiling.release();
       else {
-        const need = [...this.grades].reduce((n, g) => ({ memoryBytes: n.memoryBytes + g.limits.memoryBytes, pids: n.pids + g.limits.pids }), { memoryBytes: 0, pids: 0 });
+        const need = [...this.grades].reduce((n, g) => ({ memoryBytes: n.memoryBytes + g.limits.memoryBytes, pids: n.pids + g.limits.pids }), {
+          memoryBytes: 0,
+          pids: 0,
+        });
         const c = this.ceiling.hold(need);
         debug(`ceiling memory ${c.memory} pids ${c.pids}`);
       }
@@ -276,7 +279,21 @@ export class BuildFence {
     const grade = bundle && [...this.grades].find((g) => bundle.noProxy.includes(g.marker));
     if (!bundle || !grade) return;
     const dirs = childDirs(this.site.parent, name);
-    const step: Step = { id, grade, dirs, bundle, writable: [], initial: new Map(), written: { bytes: 0, files: 0 }, walkMs: 0, lastWalk: 0, cpuNs: 0, maxAnon: 0, forkRefused: false, stopped: false };
+    const step: Step = {
+      id,
+      grade,
+      dirs,
+      bundle,
+      writable: [],
+      initial: new Map(),
+      written: { bytes: 0, files: 0 },
+      walkMs: 0,
+      lastWalk: 0,
+      cpuNs: 0,
+      maxAnon: 0,
+      forkRefused: false,
+      stopped: false,
+    };
     try {
       if (!(await this.limit(dirs, grade.limits))) return; // the step was over before it could be limited
     } catch (err) {
@@ -451,9 +468,17 @@ export class BuildFence {
     if (running.length < 2) return;
     const largest = (key: 'anonBytes' | 'pids') => running.reduce((a, b) => (b.last![key] > a.last![key] ? b : a));
     if (anon > grade.limits.memoryBytes) {
-      this.halt(largest('anonBytes'), 'memory', `with the ${running.length - 1} other step(s) running beside it, it used more than ${formatMemory(grade.limits.memoryBytes)} of memory`);
+      this.halt(
+        largest('anonBytes'),
+        'memory',
+        `with the ${running.length - 1} other step(s) running beside it, it used more than ${formatMemory(grade.limits.memoryBytes)} of memory`,
+      );
     } else if (pids > grade.limits.pids) {
-      this.halt(largest('pids'), 'pids', `with the ${running.length - 1} other step(s) running beside it, it started more than ${formatCount(grade.limits.pids)} processes and threads`);
+      this.halt(
+        largest('pids'),
+        'pids',
+        `with the ${running.length - 1} other step(s) running beside it, it started more than ${formatCount(grade.limits.pids)} processes and threads`,
+      );
     }
   }
 
@@ -473,7 +498,10 @@ export class BuildFence {
     }
     // Walk the steps' folders when the disk has changed noticeably, else now and then: a
     // walk costs a stat per file, and most steps write little.
-    const budget = [...this.grades].reduce((b, g) => ({ bytes: Math.min(b.bytes, g.limits.diskBytes / 8), files: Math.min(b.files, g.limits.files / 8) }), { bytes: 128e6, files: 10_000 });
+    const budget = [...this.grades].reduce((b, g) => ({ bytes: Math.min(b.bytes, g.limits.diskBytes / 8), files: Math.min(b.files, g.limits.files / 8) }), {
+      bytes: 128e6,
+      files: 10_000,
+    });
     const changed = !this.lastFree || !free || this.lastFree.bytes - free.bytes > budget.bytes || this.lastFree.inodes - free.inodes > budget.files;
     debug(`disk free ${free?.bytes} bytes ${free?.inodes} inodes${changed ? ' (changed)' : ''}`);
     const now = Date.now();
@@ -513,11 +541,11 @@ export class BuildFence {
     grade.peaks.files = Math.max(grade.peaks.files, files);
     const most = live.reduce<Step | undefined>((a, b) => (!a || b.written.bytes > a.written.bytes ? b : a), culprit);
     if (bytes > grade.limits.diskBytes) {
-      const why = `it wrote more than ${formatBytes(grade.limits.diskBytes)} to disk${live.length > 1 || grade.finished.bytes || (grade.copied.bytes && live.length) ? ' (with the build\'s other steps)' : ''}`;
+      const why = `it wrote more than ${formatBytes(grade.limits.diskBytes)} to disk${live.length > 1 || grade.finished.bytes || (grade.copied.bytes && live.length) ? " (with the build's other steps)" : ''}`;
       if (most) this.halt(most, 'disk', why);
       else this.haltGrade(grade, 'disk', why, false);
     } else if (files > grade.limits.files) {
-      const why = `it created more than ${formatCount(grade.limits.files)} files${live.length > 1 || grade.finished.files ? ' (with the build\'s other steps)' : ''}`;
+      const why = `it created more than ${formatCount(grade.limits.files)} files${live.length > 1 || grade.finished.files ? " (with the build's other steps)" : ''}`;
       if (most) this.halt(most, 'files', why);
       else this.haltGrade(grade, 'files', why, false);
     }

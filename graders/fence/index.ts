@@ -46,7 +46,7 @@ async function verdict(images: string[]): Promise<ProbeVerdict> {
  */
 export function buildFence(extraImages: string[] = []): Promise<FenceAvailability> {
   if (once && retryable && Date.now() - lastTry > 10_000) once = undefined;
-  once ??= (lastTry = Date.now(), verdict([...PROBE_IMAGES, ...extraImages]))
+  once ??= ((lastTry = Date.now()), verdict([...PROBE_IMAGES, ...extraImages]))
     .then((v: ProbeVerdict): FenceAvailability => {
       retryable = !v.ok && Boolean(v.retry);
       if (!v.ok) return { reason: v.reason };
@@ -73,9 +73,7 @@ export let limitsRequired = false;
 export const requireBuildLimits = () => (limitsRequired = true);
 
 /** The line a grade and a batch show when the fence is off. */
-export const unlimitedLine = (reason: string) =>
-  `build limits are off: ${reason}; a RUN step can use all of this machine's memory, processes and disk`;
+export const unlimitedLine = (reason: string) => `build limits are off: ${reason}; a RUN step can use all of this machine's memory, processes and disk`;
 
 /** The line a grade shows when its steps are limited by the watcher alone, without the kernel's ceiling above them. */
-export const ceilingLine = (reason: string) =>
-  `build limits hold from a few milliseconds after each RUN step starts, not from its first byte: ${reason}`;
+export const ceilingLine = (reason: string) => `build limits hold from a few milliseconds after each RUN step starts, not from its first byte: ${reason}`;

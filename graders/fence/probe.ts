@@ -25,7 +25,7 @@ export type ProbeVerdict = { ok: true; site: FenceSite; inside: string; ceiling?
 const GO_AHEAD = 'stagecraft-probe-go-ahead';
 const SCRIPT = [
   `i=0; while [ ! -e /${GO_AHEAD} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`,
-  'echo "cgroup: $(tr \'\\n\' \' \' </proc/self/cgroup)"',
+  "echo \"cgroup: $(tr '\\n' ' ' </proc/self/cgroup)\"",
   'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max; do [ -r $f ] && echo "sees $f=$(cat $f)"; done',
   'exit 3',
 ].join('; ');
@@ -132,7 +132,8 @@ const UNSEEN_AFTER_MS = Number(process.env.STAGECRAFT_PROBE_UNSEEN_MS) ? [Number
 export function ceilingRefusal(parent: CgroupDirs): string | undefined {
   const dir = parent.controllers.memory?.dir ?? parent.controllers.pids?.dir ?? '';
   const name = path.basename(dir);
-  if (name.endsWith('.slice')) return `the engine makes its build steps' groups directly in ${name} (the systemd cgroup driver), beside the machine's services, where a ceiling would limit them too`;
+  if (name.endsWith('.slice'))
+    return `the engine makes its build steps' groups directly in ${name} (the systemd cgroup driver), beside the machine's services, where a ceiling would limit them too`;
   if (/^\/sys\/fs\/cgroup(\/[^/]+)?$/.test(dir)) return `the engine makes its build steps' groups at the top of the cgroup hierarchy (${dir})`;
   return undefined;
 }
@@ -170,7 +171,9 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     return off(`the engine is on another machine (DOCKER_HOST=${host}), where the grader cannot reach its build steps`);
   }
   if (!(await engineVisible())) {
-    return off('the engine\'s build steps do not run on this machine, or not where the grader can see them; no Docker engine is among the processes the grader sees (a grader in a container or a process namespace of its own, or an engine in a VM)');
+    return off(
+      "the engine's build steps do not run on this machine, or not where the grader can see them; no Docker engine is among the processes the grader sees (a grader in a container or a process namespace of its own, or an engine in a VM)",
+    );
   }
   let image: string | undefined;
   for (const ref of images) {
@@ -230,32 +233,46 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     }
     if (!found.pid) {
       // Said as it is: not root only when the grader is not; a step never started is the build's failure; else missed.
-      if (process.geteuid?.() !== 0 && found.denied) return off('the grader is not root, so it cannot see or limit the engine\'s build steps');
+      if (process.geteuid?.() !== 0 && found.denied) return off("the grader is not root, so it cannot see or limit the engine's build steps");
       if (stepStarted === undefined) {
-        return off(`the probe build ${buildError ? `failed before its step ran: ${buildError.split('\n')[0]}` : `did not start its step within ${Math.round((Date.now() - (until - 30_000)) / 1000)} s`}`, true);
+        return off(
+          `the probe build ${buildError ? `failed before its step ran: ${buildError.split('\n')[0]}` : `did not start its step within ${Math.round((Date.now() - (until - 30_000)) / 1000)} s`}`,
+          true,
+        );
       }
       const remote = process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://') ? ` (DOCKER_HOST=${process.env.DOCKER_HOST})` : '';
-      return off(`the probe step was not found on this machine within ${unseenAfterMs / 1000} s of BuildKit starting it${remote}: a busy machine, or the engine's build steps run where the grader cannot see them`, true);
+      return off(
+        `the probe step was not found on this machine within ${unseenAfterMs / 1000} s of BuildKit starting it${remote}: a busy machine, or the engine's build steps run where the grader cannot see them`,
+        true,
+      );
     }
     const dirs: CgroupDirs = await cgroupDirsOf(found.pid, mounts);
     const { memory, pids } = dirs.controllers;
-    if (!memory || !pids) return off('the engine\'s build steps have no memory or pids cgroup controller to limit them with');
+    if (!memory || !pids) return off("the engine's build steps have no memory or pids cgroup controller to limit them with");
     const leaf = path.basename(pids.dir);
     const bundle = await findBundle(found.pid, leaf, marker);
-    if (!bundle) return off('the probe step\'s runc bundle was not found, so the grader could not tell graded steps from others');
+    if (!bundle) return off("the probe step's runc bundle was not found, so the grader could not tell graded steps from others");
     const wanted = { memoryBytes: (300 + Math.floor(Math.random() * 50)) * 2 ** 20, pids: 300 + Math.floor(Math.random() * 50), cpus: 1 };
     try {
       await applyLimits(dirs, wanted);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return off(code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the grader may not write the engine\'s cgroups (run it as root, on the engine\'s machine)' : `the limits could not be written: ${firstLine(err)}`);
+      return off(
+        code === 'EACCES' || code === 'EROFS' || code === 'EPERM'
+          ? "the grader may not write the engine's cgroups (run it as root, on the engine's machine)"
+          : `the limits could not be written: ${firstLine(err)}`,
+      );
     }
     const read = await readLimits(dirs);
     const still = (await cgroupDirsOf(found.pid, mounts).catch(() => undefined))?.controllers.pids?.dir === pids.dir;
     // Through the step's own root (as the host sees it), whatever mount namespace it is in.
     await writeFile(`/proc/${found.pid}/root/${GO_AHEAD}`, '').catch(() => undefined);
     await build;
-    const inside = logs.join('').split('\n').filter((l) => /^(cgroup:|sees) /.test(l)).join('; ');
+    const inside = logs
+      .join('')
+      .split('\n')
+      .filter((l) => /^(cgroup:|sees) /.test(l))
+      .join('; ');
     const seenInside = /sees \S*pids\.max=(\d+)/.exec(inside)?.[1];
     if (read.pids !== wanted.pids || read.memoryBytes !== wanted.memoryBytes || !still) {
       return off('the engine did not keep the limits put on its build step');
@@ -263,7 +280,8 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     if (seenInside !== undefined && Number(seenInside) !== wanted.pids) {
       return off(`the engine's build step saw pids.max=${seenInside}, not the limit the grader set`);
     }
-    const dataRoot = bundle.fsRoot + (info.DockerRootDir && existsSync(bundle.fsRoot + info.DockerRootDir) ? info.DockerRootDir : path.dirname(bundle.execRoot));
+    const dataRoot =
+      bundle.fsRoot + (info.DockerRootDir && existsSync(bundle.fsRoot + info.DockerRootDir) ? info.DockerRootDir : path.dirname(bundle.execRoot));
     const [prefix, suffix] = [leaf.slice(0, leaf.indexOf(bundle.id)), leaf.slice(leaf.indexOf(bundle.id) + bundle.id.length)];
     const parent = parentDirs(dirs);
     return {

@@ -41,12 +41,13 @@ export async function readStepBundle(execRoot: string, id: string, fsRoot = ''):
     return undefined;
   }
   const env = spec.process?.env ?? [];
-  const noProxy = env.filter((e) => /^no_proxy=/i.test(e)).map((e) => e.slice('no_proxy='.length)).join(',');
+  const noProxy = env
+    .filter((e) => /^no_proxy=/i.test(e))
+    .map((e) => e.slice('no_proxy='.length))
+    .join(',');
   const args = spec.process?.args ?? [];
   const rootfs = path.resolve(path.join(execRoot, id), spec.root?.path ?? 'rootfs');
-  const writableMounts = (spec.mounts ?? [])
-    .filter((m) => m.type === 'bind' && m.source && !(m.options ?? []).includes('ro'))
-    .map((m) => m.source!);
+  const writableMounts = (spec.mounts ?? []).filter((m) => m.type === 'bind' && m.source && !(m.options ?? []).includes('ro')).map((m) => m.source!);
   return { noProxy, command: args.join(' '), rootfs, writableMounts };
 }
 

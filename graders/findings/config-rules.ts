@@ -41,12 +41,25 @@ function looksSecret(name: string, value: string, byName: boolean, opts: SecretO
 function setter(df: ParsedDockerfile | undefined, keyword: string, name: string): DockerInstruction | undefined {
   if (!df) return undefined;
   const sets = new RegExp(`(^|\\s)["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?(=|\\s|$)`);
-  const all = finalChain(df).flatMap((s) => s.instructions).filter((i) => i.keyword === keyword && sets.test(i.args));
+  const all = finalChain(df)
+    .flatMap((s) => s.instructions)
+    .filter((i) => i.keyword === keyword && sets.test(i.args));
   return all.at(-1);
 }
 
 function configFinding(setting: string, why: string, line: number | undefined): Finding {
-  return { kind: 'secret', what: `a credential in the image config (${why})`, setting, line, files: 0, bytes: 0, example: '', exampleBytes: 0, folder: '', fromBase: line === undefined };
+  return {
+    kind: 'secret',
+    what: `a credential in the image config (${why})`,
+    setting,
+    line,
+    files: 0,
+    bytes: 0,
+    example: '',
+    exampleBytes: 0,
+    folder: '',
+    fromBase: line === undefined,
+  };
 }
 
 /**
@@ -91,6 +104,24 @@ export function findConfigSecrets(image: ImageFacts, df: ParsedDockerfile | unde
 export function findRootUser(image: ImageFacts, df: ParsedDockerfile | undefined): Finding[] {
   const name = image.user.trim().split(':')[0] ?? '';
   if (name !== '' && name !== 'root' && name !== '0') return [];
-  const user = df ? finalChain(df).flatMap((s) => s.instructions).filter((i) => i.keyword === 'USER').at(-1) : undefined;
-  return [{ kind: 'root', what: `the image runs as root (its user is ${image.user ? `"${image.user}"` : 'not set'})`, setting: `USER ${image.user || '(none)'}`, line: user?.line, files: 0, bytes: 0, example: '', exampleBytes: 0, folder: '', fromBase: !user }];
+  const user = df
+    ? finalChain(df)
+        .flatMap((s) => s.instructions)
+        .filter((i) => i.keyword === 'USER')
+        .at(-1)
+    : undefined;
+  return [
+    {
+      kind: 'root',
+      what: `the image runs as root (its user is ${image.user ? `"${image.user}"` : 'not set'})`,
+      setting: `USER ${image.user || '(none)'}`,
+      line: user?.line,
+      files: 0,
+      bytes: 0,
+      example: '',
+      exampleBytes: 0,
+      folder: '',
+      fromBase: !user,
+    },
+  ];
 }

@@ -27,14 +27,22 @@ interface IndexedFile {
  * Never a toolchain's by its bytes: test data, time zones, and texts that any image may
  * carry word for word (a license in Go's sources is Debian's /usr/share/common-licenses/…).
  */
-const NEVER_INDEXED = ['**/testdata/**', '**/lib/time/**', '**/{LICENSE,LICENCE,COPYING,NOTICE,PATENTS,AUTHORS,CONTRIBUTORS,README}{,.txt,.md,.rst,-*}', '**/*.{md,txt,html,rst}'];
+const NEVER_INDEXED = [
+  '**/testdata/**',
+  '**/lib/time/**',
+  '**/{LICENSE,LICENCE,COPYING,NOTICE,PATENTS,AUTHORS,CONTRIBUTORS,README}{,.txt,.md,.rst,-*}',
+  '**/*.{md,txt,html,rst}',
+];
 export const neverIndexed = picomatch(NEVER_INDEXED, { dot: true, nocase: true });
 
 /** Bumped when what is indexed changes, so caches made by older rules are not read. */
 const INDEX_VERSION = 3;
 
 function rulesKey(rules: PathRule[]): string {
-  return createHash('sha256').update(JSON.stringify([INDEX_VERSION, rules.map((r) => [r.what, r.globs])])).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([INDEX_VERSION, rules.map((r) => [r.what, r.globs])]))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 const indexFile = (diffId: string, key: string) => path.join(kitCacheDir(), 'content-index', `${diffId.replace(/^sha256:/, '')}-${key}.json`);
@@ -86,7 +94,10 @@ export function toolchainIndex(images: string[], rules: PathRule[], log: (line: 
     pending = (async () => {
       const known = emptyKnown();
       for (const ref of images) {
-        const info = await docker().getImage(ref).inspect().catch(() => undefined);
+        const info = await docker()
+          .getImage(ref)
+          .inspect()
+          .catch(() => undefined);
         if (!info) continue;
         const diffIds = info.RootFS?.Layers ?? [];
         let layers = await Promise.all(diffIds.map((d) => readCached(indexFile(d, key))));

@@ -134,4 +134,3 @@ export function findingJson(f: Finding, layers: LayerSummary[]) {
 }
 
 export const findingDetails = (findings: Finding[], layers: LayerSummary[]) => findings.map((f) => findingJson(f, layers));
-

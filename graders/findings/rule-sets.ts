@@ -145,7 +145,11 @@ export const TOOLCHAINS: PathRule[] = [
   GCC,
   { kind: 'toolchain', what: 'the JDK', globs: JDK_TOOLS.globs, formats: JDK_TOOLS.formats, debPackages: JDK_TOOLS.debPackages },
   // Debian's node is a small binary over libnode; upstream's is one static binary.
-  { kind: 'toolchain', what: 'Node.js and npm', globs: ['**/bin/node', '**/bin/nodejs', 'usr/lib/*/libnode.so*', '**/include/node/**', '**/lib/node_modules/npm/**'] },
+  {
+    kind: 'toolchain',
+    what: 'Node.js and npm',
+    globs: ['**/bin/node', '**/bin/nodejs', 'usr/lib/*/libnode.so*', '**/include/node/**', '**/lib/node_modules/npm/**'],
+  },
   PYTHON_HEADERS,
   { kind: 'toolchain', what: 'Rust', globs: ['**/bin/rustc', '**/bin/cargo', '**/.rustup/toolchains/**'] },
   { kind: 'toolchain', what: 'make and build-essential', globs: ['**/bin/make', 'usr/share/build-essential/**'] },
@@ -156,7 +160,17 @@ export const TOOLCHAINS: PathRule[] = [
 
 /** Package-manager caches: they help the next install on a build machine, never a running app. */
 export const PACKAGE_CACHES: PathRule[] = [
-  { kind: 'cache', what: "apt's package lists", globs: ['var/lib/apt/lists/*_Packages*', 'var/lib/apt/lists/*_InRelease', 'var/lib/apt/lists/*_Release*', 'var/lib/apt/lists/*_Sources*', 'var/lib/apt/lists/*Translation*'] },
+  {
+    kind: 'cache',
+    what: "apt's package lists",
+    globs: [
+      'var/lib/apt/lists/*_Packages*',
+      'var/lib/apt/lists/*_InRelease',
+      'var/lib/apt/lists/*_Release*',
+      'var/lib/apt/lists/*_Sources*',
+      'var/lib/apt/lists/*Translation*',
+    ],
+  },
   { kind: 'cache', what: "apt's downloaded packages", globs: ['var/cache/apt/archives/*.deb', 'var/cache/apt/*.bin'] },
   { kind: 'cache', what: "npm's cache", globs: ['**/.npm/_cacache/**'] },
   { kind: 'cache', what: "yarn's cache", globs: ['usr/local/share/.cache/yarn/**', '**/.cache/yarn/**'] },
@@ -171,8 +185,24 @@ const SYSTEM = ['etc/ssl/certs/**', 'usr/share/**', 'usr/lib/**', 'usr/local/lib
 
 /** Files that hold credentials, and history that may: in any layer they can be read by anyone who pulls the image. */
 export const SECRET_FILES: PathRule[] = [
-  { kind: 'secret', what: 'an environment file', globs: ['**/.env', '**/.env.*'], except: ['**/.env.example', '**/.env.sample', '**/.env.template'], exceptInBase: SYSTEM },
-  { kind: 'secret', what: 'a private key', globs: ['**/id_rsa', '**/id_dsa', '**/id_ecdsa', '**/id_ed25519', '**/*.key', '**/*.p12', '**/*.pfx', '**/*private*.pem'], exceptInBase: SYSTEM },
-  { kind: 'secret', what: 'a credentials file', globs: ['**/.npmrc', '**/.pypirc', '**/.netrc', '**/.aws/credentials', '**/.docker/config.json', '**/.git-credentials'], exceptInBase: SYSTEM },
+  {
+    kind: 'secret',
+    what: 'an environment file',
+    globs: ['**/.env', '**/.env.*'],
+    except: ['**/.env.example', '**/.env.sample', '**/.env.template'],
+    exceptInBase: SYSTEM,
+  },
+  {
+    kind: 'secret',
+    what: 'a private key',
+    globs: ['**/id_rsa', '**/id_dsa', '**/id_ecdsa', '**/id_ed25519', '**/*.key', '**/*.p12', '**/*.pfx', '**/*private*.pem'],
+    exceptInBase: SYSTEM,
+  },
+  {
+    kind: 'secret',
+    what: 'a credentials file',
+    globs: ['**/.npmrc', '**/.pypirc', '**/.netrc', '**/.aws/credentials', '**/.docker/config.json', '**/.git-credentials'],
+    exceptInBase: SYSTEM,
+  },
   { kind: 'secret', what: "a Git repository's history", globs: ['**/.git/**'], exceptInBase: SYSTEM },
 ];

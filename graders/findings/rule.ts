@@ -105,7 +105,11 @@ interface CompiledRule {
 
 /** Does the rule recognise this file by what its bytes say it is? */
 function isByContent(c: CompiledRule, file: FileEntry): boolean {
-  return Boolean((file.goModule && c.goModule(file.goModule)) || (file.debPackage && c.debPackage(file.debPackage)) || (file.format && c.rule.formats?.includes(file.format)));
+  return Boolean(
+    (file.goModule && c.goModule(file.goModule)) ||
+    (file.debPackage && c.debPackage(file.debPackage)) ||
+    (file.format && c.rule.formats?.includes(file.format)),
+  );
 }
 
 const parentOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
@@ -151,7 +155,10 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     let rule = compiled.find((c) => c.match(file.path) && applies(c))?.rule;
     let sameAs: Finding['sameAs'];
     // Then by its bytes: a copy of a known file, the same program (its build ID), or what it says it is.
-    const known = !rule && opts.known ? ((file.sha256 && opts.known.byHash.get(file.sha256)) || (file.buildId && opts.known.byBuildId.get(file.buildId)) || undefined) : undefined;
+    const known =
+      !rule && opts.known
+        ? (file.sha256 && opts.known.byHash.get(file.sha256)) || (file.buildId && opts.known.byBuildId.get(file.buildId)) || undefined
+        : undefined;
     if (known && byWhat.has(known.what)) {
       rule = byWhat.get(known.what);
       sameAs = known;
@@ -163,7 +170,20 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
     const key = `${rule.what}\u0000${file.layer}\u0000${file.inArchive ?? ''}\u0000${sameAs ? 'same' : ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { kind: rule.kind, what: rule.what, layer: file.layer, line: origin?.instruction?.line ?? origin?.from?.line, files: 0, bytes: 0, example: file.path, exampleBytes: -1, folder: parentOf(file.path), fromBase, inArchive: file.inArchive, sameAs };
+      g = {
+        kind: rule.kind,
+        what: rule.what,
+        layer: file.layer,
+        line: origin?.instruction?.line ?? origin?.from?.line,
+        files: 0,
+        bytes: 0,
+        example: file.path,
+        exampleBytes: -1,
+        folder: parentOf(file.path),
+        fromBase,
+        inArchive: file.inArchive,
+        sameAs,
+      };
       groups.set(key, g);
     }
     if (countInto(g, file) && sameAs) g.sameAs = sameAs;
@@ -176,7 +196,10 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
   const opaqueBytes = new Map<string, number>();
   for (const g of groups.values()) if (byWhat.get(g.what)?.opaque) opaqueBytes.set(g.what, (opaqueBytes.get(g.what) ?? 0) + g.bytes);
   return [...groups.values()]
-    .filter((g) => { const o = byWhat.get(g.what)?.opaque; return !o || opaqueBytes.get(g.what)! >= o.minBytes; })
+    .filter((g) => {
+      const o = byWhat.get(g.what)?.opaque;
+      return !o || opaqueBytes.get(g.what)! >= o.minBytes;
+    })
     .sort((a, b) => b.bytes - a.bytes || (a.layer ?? 0) - (b.layer ?? 0));
 }
 
@@ -201,7 +224,19 @@ export function findDeletedButShipped(image: ImageFacts, minBytes = 1_000_000): 
     const origin = layers[file.layer];
     let g = groups.get(key);
     if (!g) {
-      g = { kind: 'deleted-but-shipped', what: 'files deleted by a later layer', layer: file.layer, line: origin?.instruction?.line ?? origin?.from?.line, files: 0, bytes: 0, example: file.path, exampleBytes: -1, folder: parentOf(file.path), fromBase: !origin?.instruction, deletedIn: file.deletedIn };
+      g = {
+        kind: 'deleted-but-shipped',
+        what: 'files deleted by a later layer',
+        layer: file.layer,
+        line: origin?.instruction?.line ?? origin?.from?.line,
+        files: 0,
+        bytes: 0,
+        example: file.path,
+        exampleBytes: -1,
+        folder: parentOf(file.path),
+        fromBase: !origin?.instruction,
+        deletedIn: file.deletedIn,
+      };
       groups.set(key, g);
     }
     countInto(g, file);

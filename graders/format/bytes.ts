@@ -44,11 +44,20 @@ export function formatMemory(bytes: number): string {
 }
 
 const UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 2 ** 10, kib: 2 ** 10, kb: 1e3,
-  m: 2 ** 20, mib: 2 ** 20, mb: 1e6,
-  g: GiB, gib: GiB, gb: 1e9,
-  t: 2 ** 40, tib: 2 ** 40, tb: 1e12,
+  '': 1,
+  b: 1,
+  k: 2 ** 10,
+  kib: 2 ** 10,
+  kb: 1e3,
+  m: 2 ** 20,
+  mib: 2 ** 20,
+  mb: 1e6,
+  g: GiB,
+  gib: GiB,
+  gb: 1e9,
+  t: 2 ** 40,
+  tib: 2 ** 40,
+  tb: 1e12,
 };
 
 /**

@@ -198,7 +198,7 @@ export function elfBuildId(head: Buffer): string | undefined {
     const offset = word(ph + (is64 ? 0x08 : 0x04));
     const size = word(ph + (is64 ? 0x20 : 0x10));
     const align = (n: number) => (n + 3) & ~3;
-    for (let at = offset; at + 12 <= Math.min(offset + size, head.length); ) {
+    for (let at = offset; at + 12 <= Math.min(offset + size, head.length);) {
       const namesz = u32(at);
       const descsz = u32(at + 4);
       const type = u32(at + 8);

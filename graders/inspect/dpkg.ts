@@ -46,7 +46,10 @@ export const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
 /** The paths a package's file list names, without the leading slash. */
 export function listedPaths(text: string): string[] {
-  return text.split('\n').map((l) => l.trim().replace(/^\/+/, '')).filter(Boolean);
+  return text
+    .split('\n')
+    .map((l) => l.trim().replace(/^\/+/, ''))
+    .filter(Boolean);
 }
 
 /**

@@ -125,7 +125,11 @@ export function hashPredicate(spec: HashSpec): (path: string, size: number, inAr
   const match = spec.globs && picomatch(spec.globs, { dot: true });
   const never = spec.never?.length ? picomatch(spec.never, { dot: true, nocase: true }) : () => false;
   return (path, size, inArchive) =>
-    size >= spec.minBytes && (!inArchive || spec.members) && (!sizes || sizes.has(size)) && (inArchive || !skip.has(`${size}:${path}`)) && (!match || (match(path) && !never(path)));
+    size >= spec.minBytes &&
+    (!inArchive || spec.members) &&
+    (!sizes || sizes.has(size)) &&
+    (inArchive || !skip.has(`${size}:${path}`)) &&
+    (!match || (match(path) && !never(path)));
 }
 
 /** The scan stopped because the image holds more than its budget allows: a verdict, not a crash. */
@@ -135,7 +139,10 @@ const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 
 function normalise(name: string): string {
-  return name.replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  return name
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '');
 }
 
 function entryType(type: string | null | undefined): EntryType {
@@ -217,7 +224,9 @@ class Usage {
       throw new ScanBudgetExceeded(`its layers hold more than ${this.budget.maxEntries.toLocaleString('en-US')} files (the most the grader reads)`);
     }
     if (this.pathBytes > this.budget.maxPathBytes) {
-      throw new ScanBudgetExceeded(`its file paths add up to more than ${Math.round(this.budget.maxPathBytes / 2 ** 20)} MiB of text (the most the grader reads)`);
+      throw new ScanBudgetExceeded(
+        `its file paths add up to more than ${Math.round(this.budget.maxPathBytes / 2 ** 20)} MiB of text (the most the grader reads)`,
+      );
     }
   }
   /** Wants anything of a regular file's bytes? */
@@ -279,9 +288,12 @@ function unpacked(usage: Usage, meter: Meter, bytes: number): void {
   usage.expanded += bytes;
   const { bombRatio, bombMinBytes, maxArchiveBytes } = usage.budget;
   if (meter.unpacked > bombMinBytes && meter.unpacked > bombRatio * Math.max(meter.packed, 1)) {
-    throw new ArchiveTooLarge(`a decompression bomb: ${formatBytes(meter.packed)} of it unpacked to more than ${formatBytes(meter.unpacked)} (over ${bombRatio} times as much)`);
+    throw new ArchiveTooLarge(
+      `a decompression bomb: ${formatBytes(meter.packed)} of it unpacked to more than ${formatBytes(meter.unpacked)} (over ${bombRatio} times as much)`,
+    );
   }
-  if (meter.unpacked > maxArchiveBytes) throw new ArchiveTooLarge(`it unpacks to more than ${formatBytes(maxArchiveBytes)}, the most the grader unpacks from one archive`);
+  if (meter.unpacked > maxArchiveBytes)
+    throw new ArchiveTooLarge(`it unpacks to more than ${formatBytes(maxArchiveBytes)}, the most the grader unpacks from one archive`);
   if (usage.expanded > usage.budget.maxExpandedBytes) throw new ArchiveTooLarge('more bytes decompressed than the scan allows');
 }
 
@@ -317,15 +329,17 @@ async function* metered(stream: AsyncIterable<unknown>, usage: Usage, meter: Met
 }
 
 /** A compressed file (gzip, xz, zstd, bzip2) holds a tar (members) or one file (a member named after the archive). */
-const readCompressedMembers = (kind: CompressedKind): ArchiveReader => async (stream, archive, usage, meter, depth, out) => {
-  const { head, whole } = await peek(decompress(kind, stream));
-  if (head && isTar(head)) return readTarMembers(whole, archive, usage, meter, depth, out);
-  const name = path.posix.basename(archive.path).replace(EXTENSION[kind], '') || 'content';
-  usage.add(name);
-  const member: FileEntry = { path: name, size: -1, type: 'file', layer: archive.layer, inArchive: archiveName(archive) };
-  out.push(member);
-  await readContent(metered(whole, usage, meter), member, usage, meter, depth + 1, out);
-};
+const readCompressedMembers =
+  (kind: CompressedKind): ArchiveReader =>
+  async (stream, archive, usage, meter, depth, out) => {
+    const { head, whole } = await peek(decompress(kind, stream));
+    if (head && isTar(head)) return readTarMembers(whole, archive, usage, meter, depth, out);
+    const name = path.posix.basename(archive.path).replace(EXTENSION[kind], '') || 'content';
+    usage.add(name);
+    const member: FileEntry = { path: name, size: -1, type: 'file', layer: archive.layer, inArchive: archiveName(archive) };
+    out.push(member);
+    await readContent(metered(whole, usage, meter), member, usage, meter, depth + 1, out);
+  };
 
 /**
  * A zip's members, from its directory (a zip is held whole: its directory is at its end).
@@ -342,7 +356,9 @@ async function readZip(bytes: Buffer, archive: FileEntry, usage: Usage, meter: M
     out.push(member);
     if (m.directory || m.size === 0) continue;
     if (m.size > bombMinBytes && m.size > bombRatio * Math.max(m.compressedSize, 1)) {
-      throw new ArchiveTooLarge(`a decompression bomb: its member ${oneLinePath(name)} says ${formatBytes(m.compressedSize)} unpack to ${formatBytes(m.size)} (over ${bombRatio} times as much)`);
+      throw new ArchiveTooLarge(
+        `a decompression bomb: its member ${oneLinePath(name)} says ${formatBytes(m.compressedSize)} unpack to ${formatBytes(m.size)} (over ${bombRatio} times as much)`,
+      );
     }
     if (!wantsMember(usage, name, m.size)) continue;
     let stream: Readable;
@@ -403,9 +419,11 @@ async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usa
   if (kind && kind !== 'zip') {
     inner = new PassThrough();
     const reader: ArchiveReader = kind === 'tar' ? readTarMembers : readCompressedMembers(kind);
-    nested = reader(inner, entry, usage, own, depth, found).catch(fail).finally(() => {
-      nestedDone = true; // a tar ends before its padding: what follows is not read
-    });
+    nested = reader(inner, entry, usage, own, depth, found)
+      .catch(fail)
+      .finally(() => {
+        nestedDone = true; // a tar ends before its padding: what follows is not read
+      });
   }
 
   const feed = async (chunk: Buffer) => {
@@ -571,7 +589,11 @@ function atPosition(content: LayerContent, index: number, alreadyPlaced: boolean
     for (const f of content.members) f.layer = index;
     return content;
   }
-  return { ...content, files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined, runtimePackage: undefined })), members: content.members.map((f) => ({ ...f, layer: index })) };
+  return {
+    ...content,
+    files: content.files.map((f) => ({ ...f, layer: index, deletedIn: undefined, runtimePackage: undefined })),
+    members: content.members.map((f) => ({ ...f, layer: index })),
+  };
 }
 
 /**

@@ -39,7 +39,8 @@ export default defineLab({
     '.git/HEAD': 'ref: refs/heads/main\n',
     '.git/objects/': '',
     '.git/refs/heads/': '',
-    '.git/config': '[core]\n\trepositoryformatversion = 0\n[remote "origin"]\n\turl = https://student:ghp_FAKEfake0000token0000stagecraft@github.com/example/hookrelay.git\n',
+    '.git/config':
+      '[core]\n\trepositoryformatversion = 0\n[remote "origin"]\n\turl = https://student:ghp_FAKEfake0000token0000stagecraft@github.com/example/hookrelay.git\n',
     '.git/description': 'hookrelay\n',
   },
   checks: [

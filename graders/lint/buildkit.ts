@@ -149,7 +149,14 @@ function toFlagWords(words: { text: string; start: number; end: number; spaced: 
   return words.map((w) => {
     const body = w.text.replace(/^--/, '');
     const eq = body.indexOf('=');
-    return { name: eq < 0 ? body : body.slice(0, eq), value: eq < 0 ? null : body.slice(eq + 1), start: w.start, end: w.end, spaced: w.spaced, escaped: w.escaped };
+    return {
+      name: eq < 0 ? body : body.slice(0, eq),
+      value: eq < 0 ? null : body.slice(eq + 1),
+      start: w.start,
+      end: w.end,
+      spaced: w.spaced,
+      escaped: w.escaped,
+    };
   });
 }
 

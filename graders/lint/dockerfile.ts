@@ -74,15 +74,33 @@ export const MAX_STAGES = 32;
 export const MAX_INSTRUCTIONS = 500;
 
 const KNOWN_KEYWORDS = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ]);
 
 /** The text of a range of the Dockerfile, from its lines. */
 function rangeText(lines: string[], ins: Instruction): string {
   const { start, end } = ins.getRange();
   if (start.line === end.line) return (lines[start.line] ?? '').slice(start.character, end.character);
-  return [(lines[start.line] ?? '').slice(start.character), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? '').slice(0, end.character)].join('\n');
+  return [(lines[start.line] ?? '').slice(start.character), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? '').slice(0, end.character)].join(
+    '\n',
+  );
 }
 
 function toInstruction(ins: Instruction, lines: string[]): DockerInstruction {
@@ -105,9 +123,7 @@ function toInstruction(ins: Instruction, lines: string[]): DockerInstruction {
 
 /** `FROM ${GO_IMAGE}` with `ARG GO_IMAGE=golang:1.24` before it → `golang:1.24`. */
 function resolveGlobalArgs(image: string, args: Map<string, string>): string {
-  return image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g, (_, name: string, fallback?: string) =>
-    args.get(name) ?? fallback ?? '',
-  );
+  return image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g, (_, name: string, fallback?: string) => args.get(name) ?? fallback ?? '');
 }
 
 function checkText(bytes: Buffer): ParseProblem | undefined {
@@ -180,7 +196,10 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
 
   const final = stages.at(-1);
   if (!final) return { ok: false, problem: { message: 'no FROM instruction: a Dockerfile must start with FROM <image>' } };
-  const syntax = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax')?.getValue();
+  const syntax = ast
+    .getDirectives()
+    .find((d) => d.getName().toLowerCase() === 'syntax')
+    ?.getValue();
   const escape = ast.getEscapeCharacter?.() ?? '\\';
   return { ok: true, dockerfile: { globalArgs: globalArgLines, stages, final, copies, syntax, escape } };
 }

@@ -137,7 +137,7 @@ const readableMounts: PolicyRule = {
         const refuse = (why: string, fix: string): Refusal => ({
           line: ins.line,
           message: `line ${ins.line}: the --mount of \`${describe(ins)}\` ${why}; ${fix}`,
-          hint: 'Write each mount as plain comma-separated fields on one line, for example `RUN --mount=type=cache,target=/root/.cache/go-build go build .`: the grader gives every cache mount an id of its own, so that no build can read another\'s cache.',
+          hint: "Write each mount as plain comma-separated fields on one line, for example `RUN --mount=type=cache,target=/root/.cache/go-build go build .`: the grader gives every cache mount an id of its own, so that no build can read another's cache.",
         });
         const written = logical.rest.slice(flag.start, flag.end);
         if (written.includes('\\')) return refuse('has a backslash escape, which Docker versions read differently', 'write it without backslashes');
@@ -150,8 +150,10 @@ const readableMounts: PolicyRule = {
         for (const f of mount.fields) {
           if (seen.has(f.key)) return refuse(`gives ${f.key} twice`, `give each field once`);
           seen.add(f.key);
-          if (f.value !== null && !PLAIN_VALUE.test(f.value)) return refuse(`has a field (${f.written}) whose value holds a space, comma, quote or backslash`, 'use a plain value');
-          if (f.value?.includes('$') && ['type', 'id', 'from'].includes(f.key)) return refuse(`names its ${f.key} with a build argument, which the grader cannot check before the build`, `write the ${f.key} itself`);
+          if (f.value !== null && !PLAIN_VALUE.test(f.value))
+            return refuse(`has a field (${f.written}) whose value holds a space, comma, quote or backslash`, 'use a plain value');
+          if (f.value?.includes('$') && ['type', 'id', 'from'].includes(f.key))
+            return refuse(`names its ${f.key} with a build argument, which the grader cannot check before the build`, `write the ${f.key} itself`);
         }
       }
     }
@@ -177,7 +179,14 @@ function copySources(ins: DockerInstruction, df: ParsedDockerfile): string[] {
 /** The allowlist in a few words for a one-line message: the catalogue, then the online images by family. */
 function allowlistInWords(extra: readonly string[]): string {
   const catalogue = CATALOGUE.filter((c) => !c.variantOf && !c.ref.startsWith('gcr.io/distroless/')).map((c) => c.ref);
-  const online = ['gcr.io/distroless/… (any image and tag)', 'alpine', 'golang:…-alpine', 'node:…-alpine and …-slim', 'python:…-alpine and …-slim', 'eclipse-temurin:…'];
+  const online = [
+    'gcr.io/distroless/… (any image and tag)',
+    'alpine',
+    'golang:…-alpine',
+    'node:…-alpine and …-slim',
+    'python:…-alpine and …-slim',
+    'eclipse-temurin:…',
+  ];
   return [...catalogue, ...online, ...extra.map((e) => e.replaceAll('*', '…'))].join(', ');
 }
 
@@ -202,7 +211,7 @@ const knownImages: PolicyRule = {
       return {
         line: ins.line,
         message: `line ${ins.line}: \`${describe(ins)}\` uses ${ref && !ref.includes('$') ? `the image ${ref}` : 'an image named by a build argument'}, which this lab does not allow; FROM, COPY --from and RUN --mount from= may name a stage of this Dockerfile, scratch, or one of: ${allowlistInWords(ctx.allowImages ?? [])}`,
-        hint: 'Build the app from the lab\'s sources in this Dockerfile, starting from one of the images listed: a prebuilt image cannot stand in for the build. An instructor can allow more images with `--allow-image`.',
+        hint: "Build the app from the lab's sources in this Dockerfile, starting from one of the images listed: a prebuilt image cannot stand in for the build. An instructor can allow more images with `--allow-image`.",
       };
     }
     return undefined;
@@ -225,7 +234,7 @@ const privilegedRun: PolicyRule = {
       if (!network && !security) continue;
       return {
         line: ins.line,
-        message: `line ${ins.line}: \`${describe(ins)}\` asks for ${network ? 'the grading machine\'s own network' : 'every privilege of the grading machine'}; graded builds never get it: remove the ${network ? '--network=host' : '--security=insecure'} flag`,
+        message: `line ${ins.line}: \`${describe(ins)}\` asks for ${network ? "the grading machine's own network" : 'every privilege of the grading machine'}; graded builds never get it: remove the ${network ? '--network=host' : '--security=insecure'} flag`,
       };
     }
     return undefined;
@@ -256,7 +265,10 @@ const boundedExpansion: PolicyRule = {
         const value = expandWord(text, vars, df.escape);
         total += value.length;
         if (total > MAX_EXPANDED_TOTAL) {
-          return { line: ins.line, message: `line ${ins.line}: \`${describe(ins)}\` brings the Dockerfile's expanded ARG and ENV values to more than ${formatCount(MAX_EXPANDED_TOTAL)} characters, far more than any lab needs; write the values out instead of repeating variables` };
+          return {
+            line: ins.line,
+            message: `line ${ins.line}: \`${describe(ins)}\` brings the Dockerfile's expanded ARG and ENV values to more than ${formatCount(MAX_EXPANDED_TOTAL)} characters, far more than any lab needs; write the values out instead of repeating variables`,
+          };
         }
         return value;
       } catch (err) {
@@ -306,20 +318,74 @@ const boundedExpansion: PolicyRule = {
 /** A teaching Dockerfile is a few kilobytes; a larger one carries something else. */
 export const MAX_POLICY_BYTES = 16 * 1024;
 
-const EMBED_HINT = 'Heredocs of shell commands are fine (`RUN <<EOF` … `EOF`). What the grader refuses is the app itself carried in the Dockerfile: keep its sources in the lab folder, COPY them in, and compile them in a build stage.';
+const EMBED_HINT =
+  'Heredocs of shell commands are fine (`RUN <<EOF` … `EOF`). What the grader refuses is the app itself carried in the Dockerfile: keep its sources in the lab folder, COPY them in, and compile them in a build stage.';
 
 /** The refusals that need only the Dockerfile's bytes: checked before it is parsed at all. */
 export function vetBytes(bytes: Buffer): Refusal | undefined {
   if (bytes.length <= MAX_POLICY_BYTES) return undefined;
   return {
     message: `the Dockerfile is ${(bytes.length / 1024).toFixed(0)} kB, far more than a teaching Dockerfile needs (at most ${MAX_POLICY_BYTES / 1024} kB here): it cannot carry a program, only build one`,
-    hint: 'Build the app in the Dockerfile from the lab\'s sources (COPY them in, compile in a build stage); the Dockerfile itself holds only instructions.',
+    hint: "Build the app in the Dockerfile from the lab's sources (COPY them in, compile in a build stage); the Dockerfile itself holds only instructions.",
   };
 }
 
 /** A program's source, a manifest of its dependencies, or a compiled artefact, by its name. */
-const SOURCE_EXTENSIONS = new Set(['go', 'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'tsx', 'jsx', 'py', 'pyx', 'pyc', 'c', 'h', 'cc', 'cpp', 'cxx', 'hpp', 'java', 'kt', 'kts', 'scala', 'rs', 'rb', 'php', 'cs', 'swift', 'class', 'jar', 'war', 'so', 'a', 'o', 'wasm', 'node', 'exe', 'dll', 'bin']);
-const MANIFESTS = new Set(['go.mod', 'go.sum', 'package.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'requirements.txt', 'pyproject.toml', 'setup.py', 'pom.xml', 'build.gradle', 'makefile', 'tsconfig.json']);
+const SOURCE_EXTENSIONS = new Set([
+  'go',
+  'js',
+  'mjs',
+  'cjs',
+  'ts',
+  'mts',
+  'cts',
+  'tsx',
+  'jsx',
+  'py',
+  'pyx',
+  'pyc',
+  'c',
+  'h',
+  'cc',
+  'cpp',
+  'cxx',
+  'hpp',
+  'java',
+  'kt',
+  'kts',
+  'scala',
+  'rs',
+  'rb',
+  'php',
+  'cs',
+  'swift',
+  'class',
+  'jar',
+  'war',
+  'so',
+  'a',
+  'o',
+  'wasm',
+  'node',
+  'exe',
+  'dll',
+  'bin',
+]);
+const MANIFESTS = new Set([
+  'go.mod',
+  'go.sum',
+  'package.json',
+  'package-lock.json',
+  'pnpm-lock.yaml',
+  'yarn.lock',
+  'requirements.txt',
+  'pyproject.toml',
+  'setup.py',
+  'pom.xml',
+  'build.gradle',
+  'makefile',
+  'tsconfig.json',
+]);
 function isSourceName(file: string): boolean {
   const base = file.replace(/\/+$/, '').split('/').at(-1)!.toLowerCase();
   const ext = /\.([a-z0-9]+)$/.exec(base)?.[1];
@@ -327,7 +393,8 @@ function isSourceName(file: string): boolean {
 }
 
 /** The first lines of a program, in the labs' languages. */
-const PROGRAM_LINE = /^\s*(#!|package\s+\w|import\s|from\s+\S+\s+import\s|def\s+\w+\s*\(|func\s+\w*\s*\(|(public\s+)?(final\s+)?class\s+\w|#include\s|module\.exports|(const|let|var)\s+\w+\s*=\s*require\(|function\s+\w+\s*\(|export\s+(default|function|const|class)\b)/;
+const PROGRAM_LINE =
+  /^\s*(#!|package\s+\w|import\s|from\s+\S+\s+import\s|def\s+\w+\s*\(|func\s+\w*\s*\(|(public\s+)?(final\s+)?class\s+\w|#include\s|module\.exports|(const|let|var)\s+\w+\s*=\s*require\(|function\s+\w+\s*\(|export\s+(default|function|const|class)\b)/;
 
 /** Base64 or hex data, whole or wrapped over lines: the length of the longest run, or 0. */
 function encodedLength(lines: string[]): number {
@@ -389,7 +456,11 @@ const embeddedSource: PolicyRule = {
       }
       const encoded = Math.max(encodedLength([ins.args]), ...docs.map((d) => encodedLength(d.body)));
       if (encoded) {
-        return { line: ins.line, message: `line ${ins.line}: \`${describe(ins)}\` carries ${formatCount(encoded)} characters of encoded data; the app must be built from the lab's sources, not embedded in the Dockerfile`, hint: EMBED_HINT };
+        return {
+          line: ins.line,
+          message: `line ${ins.line}: \`${describe(ins)}\` carries ${formatCount(encoded)} characters of encoded data; the app must be built from the lab's sources, not embedded in the Dockerfile`,
+          hint: EMBED_HINT,
+        };
       }
     }
     return undefined;
@@ -402,7 +473,10 @@ const tooLarge: PolicyRule = {
   refuse(df) {
     if (df.stages.length > MAX_STAGES) {
       const line = df.stages[MAX_STAGES]!.from.line;
-      return { line, message: `the Dockerfile has ${formatCount(df.stages.length)} stages (FROM lines); the grader builds at most ${MAX_STAGES}, and a lab needs two to four` };
+      return {
+        line,
+        message: `the Dockerfile has ${formatCount(df.stages.length)} stages (FROM lines); the grader builds at most ${MAX_STAGES}, and a lab needs two to four`,
+      };
     }
     const count = df.stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
     if (count > MAX_INSTRUCTIONS) {

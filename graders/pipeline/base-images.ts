@@ -28,6 +28,8 @@ export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string)
     const { ensureImages } = await import('../standins/provision.js');
     await ensureImages(missing, { standIns: Boolean(process.env.STAGECRAFT_STAND_INS), log });
   } catch (err) {
-    throw new CannotGrade(`could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${firstLine(err)}; run \`npm run images\` and try again`);
+    throw new CannotGrade(
+      `could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${firstLine(err)}; run \`npm run images\` and try again`,
+    );
   }
 }

@@ -29,7 +29,8 @@ const pending = new Map<string, Promise<CacheSeed | undefined>>();
 
 /** Lab files that are not the lab's app: the Dockerfiles students edit there, what a package manager or git put there. */
 const notTheApp = (relative: string) =>
-  /(^|\.)Dockerfile$|^Dockerfile\.|\.dockerignore$/i.test(path.basename(relative)) || relative.split(path.sep).some((p) => p === 'node_modules' || p === '.git');
+  /(^|\.)Dockerfile$|^Dockerfile\.|\.dockerignore$/i.test(path.basename(relative)) ||
+  relative.split(path.sep).some((p) => p === 'node_modules' || p === '.git');
 
 /** What the seed is made from: the solution, the lab's files, the base images' ids. */
 async function seedKey(lab: LabDefinition, solutionText: string, baseImages: string[]): Promise<string> {
@@ -40,9 +41,26 @@ async function seedKey(lab: LabDefinition, solutionText: string, baseImages: str
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .filter((f) => !notTheApp(f))
     .sort();
-  for (const file of files) hash.update('\0').update(file).update('\0').update(await readFile(path.join(dir, file)));
+  for (const file of files)
+    hash
+      .update('\0')
+      .update(file)
+      .update('\0')
+      .update(await readFile(path.join(dir, file)));
   for (const ref of baseImages) {
-    hash.update('\0').update(ref).update('\0').update(await docker().getImage(ref).inspect().then((i) => i.Id, () => 'missing'));
+    hash
+      .update('\0')
+      .update(ref)
+      .update('\0')
+      .update(
+        await docker()
+          .getImage(ref)
+          .inspect()
+          .then(
+            (i) => i.Id,
+            () => 'missing',
+          ),
+      );
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -77,10 +95,17 @@ export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log:
   }
 }
 
-async function makeSeed(lab: LabDefinition, image: string, seed: NonNullable<ReturnType<typeof seedDockerfile>>, log: (line: string) => void): Promise<CacheSeed | undefined> {
+async function makeSeed(
+  lab: LabDefinition,
+  image: string,
+  seed: NonNullable<ReturnType<typeof seedDockerfile>>,
+  log: (line: string) => void,
+): Promise<CacheSeed | undefined> {
   const sources = seed.sources;
   if (await imageExists(image)) return { image, sources };
-  log(`warming this lab's cache mounts (${Object.keys(sources).join(', ')}): the reference solution is built once on this machine, and every grade's caches start from what it left`);
+  log(
+    `warming this lab's cache mounts (${Object.keys(sources).join(', ')}): the reference solution is built once on this machine, and every grade's caches start from what it left`,
+  );
   const solution = solutionDir(lab);
   const dockerignore = path.join(solution, '.dockerignore');
   const context = await prepareContext(labContextRequest(lab, path.join(solution, 'Dockerfile'), existsSync(dockerignore) ? dockerignore : undefined));

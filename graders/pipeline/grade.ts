@@ -152,7 +152,9 @@ async function buildInspectRun(g: Grading): Promise<void> {
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
   await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
-  const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), (line) => g.progress.log(line)));
+  const seed = await stage(g, 'prepare', 'warming the cache mounts', () =>
+    cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), (line) => g.progress.log(line)),
+  );
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
 
@@ -254,9 +256,27 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const early = vetBytes(context.dockerfileBytes);
   const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
   const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
-  const evidence: Evidence = { lint, refusal, reference: { starterSize: await starterSize(lab.id) }, labFolder: shownPath(labDir(lab)), dockerfile: shownPath(file) };
+  const evidence: Evidence = {
+    lint,
+    refusal,
+    reference: { starterSize: await starterSize(lab.id) },
+    labFolder: shownPath(labDir(lab)),
+    dockerfile: shownPath(file),
+  };
   const g: Grading | undefined = lint.ok
-    ? { lab, opts, progress, context, dockerfile: lint.dockerfile, dockerfilePath: file, tag, evidence, notes: context.note ? [context.note] : [], timings: { prepare: Date.now() - started }, ...gradeBuilds(lab, opts, progress) }
+    ? {
+        lab,
+        opts,
+        progress,
+        context,
+        dockerfile: lint.dockerfile,
+        dockerfilePath: file,
+        tag,
+        evidence,
+        notes: context.note ? [context.note] : [],
+        timings: { prepare: Date.now() - started },
+        ...gradeBuilds(lab, opts, progress),
+      }
     : undefined;
   try {
     if (g && !refusal) await buildInspectRun(g);
@@ -277,7 +297,14 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
 }
 
 /** The checks judged on the evidence, and the result. */
-async function verdict(lab: LabDefinition, file: string, evidence: Evidence, g: Grading | undefined, context: PreparedContext, started: number): Promise<GradeResult> {
+async function verdict(
+  lab: LabDefinition,
+  file: string,
+  evidence: Evidence,
+  g: Grading | undefined,
+  context: PreparedContext,
+  started: number,
+): Promise<GradeResult> {
   const checks = evaluateChecks(lab.checks, evidence);
   const score = checks.filter((c) => c.passed).length;
   // A build cut off or a container lost because the engine went away looks like a failed

@@ -25,10 +25,16 @@ export async function knownContent(checks: Check[], contextDir: string, stampFil
   for (const r of requests) {
     if (r.images.length) {
       // Without the index a renamed toolchain file goes unrecognised, but the grade goes on.
-      parts.push(await toolchainIndex(r.images, r.rules.filter((rule) => rule.globs.length), log).catch((err: Error) => {
-        log(`could not index ${r.images.join(', ')} (${firstLine(err)}): files are recognised by their paths only`);
-        return emptyKnown();
-      }));
+      parts.push(
+        await toolchainIndex(
+          r.images,
+          r.rules.filter((rule) => rule.globs.length),
+          log,
+        ).catch((err: Error) => {
+          log(`could not index ${r.images.join(', ')} (${firstLine(err)}): files are recognised by their paths only`);
+          return emptyKnown();
+        }),
+      );
     }
     parts.push(await labFilesIndex(contextDir, files, r.rules));
   }

@@ -34,24 +34,86 @@ export interface LimitSetting {
 }
 
 const build = (key: keyof BuildLimits) => (l: GradeLimits, v: number) => void (l.buildLimits = { ...l.buildLimits, [key]: v });
-const run = (key: keyof RunLimits, scale = 1) => (l: GradeLimits, v: number) => void (l.runLimits = { ...l.runLimits, [key]: v * scale });
+const run =
+  (key: keyof RunLimits, scale = 1) =>
+  (l: GradeLimits, v: number) =>
+    void (l.runLimits = { ...l.runLimits, [key]: v * scale });
 const B = DEFAULT_BUILD_LIMITS;
 const R = DEFAULT_RUN_LIMITS;
 
 /** The one table of limits: the CLI's flags, README's table and the defaults all come from it. */
 export const LIMIT_SETTINGS: readonly LimitSetting[] = [
-  { flag: 'build-timeout', unit: 'seconds', stage: 'build', what: 'time for all of a grade\'s builds together', value: DEFAULT_BUILD_TIMEOUT_MS / 1000, set: (l, v) => void (l.buildTimeoutMs = v * 1000) },
-  { flag: 'step-timeout', unit: 'seconds', stage: 'build', what: 'time for one build step', value: undefined, words: 'as --build-timeout', set: (l, v) => void (l.stepTimeoutMs = v * 1000) },
-  { flag: 'build-memory', unit: 'memory', stage: 'build', what: 'memory each build step may use, and the steps of a build together (no swap)', value: B.memoryBytes, set: build('memoryBytes') },
-  { flag: 'build-pids', unit: 'count', stage: 'build', what: 'processes and threads each build step may run, and the steps of a build together', value: B.pids, words: '512, or 16 per CPU on a larger machine', set: build('pids') },
-  { flag: 'build-cpus', unit: 'cpus', stage: 'build', what: 'CPUs each build step may keep busy', value: B.cpus, words: 'half the machine\'s, at least 1', set: build('cpus') },
-  { flag: 'build-disk', unit: 'bytes', stage: 'build', what: 'bytes a build\'s steps may write (layers, cache mounts)', value: B.diskBytes, set: build('diskBytes') },
-  { flag: 'build-files', unit: 'count', stage: 'build', what: 'files and folders a build\'s steps may create', value: B.files, set: build('files') },
+  {
+    flag: 'build-timeout',
+    unit: 'seconds',
+    stage: 'build',
+    what: "time for all of a grade's builds together",
+    value: DEFAULT_BUILD_TIMEOUT_MS / 1000,
+    set: (l, v) => void (l.buildTimeoutMs = v * 1000),
+  },
+  {
+    flag: 'step-timeout',
+    unit: 'seconds',
+    stage: 'build',
+    what: 'time for one build step',
+    value: undefined,
+    words: 'as --build-timeout',
+    set: (l, v) => void (l.stepTimeoutMs = v * 1000),
+  },
+  {
+    flag: 'build-memory',
+    unit: 'memory',
+    stage: 'build',
+    what: 'memory each build step may use, and the steps of a build together (no swap)',
+    value: B.memoryBytes,
+    set: build('memoryBytes'),
+  },
+  {
+    flag: 'build-pids',
+    unit: 'count',
+    stage: 'build',
+    what: 'processes and threads each build step may run, and the steps of a build together',
+    value: B.pids,
+    words: '512, or 16 per CPU on a larger machine',
+    set: build('pids'),
+  },
+  {
+    flag: 'build-cpus',
+    unit: 'cpus',
+    stage: 'build',
+    what: 'CPUs each build step may keep busy',
+    value: B.cpus,
+    words: "half the machine's, at least 1",
+    set: build('cpus'),
+  },
+  {
+    flag: 'build-disk',
+    unit: 'bytes',
+    stage: 'build',
+    what: "bytes a build's steps may write (layers, cache mounts)",
+    value: B.diskBytes,
+    set: build('diskBytes'),
+  },
+  { flag: 'build-files', unit: 'count', stage: 'build', what: "files and folders a build's steps may create", value: B.files, set: build('files') },
   { flag: 'run-memory', unit: 'memory', stage: 'run', what: 'memory the graded container may use (no swap)', value: R.memoryBytes, set: run('memoryBytes') },
   { flag: 'run-pids', unit: 'count', stage: 'run', what: 'processes and threads the graded container may run', value: R.pids, set: run('pids') },
   { flag: 'run-cpus', unit: 'cpus', stage: 'run', what: 'CPUs the graded container may keep busy', value: R.cpus, set: run('cpus') },
-  { flag: 'startup-timeout', unit: 'seconds', stage: 'run', what: 'time for the app to answer its ready path after the container starts', value: R.startupTimeoutMs / 1000, set: run('startupTimeoutMs', 1000) },
-  { flag: 'probe-timeout', unit: 'seconds', stage: 'run', what: 'time for the app to answer each probe', value: R.probeTimeoutMs / 1000, set: run('probeTimeoutMs', 1000) },
+  {
+    flag: 'startup-timeout',
+    unit: 'seconds',
+    stage: 'run',
+    what: 'time for the app to answer its ready path after the container starts',
+    value: R.startupTimeoutMs / 1000,
+    set: run('startupTimeoutMs', 1000),
+  },
+  {
+    flag: 'probe-timeout',
+    unit: 'seconds',
+    stage: 'run',
+    what: 'time for the app to answer each probe',
+    value: R.probeTimeoutMs / 1000,
+    set: run('probeTimeoutMs', 1000),
+  },
 ];
 
 /** A default as --help and README show it: `2GiB`, `4GB`, `300,000`, `600 s`. */
@@ -83,6 +145,9 @@ export function gradeLimits(given: Record<string, number | undefined>, stage?: L
 
 /** README's table of limits, written from the table above (a test keeps README's copy the same). */
 export function limitsTable(): string {
-  const rows = LIMIT_SETTINGS.map((s) => `| \`--${s.flag}\` | ${s.what} | ${s.words ?? showValue(s.unit, s.value!)} | ${s.stage === 'build' ? 'grade, batch, explain --dockerfile' : 'grade, batch'} |`);
+  const rows = LIMIT_SETTINGS.map(
+    (s) =>
+      `| \`--${s.flag}\` | ${s.what} | ${s.words ?? showValue(s.unit, s.value!)} | ${s.stage === 'build' ? 'grade, batch, explain --dockerfile' : 'grade, batch'} |`,
+  );
   return ['| flag | what it limits | default | for |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -144,7 +144,11 @@ export function isolateCacheMounts(text: string, namespace: string, seed?: Cache
     const own = m.get('id') ?? m.get('target') ?? '';
     const source = seed && m.get('from') === undefined && m.get('source') === undefined ? seed.sources[seedTarget(m.get('target')) ?? ''] : undefined;
     const seeded = source ? [`from=${seed!.image}`, `source=${source}`] : [];
-    return { from: m.from, to: m.to, text: `--mount=${[...written(m.fields.filter((f) => f.key !== 'id')), ...seeded, `id=${isolatedId(own, namespace)}`].join(',')}` };
+    return {
+      from: m.from,
+      to: m.to,
+      text: `--mount=${[...written(m.fields.filter((f) => f.key !== 'id')), ...seeded, `id=${isolatedId(own, namespace)}`].join(',')}`,
+    };
   });
   let out = text;
   for (const e of edits.sort((a, b) => b.from - a.from)) out = `${out.slice(0, e.from)}${e.text}${out.slice(e.to)}`;

@@ -56,10 +56,12 @@ export function lineEndingNote(files: RewrittenFile[]): string {
   const head = `${files.length === 1 ? '1 file has' : `${files.length} files have`} Windows line endings (CRLF): ${shown}; the grade used LF copies (your files are unchanged).`;
   const outside = files.filter((f) => !f.inCheckout).map((f) => f.shown);
   const fixes: string[] = [];
-  if (files.some((f) => f.inCheckout)) fixes.push('to fix your checkout: `git add --renormalize . && git checkout -- .` (the kit\'s .gitattributes keeps LF)');
+  if (files.some((f) => f.inCheckout)) fixes.push("to fix your checkout: `git add --renormalize . && git checkout -- .` (the kit's .gitattributes keeps LF)");
   if (outside.length) {
     const which = outside.length === files.length ? (files.length === 1 ? 'it' : 'them') : outside.join(', ');
-    fixes.push(`to fix ${which}: save ${outside.length === 1 ? 'it' : 'them'} with LF line endings (your editor's line-ending setting, or \`sed -i 's/\\r$//' ${outside.length === 1 ? outside[0] : '<file>'}\`)`);
+    fixes.push(
+      `to fix ${which}: save ${outside.length === 1 ? 'it' : 'them'} with LF line endings (your editor's line-ending setting, or \`sed -i 's/\\r$//' ${outside.length === 1 ? outside[0] : '<file>'}\`)`,
+    );
   }
   const text = fixes.join('; ');
   return `${head} ${text.charAt(0).toUpperCase()}${text.slice(1)}`;

@@ -23,7 +23,10 @@ export function toJUnit(results: GradeResult[], opts: JUnitOptions = {}): string
     else testCase.error(visible(`${missing.status}: ${missing.reason}`), 'could-not-grade');
   }
   for (const result of results) {
-    const suite = report.testSuite().name(`${prefix}.${result.lab}`).time(result.durationMs / 1000);
+    const suite = report
+      .testSuite()
+      .name(`${prefix}.${result.lab}`)
+      .time(result.durationMs / 1000);
     for (const check of result.checks) {
       const testCase = suite.testCase().className(`${prefix}.${result.lab}`).name(check.id);
       // XML 1.0 cannot even hold most control characters: they are shown as escapes.

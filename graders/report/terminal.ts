@@ -11,10 +11,7 @@ import { outcome } from './outcome.js';
 export function renderTerminal(result: GradeResult, color = pc.isColorSupported): string {
   const c = pc.createColors(color);
   const width = Math.max(...result.checks.map((k) => k.id.length));
-  const lines = [
-    c.bold(`stagecraft · ${result.lab}`) + c.dim(` · ${visible(result.dockerfile)}`),
-    '',
-  ];
+  const lines = [c.bold(`stagecraft · ${result.lab}`) + c.dim(` · ${visible(result.dockerfile)}`), ''];
   for (const check of result.checks) {
     const mark = check.skipped ? c.yellow('–') : check.passed ? c.green('✓') : c.red('✗');
     const id = check.id.padEnd(width);

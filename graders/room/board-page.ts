@@ -122,7 +122,12 @@ window.addEventListener('resize', () => last && draw(last));
 
 export function boardPage(o: PageOptions): string {
   // The page's settings as JSON in a data block: `<` escaped so no text can close the element.
-  const cfg = JSON.stringify({ instructor: o.instructor, events: o.instructor ? '/instructor/events' : '/events', stuckMinutes: o.stuckMinutes, verify: o.verify }).replaceAll('<', '\\u003c');
+  const cfg = JSON.stringify({
+    instructor: o.instructor,
+    events: o.instructor ? '/instructor/events' : '/events',
+    stuckMinutes: o.stuckMinutes,
+    verify: o.verify,
+  }).replaceAll('<', '\\u003c');
   const stuck = o.instructor ? `<section class="stuck"><h2>Stuck ${o.stuckMinutes}+ min on one check</h2><div id="stuck"></div></section>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -57,8 +57,74 @@ export interface BoardState {
   posts: number;
 }
 
-const ADJECTIVES = ['Amber', 'Brave', 'Calm', 'Clever', 'Coral', 'Crimson', 'Curious', 'Daring', 'Eager', 'Gentle', 'Golden', 'Happy', 'Indigo', 'Jolly', 'Keen', 'Lively', 'Lucky', 'Mellow', 'Mighty', 'Nimble', 'Olive', 'Plucky', 'Quick', 'Quiet', 'Rapid', 'Silver', 'Sunny', 'Swift', 'Teal', 'Tidy', 'Violet', 'Witty'];
-const ANIMALS = ['Badger', 'Beaver', 'Bison', 'Crane', 'Dolphin', 'Falcon', 'Ferret', 'Gecko', 'Heron', 'Ibis', 'Koala', 'Lemur', 'Lynx', 'Marten', 'Moose', 'Narwhal', 'Ocelot', 'Otter', 'Panda', 'Puffin', 'Quokka', 'Raven', 'Robin', 'Salmon', 'Seal', 'Stoat', 'Tapir', 'Toucan', 'Walrus', 'Wombat', 'Yak', 'Zebra'];
+const ADJECTIVES = [
+  'Amber',
+  'Brave',
+  'Calm',
+  'Clever',
+  'Coral',
+  'Crimson',
+  'Curious',
+  'Daring',
+  'Eager',
+  'Gentle',
+  'Golden',
+  'Happy',
+  'Indigo',
+  'Jolly',
+  'Keen',
+  'Lively',
+  'Lucky',
+  'Mellow',
+  'Mighty',
+  'Nimble',
+  'Olive',
+  'Plucky',
+  'Quick',
+  'Quiet',
+  'Rapid',
+  'Silver',
+  'Sunny',
+  'Swift',
+  'Teal',
+  'Tidy',
+  'Violet',
+  'Witty',
+];
+const ANIMALS = [
+  'Badger',
+  'Beaver',
+  'Bison',
+  'Crane',
+  'Dolphin',
+  'Falcon',
+  'Ferret',
+  'Gecko',
+  'Heron',
+  'Ibis',
+  'Koala',
+  'Lemur',
+  'Lynx',
+  'Marten',
+  'Moose',
+  'Narwhal',
+  'Ocelot',
+  'Otter',
+  'Panda',
+  'Puffin',
+  'Quokka',
+  'Raven',
+  'Robin',
+  'Salmon',
+  'Seal',
+  'Stoat',
+  'Tapir',
+  'Toucan',
+  'Walrus',
+  'Wombat',
+  'Yak',
+  'Zebra',
+];
 
 /** A stable, friendly pseudonym per name (distinct within the room: a clash gets a number). */
 export function pseudonyms(names: string[], salt: string): Map<string, string> {
@@ -79,7 +145,10 @@ const mark = (state: string | undefined): CheckMark => (state === 'passed' ? 'p'
 
 export function boardState(students: Student[], cells: Cell[], labs: LabInfo[], posts: number, salt: string, opts: BoardOptions): BoardState {
   const now = opts.now ?? Date.now();
-  const alias = pseudonyms(students.map((s) => s.name), salt);
+  const alias = pseudonyms(
+    students.map((s) => s.name),
+    salt,
+  );
   const shown = (name: string) => (opts.pseudonyms && !opts.instructor ? alias.get(name)! : name);
   const byStudent = new Map<string, Cell[]>();
   for (const c of cells) byStudent.set(c.student, [...(byStudent.get(c.student) ?? []), c]);

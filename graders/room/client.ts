@@ -76,7 +76,11 @@ export async function joinRoom(link: string, name: string, shareDockerfile: bool
   }
   let answer: Awaited<ReturnType<typeof request>>;
   try {
-    answer = await request(`${url}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: name.trim() }) }, JOIN_TIMEOUT_MS);
+    answer = await request(
+      `${url}/api/join`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: name.trim() }) },
+      JOIN_TIMEOUT_MS,
+    );
   } catch (err) {
     throw new CannotGrade(unreachable(url, err));
   }
@@ -158,7 +162,11 @@ export async function postResult(result: GradeResult): Promise<string | undefine
       dockerfile = text !== undefined && Buffer.byteLength(text) <= MAX_DOCKERFILE_BYTES ? text : undefined;
     }
     const body = JSON.stringify(await resultBody(result, dockerfile));
-    const answer = await request(`${held.url}/api/results`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${held.token}` }, body }, POST_TIMEOUT_MS);
+    const answer = await request(
+      `${held.url}/api/results`,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${held.token}` }, body },
+      POST_TIMEOUT_MS,
+    );
     if (answer.status === 201) return `room: posted to ${held.url} as ${held.name}${dockerfile !== undefined ? ' (with your Dockerfile)' : ''}`;
     return `room: not posted: the room said ${oneLine(String(answer.body.error ?? `HTTP ${answer.status}`))}; your grade is not affected`;
   } catch (err) {

@@ -29,7 +29,7 @@ function asResult(cell: Cell, lab: LabDefinition | undefined): GradeResult {
         details: {},
       };
     }),
-    notes: [v ? 'regraded on the room\'s machine from the Dockerfile the student shared' : `self-reported by the student's kit ${cell.kit} (${cell.engine})`],
+    notes: [v ? "regraded on the room's machine from the Dockerfile the student shared" : `self-reported by the student's kit ${cell.kit} (${cell.engine})`],
     durationMs: 0,
     timings: {},
   };

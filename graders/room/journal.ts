@@ -33,7 +33,11 @@ export async function writeDurably(file: string, bytes: Uint8Array | string): Pr
   await rename(partial, file);
   // The rename itself is on disk only once the folder is (not possible on Windows: skipped).
   const dir = await open(path.dirname(file), 'r').catch(() => undefined);
-  if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
+  if (dir)
+    await dir
+      .sync()
+      .catch(() => undefined)
+      .finally(() => dir.close());
 }
 
 const line = (seq: number, change: unknown) => `${JSON.stringify({ seq, change })}\n`;

@@ -24,7 +24,11 @@ export interface RoomOptions {
   /** The address students reach the room at (`192.168.1.20`); default: the one it listens on. */
   publicHost?: string;
   /** Regrade a shared Dockerfile on this machine (the grading pipeline); absent: verify is refused. */
-  verifier?: (student: string, lab: string, dockerfile: string) => Promise<Omit<Extract<Verification, { kind: 'graded' }>, 'agrees' | 'at'> | { kind: 'could-not-grade'; reason: string }>;
+  verifier?: (
+    student: string,
+    lab: string,
+    dockerfile: string,
+  ) => Promise<Omit<Extract<Verification, { kind: 'graded' }>, 'agrees' | 'at'> | { kind: 'could-not-grade'; reason: string }>;
 }
 
 export interface Room {
@@ -149,7 +153,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function cookieToken(req: IncomingMessage): string | undefined {
-  const found = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+  const found = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${COOKIE}=`));
   return found?.slice(COOKIE.length + 1);
 }
 
@@ -181,7 +188,11 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
   };
 
   const state = (instructor: boolean) =>
-    boardState(store.students(), store.cells(), opts.labs, store.postCount(), salt, { pseudonyms: opts.pseudonyms, stuckMinutes: opts.stuckMinutes, instructor });
+    boardState(store.students(), store.cells(), opts.labs, store.postCount(), salt, {
+      pseudonyms: opts.pseudonyms,
+      stuckMinutes: opts.stuckMinutes,
+      instructor,
+    });
 
   let pending: NodeJS.Timeout | undefined;
   const broadcast = () => {
@@ -241,17 +252,17 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
       if (key !== null) {
         if (!isInstructor(key)) {
           limitAnonymous(req);
-          throw new HttpError(403, 'that is not this room\'s instructor key: open the instructor link `stagecraft room` printed');
+          throw new HttpError(403, "that is not this room's instructor key: open the instructor link `stagecraft room` printed");
         }
         // The key moves to a cookie and out of the address bar (and the browser's history).
         res.writeHead(303, { ...SECURITY_HEADERS, location: '/instructor', 'set-cookie': `${COOKIE}=${key}; HttpOnly; SameSite=Strict; Path=/` });
         return void res.end();
       }
-      if (!instructorRequest(req)) throw new HttpError(403, 'the instructor\'s view needs the instructor link `stagecraft room` printed');
+      if (!instructorRequest(req)) throw new HttpError(403, "the instructor's view needs the instructor link `stagecraft room` printed");
       return page(res, true);
     }
     if (route === 'GET /instructor/events') {
-      if (!instructorRequest(req)) throw new HttpError(403, 'the instructor\'s view needs the instructor link `stagecraft room` printed');
+      if (!instructorRequest(req)) throw new HttpError(403, "the instructor's view needs the instructor link `stagecraft room` printed");
       return events(req, res, true);
     }
     if (req.method === 'GET' && url.pathname.startsWith('/join/')) {
@@ -268,7 +279,7 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
         const bad = r.error.issues[0]?.path[0] === 'name' && nameGiven;
         throw new HttpError(400, bad ? `a name is ${NAME_RULE}` : `the body does not match the room's schema: ${describeIssue(r.error)}`);
       }
-      if (r.data.code.toUpperCase() !== code) throw new HttpError(403, 'that is not this room\'s code: copy the join link on the board again');
+      if (r.data.code.toUpperCase() !== code) throw new HttpError(403, "that is not this room's code: copy the join link on the board again");
       const token = newToken();
       const student = store.addStudent(r.data.name, hashToken(token));
       if (!student) throw new HttpError(409, `someone in this room is already called ${r.data.name}: choose another --name`);
@@ -286,7 +297,11 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
       if (sent.length !== lab.checks.length || new Set(sent).size !== sent.length || sent.some((id) => !lab.checks.includes(id))) {
         throw new HttpError(422, `the checks sent (${sent.join(', ')}) are not ${body.lab}'s: ${lab.checks.join(', ')}`);
       }
-      if (body.score !== body.checks.filter((c) => c.state === 'passed').length || body.maxScore !== body.checks.length || body.passed !== (body.score === body.maxScore)) {
+      if (
+        body.score !== body.checks.filter((c) => c.state === 'passed').length ||
+        body.maxScore !== body.checks.length ||
+        body.passed !== (body.score === body.maxScore)
+      ) {
         throw new HttpError(422, 'the score, the number of checks and "passed" do not agree with the checks sent');
       }
       store.recordResult(student, body);
@@ -308,31 +323,41 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
         limitAnonymous(req);
         throw new HttpError(403, 'only the instructor can verify or read a shared Dockerfile');
       }
-      const asked = route === 'POST /api/verify' ? parse(VerifyBody, await readBody(req)) : { student: url.searchParams.get('student') ?? '', lab: url.searchParams.get('lab') ?? '' };
+      const asked =
+        route === 'POST /api/verify'
+          ? parse(VerifyBody, await readBody(req))
+          : { student: url.searchParams.get('student') ?? '', lab: url.searchParams.get('lab') ?? '' };
       const student = store.studentBy('name', asked.student);
       if (!student) throw new HttpError(404, `no student called ${asked.student} in this room`);
       const lab = [...labIds.keys()].find((id) => id === asked.lab || id.split('-')[0] === asked.lab.toLowerCase().replace(/^(\d+)$/, 'lab$1'));
       const cell = lab && store.cells().find((c) => c.student === student.name && c.lab === lab);
       if (!lab || !cell) throw new HttpError(404, `${student.name} has posted no result for ${asked.lab}`);
       const dockerfile = store.dockerfile(student, lab);
-      if (!dockerfile) throw new HttpError(409, `${student.name} did not share the Dockerfile of their latest ${lab} result (a student shares with \`stagecraft room join <link> --name <you> --share-dockerfile\`)`);
+      if (!dockerfile)
+        throw new HttpError(
+          409,
+          `${student.name} did not share the Dockerfile of their latest ${lab} result (a student shares with \`stagecraft room join <link> --name <you> --share-dockerfile\`)`,
+        );
       if (route === 'GET /api/dockerfile') return send(res, 200, { student: student.name, lab, dockerfile });
       const verifier = opts.verifier;
       if (!verifier) throw new HttpError(501, 'this room was started without verification');
       queued++;
       const position = queued;
-      const outcome = (queue = queue.catch(() => undefined).then(async () => {
-        try {
-          const got = await verifier(student.name, lab, dockerfile);
-          const v: Verification = got.kind === 'graded' ? { ...got, at: Date.now(), agrees: got.passed === cell.passed && got.score === cell.score } : { ...got, at: Date.now() };
-          const current = store.setVerified(student, lab, cell.at, v);
-          await store.commit();
-          changed();
-          return { ...v, current, student: student.name, lab, reported: { passed: cell.passed, score: cell.score, maxScore: cell.maxScore } };
-        } finally {
-          queued--;
-        }
-      }));
+      const outcome = (queue = queue
+        .catch(() => undefined)
+        .then(async () => {
+          try {
+            const got = await verifier(student.name, lab, dockerfile);
+            const v: Verification =
+              got.kind === 'graded' ? { ...got, at: Date.now(), agrees: got.passed === cell.passed && got.score === cell.score } : { ...got, at: Date.now() };
+            const current = store.setVerified(student, lab, cell.at, v);
+            await store.commit();
+            changed();
+            return { ...v, current, student: student.name, lab, reported: { passed: cell.passed, score: cell.score, maxScore: cell.maxScore } };
+          } finally {
+            queued--;
+          }
+        }));
       if (url.searchParams.get('wait') === '1') return send(res, 200, await outcome);
       outcome.catch(() => undefined);
       return send(res, 202, { queued: position });

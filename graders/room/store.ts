@@ -260,7 +260,12 @@ export class RoomStore {
       case 'result':
         return this.applyResult(c.studentId, c.body, c.at);
       case 'verified':
-        this.db.run('UPDATE results SET verified = ? WHERE student_id = ? AND lab = ? AND at = ?', [JSON.stringify(c.verification), c.studentId, c.lab, c.resultAt]);
+        this.db.run('UPDATE results SET verified = ? WHERE student_id = ? AND lab = ? AND at = ?', [
+          JSON.stringify(c.verification),
+          c.studentId,
+          c.lab,
+          c.resultAt,
+        ]);
         return;
     }
   }
@@ -297,7 +302,11 @@ export class RoomStore {
   }
 
   students(): Student[] {
-    return rows(this.db, 'SELECT id, name, joined_at FROM students ORDER BY name COLLATE NOCASE').map((r) => ({ id: r.id as number, name: r.name as string, joinedAt: r.joined_at as number }));
+    return rows(this.db, 'SELECT id, name, joined_at FROM students ORDER BY name COLLATE NOCASE').map((r) => ({
+      id: r.id as number,
+      name: r.name as string,
+      joinedAt: r.joined_at as number,
+    }));
   }
 
   /** A student leaves the room: their results and Dockerfiles go with them. */
@@ -322,9 +331,30 @@ export class RoomStore {
          max_score = excluded.max_score, image_size = excluded.image_size, checks = excluded.checks, kit = excluded.kit,
          engine = excluded.engine, dockerfile = excluded.dockerfile, stuck_check = excluded.stuck_check,
          stuck_since = excluded.stuck_since, verified = NULL`,
-      [studentId, body.lab, now, body.passed ? 1 : 0, body.score, body.maxScore, body.imageSize, JSON.stringify(body.checks), body.kit, body.engine, body.dockerfile ?? null, firstFailing, since],
+      [
+        studentId,
+        body.lab,
+        now,
+        body.passed ? 1 : 0,
+        body.score,
+        body.maxScore,
+        body.imageSize,
+        JSON.stringify(body.checks),
+        body.kit,
+        body.engine,
+        body.dockerfile ?? null,
+        firstFailing,
+        since,
+      ],
     );
-    this.db.run('INSERT INTO posts(student_id, lab, at, passed, score, image_size) VALUES (?, ?, ?, ?, ?, ?)', [studentId, body.lab, now, body.passed ? 1 : 0, body.score, body.imageSize]);
+    this.db.run('INSERT INTO posts(student_id, lab, at, passed, score, image_size) VALUES (?, ?, ?, ?, ?, ?)', [
+      studentId,
+      body.lab,
+      now,
+      body.passed ? 1 : 0,
+      body.score,
+      body.imageSize,
+    ]);
   }
 
   /** Every student's latest result per lab. */
@@ -365,14 +395,16 @@ export class RoomStore {
 
   /** The log of every result posted, oldest first. */
   posts(): { student: string; lab: string; at: number; passed: boolean; score: number; imageSize: number | null }[] {
-    return rows(this.db, 'SELECT s.name, p.lab, p.at, p.passed, p.score, p.image_size FROM posts p JOIN students s ON s.id = p.student_id ORDER BY p.id').map((r) => ({
-      student: r.name as string,
-      lab: r.lab as string,
-      at: r.at as number,
-      passed: r.passed === 1,
-      score: r.score as number,
-      imageSize: r.image_size as number | null,
-    }));
+    return rows(this.db, 'SELECT s.name, p.lab, p.at, p.passed, p.score, p.image_size FROM posts p JOIN students s ON s.id = p.student_id ORDER BY p.id').map(
+      (r) => ({
+        student: r.name as string,
+        lab: r.lab as string,
+        at: r.at as number,
+        passed: r.passed === 1,
+        score: r.score as number,
+        imageSize: r.image_size as number | null,
+      }),
+    );
   }
 
   /** How many results were ever posted (every post is kept in the log). */

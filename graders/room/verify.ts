@@ -34,7 +34,14 @@ export function gradeVerifier(labs: LabDefinition[], limits: VerifyLimits = {}):
         cacheNamespace: cacheNamespace('student', student),
         progress: silentProgress,
       });
-      return { kind: 'graded', passed: result.passed, score: result.score, maxScore: result.maxScore, imageSize: result.image?.size ?? null, checks: postedChecks(result) };
+      return {
+        kind: 'graded',
+        passed: result.passed,
+        score: result.score,
+        maxScore: result.maxScore,
+        imageSize: result.image?.size ?? null,
+        checks: postedChecks(result),
+      };
     } catch (err) {
       // The room's machine could not grade (engine gone, a grader fault): never the student's failure.
       return { kind: 'could-not-grade', reason: err instanceof CannotGrade ? err.message : `the grader failed: ${firstLine(err)}` };

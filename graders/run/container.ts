@@ -81,7 +81,7 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
       const base = `http://${engineHost()}:${start.container.getMappedPort(req.port)}`;
       for (const first of req.probes) {
         // A probe may lead to another (a page, then the asset it links): follow while they pass.
-        for (let probe: Probe | undefined = first; probe; ) {
+        for (let probe: Probe | undefined = first; probe;) {
           const { outcome, answer } = await sendProbe(base, probe, req.limits.probeTimeoutMs);
           result.probes.push(outcome);
           probe = outcome.ok && answer ? probe.next?.(answer) : undefined;

@@ -47,7 +47,10 @@ export class GradedContainer extends GenericContainer {
   private waiting = false;
   private settled = false;
 
-  constructor(image: string, private readonly opts: GradedContainerOptions) {
+  constructor(
+    image: string,
+    private readonly opts: GradedContainerOptions,
+  ) {
     super(image);
     const ready = new HttpReady(opts.host, opts.port, opts.readyPath).withStartupTimeout(opts.startupTimeoutMs);
     // When the wait fails, testcontainers stops and removes the container: read how it
@@ -119,14 +122,22 @@ export class GradedContainer extends GenericContainer {
     while (!this.settled && !this.waiting) {
       await new Promise((r) => setTimeout(r, this.id ? 50 : 10));
       if (!this.id || this.settled || this.waiting) continue;
-      const state = (await docker().getContainer(this.id).inspect().catch(() => undefined))?.State;
+      const state = (
+        await docker()
+          .getContainer(this.id)
+          .inspect()
+          .catch(() => undefined)
+      )?.State;
       if (!state) return;
       // "created" is not yet started: only a container that ran and stopped has exited.
       const exited = (state.Status === 'exited' || state.Status === 'dead') && !state.StartedAt.startsWith('0001');
       if (exited && !this.waiting) {
         this.exit = { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
         // It ended before testcontainers followed its output: take what the engine kept.
-        const raw = await docker().getContainer(this.id).logs({ stdout: true, stderr: true, tail: 20, follow: false }).catch(() => undefined);
+        const raw = await docker()
+          .getContainer(this.id)
+          .logs({ stdout: true, stderr: true, tail: 20, follow: false })
+          .catch(() => undefined);
         if (raw) this.log.fillIfEmpty(demuxLogs(raw as unknown as Buffer));
         await this.remove();
         return;
@@ -136,7 +147,11 @@ export class GradedContainer extends GenericContainer {
 
   /** Remove the container, whatever its state; gone already is fine. */
   async remove(): Promise<void> {
-    if (this.id) await docker().getContainer(this.id).remove({ force: true, v: true }).catch(() => undefined);
+    if (this.id)
+      await docker()
+        .getContainer(this.id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
 }
 
@@ -149,7 +164,11 @@ class HttpReady implements WaitStrategy {
   private startupTimeoutMs = 60_000;
   private startupTimeoutSet = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly path: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly path: string,
+  ) {}
 
   withStartupTimeout(ms: number): this {
     this.startupTimeoutMs = ms;
@@ -170,7 +189,13 @@ class HttpReady implements WaitStrategy {
       const state = (await container.inspect()).State;
       if (!state.Running) throw new Error(`the container exited (code ${state.ExitCode}) before ${this.path} answered`);
       // Each attempt may take up to a second: a loaded machine answers slowly.
-      if (await get(url, 1000).then((a) => a.status === 200, () => false)) return;
+      if (
+        await get(url, 1000).then(
+          (a) => a.status === 200,
+          () => false,
+        )
+      )
+        return;
       if (Date.now() > deadline) throw new Error(`${this.path} did not answer 200 within ${this.startupTimeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -25,4 +25,3 @@ export async function get(url: string, timeoutMs: number): Promise<{ status: num
     clearTimeout(timer);
   }
 }
-

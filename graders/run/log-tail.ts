@@ -51,7 +51,12 @@ export class LogTail {
     return this.text
       .split('\n')
       .filter((l) => !ENGINE_NOISE.test(l))
-      .map((l) => l.replace(/[\u0000-\u0008\u000b-\u001f]/g, '').trimEnd().slice(0, 300))
+      .map((l) =>
+        l
+          .replace(/[\u0000-\u0008\u000b-\u001f]/g, '')
+          .trimEnd()
+          .slice(0, 300),
+      )
       .filter(Boolean)
       .slice(-this.lines);
   }

@@ -49,7 +49,9 @@ async function ensure(): Promise<string> {
     network = await find();
   }
   if (network?.Options?.[ICC] !== 'false') {
-    throw new CannotGrade(`the Docker network ${GRADED_NETWORK} lets its containers reach each other (it was not made by stagecraft); remove it with \`docker network rm ${GRADED_NETWORK}\` and grade again`);
+    throw new CannotGrade(
+      `the Docker network ${GRADED_NETWORK} lets its containers reach each other (it was not made by stagecraft); remove it with \`docker network rm ${GRADED_NETWORK}\` and grade again`,
+    );
   }
   return GRADED_NETWORK;
 }
@@ -127,7 +129,8 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     if (host && !host.startsWith('unix://')) return `the engine is at ${host}: the grader cannot put firewall rules on its machine`;
     await gradedNetwork();
     const nets = await docker().listNetworks();
-    const bridgeOf = (n: { Id: string; Name: string; Options?: Record<string, string> }) => n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`;
+    const bridgeOf = (n: { Id: string; Name: string; Options?: Record<string, string> }) =>
+      n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`;
     const bridges = nets.filter((n) => n.Name === 'bridge' || n.Name === GRADED_NETWORK).map(bridgeOf);
     mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(HOLDERS, me()), '');
@@ -149,7 +152,10 @@ export function removeHostRules(): void {
   for (const chain of ['INPUT', 'DOCKER-USER']) {
     const listed = spawnSync('iptables', ['-w', '5', '-S', chain], { encoding: 'utf8' }).stdout ?? '';
     for (const line of listed.split('\n').filter((l) => l.includes(RULE_TAG))) {
-      const args = line.replace(/^-A /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
+      const args = line
+        .replace(/^-A /, '')
+        .match(/"[^"]*"|\S+/g)!
+        .map((a) => a.replace(/^"|"$/g, ''));
       iptables(['-D', ...args]);
     }
   }

@@ -154,7 +154,11 @@ export async function ensureImages(images: readonly CatalogueImage[], opts: Prov
       await buildStandIn(entry, hash, opts.log);
       origins.set(entry.ref, 'stand-in built');
       // The stand-in it replaces is now untagged; remove it unless something still builds on it.
-      if (local) await docker().getImage(local.id).remove().catch(() => undefined);
+      if (local)
+        await docker()
+          .getImage(local.id)
+          .remove()
+          .catch(() => undefined);
       const built = await localImage(entry.ref);
       opts.log(`${entry.ref}: stand-in ready, ${formatBytes(built?.size ?? 0)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }

@@ -23,7 +23,12 @@ export interface WatchRequest {
 /** What the watched files hold now: a grade of the same bytes is not run twice in a row. */
 async function signature(files: string[]): Promise<string> {
   const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update('\0').update(await readFile(f).catch(() => Buffer.from('(none)'))).update('\0');
+  for (const f of files)
+    hash
+      .update(f)
+      .update('\0')
+      .update(await readFile(f).catch(() => Buffer.from('(none)')))
+      .update('\0');
   return hash.digest('hex');
 }
 

@@ -115,9 +115,14 @@ export async function benchExplain(): Promise<void> {
       ['300,000 small files, --json', explainRun(many).peakBytes],
       ['300,000 small files, --json --html', explainRun(many, page('many')).peakBytes],
     ];
-    const files = JSON.parse(spawnSync(process.execPath, [BIN, 'explain', many, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout) as { image: { layers: { files: number }[] } };
-    console.log(`  peak memory of the whole process (VmHWM; the image of small files holds ${formatCount(files.image.layers.reduce((n, l) => n + l.files, 0))} entries):`);
-    for (const [what, bytes] of peaks) console.log(`    ${what.padEnd(36)} ${formatBytes(bytes).padStart(8)}   (target ≤ 300 MB: ${bytes <= 300e6 ? 'met' : 'NOT met'})`);
+    const files = JSON.parse(spawnSync(process.execPath, [BIN, 'explain', many, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout) as {
+      image: { layers: { files: number }[] };
+    };
+    console.log(
+      `  peak memory of the whole process (VmHWM; the image of small files holds ${formatCount(files.image.layers.reduce((n, l) => n + l.files, 0))} entries):`,
+    );
+    for (const [what, bytes] of peaks)
+      console.log(`    ${what.padEnd(36)} ${formatBytes(bytes).padStart(8)}   (target ≤ 300 MB: ${bytes <= 300e6 ? 'met' : 'NOT met'})`);
     const pageSize = async (name: string) => formatBytes((await stat(path.join(pages.dir, `${name}.html`))).size);
     console.log(`  the pages: lab 1 starter ${await pageSize('starter')}, 300,000 small files ${await pageSize('many')}`);
   } finally {

@@ -108,9 +108,13 @@ export async function benchRoom(): Promise<void> {
     const stored = (await RoomStore.read(file)).postCount();
     const size = (await stat(file)).size;
 
-    console.log(`  results: ${counts.sent} sent, ${counts.acknowledged} acknowledged, ${stored} stored in the room file (${formatBytes(size)}), ${counts.refused} refused, ${counts.failed} unanswered`);
+    console.log(
+      `  results: ${counts.sent} sent, ${counts.acknowledged} acknowledged, ${stored} stored in the room file (${formatBytes(size)}), ${counts.refused} refused, ${counts.failed} unanswered`,
+    );
     console.log(`  acknowledged (in the room's journal): ${spread(ackLatency)}`);
-    console.log(`  on the board (post sent → in a board update): ${spread(boardLatency)}; ${sentAt.size} never seen there (overtaken by the same student's next result: 0 expected)`);
+    console.log(
+      `  on the board (post sent → in a board update): ${spread(boardLatency)}; ${sentAt.size} never seen there (overtaken by the same student's next result: 0 expected)`,
+    );
     console.log(`  server memory: resident ${formatBytes(pct(rss, 50))} median, ${formatBytes(Math.max(...rss))} at most sampled, peak ${formatBytes(peak)}`);
   } finally {
     room.proc.kill('SIGKILL');

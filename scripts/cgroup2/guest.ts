@@ -25,8 +25,7 @@ const emit = (line: GuestLine) => {
   process.stdout.write(`stagecraft-guest: ${JSON.stringify(line)}\n`);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const within = <T>(ms: number, what: Promise<T>) =>
-  Promise.race([what, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms / 1000} s`)))]);
+const within = <T>(ms: number, what: Promise<T>) => Promise.race([what, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms / 1000} s`)))]);
 
 async function engineUp(): Promise<string> {
   for (let i = 0; ; i++) {
@@ -54,7 +53,11 @@ async function stepGroups(parent: string | undefined): Promise<string[]> {
   if (!parent) return [];
   let left: string[] = [];
   for (let i = 0; i < 20; i++) {
-    left = existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+    left = existsSync(parent)
+      ? readdirSync(parent, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+      : [];
     if (left.length === 0) break;
     await sleep(500);
   }
@@ -71,7 +74,7 @@ const main = async () => {
     await followToEnd(await docker().loadImage(createReadStream(path.join(IMAGES, file))));
     emit({ kind: 'image', file, seconds: (Date.now() - t) / 1000 });
   }
-  if (!(await imageExists('debian:trixie-slim'))) throw new Error('debian:trixie-slim did not load into the VM\'s engine');
+  if (!(await imageExists('debian:trixie-slim'))) throw new Error("debian:trixie-slim did not load into the VM's engine");
 
   const t = Date.now();
   const fence = await buildFence();
@@ -89,11 +92,23 @@ const main = async () => {
   let pidsFence = false;
   // The host names the cases on the kernel's command line (default: all of them).
   const only = (await readFile('/proc/cmdline', 'utf8')).match(/stagecraft\.cases=(\S+)/)?.[1]?.split(',') ?? Object.keys(CASE_KEYS);
-  const cases: [string, HostileCase][] = [['pids-probe', PIDS_PROBE], ...Object.entries(CASE_KEYS).map(([k, name]): [string, HostileCase] => [k, HOSTILE_CASES.find((c) => c.name === name)!])];
+  const cases: [string, HostileCase][] = [
+    ['pids-probe', PIDS_PROBE],
+    ...Object.entries(CASE_KEYS).map(([k, name]): [string, HostileCase] => [k, HOSTILE_CASES.find((c) => c.name === name)!]),
+  ];
   for (const [key, c] of cases) {
     if (key !== 'pids-probe' && !only.includes(key)) continue;
     if (c.needsPidsFence && !pidsFence) {
-      emit({ kind: 'case', key, name: c.name, expected: c.message.source, seen: 'not run: the pids fence did not hold in its bounded probe', problems: ['not run'], seconds: 0, left: [] });
+      emit({
+        kind: 'case',
+        key,
+        name: c.name,
+        expected: c.message.source,
+        seen: 'not run: the pids fence did not hold in its bounded probe',
+        problems: ['not run'],
+        seconds: 0,
+        left: [],
+      });
       continue;
     }
     const t0 = Date.now();
@@ -110,7 +125,10 @@ const main = async () => {
       stepTimeoutMs: namesStepTimeout ? base.stepTimeoutMs : (base.stepTimeoutMs ?? 0) * TCG_SLOWDOWN,
     };
     try {
-      const result = await within(c.withinSeconds * TCG_SLOWDOWN * 1000 + 60_000, grade(lab, { ...options, dockerfile: { kind: 'path', path: await c.dockerfile() } }));
+      const result = await within(
+        c.withinSeconds * TCG_SLOWDOWN * 1000 + 60_000,
+        grade(lab, { ...options, dockerfile: { kind: 'path', path: await c.dockerfile() } }),
+      );
       const seconds = (Date.now() - t0) / 1000;
       const check = result.checks.find((k) => k.id === c.fails);
       seen = check ? `${check.passed ? '✓' : check.skipped ? '–' : '✗'} ${check.message}` : `(no ${c.fails} check)`;

@@ -21,9 +21,17 @@ async function openPrintView(context: BrowserContext, deck: string, expected: nu
   const page = await context.newPage();
   await page.setViewportSize(CANVAS);
   await page.goto(deckUrl(deck, 'print'), { waitUntil: 'networkidle' });
-  await page.waitForFunction((n) => document.querySelectorAll('.print-slide-container').length === n && !document.querySelector('.slidev-slide-loading'), expected, { timeout: 120_000 });
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.print-slide-container').length === n && !document.querySelector('.slidev-slide-loading'),
+    expected,
+    { timeout: 120_000 },
+  );
   await page.evaluate(() => document.fonts.ready);
-  const broken = await page.$$eval('.print-slide-container', (slides, re) => slides.flatMap((s, i) => (new RegExp(re).test(s.textContent ?? '') ? [i + 1] : [])), BROKEN.source);
+  const broken = await page.$$eval(
+    '.print-slide-container',
+    (slides, re) => slides.flatMap((s, i) => (new RegExp(re).test(s.textContent ?? '') ? [i + 1] : [])),
+    BROKEN.source,
+  );
   if (broken.length) throw new Error(`${deck}: slides ${broken.join(', ')} did not load in the print view`);
   return page;
 }
@@ -70,7 +78,14 @@ export async function writeHandouts(context: BrowserContext, deck: { name: strin
     // As `slidev export` prints: the screen's colours, one slide a page, nothing around it.
     // The last slide's page break would add an empty page: print exactly one page per slide.
     await page.emulateMedia({ media: 'screen' });
-    await page.pdf({ path: `${out}.pdf`, width: `${CANVAS.width}px`, height: `${CANVAS.height}px`, pageRanges: `1-${expected}`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' } });
+    await page.pdf({
+      path: `${out}.pdf`,
+      width: `${CANVAS.width}px`,
+      height: `${CANVAS.height}px`,
+      pageRanges: `1-${expected}`,
+      printBackground: true,
+      margin: { top: '0', right: '0', bottom: '0', left: '0' },
+    });
     await writeFile(`${out}.png`, await contactSheet(page, `${deck.title} — ${deck.name} · ${expected} slides`));
   } finally {
     await page.close();

@@ -14,7 +14,9 @@ import { storyDifferences } from '../helpers/same-story.js';
 
 const names = (process.env.STAGECRAFT_ENGINES ?? '').split(/[\s,]+/).filter(Boolean);
 const unknown = names.filter((n) => !BED_NAMES.includes(n as BedName));
-const labs = readdirSync(path.join(REPO_ROOT, 'labs'), { withFileTypes: true }).filter((d) => d.isDirectory() && /^lab\d/.test(d.name)).map((d) => d.name);
+const labs = readdirSync(path.join(REPO_ROOT, 'labs'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && /^lab\d/.test(d.name))
+  .map((d) => d.name);
 
 interface Check {
   id: string;
@@ -44,7 +46,7 @@ function seen(r: Result) {
     standInBases: r.image?.standInBases,
     checks: r.checks.map((c) => {
       const { usage, readyMs, probes, logTail, ...details } = c.details as Record<string, unknown>;
-      void usage, readyMs, logTail;
+      (void usage, readyMs, logTail);
       return {
         id: c.id,
         passed: c.passed,
@@ -53,7 +55,11 @@ function seen(r: Result) {
         hint: c.hint,
         details: JSON.parse(untimed(JSON.stringify(details))),
         // A probe sends random inputs: its name without them.
-        probes: (probes as { name: string; ok: boolean; status?: number }[] | undefined)?.map((p) => ({ name: p.name.replace(/\?\S*/, ''), ok: p.ok, status: p.status })),
+        probes: (probes as { name: string; ok: boolean; status?: number }[] | undefined)?.map((p) => ({
+          name: p.name.replace(/\?\S*/, ''),
+          ok: p.ok,
+          status: p.status,
+        })),
       };
     }),
     notes: r.notes.map(untimed),
@@ -62,7 +68,8 @@ function seen(r: Result) {
 
 function gradeOn(engine: BedName, lab: string, which: 'solution' | 'starter') {
   const r = runCli(['grade', lab, '--json', ...(which === 'solution' ? ['--solution'] : [])], bed(engine).env, 25 * 60_000);
-  if (r.status === 2 || !r.stdout.trim()) throw new Error(`${lab} ${which} could not be graded on ${bed(engine).title}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status === 2 || !r.stdout.trim())
+    throw new Error(`${lab} ${which} could not be graded on ${bed(engine).title}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return seen(JSON.parse(r.stdout) as Result);
 }
 

@@ -102,7 +102,7 @@ export function goBuildInfo(modulePath: string): Buffer {
   header[15] = 2;
   const str = (s: string) => {
     const b = Buffer.from(s, 'latin1');
-    return Buffer.concat([Buffer.from([b.length & 0x7f | (b.length > 127 ? 0x80 : 0), ...(b.length > 127 ? [b.length >> 7] : [])]), b]);
+    return Buffer.concat([Buffer.from([(b.length & 0x7f) | (b.length > 127 ? 0x80 : 0), ...(b.length > 127 ? [b.length >> 7] : [])]), b]);
   };
   const sentinel = '0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6';
   return Buffer.concat([header, str('go1.24.4'), str(`${sentinel}path\t${modulePath}\nbuild\t-compiler=gc\n${sentinel}`)]);

@@ -4,11 +4,7 @@ import { REPO_ROOT } from '../../graders/kit/locations.js';
 
 /** Where a student's Dockerfile for a lab comes from. */
 export type Source =
-  | { from: 'starter' }
-  | { from: 'solution' }
-  | { from: 'fixture'; file: string }
-  | { from: 'symlink'; target: string }
-  | { from: 'text'; text: string };
+  { from: 'starter' } | { from: 'solution' } | { from: 'fixture'; file: string } | { from: 'symlink'; target: string } | { from: 'text'; text: string };
 
 export interface StudentSpec {
   labs: Record<string, Source | undefined>;

@@ -20,7 +20,9 @@ export function layer(layerIndex: number, bytes: number, line?: number, keyword 
     bytes,
     fileCount: 1,
     whiteouts: 0,
-    ...(line ? { instruction: { keyword, args: '/out/app /app', line, flags: { from: 'build' } } } : { baseImage: 'golang:1.24-trixie', baseIsToolchain: true, from: { keyword: 'FROM', args: 'golang:1.24-trixie', line: 1, flags: {} } }),
+    ...(line
+      ? { instruction: { keyword, args: '/out/app /app', line, flags: { from: 'build' } } }
+      : { baseImage: 'golang:1.24-trixie', baseIsToolchain: true, from: { keyword: 'FROM', args: 'golang:1.24-trixie', line: 1, flags: {} } }),
   };
 }
 

@@ -18,8 +18,14 @@ ENV GITHUB_TOKEN=${TOKEN}
 
 export const EVERYTHING_IMAGE: SyntheticImage = {
   layers: [
-    [{ name: 'bin/sh', size: 120_000 }, { name: 'etc/os-release', content: 'ID=debian\n' }],
-    [{ name: 'usr/bin/gcc-14', size: 3_000_000 }, { name: 'usr/bin/gcc', type: 'symlink', linkname: 'gcc-14' }],
+    [
+      { name: 'bin/sh', size: 120_000 },
+      { name: 'etc/os-release', content: 'ID=debian\n' },
+    ],
+    [
+      { name: 'usr/bin/gcc-14', size: 3_000_000 },
+      { name: 'usr/bin/gcc', type: 'symlink', linkname: 'gcc-14' },
+    ],
     [{ name: 'app/.env', content: 'TOKEN=abc\n' }],
     [{ name: 'root/.npm/_cacache/content-v2/sha512/ab/cd', size: 2_000_000 }],
     [{ name: 'usr/bin/.wh.gcc-14', content: '' }],
@@ -39,13 +45,21 @@ export const EVERYTHING_IMAGE: SyntheticImage = {
  * and attribution over a `docker save`-shaped tar, plus the engine's facts given here
  * (its size and per-layer bytes, which count symbolic links' targets too).
  */
-export async function synthesize(image: SyntheticImage, dockerfile: string | undefined, engine: { size: number; layerSizes: number[] } & Partial<ImageFacts>): Promise<{ facts: ImageFacts; df?: ParsedDockerfile }> {
+export async function synthesize(
+  image: SyntheticImage,
+  dockerfile: string | undefined,
+  engine: { size: number; layerSizes: number[] } & Partial<ImageFacts>,
+): Promise<{ facts: ImageFacts; df?: ParsedDockerfile }> {
   const parsed = dockerfile ? parseDockerfile(dockerfile) : undefined;
   const df = parsed?.ok ? parsed.dockerfile : undefined;
   const saved = await scanSavedImage(streamOf(await makeSavedImage(image)));
   const layers = summariseLayers(saved.layers, attributeLayers(saved.config, saved.layers.length, df));
   let layer = 0;
-  const history = image.history.map((h) => ({ createdBy: h.created_by, emptyLayer: Boolean(h.empty_layer), size: h.empty_layer ? 0 : (engine.layerSizes[layer++] ?? 0) }));
+  const history = image.history.map((h) => ({
+    createdBy: h.created_by,
+    emptyLayer: Boolean(h.empty_layer),
+    size: h.empty_layer ? 0 : (engine.layerSizes[layer++] ?? 0),
+  }));
   const { size, layerSizes: _, ...rest } = engine;
   const facts: ImageFacts = {
     id: 'sha256:0123',

@@ -93,7 +93,10 @@ export function labSuite(spec: LabSpec): { lab: () => LabDefinition } {
       // cache mounts (warm from its grade above), so the suite does not compile cold a dozen
       // times. Isolation between submissions has its own test (the cache-poisoning case).
       const cacheNs = cacheNamespace(lab.id, path.join(solutionDir(lab), 'Dockerfile'));
-      const r = await grade(lab, { dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test', 'fixtures', lab.id, `${file}.Dockerfile`) }, cacheNamespace: cacheNs });
+      const r = await grade(lab, {
+        dockerfile: { kind: 'path', path: path.join(REPO_ROOT, 'test', 'fixtures', lab.id, `${file}.Dockerfile`) },
+        cacheNamespace: cacheNs,
+      });
       const why = r.checks.map((c) => `${c.passed ? '✓' : c.skipped ? '–' : '✗'} ${c.id}: ${c.message}`).join('\n');
       expect(failing(r).sort(), why).toEqual([...fails].sort());
       expect(skipped(r).sort(), why).toEqual([...(skips ?? [])].sort());

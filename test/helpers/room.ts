@@ -12,27 +12,44 @@ export interface Reply {
 }
 
 /** One HTTP request; `localAddress` gives a simulated student an address of its own on loopback (127.0.0.x). */
-export function call(method: string, url: string, opts: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; localAddress?: string; timeoutMs?: number } = {}): Promise<Reply> {
+export function call(
+  method: string,
+  url: string,
+  opts: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; localAddress?: string; timeoutMs?: number } = {},
+): Promise<Reply> {
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
     // A connection of its own each time (agent: false): the tests block their event loop in
     // spawnSync while a grade runs, so a kept-alive socket the room closed meanwhile still looks
     // open and the next request on it fails with "socket hang up".
-    const req = request(url, { method, agent: false, localAddress: opts.localAddress, timeout: opts.timeoutMs ?? 10_000, headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('error', reject);
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8');
-        let body: Record<string, unknown> = {};
-        try {
-          body = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          body = { text };
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        localAddress: opts.localAddress,
+        timeout: opts.timeoutMs ?? 10_000,
+        headers: {
+          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('error', reject);
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          let body: Record<string, unknown> = {};
+          try {
+            body = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            body = { text };
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
@@ -44,7 +61,16 @@ export function call(method: string, url: string, opts: { body?: unknown; raw?: 
 export function resultFor(lab: LabInfo, passing: number, imageSize: number | null, finding = 'found /usr/local/go in layer 3 (Dockerfile line 9)'): ResultBody {
   const checks = lab.checks.map((id, i) => (i < passing ? { id, state: 'passed' as const } : { id, state: 'failed' as const, finding }));
   const score = Math.min(passing, lab.checks.length);
-  return { lab: lab.id, passed: score === lab.checks.length, score, maxScore: lab.checks.length, imageSize, checks, kit: '0.1.0', engine: 'Docker Engine - Community 28.0.0' };
+  return {
+    lab: lab.id,
+    passed: score === lab.checks.length,
+    score,
+    maxScore: lab.checks.length,
+    imageSize,
+    checks,
+    kit: '0.1.0',
+    engine: 'Docker Engine - Community 28.0.0',
+  };
 }
 
 export const studentAddress = (i: number) => `127.0.${1 + Math.floor(i / 250)}.${2 + (i % 250)}`;
@@ -80,7 +106,15 @@ export function startRoomProcess(roomFile: string, env: NodeJS.ProcessEnv = {}, 
       const instructor = /(http:\/\/\S+\/instructor\?key=(\S+))/.exec(out);
       if (joinLink && instructor) {
         clearTimeout(timer);
-        resolve({ proc, url: new URL(joinLink[1]!).origin, code: joinLink[2]!, joinLink: joinLink[1]!, instructorUrl: instructor[1]!, key: instructor[2]!, output: () => out });
+        resolve({
+          proc,
+          url: new URL(joinLink[1]!).origin,
+          code: joinLink[2]!,
+          joinLink: joinLink[1]!,
+          instructorUrl: instructor[1]!,
+          key: instructor[2]!,
+          output: () => out,
+        });
       }
     };
     proc.stdout!.on('data', look);
@@ -93,7 +127,10 @@ export function startRoomProcess(roomFile: string, env: NodeJS.ProcessEnv = {}, 
 }
 
 /** The board's state as a viewer receives it first (`/events`, or the instructor's with the key). */
-export function boardSnapshot(url: string, key?: string): Promise<Record<string, unknown> & { rows: { name: string; cells: Record<string, unknown> }[]; posts: number }> {
+export function boardSnapshot(
+  url: string,
+  key?: string,
+): Promise<Record<string, unknown> & { rows: { name: string; cells: Record<string, unknown> }[]; posts: number }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}${key ? '/instructor/events' : '/events'}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }, (res) => {
       let text = '';

@@ -19,7 +19,12 @@ async function output(image: string, cmd: string[]): Promise<string> {
   try {
     return await new Promise<string>((resolve, reject) => {
       let text = '';
-      void started.logs().then((s) => s.on('data', (d: string) => (text += d)).on('end', () => resolve(text)).on('error', reject));
+      void started.logs().then((s) =>
+        s
+          .on('data', (d: string) => (text += d))
+          .on('end', () => resolve(text))
+          .on('error', reject),
+      );
     });
   } finally {
     await started.stop({ remove: true });

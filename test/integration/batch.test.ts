@@ -35,7 +35,9 @@ let submissions: string;
 let withoutBob: string;
 let since: Awaited<ReturnType<typeof leftBehind>>;
 
-const batchOf = (folder: string) => (out: string, ...extra: string[]) => ['batch', folder, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
+const batchOf =
+  (folder: string) =>
+  (out: string, ...extra: string[]) => ['batch', folder, '--labs', 'lab1,lab4', '--out', out, '--min-free', '1', ...extra];
 const batchArgs = (out: string, ...extra: string[]) => batchOf(submissions)(out, ...extra);
 const lightBatchArgs = (out: string, ...extra: string[]) => batchOf(withoutBob)(out, ...extra);
 
@@ -45,7 +47,6 @@ async function resultFiles(out: string): Promise<number> {
   const files = await readdir(path.join(out, 'results'), { recursive: true }).catch(() => [] as string[]);
   return files.filter((f) => f.endsWith('.json')).length;
 }
-
 
 beforeAll(async () => {
   await engineOrFail();
@@ -75,7 +76,9 @@ describe('stagecraft batch', () => {
     const summary = await readFile(path.join(out, 'summary.md'), 'utf8');
     expect(summary).toMatch(/\| alice \| ✅ 5\/5 \| ✅ 5\/5 \| 10\/10 \|/);
     expect(summary).toMatch(/\*\*lab4-java\*\*: 1\. erin .*, 2\. alice/);
-    const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as { students: { student: string; cells: Record<string, { result?: { dockerfile: string } }> }[] };
+    const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as {
+      students: { student: string; cells: Record<string, { result?: { dockerfile: string } }> }[];
+    };
     expect(book.students.find((s) => s.student === 'alice')!.cells['lab1-go']!.result!.dockerfile).toBe('alice/labs/lab1-go/Dockerfile');
     // The student folders are read, never written.
     expect(existsSync(path.join(submissions, 'alice', 'labs', 'lab1-go', 'stamp.txt'))).toBe(false);
@@ -87,7 +90,10 @@ describe('stagecraft batch', () => {
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
 
     // The gradebook page opens in a real browser without errors and lists every student.
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -132,7 +138,10 @@ describe('stagecraft batch', () => {
       expect(r.status, r.stderr).toBe(0);
       sizes.push(Number(/^(\d+) students?:/.exec(r.stdout)?.[1]));
     }
-    expect(sizes.reduce((a, b) => a + b), 'each student in exactly one shard').toBe(Object.keys(CLASS_WITHOUT_BOB).length);
+    expect(
+      sizes.reduce((a, b) => a + b),
+      'each student in exactly one shard',
+    ).toBe(Object.keys(CLASS_WITHOUT_BOB).length);
     const merged = path.join(work, 'merged');
     const m = runCli(['merge', ...shards.map((s) => s.out), '--out', merged]);
     expect(m.status, m.stderr).toBe(0);
@@ -172,7 +181,11 @@ describe('stagecraft batch', () => {
     expect(partial).not.toBe(EXPECTED_CSV_WITHOUT_BOB);
     // The engine itself kept running here (only the socket was cut): remove what the cut grade left.
     for (const c of await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } })) await docker().getContainer(c.Id).remove({ force: true });
-    for (const t of (await since.added()).images) await docker().getImage(t).remove({ force: true }).catch(() => undefined);
+    for (const t of (await since.added()).images)
+      await docker()
+        .getImage(t)
+        .remove({ force: true })
+        .catch(() => undefined);
 
     const resumed = runCli(lightBatchArgs(out, '--resume'));
     expect(resumed.status, resumed.stderr).toBe(0);
@@ -199,7 +212,9 @@ describe('stagecraft batch', () => {
   it('refuses to start when the disk has less free space than --min-free, in one line', () => {
     const r = runCli(['batch', submissions, '--labs', 'lab1', '--out', path.join(work, 'no-space'), '--min-free', '1000000']);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^error: only .* free on the disk holding .*; a batch needs at least 1,000,000 GB|^error: only .* free on the disk holding .*; a batch needs at least/);
+    expect(r.stderr.trim()).toMatch(
+      /^error: only .* free on the disk holding .*; a batch needs at least 1,000,000 GB|^error: only .* free on the disk holding .*; a batch needs at least/,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -30,7 +30,6 @@ async function madeBy(pid: number) {
   return { containers: containers.length, images: images.length };
 }
 
-
 /** Start `grade lab1 --solution`, SIGKILL it once its container runs; its pid. */
 async function gradeKilledWhileRunning(tmp: string): Promise<number> {
   const child = startCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp });
@@ -60,7 +59,10 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
     await Promise.all(Array.from({ length: 4000 }, (_, i) => writeFile(path.join(lab, 'data', `f${i}.txt`), `${i}\n`)));
     await writeFile(path.join(lab, 'Dockerfile'), 'FROM scratch\n');
     const tmp = await privateTmp();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/interrupted-prepare.ts'), lab, path.join(lab, 'Dockerfile')], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/interrupted-prepare.ts'), lab, path.join(lab, 'Dockerfile')], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -70,7 +72,7 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
     expect(await graderFolders(tmp)).toEqual([]);
   });
 
-  it('SIGKILL mid-run: the next grade removes the dead grader\'s container, image and folder, and keeps that out of its report', async () => {
+  it("SIGKILL mid-run: the next grade removes the dead grader's container, image and folder, and keeps that out of its report", async () => {
     const tmp = await privateTmp();
     const pid = await gradeKilledWhileRunning(tmp);
     expect(await madeBy(pid)).toEqual({ containers: 1, images: 1 });

@@ -75,7 +75,12 @@ async function drawnTreemap(page: Awaited<ReturnType<typeof openPage>>['page']) 
   return page.evaluate(() => {
     const map = document.getElementById('treemap')!;
     const inner = { w: map.clientWidth, h: map.clientHeight };
-    const top = [...map.querySelectorAll<HTMLElement>('.box[data-depth="1"]')].map((b) => ({ size: Number(b.dataset.size), area: b.offsetWidth * b.offsetHeight, w: parseFloat(b.style.width), h: parseFloat(b.style.height) }));
+    const top = [...map.querySelectorAll<HTMLElement>('.box[data-depth="1"]')].map((b) => ({
+      size: Number(b.dataset.size),
+      area: b.offsetWidth * b.offsetHeight,
+      w: parseFloat(b.style.width),
+      h: parseFloat(b.style.height),
+    }));
     return { inner, top, total: Number(map.dataset.total), boxes: map.querySelectorAll('.box').length };
   });
 }
@@ -98,9 +103,15 @@ describe('explain every catalogue image', () => {
       // The scan's bytes account for the image's size as the engine counts it (links and records aside).
       const scanned = e.layers.reduce((s, l) => s + l.fileBytes, 0);
       expect(Math.abs(scanned - e.size) / Math.max(e.size, 1), `${c.ref}: scanned ${scanned} of ${e.size}`).toBeLessThanOrEqual(0.02);
-      expect(e.layers.reduce((s, l) => s + l.size, 0), `${c.ref}: the engine's layer sizes`).toBe(e.size);
+      expect(
+        e.layers.reduce((s, l) => s + l.size, 0),
+        `${c.ref}: the engine's layer sizes`,
+      ).toBe(e.size);
       // A base image is the base of its own layers: its name on the top one.
-      expect(e.layers.every((l) => l.base), c.ref).toBe(true);
+      expect(
+        e.layers.every((l) => l.base),
+        c.ref,
+      ).toBe(true);
       expect(e.layers.at(-1)?.base, c.ref).toBe(c.ref);
       expect(e.complete).toBe(true);
     }
@@ -201,7 +212,9 @@ describe('explain --dockerfile', () => {
     expect(out.complete).toBe(false);
     expect(out.build).toMatchObject({ ok: false, failedLine: 3, explainedUpTo: 2 });
     expect(out.image.layers.at(-1)?.instruction).toMatchObject({ line: 2, text: 'RUN head -c 2000000 /dev/urandom > /blob' });
-    expect(out.notes.join('\n')).toMatch(/the build failed at line 3 \(`RUN echo broken && exit 3`\).*explained: the image as far as the build got, up to line 2/);
+    expect(out.notes.join('\n')).toMatch(
+      /the build failed at line 3 \(`RUN echo broken && exit 3`\).*explained: the image as far as the build got, up to line 2/,
+    );
   });
 });
 
@@ -231,7 +244,9 @@ describe('explain: bad input is one line and exit 2', () => {
   it('no such image', () => {
     const r = runCli(['explain', 'stagecraft-no-such-image:never']);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('error: there is no image "stagecraft-no-such-image:never" on this engine (`docker images` lists them): pull or build it first');
+    expect(r.stderr.trim()).toBe(
+      'error: there is no image "stagecraft-no-such-image:never" on this engine (`docker images` lists them): pull or build it first',
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -263,7 +278,11 @@ describe('grade --watch (with --html)', () => {
     const count = (re: RegExp) => out.match(new RegExp(re.source, 'g'))?.length ?? 0;
     try {
       // 1. The first grade: the build fails at once.
-      await waitFor(() => count(/watching .*: save to grade again/) === 1, 120_000, () => out);
+      await waitFor(
+        () => count(/watching .*: save to grade again/) === 1,
+        120_000,
+        () => out,
+      );
       expect(out).toMatch(/✗ builds /);
       // Its page: the checks, and no image to draw.
       const first = await openPage(page);
@@ -273,10 +292,18 @@ describe('grade --watch (with --html)', () => {
       expect(first.problems).toEqual([]);
       // 2. Saved: a slow build starts; saved again while it runs: it is stopped, the new one graded.
       await writeFile(dockerfile, slow);
-      await waitFor(() => count(/building the image with BuildKit/) === 2, 120_000, () => out);
+      await waitFor(
+        () => count(/building the image with BuildKit/) === 2,
+        120_000,
+        () => out,
+      );
       await sleep(3000);
       await writeFile(dockerfile, solution);
-      await waitFor(() => count(/watching .*: save to grade again/) === 2, 240_000, () => out);
+      await waitFor(
+        () => count(/watching .*: save to grade again/) === 2,
+        240_000,
+        () => out,
+      );
       expect(out).toMatch(/saved while a grade was running: stopping it/);
       expect(out).toMatch(/✗ that grade was stopped .*removed/);
       expect(out.slice(out.lastIndexOf('── '))).toMatch(/5\/5 checks passed — all checks passed/);
@@ -288,10 +315,18 @@ describe('grade --watch (with --html)', () => {
       expect(problems).toEqual([]);
       // 3. Saved unchanged: nothing to do.
       await writeFile(dockerfile, solution);
-      await waitFor(() => /saved, unchanged since the last grade/.test(out), 30_000, () => out);
+      await waitFor(
+        () => /saved, unchanged since the last grade/.test(out),
+        30_000,
+        () => out,
+      );
       // 4. Ctrl-C while a grade runs: the watcher stops it, cleans up, and ends.
       await writeFile(dockerfile, slow);
-      await waitFor(() => count(/building the image with BuildKit/) === 4, 120_000, () => out);
+      await waitFor(
+        () => count(/building the image with BuildKit/) === 4,
+        120_000,
+        () => out,
+      );
       await sleep(3000);
       child.kill('SIGINT');
       expect(await exited).toBe(130);

@@ -46,7 +46,7 @@ async function solutionWith(name: string, from: string, to: string, labDir = 'la
   return file;
 }
 
-describe('features the engine\'s built-in frontend lacks', () => {
+describe("features the engine's built-in frontend lacks", () => {
   it('COPY --link: graded and passing where the engine has it; on Docker 20.10 could not grade, saying which feature, why and what works', async () => {
     const file = await solutionWith('link', 'COPY --from=build /out/wordsmith /wordsmith', 'COPY --link --from=build /out/wordsmith /wordsmith');
     const started = Date.now();
@@ -58,7 +58,9 @@ describe('features the engine\'s built-in frontend lacks', () => {
     }
     expect(outcome).toBeInstanceOf(CannotGrade);
     const message = (outcome as Error).message;
-    expect(message).toMatch(/^line 19 uses `COPY --link`, which this engine cannot build: Docker 20\.10\.\d+ has an older built-in Dockerfile frontend \(Docker 23 and later have it\)/);
+    expect(message).toMatch(
+      /^line 19 uses `COPY --link`, which this engine cannot build: Docker 20\.10\.\d+ has an older built-in Dockerfile frontend \(Docker 23 and later have it\)/,
+    );
     expect(message).toContain('To grade it here, drop `--link`');
     expect(message).not.toContain('Unknown flag');
     expect(message).not.toContain('\n');
@@ -73,11 +75,18 @@ describe('features the engine\'s built-in frontend lacks', () => {
       expect((outcome as Awaited<ReturnType<typeof grade>>).checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
       return;
     }
-    expect((outcome as Error).message).toMatch(/^line 9 uses a heredoc \(`RUN <<EOF`\), which this engine cannot build: .* To grade it here, put its commands on one RUN, joined with `&&`/);
+    expect((outcome as Error).message).toMatch(
+      /^line 9 uses a heredoc \(`RUN <<EOF`\), which this engine cannot build: .* To grade it here, put its commands on one RUN, joined with `&&`/,
+    );
   });
 
   it('the dependency install in a RUN heredoc (lab 2): cache-friendly finds it and the rebuild reuses it, where the engine has heredocs', async () => {
-    const file = await solutionWith('heredoc-install', 'RUN --mount=type=cache,target=/root/.npm npm ci\n', 'RUN --mount=type=cache,target=/root/.npm <<EOF\nset -eux\nnpm ci\nEOF\n', 'lab2-node');
+    const file = await solutionWith(
+      'heredoc-install',
+      'RUN --mount=type=cache,target=/root/.npm npm ci\n',
+      'RUN --mount=type=cache,target=/root/.npm <<EOF\nset -eux\nnpm ci\nEOF\n',
+      'lab2-node',
+    );
     const outcome = await grade(await findLab('lab2'), { dockerfile: { kind: 'path', path: file } }).catch((err: unknown) => err);
     if (!modern()) {
       expect((outcome as Error).message).toMatch(/^line 9 uses a heredoc \(`RUN <<EOF`\), which this engine cannot build/);
@@ -86,7 +95,9 @@ describe('features the engine\'s built-in frontend lacks', () => {
     expect(outcome).not.toBeInstanceOf(Error);
     const checks = (outcome as Awaited<ReturnType<typeof grade>>).checks;
     expect(checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
-    expect(checks.find((c) => c.id === 'cache-friendly')?.message).toMatch(/^after editing .+, `RUN [^`]*<<EOF[^`]*npm ci[^`]*` \(line 9\)( and `[^`]+` \(line \d+\))? came from the cache$/);
+    expect(checks.find((c) => c.id === 'cache-friendly')?.message).toMatch(
+      /^after editing .+, `RUN [^`]*<<EOF[^`]*npm ci[^`]*` \(line 9\)( and `[^`]+` \(line \d+\))? came from the cache$/,
+    );
   });
 
   it('COPY --chmod builds on every engine: only what the engine lacks is stopped', async () => {

@@ -50,7 +50,10 @@ beforeAll(async () => {
   for (const id of ['lab1', 'lab2']) labs.set(id, await findLab(id));
   since = await leftBehind();
   // Base images first, so each case's time is the time to contain it, not to provision.
-  await ensureImages(CATALOGUE.filter((i) => ['debian:trixie-slim', 'golang:1.24-trixie'].includes(i.ref)), { standIns: true, log: () => undefined });
+  await ensureImages(
+    CATALOGUE.filter((i) => ['debian:trixie-slim', 'golang:1.24-trixie'].includes(i.ref)),
+    { standIns: true, log: () => undefined },
+  );
   const fence = await buildFence();
   if ('reason' in fence) throw new Error(`the build-time cases need the build fence, which is off here: ${fence.reason}`);
 });

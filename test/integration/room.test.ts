@@ -39,16 +39,21 @@ describe('a room', () => {
       ['wrong schema', post(room.url, token, { lab: 'lab1-go', passed: 'yes' }), 400, /does not match the room's schema: passed: /],
       ['an extra field', post(room.url, token, { ...resultFor(LAB1, 5, 1), admin: true }), 400, /schema: the body: Unrecognized key: "admin"/],
       ['unknown lab', post(room.url, token, { ...resultFor(LAB1, 5, 1), lab: 'lab99' }), 422, /this room has no lab lab99; its labs are lab1-go, /],
-      ['checks not the lab\'s', post(room.url, token, { ...resultFor(LAB1, 5, 1), checks: [{ id: 'builds', state: 'passed' }] }), 422, /are not lab1-go's/],
+      ["checks not the lab's", post(room.url, token, { ...resultFor(LAB1, 5, 1), checks: [{ id: 'builds', state: 'passed' }] }), 422, /are not lab1-go's/],
       ['a score that lies', post(room.url, token, { ...resultFor(LAB1, 2, 1), score: 5, passed: true }), 422, /do not agree with the checks sent/],
       ['huge body', call('POST', `${room.url}/api/results`, { raw: 'x'.repeat(MAX_BODY_BYTES + 1), headers: auth }), 413, /at most 196608 are accepted/],
       ['not JSON', call('POST', `${room.url}/api/results`, { raw: 'lab=1', headers: { ...auth, 'content-type': 'text/plain' } }), 415, /application\/json/],
       ['forged token', post(room.url, 'forged-token-forged-token', resultFor(LAB1, 5, 1)), 401, /does not know that token/],
       ['wrong room code', call('POST', `${room.url}/api/join`, { body: { code: 'WRONG1', name: 'eve' } }), 403, /not this room's code/],
-      ['a name that is markup', call('POST', `${room.url}/api/join`, { body: { code: room.code, name: '<script>x</script>' } }), 400, /a name is 1 to 32 letters/],
+      [
+        'a name that is markup',
+        call('POST', `${room.url}/api/join`, { body: { code: room.code, name: '<script>x</script>' } }),
+        400,
+        /a name is 1 to 32 letters/,
+      ],
       ['a taken name', call('POST', `${room.url}/api/join`, { body: { code: room.code, name: 'MALLORY' } }), 409, /already called MALLORY/],
       ['a student verifying', call('POST', `${room.url}/api/verify`, { body: { student: 'mallory', lab: 'lab1' }, headers: auth }), 403, /only the instructor/],
-      ["a student reading a Dockerfile", call('GET', `${room.url}/api/dockerfile?student=alice&lab=lab1`, { headers: auth }), 403, /only the instructor/],
+      ['a student reading a Dockerfile', call('GET', `${room.url}/api/dockerfile?student=alice&lab=lab1`, { headers: auth }), 403, /only the instructor/],
       ['the instructor view without the key', call('GET', `${room.url}/instructor/events`), 403, /needs the instructor link/],
     ];
     for (const [what, reply, status, message] of cases) {
@@ -76,7 +81,9 @@ describe('a room', () => {
     const env = studentEnv('alice');
     const joined = runCli(['room', 'join', room.joinLink, '--name', 'alice', '--share-dockerfile'], env);
     expect(joined.stderr).toBe('');
-    expect(joined.stdout).toMatch(/^joined the room at http:\/\/127\.0\.0\.1:\d+ as alice: every `npm run grade` now posts its result there, with your Dockerfile\n$/);
+    expect(joined.stdout).toMatch(
+      /^joined the room at http:\/\/127\.0\.0\.1:\d+ as alice: every `npm run grade` now posts its result there, with your Dockerfile\n$/,
+    );
     const state = JSON.parse(await readFile(path.join(scratch.dir, 'alice', 'room.json'), 'utf8')) as { token: string };
     expect(state.token).toMatch(/^[\w-]{32}$/);
 
@@ -92,7 +99,9 @@ describe('a room', () => {
 
     // The instructor regrades it on the room's machine: the same pipeline, the same verdict.
     const verified = runCli(['room', 'verify', 'alice', 'lab1', '--room-file', roomFile()]);
-    expect(verified.stdout).toBe("regraded alice's lab1-go on this machine: 0/5 checks passed, no image (failing: builds, multi-stage) — agrees with the result they posted (0/5)\n");
+    expect(verified.stdout).toBe(
+      "regraded alice's lab1-go on this machine: 0/5 checks passed, no image (failing: builds, multi-stage) — agrees with the result they posted (0/5)\n",
+    );
     expect(verified.status).toBe(0);
     expect((await boardSnapshot(room.url)).rows.find((r) => r.name === 'alice')!.cells['lab1-go']).toMatchObject({ verified: 'agrees' });
   });
@@ -113,7 +122,9 @@ describe('a room', () => {
     const names = ['Ana', 'Bruno', 'Chen', 'Dara', 'Emeka', 'Fatima', 'Gus', 'Hana', 'Ivan', 'Jo', 'Kofi', 'Lena'];
     const tokens = await Promise.all(names.map((n, i) => join(room.url, room.code, n, studentAddress(10 + i))));
     await Promise.all(tokens.map((t, i) => post(room.url, t, resultFor(labs[0]!, i % 6, 4_000_000 + i * 3_100_000, HOSTILE), studentAddress(10 + i))));
-    await Promise.all(tokens.slice(0, 6).map((t, i) => post(room.url, t, resultFor(labs[1]!, 4 + (i % 4), 60_000_000 + i * 9_000_000), studentAddress(10 + i))));
+    await Promise.all(
+      tokens.slice(0, 6).map((t, i) => post(room.url, t, resultFor(labs[1]!, 4 + (i % 4), 60_000_000 + i * 9_000_000), studentAddress(10 + i))),
+    );
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -130,7 +141,8 @@ describe('a room', () => {
       expect(await page.textContent('#failing')).toMatch(/\d+ runs 1 go/);
       // Everything fits the projector: no scroll bars.
       expect(await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight])).toEqual([1280, 720]);
-      for (const box of ['#leaders', '#failing', 'tbody tr']) expect((await page.locator(box).first().boundingBox())!.x + (await page.locator(box).first().boundingBox())!.width).toBeLessThanOrEqual(1280);
+      for (const box of ['#leaders', '#failing', 'tbody tr'])
+        expect((await page.locator(box).first().boundingBox())!.x + (await page.locator(box).first().boundingBox())!.width).toBeLessThanOrEqual(1280);
       await page.screenshot({ path: path.join(scratch.dir, 'board.png') });
       await copyFile(path.join(scratch.dir, 'board.png'), '/tmp/stagecraft-room-board.png').catch(() => undefined);
 
@@ -165,7 +177,10 @@ describe('a room', () => {
     const r = runCli(['room', 'export', '--room-file', roomFile(), '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^\d+ students, \d+ results; gradebook: .*gradebook\.html\n$/);
-    const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as { labs: { id: string }[]; students: { student: string; cells: Record<string, { status: string; result?: { score: number; notes: string[] } }> }[] };
+    const book = JSON.parse(await readFile(path.join(out, 'gradebook.json'), 'utf8')) as {
+      labs: { id: string }[];
+      students: { student: string; cells: Record<string, { status: string; result?: { score: number; notes: string[] } }> }[];
+    };
     expect(book.labs.map((l) => l.id)).toEqual(['lab1-go', 'lab2-node']);
     const bob = book.students.find((s) => s.student === 'bob')!;
     expect(bob.cells['lab1-go']!.result).toMatchObject({ score: 5, notes: ["regraded on the room's machine from the Dockerfile the student shared"] });

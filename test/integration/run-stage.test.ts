@@ -65,15 +65,24 @@ describe('the container a grade runs, seen from the engine while the grade runs'
     const grading = grade(await findLab('lab1'), { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { startupTimeoutMs: 6_000 } });
     const seen = await seenRunning(process.pid, grading);
     const result = await grading;
-    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    expect(seen, "the grade's container was never seen running").toBeDefined();
     const host = seen!.HostConfig;
-    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({ memory: 256 * MiB, swap: 256 * MiB, pids: 128, cpus: 1e9 });
+    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({
+      memory: 256 * MiB,
+      swap: 256 * MiB,
+      pids: 128,
+      cpus: 1e9,
+    });
     expect(host.CapDrop).toEqual(['ALL']);
     expect(host.SecurityOpt).toContain('no-new-privileges');
     expect(host.NetworkMode).toBe(GRADED_NETWORK);
     // 127.0.0.1 for an engine in this machine's network; the host side of its namespace for a Docker beside it.
     expect(host.PortBindings?.['8080/tcp']?.map((b: { HostIp: string }) => b.HostIp)).toEqual([engineHost()]);
-    expect(Object.values(seen!.NetworkSettings.Ports ?? {}).flat().map((b) => (b as { HostIp: string }).HostIp)).toEqual([engineHost()]);
+    expect(
+      Object.values(seen!.NetworkSettings.Ports ?? {})
+        .flat()
+        .map((b) => (b as { HostIp: string }).HostIp),
+    ).toEqual([engineHost()]);
     expect(seen!.Config.Labels?.[OWNER_LABEL]).toBe('stagecraft');
     const network = await docker().getNetwork(GRADED_NETWORK).inspect();
     expect(network.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
@@ -86,21 +95,30 @@ describe('the container a grade runs, seen from the engine while the grade runs'
     const grading = grade(lab, { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { pids: 64 } });
     const seen = await seenRunning(process.pid, grading);
     const result = await grading;
-    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    expect(seen, "the grade's container was never seen running").toBeDefined();
     expect({ memory: seen!.HostConfig.Memory, pids: seen!.HostConfig.PidsLimit }).toEqual({ memory: 192 * MiB, pids: 64 });
     expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 5 s/);
   });
 
   it('runs under the limits given as flags: --run-memory, --run-pids, --run-cpus, --startup-timeout', async () => {
-    const child = startCli(['grade', 'lab1', '--dockerfile', NEVER_LISTENS, '--json', '--run-memory', '96m', '--run-pids', '48', '--run-cpus', '0.5', '--startup-timeout', '4'], {}, ['ignore', 'pipe', 'ignore']);
+    const child = startCli(
+      ['grade', 'lab1', '--dockerfile', NEVER_LISTENS, '--json', '--run-memory', '96m', '--run-pids', '48', '--run-cpus', '0.5', '--startup-timeout', '4'],
+      {},
+      ['ignore', 'pipe', 'ignore'],
+    );
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const seen = await seenRunning(child.pid!, exited);
     expect(await exited).toBe(1);
-    expect(seen, 'the grade\'s container was never seen running').toBeDefined();
+    expect(seen, "the grade's container was never seen running").toBeDefined();
     const host = seen!.HostConfig;
-    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({ memory: 96 * MiB, swap: 96 * MiB, pids: 48, cpus: 5e8 });
+    expect({ memory: host.Memory, swap: host.MemorySwap, pids: host.PidsLimit, cpus: host.NanoCpus }).toEqual({
+      memory: 96 * MiB,
+      swap: 96 * MiB,
+      pids: 48,
+      cpus: 5e8,
+    });
     const result = JSON.parse(stdout) as GradeResult;
     expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 4 s/);
   });
@@ -113,7 +131,8 @@ describe('graded containers have no route to each other', () => {
   let serverNetwork: string;
   let mappedPort: number;
 
-  const graded = (command: string[]) => gradedContainer({ image: PYTHON, port: 8080, readyPath: '/healthz', limits: { ...DEFAULT_RUN_LIMITS, startupTimeoutMs: 15_000 }, command });
+  const graded = (command: string[]) =>
+    gradedContainer({ image: PYTHON, port: 8080, readyPath: '/healthz', limits: { ...DEFAULT_RUN_LIMITS, startupTimeoutMs: 15_000 }, command });
 
   beforeAll(async () => {
     server = await graded([...SERVE, stamp]);

@@ -10,8 +10,18 @@ import { labFacts } from '../../scripts/slides/facts.js';
 
 const run = promisify(execFile);
 
-interface Slot { start: string; end: string; modules?: number[]; what?: string; labs?: string; pause?: string }
-interface Day { slots: Slot[]; cuts: { what: string; saves: number }[] }
+interface Slot {
+  start: string;
+  end: string;
+  modules?: number[];
+  what?: string;
+  labs?: string;
+  pause?: string;
+}
+interface Day {
+  slots: Slot[];
+  cuts: { what: string; saves: number }[];
+}
 
 const clock = (t: string) => {
   const m = /^(\d\d):(\d\d)$/.exec(t);
@@ -31,7 +41,15 @@ async function workshopSlides() {
   let module = 0;
   return slides.map((s) => {
     if (s.frontmatter.layout === 'module') module = Number(s.frontmatter.module);
-    return { n: s.index + 1, title: s.title ?? '', module, talk: minutes(s.note), lab: Number(s.frontmatter.labTime ?? 0), content: s.content, note: s.note ?? '' };
+    return {
+      n: s.index + 1,
+      title: s.title ?? '',
+      module,
+      talk: minutes(s.note),
+      lab: Number(s.frontmatter.labTime ?? 0),
+      content: s.content,
+      note: s.note ?? '',
+    };
   });
 }
 
@@ -66,7 +84,8 @@ describe('the workshop day (slides/data/day.json): a run sheet that fits 9 to 5'
   it("every slot's talk (the notes' minutes) and labs (each lab slide's labTime) fit in it", async () => {
     const overruns: string[] = [];
     for (const { slot, talk, lab, length } of await slotContents(await theDay())) {
-      if (talk + lab > length) overruns.push(`${slot.start}–${slot.end} (${slot.what}): ${talk} min of talk + ${lab} min of labs = ${talk + lab} min in a ${length}-minute slot`);
+      if (talk + lab > length)
+        overruns.push(`${slot.start}–${slot.end} (${slot.what}): ${talk} min of talk + ${lab} min of labs = ${talk + lab} min in a ${length}-minute slot`);
     }
     expect(overruns).toEqual([]);
   });
@@ -76,7 +95,10 @@ describe('the workshop day (slides/data/day.json): a run sheet that fits 9 to 5'
     const contents = await slotContents(day);
     const used = contents.reduce((s, c) => s + c.talk + c.lab, 0);
     const room = contents.reduce((s, c) => s + c.length, 0);
-    expect(contents.reduce((s, c) => s + c.lab, 0), 'six labs, 200 minutes').toBe(200);
+    expect(
+      contents.reduce((s, c) => s + c.lab, 0),
+      'six labs, 200 minutes',
+    ).toBe(200);
     expect(room - used, `${used} min of content in ${room} min of working time`).toBeGreaterThanOrEqual(15);
   });
 
@@ -89,16 +111,21 @@ describe('the workshop day (slides/data/day.json): a run sheet that fits 9 to 5'
     const day = await theDay();
     const titles = new Set((await workshopSlides()).map((s) => s.title.replace(/`/g, '')));
     for (const cut of day.cuts) {
-      for (const [, named] of cut.what.matchAll(/"([^"]+)"/g)) expect([...titles].some((t) => t.startsWith(named!)), `cut "${cut.what}": no slide titled ${named}`).toBe(true);
+      for (const [, named] of cut.what.matchAll(/"([^"]+)"/g))
+        expect(
+          [...titles].some((t) => t.startsWith(named!)),
+          `cut "${cut.what}": no slide titled ${named}`,
+        ).toBe(true);
       expect(cut.saves, cut.what).toBeGreaterThan(0);
     }
   });
 });
 
 describe('"Before we start": the room\'s set-up says only what the kit does', () => {
-  const commands = (text: string) => [...text.matchAll(/npm run (images|grade) ([^\n`]*)/g)].map((m) => ({ script: m[1]!, args: m[2]!.replace(/#.*/, '').trim() }));
+  const commands = (text: string) =>
+    [...text.matchAll(/npm run (images|grade) ([^\n`]*)/g)].map((m) => ({ script: m[1]!, args: m[2]!.replace(/#.*/, '').trim() }));
 
-  it('the slide and the pre-workshop email use subcommands and flags that exist, and the smoke test\'s score is lab 1\'s check count', async () => {
+  it("the slide and the pre-workshop email use subcommands and flags that exist, and the smoke test's score is lab 1's check count", async () => {
     const slide = (await workshopSlides()).find((s) => s.title.startsWith('Before we start'));
     expect(slide, 'a "Before we start" slide in the workshop deck').toBeDefined();
     const readme = await readFile(path.join(REPO_ROOT, 'labs', 'README.md'), 'utf8');
@@ -111,7 +138,8 @@ describe('"Before we start": the room\'s set-up says only what the kit does', ()
     for (const { script, args } of used) {
       const words = args.split(/\s+/).filter((w) => w !== '--');
       if (script === 'images') {
-        if (words[0] && !words[0].startsWith('-')) expect(images, `npm run images -- ${words[0]}: no such subcommand`).toMatch(new RegExp(`^\\s+${words[0]} `, 'm'));
+        if (words[0] && !words[0].startsWith('-'))
+          expect(images, `npm run images -- ${words[0]}: no such subcommand`).toMatch(new RegExp(`^\\s+${words[0]} `, 'm'));
       } else {
         for (const flag of words.filter((w) => w.startsWith('--'))) expect(grade, `npm run grade … ${flag}: no such option`).toContain(flag);
       }
@@ -119,11 +147,17 @@ describe('"Before we start": the room\'s set-up says only what the kit does', ()
     // The Node.js versions asked for are the ones package.json accepts (engines: ^20.19 || ^22.12 || >=24).
     const engines = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
     const minimums = [...engines.matchAll(/(\d+(?:\.\d+)?)/g)].map((m) => m[1]!);
-    for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
+    for (const [where, text] of [
+      ['the slide', slide!.content],
+      ['the email', email],
+    ] as const) {
       for (const v of minimums) expect(text, `${where}: Node.js ${v} (package.json engines: ${engines})`).toContain(v);
     }
     const checks = (await labFacts())['lab1-go']!.checks.length;
-    for (const [where, text] of [['the slide', slide!.content], ['the email', email]] as const) {
+    for (const [where, text] of [
+      ['the slide', slide!.content],
+      ['the email', email],
+    ] as const) {
       const score = /(\d+)\/(\d+) checks passed/.exec(text);
       expect(score, `${where}: the smoke test's expected score`).not.toBeNull();
       expect([Number(score![1]), Number(score![2])], `${where}: lab 1 has ${checks} checks`).toEqual([checks, checks]);

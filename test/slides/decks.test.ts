@@ -71,7 +71,10 @@ async function openDeck(deck: string, errors: string[]): Promise<Page> {
 async function showSlide(page: Page, n: number): Promise<void> {
   await page.evaluate((to) => (location.hash = `#/${to}`), n);
   await page.waitForFunction(
-    (to) => location.hash === `#/${to}` && [...document.querySelectorAll('.slidev-page')].filter((p) => getComputedStyle(p).display !== 'none').length === 1 && !document.querySelector('.slidev-page .slidev-slide-loading'),
+    (to) =>
+      location.hash === `#/${to}` &&
+      [...document.querySelectorAll('.slidev-page')].filter((p) => getComputedStyle(p).display !== 'none').length === 1 &&
+      !document.querySelector('.slidev-page .slidev-slide-loading'),
     n,
   );
   // Fonts, then two frames: what the projector shows once the slide has settled.
@@ -93,28 +96,31 @@ describe('the built decks, as a presenter sees them at 1280×720 in Chromium', (
     }
   });
 
-  it.concurrent.each(decks().map((d) => [d.name] as const))('%s: every slide fits its frame, its code is readable, nothing covers it, no errors', async (deck) => {
-    const slides = await slidesOf(deck);
-    const errors: string[] = [];
-    const problems: string[] = [];
-    const page = await openDeck(deck, errors);
-    try {
-      for (const slide of slides) {
-        const n = slide.index + 1;
-        await showSlide(page, n);
-        for (const p of await inspectSlide(page)) problems.push(`${deck} slide ${n} (${slide.title}): ${p}`);
-        // A measured figure never without its source, in body-size text (the `measured` layout).
-        if ((await page.locator(`.slidev-page-${n} :is(${MEASURED})`).count()) && !(await page.locator(`.slidev-page-${n} .measured-source`).count()))
-          problems.push(`${deck} slide ${n} (${slide.title}): shows measured sizes without saying how they were measured (use layout: measured)`);
+  it.concurrent.each(decks().map((d) => [d.name] as const))(
+    '%s: every slide fits its frame, its code is readable, nothing covers it, no errors',
+    async (deck) => {
+      const slides = await slidesOf(deck);
+      const errors: string[] = [];
+      const problems: string[] = [];
+      const page = await openDeck(deck, errors);
+      try {
+        for (const slide of slides) {
+          const n = slide.index + 1;
+          await showSlide(page, n);
+          for (const p of await inspectSlide(page)) problems.push(`${deck} slide ${n} (${slide.title}): ${p}`);
+          // A measured figure never without its source, in body-size text (the `measured` layout).
+          if ((await page.locator(`.slidev-page-${n} :is(${MEASURED})`).count()) && !(await page.locator(`.slidev-page-${n} .measured-source`).count()))
+            problems.push(`${deck} slide ${n} (${slide.title}): shows measured sizes without saying how they were measured (use layout: measured)`);
+        }
+        const last = await page.screenshot();
+        expect(inkShare(last), `${deck}: the last slide looks blank`).toBeGreaterThan(0.005);
+      } finally {
+        await page.close();
       }
-      const last = await page.screenshot();
-      expect(inkShare(last), `${deck}: the last slide looks blank`).toBeGreaterThan(0.005);
-    } finally {
-      await page.close();
-    }
-    expect(problems).toEqual([]);
-    expect(errors, `${deck}: console errors, page errors or failed requests`).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+      expect(errors, `${deck}: console errors, page errors or failed requests`).toEqual([]);
+    },
+  );
 
   it('presenter view: the notes of every module are readable, with no go-to list over them', async () => {
     const page = await openDeck('workshop', []);

@@ -37,7 +37,7 @@ describe('Dockerfile snippets on slides', () => {
     expect(changedLines(SOLUTION.split('\n'), STARTER.split('\n'), 1, 14)).toEqual([4, 7, 11, 12, 13]);
   });
 
-  it('shows one stage with the file\'s own line numbers, highlights resolved by content', () => {
+  it("shows one stage with the file's own line numbers, highlights resolved by content", () => {
     const shown = excerpt({ file: 'x', text: SOLUTION, stages: 'runtime', steps: '"COPY --from"|changed|all', starter: STARTER });
     expect(shown.startLine).toBe(9);
     expect(shown.code.split('\n')[0]).toBe('# --- runtime ---');
@@ -50,19 +50,28 @@ describe('Dockerfile snippets on slides', () => {
   });
 
   it('fails the build, naming the file, for a stage, a text or a change that is not there', () => {
-    expect(() => excerpt({ file: 'lab.Dockerfile', text: SOLUTION, stages: 'deps' })).toThrow(/lab\.Dockerfile has no stage named "deps" \(its named stages: build, runtime\)/);
+    expect(() => excerpt({ file: 'lab.Dockerfile', text: SOLUTION, stages: 'deps' })).toThrow(
+      /lab\.Dockerfile has no stage named "deps" \(its named stages: build, runtime\)/,
+    );
     expect(() => excerpt({ file: 'x', text: SOLUTION, steps: '"npm ci"' })).toThrow(/no line in 1-14 contains "npm ci"/);
     expect(() => excerpt({ file: 'x', text: SOLUTION, steps: 'changed' })).toThrow(/"changed" needs a solution Dockerfile/);
     expect(() => excerpt({ file: 'x', text: STARTER, steps: 'changed', starter: STARTER })).toThrow(/no line in 1-6 differs from the starter/);
     expect(() => excerpt({ file: 'x', text: SOLUTION, steps: 'FROM' })).toThrow(/"FROM" is not a line, a range, "text", changed or all/);
   });
 
-  it('turns a slide\'s <<< line into a Slidev code block over a real lab\'s solution, compared with its starter', () => {
+  it("turns a slide's <<< line into a Slidev code block over a real lab's solution, compared with its starter", () => {
     const line = '<<< @/../solutions/lab1-go/Dockerfile#runtime {changed}';
     const m = new RegExp(DOCKERFILE_SNIPPET.source, 'm').exec(line)!;
     expect(m.slice(1, 4)).toEqual(['@/../solutions/lab1-go/Dockerfile', 'runtime', 'changed']);
     const slides = path.join(REPO_ROOT, 'slides');
-    const block = renderSnippet(m[1]!, m[2], m[3], m[4], (ref) => path.resolve(slides, ref.slice(2)), (f) => readFileSync(f, 'utf8'));
+    const block = renderSnippet(
+      m[1]!,
+      m[2],
+      m[3],
+      m[4],
+      (ref) => path.resolve(slides, ref.slice(2)),
+      (f) => readFileSync(f, 'utf8'),
+    );
     expect(block).toMatch(/^```dockerfile \{[\d,-]+\}\{lines:true,startLine:\d+\}\n/);
     expect(block).toContain('FROM scratch');
     expect(block).not.toContain('FROM golang');

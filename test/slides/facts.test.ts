@@ -16,7 +16,14 @@ async function readmeRows(): Promise<Map<string, string[]>> {
   const rows = new Map<string, string[]>();
   for (const line of (await readFile(README, 'utf8')).split('\n')) {
     const lab = /\[`(lab\d+-[\w-]+)`\]/.exec(line)?.[1];
-    if (lab && line.startsWith('|')) rows.set(lab, line.split('|').slice(1, -1).map((c) => c.trim()));
+    if (lab && line.startsWith('|'))
+      rows.set(
+        lab,
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
   }
   return rows;
 }
@@ -82,7 +89,8 @@ describe('numbers the decks and labs/README.md take from the graders', () => {
         for (const m of statedCeilings(text)) {
           stated++;
           const ceiling = labs.size === 1 ? facts[[...labs][0]!]?.ceiling : undefined;
-          if (ceiling === undefined) wrong.push(`${where}: "${m}" — a ceiling on a slide that names no one lab with a size check (${[...labs].join(', ') || 'none'})`);
+          if (ceiling === undefined)
+            wrong.push(`${where}: "${m}" — a ceiling on a slide that names no one lab with a size check (${[...labs].join(', ') || 'none'})`);
           else if (m !== formatBytes(ceiling)) wrong.push(`${where}: ${m}, the grader of ${[...labs][0]} holds ${formatBytes(ceiling)}`);
         }
       }

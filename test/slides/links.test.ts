@@ -41,7 +41,9 @@ describe('grader hint → slide links', () => {
       const where = `${link.lab} ${link.check} → slides/${link.deck}.md#${link.slide}`;
       expect(slide, `${where}: the deck has ${slides.length} slides`).toBeDefined();
       const teaches = (slide!.frontmatter.teaches ?? []) as string[];
-      expect(teaches, `${where} ("${slide!.title}") does not say it teaches ${link.check}; slides that do: ${teachers.join(', ') || 'none'}`).toContain(link.check);
+      expect(teaches, `${where} ("${slide!.title}") does not say it teaches ${link.check}; slides that do: ${teachers.join(', ') || 'none'}`).toContain(
+        link.check,
+      );
     }
   });
 });
@@ -86,7 +88,9 @@ describe('the decks as talks', () => {
 
   it('no slide shrinks its content below 0.9 (zoom)', async () => {
     for (const deck of decks()) {
-      const zoomed = (await slidesOf(deck.name)).filter((s) => Number(s.frontmatter.zoom ?? 1) < 0.9).map((s) => `${deck.name}#${s.index + 1} zoom ${s.frontmatter.zoom}`);
+      const zoomed = (await slidesOf(deck.name))
+        .filter((s) => Number(s.frontmatter.zoom ?? 1) < 0.9)
+        .map((s) => `${deck.name}#${s.index + 1} zoom ${s.frontmatter.zoom}`);
       expect(zoomed).toEqual([]);
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roomBoardUrl } from '../../slides/components/room-url.js';
 
-describe('the room slide: the board\'s address given at build time (STAGECRAFT_ROOM_URL)', () => {
+describe("the room slide: the board's address given at build time (STAGECRAFT_ROOM_URL)", () => {
   it('none given: no frame, so a deck without a room makes no request', () => {
     expect(roomBoardUrl(undefined)).toBe('');
     expect(roomBoardUrl('  ')).toBe('');

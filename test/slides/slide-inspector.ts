@@ -25,11 +25,15 @@ export async function inspectSlide(page: Page): Promise<string[]> {
     const slide = pages[0]!;
     const TOL = 1;
     // What Slidev draws when a slide's code could not be loaded or threw.
-    if (/Failed to fetch this slide|An error occurred on this slide/.test(slide.textContent ?? '')) return ['the slide did not load (Slidev shows its error text)'];
+    if (/Failed to fetch this slide|An error occurred on this slide/.test(slide.textContent ?? ''))
+      return ['the slide did not load (Slidev shows its error text)'];
 
     const describe = (el: Element): string => {
       const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 50);
-      const cls = [...el.classList].filter((c) => !c.includes(':')).slice(0, 2).join('.');
+      const cls = [...el.classList]
+        .filter((c) => !c.includes(':'))
+        .slice(0, 2)
+        .join('.');
       return `<${el.tagName.toLowerCase()}${cls ? `.${cls}` : ''}>${text ? ` "${text}"` : ''}`;
     };
     const rendered = (el: Element): boolean => {
@@ -95,7 +99,7 @@ export async function inspectSlide(page: Page): Promise<string[]> {
     };
     const all = [slide, ...slide.querySelectorAll('*'), ...document.querySelectorAll('#slide-content > :not(#slideshow), #slide-content > :not(#slideshow) *')];
     for (const el of all) {
-      if (!rendered(el) || el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+      if (!rendered(el) || (el.closest('svg') && el.tagName.toLowerCase() !== 'svg')) continue;
       check(el, el.getBoundingClientRect(), describe(el));
     }
     const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
@@ -147,7 +151,10 @@ export async function inspectSlide(page: Page): Promise<string[]> {
     for (const img of slide.querySelectorAll('img')) {
       if (!rendered(img) || !img.naturalWidth) continue;
       const shown = img.getBoundingClientRect().width / img.naturalWidth;
-      if (shown < 0.75) problems.push(`picture ${describe(img)} (${img.getAttribute('src')}) is drawn at ${Math.round(shown * 100)}% of its size: any text in it shrinks with it`);
+      if (shown < 0.75)
+        problems.push(
+          `picture ${describe(img)} (${img.getAttribute('src')}) is drawn at ${Math.round(shown * 100)}% of its size: any text in it shrinks with it`,
+        );
     }
 
     // 3d. Code text, dimmed or not, at 4.5:1 or better against what is behind it.

@@ -71,7 +71,12 @@ describe("the graders' layers (README, Layout → Layers)", () => {
   });
 
   it('no import runs up the layers or sideways, and none leaves graders/', () => {
-    expect(upwardImports(graderFiles.flatMap((f) => importsOf(f)), floors)).toEqual([]);
+    expect(
+      upwardImports(
+        graderFiles.flatMap((f) => importsOf(f)),
+        floors,
+      ),
+    ).toEqual([]);
   });
 
   it('no grader reads a path in scripts/ (its data lives with the graders: graders/standins/recipes/)', () => {
@@ -89,7 +94,8 @@ describe("the graders' layers (README, Layout → Layers)", () => {
 
   it('the check can fail: an import from a lower room to a higher one, or to scripts/, is named', () => {
     const low = path.join(GRADERS, 'format', 'bytes.ts');
-    const text = "import { grade } from '../pipeline/grade.js';\nimport type { X } from '../../scripts/slides/facts.js';\nimport { oneLine } from './text.js';\n";
+    const text =
+      "import { grade } from '../pipeline/grade.js';\nimport type { X } from '../../scripts/slides/facts.js';\nimport { oneLine } from './text.js';\n";
     expect(upwardImports(importsOf(low, text), floors)).toEqual([
       `graders/format/bytes.ts:1 imports graders/pipeline/grade.js: pipeline is on floor ${floors.get('pipeline')}, format on floor 0`,
       'graders/format/bytes.ts:2 imports scripts/slides/facts.js: outside graders/ (scripts/ and the rest are above every grader)',

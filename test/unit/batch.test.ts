@@ -21,11 +21,32 @@ function result(lab: string, score: number, max: number, size = 5_000_000): Grad
     slide: 's',
     details: {},
   }));
-  return { lab, dockerfile: 'Dockerfile', passed: score === max, score, maxScore: max, image: { size, standInBases: [] }, checks, notes: [], durationMs: 1, timings: {} };
+  return {
+    lab,
+    dockerfile: 'Dockerfile',
+    passed: score === max,
+    score,
+    maxScore: max,
+    image: { size, standInBases: [] },
+    checks,
+    notes: [],
+    durationMs: 1,
+    timings: {},
+  };
 }
 
-const rec = (student: string, lab: string, over: Partial<GradeRecord> = {}): GradeRecord => ({ student, lab, status: 'graded', result: result(lab, 5, 5), finishedAt: '2026-11-22T10:00:00Z', ...over });
-const LABS = [{ id: 'lab1-go', maxScore: 5 }, { id: 'lab4-java', maxScore: 5 }];
+const rec = (student: string, lab: string, over: Partial<GradeRecord> = {}): GradeRecord => ({
+  student,
+  lab,
+  status: 'graded',
+  result: result(lab, 5, 5),
+  finishedAt: '2026-11-22T10:00:00Z',
+  ...over,
+});
+const LABS = [
+  { id: 'lab1-go', maxScore: 5 },
+  { id: 'lab4-java', maxScore: 5 },
+];
 
 describe('shards', () => {
   it('parses K/N and refuses anything else in one line', () => {
@@ -45,17 +66,28 @@ describe('shards', () => {
 describe('gradebook', () => {
   it('has a row per student, a score and status per lab, and totals', () => {
     const book = buildGradebook(
-      [rec('bob', 'lab1-go', { result: result('lab1-go', 2, 5) }), rec('alice', 'lab1-go'), rec('alice', 'lab4-java'), rec('bob', 'lab4-java', { status: 'not-submitted', result: undefined, reason: 'no labs/lab4-java/Dockerfile' })],
+      [
+        rec('bob', 'lab1-go', { result: result('lab1-go', 2, 5) }),
+        rec('alice', 'lab1-go'),
+        rec('alice', 'lab4-java'),
+        rec('bob', 'lab4-java', { status: 'not-submitted', result: undefined, reason: 'no labs/lab4-java/Dockerfile' }),
+      ],
       LABS,
     );
-    expect(toCsv(book)).toBe('student,lab1-go,lab1-go status,lab4-java,lab4-java status,total,max\nalice,5,passed,5,passed,10,10\nbob,2,failed,0,not submitted,2,10\n');
+    expect(toCsv(book)).toBe(
+      'student,lab1-go,lab1-go status,lab4-java,lab4-java status,total,max\nalice,5,passed,5,passed,10,10\nbob,2,failed,0,not submitted,2,10\n',
+    );
   });
 
   it('prefers a final grade over "could not grade", and the later of two final grades', () => {
     const lost = rec('alice', 'lab1-go', { status: 'could-not-grade', result: undefined, reason: 'engine gone', finishedAt: '2026-11-22T12:00:00Z' });
     const early = rec('alice', 'lab1-go', { result: result('lab1-go', 3, 5), finishedAt: '2026-11-22T09:00:00Z' });
     const late = rec('alice', 'lab1-go', { result: result('lab1-go', 4, 5), finishedAt: '2026-11-22T11:00:00Z' });
-    for (const order of [[lost, early, late], [late, lost, early], [early, late, lost]]) {
+    for (const order of [
+      [lost, early, late],
+      [late, lost, early],
+      [early, late, lost],
+    ]) {
       expect(buildGradebook(order, LABS).rows[0]!.total).toBe(4);
     }
   });
@@ -68,7 +100,11 @@ describe('gradebook', () => {
 
   it('lists grades that could not be done in the summary, and the smallest passing images', () => {
     const book = buildGradebook(
-      [rec('alice', 'lab1-go', { result: result('lab1-go', 5, 5, 9_000_000) }), rec('bob', 'lab1-go', { result: result('lab1-go', 5, 5, 6_000_000) }), rec('carol', 'lab1-go', { status: 'could-not-grade', result: undefined, reason: 'no Docker engine answers' })],
+      [
+        rec('alice', 'lab1-go', { result: result('lab1-go', 5, 5, 9_000_000) }),
+        rec('bob', 'lab1-go', { result: result('lab1-go', 5, 5, 6_000_000) }),
+        rec('carol', 'lab1-go', { status: 'could-not-grade', result: undefined, reason: 'no Docker engine answers' }),
+      ],
       LABS.slice(0, 1),
     );
     const md = toSummary(book);
@@ -77,7 +113,9 @@ describe('gradebook', () => {
   });
 
   it('escapes student names and messages in the HTML page', () => {
-    const html = toHtml(buildGradebook([rec('<img src=x onerror=alert(1)>', 'lab1-go', { result: result('lab1-go', 4, 5) })], LABS.slice(0, 1)), { 'lab1-go': 5_690_000 });
+    const html = toHtml(buildGradebook([rec('<img src=x onerror=alert(1)>', 'lab1-go', { result: result('lab1-go', 4, 5) })], LABS.slice(0, 1)), {
+      'lab1-go': 5_690_000,
+    });
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('found &lt;gcc&gt; | here');
@@ -112,7 +150,10 @@ describe('reading submissions', () => {
     const host = await student({ 'secret/Dockerfile': 'FROM host\n', 'secret/.dockerignore': 'x' });
     const linkedFile = await student({ 'labs/lab1-go/.keep': '' });
     await symlink(path.join(host, 'secret', 'Dockerfile'), path.join(linkedFile, 'labs/lab1-go/Dockerfile'));
-    expect(await readSubmission(linkedFile, 'lab1-go')).toEqual({ kind: 'not-submitted', reason: 'labs/lab1-go/Dockerfile is a symbolic link, which is never followed' });
+    expect(await readSubmission(linkedFile, 'lab1-go')).toEqual({
+      kind: 'not-submitted',
+      reason: 'labs/lab1-go/Dockerfile is a symbolic link, which is never followed',
+    });
 
     const linkedDir = await student({ 'labs/.keep': '' });
     await symlink(path.join(host, 'secret'), path.join(linkedDir, 'labs/lab1-go'));
@@ -120,7 +161,10 @@ describe('reading submissions', () => {
 
     const linkedIgnore = await student({ 'labs/lab1-go/Dockerfile': 'FROM scratch\n' });
     await symlink(path.join(host, 'secret', '.dockerignore'), path.join(linkedIgnore, 'labs/lab1-go/.dockerignore'));
-    expect(await readSubmission(linkedIgnore, 'lab1-go')).toEqual({ kind: 'not-submitted', reason: 'labs/lab1-go/.dockerignore is a symbolic link, which is never followed' });
+    expect(await readSubmission(linkedIgnore, 'lab1-go')).toEqual({
+      kind: 'not-submitted',
+      reason: 'labs/lab1-go/.dockerignore is a symbolic link, which is never followed',
+    });
   });
 
   it('lists student folders, a symlinked one marked, files and dot-folders left out', async () => {

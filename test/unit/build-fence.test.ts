@@ -5,7 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { BuildTrace, strainedBy, type BuildResult } from '../../graders/buildkit/build.js';
 import { builds } from '../../graders/checks/builds.js';
 import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import { ceilingFor, cgroupMounts, childDirs, keyValues, parentDirs, placeInHierarchies, readCeiling, writeCeiling, type CgroupDirs } from '../../graders/fence/cgroups.js';
+import {
+  ceilingFor,
+  cgroupMounts,
+  childDirs,
+  keyValues,
+  parentDirs,
+  placeInHierarchies,
+  readCeiling,
+  writeCeiling,
+  type CgroupDirs,
+} from '../../graders/fence/cgroups.js';
 import { SharedCeiling } from '../../graders/fence/ceiling.js';
 import { BuildFence, type FenceStop } from '../../graders/fence/fence.js';
 import { ceilingRefusal } from '../../graders/fence/probe.js';
@@ -34,7 +44,7 @@ const HYBRID_STEP = `9:name=systemd:/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8
 0::/docker/buildkit/t0dgfwsa2fa9nfmhrwrxjqhe8`;
 
 describe('cgroups: where a build step is, on v1, v2 and the hybrid of both', () => {
-  it('places a step of this project\'s engine (v1 per controller, a unified hierarchy beside)', () => {
+  it("places a step of this project's engine (v1 per controller, a unified hierarchy beside)", () => {
     const place = placeInHierarchies(HYBRID_STEP, cgroupMounts(HYBRID_MOUNTS));
     expect(place).toEqual({
       v1: {
@@ -57,27 +67,46 @@ describe('cgroups: where a build step is, on v1, v2 and the hybrid of both', () 
     const mounts = cgroupMounts(`40 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
 41 25 0:31 /outer /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory`);
     const place = placeInHierarchies('5:cpu,cpuacct:/docker/buildkit/x\n3:memory:/outer/docker/buildkit/x\n', mounts);
-    expect(place.v1).toEqual({ cpu: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x', cpuacct: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x', memory: '/sys/fs/cgroup/memory/docker/buildkit/x' });
+    expect(place.v1).toEqual({
+      cpu: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x',
+      cpuacct: '/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/x',
+      memory: '/sys/fs/cgroup/memory/docker/buildkit/x',
+    });
   });
 
   it('goes from a step to its parent and to a sibling, in every hierarchy', () => {
-    const step = { controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/a', version: 1 as const } }, unified: '/sys/fs/cgroup/unified/docker/buildkit/a' };
-    expect(childDirs(parentDirs(step), 'b')).toEqual({ controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/b', version: 1 } }, unified: '/sys/fs/cgroup/unified/docker/buildkit/b' });
+    const step = {
+      controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/a', version: 1 as const } },
+      unified: '/sys/fs/cgroup/unified/docker/buildkit/a',
+    };
+    expect(childDirs(parentDirs(step), 'b')).toEqual({
+      controllers: { memory: { dir: '/sys/fs/cgroup/memory/docker/buildkit/b', version: 1 } },
+      unified: '/sys/fs/cgroup/unified/docker/buildkit/b',
+    });
   });
 
   it('reads key-value files (memory.stat, pids.events, memory.events)', () => {
-    expect(keyValues('rss 4096\ntotal_rss 8192\nmax 3\nnot a number x\n')).toEqual(new Map([['rss', 4096], ['total_rss', 8192], ['max', 3]]));
+    expect(keyValues('rss 4096\ntotal_rss 8192\nmax 3\nnot a number x\n')).toEqual(
+      new Map([
+        ['rss', 4096],
+        ['total_rss', 8192],
+        ['max', 3],
+      ]),
+    );
   });
 });
 
-describe('a step\'s bundle: which grade it belongs to, and where it writes', () => {
-  it('finds the grade\'s marker even when the Dockerfile sets its own no_proxy', async () => {
+describe("a step's bundle: which grade it belongs to, and where it writes", () => {
+  it("finds the grade's marker even when the Dockerfile sets its own no_proxy", async () => {
     const exec = await tempFolder({});
     await mkdir(path.join(exec, 'step1'));
     await writeFile(
       path.join(exec, 'step1', 'config.json'),
       JSON.stringify({
-        process: { args: ['/bin/sh', '-c', 'go build .'], env: ['PATH=/usr/bin', 'no_proxy=evil', 'NO_PROXY=evil', 'NO_PROXY=stagecraft-abc.invalid', 'no_proxy=stagecraft-abc.invalid'] },
+        process: {
+          args: ['/bin/sh', '-c', 'go build .'],
+          env: ['PATH=/usr/bin', 'no_proxy=evil', 'NO_PROXY=evil', 'NO_PROXY=stagecraft-abc.invalid', 'no_proxy=stagecraft-abc.invalid'],
+        },
         root: { path: `${exec}/step1/rootfs` },
         mounts: [
           { destination: '/etc/hosts', type: 'bind', source: '/var/lib/docker/buildkit/executor/hosts.1', options: ['rbind', 'ro'] },
@@ -87,11 +116,16 @@ describe('a step\'s bundle: which grade it belongs to, and where it writes', () 
       }),
     );
     const bundle = await readStepBundle(exec, 'step1');
-    expect(bundle).toEqual({ noProxy: 'evil,evil,stagecraft-abc.invalid,stagecraft-abc.invalid', command: '/bin/sh -c go build .', rootfs: `${exec}/step1/rootfs`, writableMounts: ['/var/lib/docker/overlay2/p1/diff'] });
+    expect(bundle).toEqual({
+      noProxy: 'evil,evil,stagecraft-abc.invalid,stagecraft-abc.invalid',
+      command: '/bin/sh -c go build .',
+      rootfs: `${exec}/step1/rootfs`,
+      writableMounts: ['/var/lib/docker/overlay2/p1/diff'],
+    });
     expect(await readStepBundle(exec, 'no-such-step')).toBeUndefined();
   });
 
-  it('finds the folder that receives a mount\'s writes: the overlay\'s upper folder, or the folder itself', () => {
+  it("finds the folder that receives a mount's writes: the overlay's upper folder, or the folder itself", () => {
     const mountinfo = `74 27 0:52 / /var/lib/docker/buildkit/executor/abc/rootfs rw,relatime - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/Y2U,upperdir=/var/lib/docker/overlay2/hg01/diff,workdir=/var/lib/docker/overlay2/hg01/work
 75 27 0:53 / /var/lib/docker/tmp/with\\040space rw - ext4 /dev/vda rw`;
     expect(writableFolder(mountinfo, '/var/lib/docker/buildkit/executor/abc/rootfs')).toBe('/var/lib/docker/overlay2/hg01/diff');
@@ -131,10 +165,15 @@ describe('build limits from the command line', () => {
   it.each(['', 'two', '2x', '-1g', '1 2g'])('refuses %j', (text) => expect(parseSize(text)).toBeUndefined());
 
   it('writes memory the way container limits are written', () => {
-    expect([formatMemory(2 * 2 ** 30), formatMemory(512 * 2 ** 20), formatMemory(1.5 * 2 ** 30), formatMemory(3.3 * 2 ** 30)]).toEqual(['2 GiB', '512 MiB', '1.5 GiB', '3.3 GiB']);
+    expect([formatMemory(2 * 2 ** 30), formatMemory(512 * 2 ** 20), formatMemory(1.5 * 2 ** 30), formatMemory(3.3 * 2 ** 30)]).toEqual([
+      '2 GiB',
+      '512 MiB',
+      '1.5 GiB',
+      '3.3 GiB',
+    ]);
   });
 
-  it('a batch wants 100,000 free inodes, or 5% of a small file system\'s', () => {
+  it("a batch wants 100,000 free inodes, or 5% of a small file system's", () => {
     expect([minFreeInodes(16_777_216), minFreeInodes(1_000_000), minFreeInodes(0)]).toEqual([100_000, 50_000, 0]);
   });
 });
@@ -152,7 +191,9 @@ describe('the build trace: the step the fence stopped, and the steps still runni
   it('finds a step by the command runc ran, in its error or, cut short, in its name', () => {
     const { t, line } = trace();
     expect(t.stepOf('/bin/sh -c head -c 3000M /dev/zero | tail -c 3000M > /dev/null')?.digest).toBe('b');
-    line({ vertexes: [{ digest: 'c', name: '[other 2/2] RUN sleep 9', started: true, error: 'executor failed running [/bin/sh -c sleep 9]: exit code: 137' }] });
+    line({
+      vertexes: [{ digest: 'c', name: '[other 2/2] RUN sleep 9', started: true, error: 'executor failed running [/bin/sh -c sleep 9]: exit code: 137' }],
+    });
     expect(t.stepOf('/bin/sh -c sleep 9')?.digest).toBe('c');
     expect(t.stepOf('/bin/sh -c make all')).toBeUndefined();
   });
@@ -166,8 +207,24 @@ describe('the build trace: the step the fence stopped, and the steps still runni
 
 describe('the builds check, for a step stopped or a network missed', () => {
   const lint = parseDockerfile('FROM debian:trixie-slim\nRUN apt-get update && apt-get install -y curl\n');
-  const step = { digest: 'a', name: '[2/2] RUN apt-get update && apt-get install -y curl', cached: false, done: false, error: 'executor failed running [/bin/sh -c apt-get update && apt-get install -y curl]: exit code: 100', tail: ['E: Unable to locate package curl'] };
-  const build = (over: Partial<BuildResult>): BuildResult => ({ ok: false, error: step.error, steps: [step], failedStep: step, log: '', timedOut: false, durationMs: 1, ...over });
+  const step = {
+    digest: 'a',
+    name: '[2/2] RUN apt-get update && apt-get install -y curl',
+    cached: false,
+    done: false,
+    error: 'executor failed running [/bin/sh -c apt-get update && apt-get install -y curl]: exit code: 100',
+    tail: ['E: Unable to locate package curl'],
+  };
+  const build = (over: Partial<BuildResult>): BuildResult => ({
+    ok: false,
+    error: step.error,
+    steps: [step],
+    failedStep: step,
+    log: '',
+    timedOut: false,
+    durationMs: 1,
+    ...over,
+  });
 
   it('names the step, its line and the limit it went past', () => {
     const v = builds().evaluate({ lint, build: build({ stopped: { reason: 'memory', why: 'it used more than 2 GiB of memory', machine: false } }) });
@@ -182,7 +239,7 @@ describe('the builds check, for a step stopped or a network missed', () => {
   });
 });
 
-describe('the ceiling on the steps\' parent group: every step born under a limit', () => {
+describe("the ceiling on the steps' parent group: every step born under a limit", () => {
   /** A synthetic cgroup v2 tree: the parent BuildKit makes step groups in, with the files the kernel has. */
   async function v2Parent(): Promise<{ parent: CgroupDirs; dir: string; root: string }> {
     const root = await tempFolder({
@@ -240,7 +297,7 @@ describe('the ceiling on the steps\' parent group: every step born under a limit
     expect(readCeiling(dirs)).toEqual(before);
   });
 
-  it('refuses a parent shared with the machine\'s services (the systemd driver\'s system.slice)', () => {
+  it("refuses a parent shared with the machine's services (the systemd driver's system.slice)", () => {
     const at = (dir: string): CgroupDirs => ({ controllers: { memory: { dir, version: 2 }, pids: { dir, version: 2 } } });
     expect(ceilingRefusal(at('/sys/fs/cgroup/docker/buildkit'))).toBeUndefined();
     expect(ceilingRefusal(at('/sys/fs/cgroup/system.slice'))).toMatch(/directly in system\.slice \(the systemd cgroup driver\)/);
@@ -252,11 +309,24 @@ describe('a step whose limits cannot be written is stopped, never left unlimited
     const root = await tempFolder({ 'docker/buildkit/pids.max': 'max' });
     const parentDir = path.join(root, 'docker/buildkit');
     const exec = await tempFolder({});
-    const fence = new BuildFence({ parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir }, leaf: { prefix: '', suffix: '' }, execRoot: exec, mountinfo: '/dev/null', fsRoot: '', dataRoot: root }, { pollMs: 20 });
+    const fence = new BuildFence(
+      {
+        parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir },
+        leaf: { prefix: '', suffix: '' },
+        execRoot: exec,
+        mountinfo: '/dev/null',
+        fsRoot: '',
+        dataRoot: root,
+      },
+      { pollMs: 20 },
+    );
     const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
     const stopped = new Promise<FenceStop>((resolve) => (grade.onStop = resolve));
     await mkdir(path.join(exec, 'step1'), { recursive: true });
-    await writeFile(path.join(exec, 'step1', 'config.json'), JSON.stringify({ process: { args: ['/bin/sh', '-c', 'sleep 1'], env: [`no_proxy=${grade.marker}`] } }));
+    await writeFile(
+      path.join(exec, 'step1', 'config.json'),
+      JSON.stringify({ process: { args: ['/bin/sh', '-c', 'sleep 1'], env: [`no_proxy=${grade.marker}`] } }),
+    );
     // The step's group, where memory.max cannot be written (a folder stands in its place).
     await mkdir(path.join(parentDir, 'step1', 'memory.max'), { recursive: true });
     const stop = await stopped;
@@ -269,7 +339,8 @@ describe('a step whose limits cannot be written is stopped, never left unlimited
 describe('--build-timeout names the step that was running when the build was cut', () => {
   it('not one BuildKit listed but never started, after the cancel marked the running one failed', () => {
     const trace = new BuildTrace();
-    const send = (vertexes: Parameters<typeof encodeTrace>[0]['vertexes']) => trace.line(JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace({ vertexes }) }));
+    const send = (vertexes: Parameters<typeof encodeTrace>[0]['vertexes']) =>
+      trace.line(JSON.stringify({ id: 'moby.buildkit.trace', aux: encodeTrace({ vertexes }) }));
     send([
       { digest: 'a', name: '[1/3] FROM docker.io/library/debian:trixie-slim', started: true, completed: true },
       { digest: 'b', name: '[2/3] RUN sleep infinity', started: true },
@@ -283,7 +354,7 @@ describe('--build-timeout names the step that was running when the build was cut
 });
 
 describe('no route to the host: the firewall rules', () => {
-  it('refuses new connections from each bridge to the host\'s own addresses, and forwarded ones to 169.254.0.0/16', () => {
+  it("refuses new connections from each bridge to the host's own addresses, and forwarded ones to 169.254.0.0/16", () => {
     expect(hostRules(['docker0'])).toEqual([
       { chain: 'INPUT', args: ['-i', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
       { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-d', '169.254.0.0/16', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
@@ -293,14 +364,25 @@ describe('no route to the host: the firewall rules', () => {
 
 describe('a step that reached its limit and gave up by itself', () => {
   const limits = { memoryBytes: 128 * 2 ** 20, pids: 64, cpus: 1, diskBytes: 1e9, files: 1e5 };
-  const step = (tail: string[]) => ({ digest: 'd', name: '[2/2] RUN cat /dev/zero | tail -c 3000M', cached: false, done: true, error: 'process "/bin/sh -c cat /dev/zero | tail -c 3000M" did not complete successfully: exit code: 1', tail });
+  const step = (tail: string[]) => ({
+    digest: 'd',
+    name: '[2/2] RUN cat /dev/zero | tail -c 3000M',
+    cached: false,
+    done: true,
+    error: 'process "/bin/sh -c cat /dev/zero | tail -c 3000M" did not complete successfully: exit code: 1',
+    tail,
+  });
   it('is named by the limit its output names: memory, then processes', () => {
-    expect(strainedBy({ strained: [], limits }, step(['tail: memory exhausted']))).toEqual({ reason: 'memory', why: 'it used more than 128 MiB of memory', machine: false });
+    expect(strainedBy({ strained: [], limits }, step(['tail: memory exhausted']))).toEqual({
+      reason: 'memory',
+      why: 'it used more than 128 MiB of memory',
+      machine: false,
+    });
     expect(strainedBy({ strained: [], limits }, step(["tail: error reading 'standard input': Cannot allocate memory"]))?.reason).toBe('memory');
     expect(strainedBy({ strained: [], limits }, step(["tail: error reading 'standard input': Bad address"]))?.reason).toBe('memory');
     expect(strainedBy({ strained: [], limits }, step(['sh: 1: Cannot fork']))?.reason).toBe('pids');
   });
-  it('is not charged to a limit when its output names none, nor for a language\'s own heap limit', () => {
+  it("is not charged to a limit when its output names none, nor for a language's own heap limit", () => {
     expect(strainedBy({ strained: [], limits }, step(['main.go:3: undefined: x']))).toBeUndefined();
     expect(strainedBy({ strained: [], limits }, step(['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory']))).toBeUndefined();
   });

@@ -40,11 +40,16 @@ describe('cache mounts isolated per submission', () => {
     ['RUN --mount=\'type=cache,"id=X",target=/c\' true', 'RUN --mount=type=cache,target=/c,id=NS/X true'],
     ['RUN --mount=type=cache,id=X,target=/c,id=Y true', 'RUN --mount=type=cache,target=/c,id=NS/Y true'],
     ['RUN --mount=type=cache,target=/c,id=../../x y true', 'RUN --mount=type=cache,target=/c,id=NS/../../x y true'],
-  ])('rebuilds %j from the fields BuildKit reads: one id, the grader\'s, whatever the spelling', (line, expected) => {
+  ])("rebuilds %j from the fields BuildKit reads: one id, the grader's, whatever the spelling", (line, expected) => {
     const out = isolateCacheMounts(`FROM golang:1.24-trixie\n${line}\n`, ns()).split('\n')[1]!;
     // The one id BuildKit will read, as it reads it: the last `id` key, any case.
     const ids = [...out.matchAll(/[,=]id=([^,\s]+)/gi)].map((m) => m[1]);
-    expect(ids).toEqual([expected.match(/id=(\S+)/)![1]!.replace('NS', ns()).replace(/,.*$/, '')]);
+    expect(ids).toEqual([
+      expected
+        .match(/id=(\S+)/)![1]!
+        .replace('NS', ns())
+        .replace(/,.*$/, ''),
+    ]);
     expect(out).toBe(expected.replace('NS', ns()));
   });
 
@@ -53,7 +58,9 @@ describe('cache mounts isolated per submission', () => {
     expect(cacheNamespace('lab1-go', '/a/Dockerfile')).not.toBe(cacheNamespace('lab1-go', '/b/Dockerfile'));
     expect(cacheNamespace('student', 'alice')).not.toBe(cacheNamespace('student', 'bob'));
     // A submission cannot name another's cache: its own id is put inside its namespace.
-    expect(isolateCacheMounts(`FROM scratch\nRUN --mount=type=cache,id=${ns()}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory'))).not.toContain(`id=${ns()}/`);
+    expect(
+      isolateCacheMounts(`FROM scratch\nRUN --mount=type=cache,id=${ns()}/root/.cache/go-build,target=/x true`, cacheNamespace('student', 'mallory')),
+    ).not.toContain(`id=${ns()}/`);
   });
 
   it('namespaces are keyed by a secret of this installation, kept readable by its owner only: not computable from a folder name', async () => {
@@ -66,7 +73,7 @@ describe('cache mounts isolated per submission', () => {
   });
 });
 
-describe('warm caches: the reference solution seeds a grade\'s cache mounts', () => {
+describe("warm caches: the reference solution seeds a grade's cache mounts", () => {
   const solution = (name: string) => readFileSync(path.join(REPO_ROOT, 'solutions', name, 'Dockerfile'), 'utf8');
 
   it('adds a stage per cache to the solution, copying what its build left, and one last stage that holds them all', () => {
@@ -93,7 +100,7 @@ describe('warm caches: the reference solution seeds a grade\'s cache mounts', ()
     expect(seedDockerfile('FROM golang:1.24-trixie\nRUN --mount=type=cache,target=/root/.cache/go-build go build .\n')).toBeUndefined();
   });
 
-  it('a grade\'s cache mount with the same target starts from the seed, in its own namespace; other mounts and the student\'s own from= are left alone', () => {
+  it("a grade's cache mount with the same target starts from the seed, in its own namespace; other mounts and the student's own from= are left alone", () => {
     const seed = { image: 'stagecraft-seed/lab1-go:0123456789abcdef', sources: { '/root/.cache/go-build': '/0' } };
     const text = [
       'FROM golang:1.24-trixie AS build',

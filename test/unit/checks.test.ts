@@ -28,8 +28,23 @@ describe('builds', () => {
   });
 
   it('fails on a failed step with its instruction, line, exit code and last output', () => {
-    const step = { digest: 'd', name: '[build 3/3] RUN CGO_ENABLED=0 go build -o /out/app .', cached: false, done: false, error: 'exit code: 1', tail: ['# example.com/app', './main.go:3:1: syntax error'] };
-    const build: BuildResult = { ok: false, error: 'executor failed running [/bin/sh -c CGO_ENABLED=0 go build -o /out/app .]: exit code: 1', failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 };
+    const step = {
+      digest: 'd',
+      name: '[build 3/3] RUN CGO_ENABLED=0 go build -o /out/app .',
+      cached: false,
+      done: false,
+      error: 'exit code: 1',
+      tail: ['# example.com/app', './main.go:3:1: syntax error'],
+    };
+    const build: BuildResult = {
+      ok: false,
+      error: 'executor failed running [/bin/sh -c CGO_ENABLED=0 go build -o /out/app .]: exit code: 1',
+      failedStep: step,
+      steps: [step],
+      log: '',
+      timedOut: false,
+      durationMs: 1,
+    };
     const v = builds().evaluate(evidence({ build }));
     expect(v.passed).toBe(false);
     expect(v.message).toBe('`RUN CGO_ENABLED=0 go build -o /out/app .` (Dockerfile line 4) failed with exit code 1: ./main.go:3:1: syntax error');
@@ -100,11 +115,19 @@ describe('no-toolchain', () => {
     );
   });
 
-  it('covers Debian\'s Go layout and cross-compiler names', () => {
-    const files = ['usr/lib/go-1.24/bin/go', 'usr/share/go-1.24/src/net/http/server.go', 'usr/bin/x86_64-linux-gnu-gcc-14', 'usr/libexec/gcc/x86_64-linux-gnu/14/cc1'].map((path) => ({ path, size: 1, type: 'file' as const, layer: 0 }));
+  it("covers Debian's Go layout and cross-compiler names", () => {
+    const files = [
+      'usr/lib/go-1.24/bin/go',
+      'usr/share/go-1.24/src/net/http/server.go',
+      'usr/bin/x86_64-linux-gnu-gcc-14',
+      'usr/libexec/gcc/x86_64-linux-gnu/14/cc1',
+    ].map((path) => ({ path, size: 1, type: 'file' as const, layer: 0 }));
     const v = check.evaluate(evidence({ image: image({ layers: [layer(0, 4)] }, files) }));
     const findings = (v.details!.findings as { what: string; files: number }[]).map((f) => [f.what, f.files]);
-    expect(findings).toEqual([['the Go toolchain', 2], ['gcc', 2]]);
+    expect(findings).toEqual([
+      ['the Go toolchain', 2],
+      ['gcc', 2],
+    ]);
   });
 });
 
@@ -116,7 +139,17 @@ describe('runs', () => {
   });
 
   it('explains a cgo binary in scratch from its exec error', () => {
-    const v = check.evaluate(evidence({ run: run({ ready: false, exitCode: 255, problem: 'the container exited with code 255 before answering GET /healthz', logTail: ['exec /app: no such file or directory'], probes: [] }) }));
+    const v = check.evaluate(
+      evidence({
+        run: run({
+          ready: false,
+          exitCode: 255,
+          problem: 'the container exited with code 255 before answering GET /healthz',
+          logTail: ['exec /app: no such file or directory'],
+          probes: [],
+        }),
+      }),
+    );
     expect(v.passed).toBe(false);
     expect(v.message).toBe('the container exited with code 255 before answering GET /healthz; its last output: "exec /app: no such file or directory"');
     expect(v.hint).toMatch(/CGO_ENABLED=0/);
@@ -124,7 +157,7 @@ describe('runs', () => {
 
   it('fails on the first wrong probe and counts the rest', () => {
     const probes = [
-      { name: 'GET /stamp (this build\'s stamp)', ok: false, status: 200, problem: 'answered "unstamped", not this build\'s stamp', ms: 2 },
+      { name: "GET /stamp (this build's stamp)", ok: false, status: 200, problem: 'answered "unstamped", not this build\'s stamp', ms: 2 },
       { name: 'GET /reverse?text=ab', ok: false, status: 500, problem: 'answered 500, expected 200', ms: 2 },
     ];
     const v = check.evaluate(evidence({ run: run({ probes }) }));
@@ -160,13 +193,12 @@ describe('evaluateChecks', () => {
     expect(results.every((r) => !r.passed)).toBe(true);
   });
 
-  it('uses a verdict\'s own hint over the check\'s', () => {
+  it("uses a verdict's own hint over the check's", () => {
     const crashed = run({ ready: false, exitCode: 1, logTail: ['exec /app: no such file or directory'], probes: [] });
     const [result] = evaluateChecks([checks[3]!], evidence({ image: image(), run: crashed }));
     expect(result!.hint).toMatch(/CGO_ENABLED=0/);
   });
 });
-
 
 describe('no-caches', () => {
   const check = noCaches();
@@ -187,26 +219,44 @@ describe('no-caches', () => {
 
   it('passes an image whose apt lists folder holds only the lock file, and says deleted caches still ship', () => {
     expect(check.evaluate(evidence({ image: image({}, [file('var/lib/apt/lists/lock', 0)]) })).passed).toBe(true);
-    const deleted = check.evaluate(evidence({ image: image({ layers: [layer(0, 100, 3, 'RUN'), layer(1, 0, 4, 'RUN')] }, [file('root/.cache/pip/x', 100, 0, 1)]) }));
+    const deleted = check.evaluate(
+      evidence({ image: image({ layers: [layer(0, 100, 3, 'RUN'), layer(1, 0, 4, 'RUN')] }, [file('root/.cache/pip/x', 100, 0, 1)]) }),
+    );
     expect(deleted.message).toMatch(/deleted in layer 2, but still shipped$/);
   });
 });
 
 describe('cache-friendly', () => {
   const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
-  const df = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  const df =
+    'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
-  const rebuild = (steps: ReturnType<typeof step>[]) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps, log: '', timedOut: false, durationMs: 1 } });
+  const rebuild = (steps: ReturnType<typeof step>[]) => ({
+    touched: 'src/app.ts',
+    build: { ok: true, imageId: 'x', steps, log: '', timedOut: false, durationMs: 1 },
+  });
 
   it('fails when the install re-ran, naming the COPY that invalidated it', () => {
-    const r = rebuild([step('[build 2/5] WORKDIR /app', true), step('[build 3/5] COPY . .', false), step('[build 4/5] RUN npm ci', false), step('[build 5/5] RUN npm run build', false)]);
+    const r = rebuild([
+      step('[build 2/5] WORKDIR /app', true),
+      step('[build 3/5] COPY . .', false),
+      step('[build 4/5] RUN npm ci', false),
+      step('[build 5/5] RUN npm run build', false),
+    ]);
     const v = check.evaluate(evidence({ rebuild: r }, df));
-    expect(v).toMatchObject({ passed: false, message: 'after editing src/app.ts, `RUN npm ci` (line 4) ran again: `COPY . .` (line 3) before it copies the edited file, so every source change invalidates the install' });
+    expect(v).toMatchObject({
+      passed: false,
+      message:
+        'after editing src/app.ts, `RUN npm ci` (line 4) ran again: `COPY . .` (line 3) before it copies the edited file, so every source change invalidates the install',
+    });
   });
 
   it('passes when every install step came from the cache', () => {
     const r = rebuild([step('[build 3/5] COPY . .', true), step('[build 4/5] RUN npm ci', true), step('[build 5/5] RUN npm run build', false)]);
-    expect(check.evaluate(evidence({ rebuild: r }, df))).toMatchObject({ passed: true, message: 'after editing src/app.ts, `RUN npm ci` (line 4) came from the cache' });
+    expect(check.evaluate(evidence({ rebuild: r }, df))).toMatchObject({
+      passed: true,
+      message: 'after editing src/app.ts, `RUN npm ci` (line 4) came from the cache',
+    });
   });
 
   it('fails when nothing installs dependencies', () => {
@@ -217,16 +267,35 @@ describe('cache-friendly', () => {
   });
 
   // Issue 21: `npm install -g pnpm` was "the install" (cached, so a pass) while the real one re-ran.
-  const pnpmDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nRUN npm install -g pnpm\nCOPY . .\nRUN pnpm install\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  const pnpmDf =
+    'FROM node:20-trixie AS build\nWORKDIR /app\nRUN npm install -g pnpm\nCOPY . .\nRUN pnpm install\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   it('fails a pnpm install that re-ran, however the pnpm install itself came from the cache', () => {
-    const r = rebuild([step('[build 3/6] RUN npm install -g pnpm', true), step('[build 4/6] COPY . .', false), step('[build 5/6] RUN pnpm install', false), step('[build 6/6] RUN pnpm run build', false)]);
-    expect(check.evaluate(evidence({ rebuild: r }, pnpmDf))).toMatchObject({ passed: false, message: 'after editing src/app.ts, `RUN pnpm install` (line 5) ran again: `COPY . .` (line 4) before it copies the edited file, so every source change invalidates the install' });
+    const r = rebuild([
+      step('[build 3/6] RUN npm install -g pnpm', true),
+      step('[build 4/6] COPY . .', false),
+      step('[build 5/6] RUN pnpm install', false),
+      step('[build 6/6] RUN pnpm run build', false),
+    ]);
+    expect(check.evaluate(evidence({ rebuild: r }, pnpmDf))).toMatchObject({
+      passed: false,
+      message:
+        'after editing src/app.ts, `RUN pnpm install` (line 5) ran again: `COPY . .` (line 4) before it copies the edited file, so every source change invalidates the install',
+    });
   });
 
-  const corepackDf = 'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN corepack enable && pnpm import && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
+  const corepackDf =
+    'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN corepack enable && pnpm import && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   it('passes an install through corepack that came from the cache', () => {
-    const r = rebuild([step('[build 3/6] COPY package.json package-lock.json ./', true), step('[build 4/6] RUN corepack enable && pnpm import && pnpm install --frozen-lockfile', true), step('[build 5/6] COPY . .', false), step('[build 6/6] RUN pnpm run build', false)]);
-    expect(check.evaluate(evidence({ rebuild: r }, corepackDf))).toMatchObject({ passed: true, message: 'after editing src/app.ts, `RUN corepack enable && pnpm import && pnpm install --frozen-lockfile` (line 4) came from the cache' });
+    const r = rebuild([
+      step('[build 3/6] COPY package.json package-lock.json ./', true),
+      step('[build 4/6] RUN corepack enable && pnpm import && pnpm install --frozen-lockfile', true),
+      step('[build 5/6] COPY . .', false),
+      step('[build 6/6] RUN pnpm run build', false),
+    ]);
+    expect(check.evaluate(evidence({ rebuild: r }, corepackDf))).toMatchObject({
+      passed: true,
+      message: 'after editing src/app.ts, `RUN corepack enable && pnpm import && pnpm install --frozen-lockfile` (line 4) came from the cache',
+    });
   });
 });
 
@@ -258,7 +327,10 @@ describe('cache-friendly, heredocs', () => {
     step('[build 4/6] RUN --mount=type=cache,target=/root/.npm <<EOF (set -eux...)', installCached),
     step('[build 3/6] COPY package.json package-lock.json ./', true),
   ];
-  const rebuild = (installCached: boolean) => ({ touched: 'src/app.ts', build: { ok: true, imageId: 'x', steps: steps(installCached), log: '', timedOut: false, durationMs: 1 } });
+  const rebuild = (installCached: boolean) => ({
+    touched: 'src/app.ts',
+    build: { ok: true, imageId: 'x', steps: steps(installCached), log: '', timedOut: false, durationMs: 1 },
+  });
 
   it('finds the install in a heredoc and passes when it came from the cache', () => {
     expect(check.evaluate(evidence({ rebuild: rebuild(true) }, df))).toMatchObject({ passed: true });
@@ -292,9 +364,17 @@ describe('no-secrets', () => {
   });
 
   it("passes public certificates, examples and a base image's system files", () => {
-    const files = ['etc/ssl/certs/ca-certificates.crt', 'usr/share/ca-certificates/mozilla/x.crt', 'app/.env.example', 'usr/lib/python3/dist-packages/x.key'].map((p) => file(p));
+    const files = [
+      'etc/ssl/certs/ca-certificates.crt',
+      'usr/share/ca-certificates/mozilla/x.crt',
+      'app/.env.example',
+      'usr/lib/python3/dist-packages/x.key',
+    ].map((p) => file(p));
     const base = [layer(0, 64), layer(1, 0, 7, 'RUN')];
-    expect(check.evaluate(evidence({ image: image({ layers: base }, [...files, file('app/.env.example')]) }))).toMatchObject({ passed: true, message: 'no secret files in 2 layers (5 files), and none in the image config' });
+    expect(check.evaluate(evidence({ image: image({ layers: base }, [...files, file('app/.env.example')]) }))).toMatchObject({
+      passed: true,
+      message: 'no secret files in 2 layers (5 files), and none in the image config',
+    });
   });
 
   it('exempts a folder only among base-image files: a key the Dockerfile copies under usr/share is found', () => {
@@ -311,11 +391,16 @@ describe('non-root', () => {
   });
 
   it('fails when the configured user is not root but a process runs as uid 0', () => {
-    expect(check.evaluate(evidence({ image: image({ user: 'app' }), run: run({ processUids: ['0', '1000'] }) })).message).toBe('the image\'s user is "app", but 1 process(es) in the container run as uid 0');
+    expect(check.evaluate(evidence({ image: image({ user: 'app' }), run: run({ processUids: ['0', '1000'] }) })).message).toBe(
+      'the image\'s user is "app", but 1 process(es) in the container run as uid 0',
+    );
   });
 
   it('passes a non-root user whose processes are non-root too', () => {
-    expect(check.evaluate(evidence({ image: image({ user: 'node' }), run: run({ processUids: ['1000'] }) }))).toMatchObject({ passed: true, message: 'runs as "node" (uid 1000)' });
+    expect(check.evaluate(evidence({ image: image({ user: 'node' }), run: run({ processUids: ['1000'] }) }))).toMatchObject({
+      passed: true,
+      message: 'runs as "node" (uid 1000)',
+    });
   });
 });
 
@@ -341,7 +426,14 @@ describe('non-root without a process list', () => {
 
 describe('builds: what to do next', () => {
   const failedRun = () => {
-    const step = { digest: 'd', name: '[build 3/3] RUN go build -o /out/app .', cached: false, done: false, error: 'exit code: 1', tail: ['./main.go:3:1: syntax error'] };
+    const step = {
+      digest: 'd',
+      name: '[build 3/3] RUN go build -o /out/app .',
+      cached: false,
+      done: false,
+      error: 'exit code: 1',
+      tail: ['./main.go:3:1: syntax error'],
+    };
     return { ok: false, error: 'exit code: 1', failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 } satisfies BuildResult;
   };
 
@@ -353,12 +445,21 @@ describe('builds: what to do next', () => {
   });
 
   it('says which image is not on the machine, why, and which provisioned images serve instead', () => {
-    const step = { digest: 'm', name: '[internal] load metadata for docker.io/library/golang:1.24-alpine', cached: false, done: false, error: 'failed', tail: [] };
+    const step = {
+      digest: 'm',
+      name: '[internal] load metadata for docker.io/library/golang:1.24-alpine',
+      cached: false,
+      done: false,
+      error: 'failed',
+      tail: [],
+    };
     const error =
       'failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.24-alpine": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
     const build: BuildResult = { ok: false, error, failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 };
     const v = builds('lab1-go').evaluate(evidence({ build }, 'FROM golang:1.24-alpine AS build\nRUN go version\nFROM scratch\nCOPY --from=build /a /a\n'));
-    expect(v.message).toBe('the image golang:1.24-alpine (`FROM golang:1.24-alpine AS build`, Dockerfile line 1) could not be used: it is not on this machine, and no registry can be reached from here to pull it');
+    expect(v.message).toBe(
+      'the image golang:1.24-alpine (`FROM golang:1.24-alpine AS build`, Dockerfile line 1) could not be used: it is not on this machine, and no registry can be reached from here to pull it',
+    );
     expect(v.hint).toMatch(/^Use an image this machine has\. golang:1\.24-trixie serves instead; .*`npm run images -- list`/);
     expect(v.hint).not.toMatch(/first error above/);
   });
@@ -370,26 +471,43 @@ describe('multi-stage: a fan-in lab whose build stages are chained', () => {
     const df = readFileSync(new URL('../fixtures/lab5-fullstack/one-feeder.Dockerfile', import.meta.url), 'utf8');
     const v = multiStage({ feeders: 2, fanInHint: 'the lab 5 hint' }).evaluate(evidence({}, df));
     expect(v.message).toBe(
-      'line 16: the final stage copies from 1 (backend) of the 2 build stages this lab wants; backend copies from frontend (`COPY --from=frontend /web/dist /out/www`, line 14), so frontend reaches the final image only through backend and the two build one after the other: copy each stage\'s output into the final stage itself',
+      "line 16: the final stage copies from 1 (backend) of the 2 build stages this lab wants; backend copies from frontend (`COPY --from=frontend /web/dist /out/www`, line 14), so frontend reaches the final image only through backend and the two build one after the other: copy each stage's output into the final stage itself",
     );
     expect(v.hint).toBe('the lab 5 hint');
   });
 });
 
 describe('runs: a shell-form ENTRYPOINT or CMD leads to the JSON form', () => {
-  const refused = run({ ready: false, refused: 'exec: "/bin/sh": stat /bin/sh: no such file or directory', problem: 'the engine would not start the container', logTail: [] });
+  const refused = run({
+    ready: false,
+    refused: 'exec: "/bin/sh": stat /bin/sh: no such file or directory',
+    problem: 'the engine would not start the container',
+    logTail: [],
+  });
 
   it('on scratch: the JSON form of the same ENTRYPOINT, not the COPY path', () => {
     const df = 'FROM golang:1.24-trixie AS build\nRUN go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /wordsmith\nENTRYPOINT /wordsmith\n';
     const v = runs({ probes: [] }).evaluate(evidence({ run: refused, image: image({ entrypoint: ['/bin/sh', '-c', '/wordsmith'] }) }, df));
-    expect(v.hint).toBe('`ENTRYPOINT /wordsmith` (Dockerfile line 5) is in the shell form: Docker runs it as `/bin/sh -c "/wordsmith"`, and scratch has no /bin/sh. Write it in the JSON form, which runs the program directly: `ENTRYPOINT ["/wordsmith"]`.');
+    expect(v.hint).toBe(
+      '`ENTRYPOINT /wordsmith` (Dockerfile line 5) is in the shell form: Docker runs it as `/bin/sh -c "/wordsmith"`, and scratch has no /bin/sh. Write it in the JSON form, which runs the program directly: `ENTRYPOINT ["/wordsmith"]`.',
+    );
   });
 
   it('on distroless Java: CMD names only the jar, with no word of a prebuilt app', () => {
-    const df = 'FROM eclipse-temurin:21-jdk AS build\nRUN jar --create --file /out/app.jar -C classes .\nFROM gcr.io/distroless/java21-debian13\nCOPY --from=build /out/app.jar /app/app.jar\nCMD java -jar /app/app.jar\n';
-    const exited = run({ ready: false, exitCode: 1, problem: 'the container exited with code 1 before answering GET /healthz', logTail: ['Error: Unable to access jarfile /bin/sh'] });
-    const v = runs({ probes: [] }).evaluate(evidence({ run: exited, image: image({ entrypoint: ['/usr/bin/java', '-jar'], cmd: ['/bin/sh', '-c', 'java -jar /app/app.jar'] }) }, df));
-    expect(v.hint).toMatch(/^`CMD java -jar \/app\/app\.jar` \(Dockerfile line 5\) is in the shell form, and gcr\.io\/distroless\/java21-debian13 already starts `\/usr\/bin\/java -jar` itself: .* must name only the jar, in the JSON form: `CMD \["\/app\/app\.jar"\]`\.$/);
+    const df =
+      'FROM eclipse-temurin:21-jdk AS build\nRUN jar --create --file /out/app.jar -C classes .\nFROM gcr.io/distroless/java21-debian13\nCOPY --from=build /out/app.jar /app/app.jar\nCMD java -jar /app/app.jar\n';
+    const exited = run({
+      ready: false,
+      exitCode: 1,
+      problem: 'the container exited with code 1 before answering GET /healthz',
+      logTail: ['Error: Unable to access jarfile /bin/sh'],
+    });
+    const v = runs({ probes: [] }).evaluate(
+      evidence({ run: exited, image: image({ entrypoint: ['/usr/bin/java', '-jar'], cmd: ['/bin/sh', '-c', 'java -jar /app/app.jar'] }) }, df),
+    );
+    expect(v.hint).toMatch(
+      /^`CMD java -jar \/app\/app\.jar` \(Dockerfile line 5\) is in the shell form, and gcr\.io\/distroless\/java21-debian13 already starts `\/usr\/bin\/java -jar` itself: .* must name only the jar, in the JSON form: `CMD \["\/app\/app\.jar"\]`\.$/,
+    );
     expect(v.hint).not.toMatch(/prebuilt|built from the lab's sources/);
   });
 });

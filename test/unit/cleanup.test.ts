@@ -42,7 +42,10 @@ describe('the sweep line', () => {
   it.each([
     [{ containers: 0, images: 0, folders: 0, pids: [] }, ''],
     [{ containers: 0, images: 0, folders: 1, pids: [42] }, 'removed 1 temporary folder left by a grader that was stopped without cleaning up (pid 42)'],
-    [{ containers: 2, images: 1, folders: 3, pids: [42, 43] }, 'removed 2 containers, 1 image and 3 temporary folders left by graders that were stopped without cleaning up (pids 42, 43)'],
+    [
+      { containers: 2, images: 1, folders: 3, pids: [42, 43] },
+      'removed 2 containers, 1 image and 3 temporary folders left by graders that were stopped without cleaning up (pids 42, 43)',
+    ],
   ])('%o', (swept, line) => {
     expect(describeSweep(swept)).toBe(line);
   });

@@ -13,7 +13,11 @@ const ROOT = path.resolve(__dirname, '../..');
 describe('the compiled command', () => {
   let kit: string;
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [path.join(kit, 'bin', 'stagecraft.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [path.join(kit, 'bin', 'stagecraft.mjs'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
   };
 

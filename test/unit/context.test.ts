@@ -21,7 +21,14 @@ async function treeHash(dir: string): Promise<string> {
 
 describe('build context', () => {
   it('applies .dockerignore like the Docker CLI but always sends the Dockerfile and .dockerignore', async () => {
-    const dir = await folder({ Dockerfile: 'FROM scratch', '.dockerignore': '*\n!main.go\n', 'main.go': 'x', 'README.md': 'x', '.env': 'SECRET=1', 'sub/a.go': 'x' });
+    const dir = await folder({
+      Dockerfile: 'FROM scratch',
+      '.dockerignore': '*\n!main.go\n',
+      'main.go': 'x',
+      'README.md': 'x',
+      '.env': 'SECRET=1',
+      'sub/a.go': 'x',
+    });
     expect(await contextEntries(dir)).toEqual(['.dockerignore', 'Dockerfile', 'main.go']);
   });
 

@@ -23,10 +23,10 @@ function* nodesOf(node: TreeNode): Generator<TreeNode> {
   for (const c of node.c ?? []) yield* nodesOf(c);
 }
 
-describe('squarify (the page\'s treemap layout)', () => {
+describe("squarify (the page's treemap layout)", () => {
   const cases: [string, number[]][] = [
     ['one value', [42]],
-    ['the paper\'s example', [6, 6, 4, 3, 2, 2, 1]],
+    ["the paper's example", [6, 6, 4, 3, 2, 2, 1]],
     ['a giant and dust', [1e9, 5e6, 3e3, 10, 1]],
     ['many similar', Array.from({ length: 60 }, (_, i) => 100 - i)],
   ];
@@ -55,7 +55,13 @@ describe('squarify (the page\'s treemap layout)', () => {
   });
 
   it('keeps boxes close to square where the values allow (the point of squarifying)', () => {
-    const rects = squarify(Array.from({ length: 16 }, () => 1), 0, 0, 400, 400);
+    const rects = squarify(
+      Array.from({ length: 16 }, () => 1),
+      0,
+      0,
+      400,
+      400,
+    );
     for (const [, , w, h] of rects) expect(Math.max(w / h, h / w)).toBeLessThan(1.5);
   });
 });
@@ -86,7 +92,12 @@ describe('the treemap data', () => {
     files.push({ path: 'srv/big.bin', size: 50_000_000, type: 'file', layer: 0 });
     const bytes = files.reduce((s, f) => s + f.size, 0);
     const explained: Explained = {
-      explanation: { ...base.explanation, size: bytes, layers: [{ ...base.explanation.layers[0]!, size: bytes, fileBytes: bytes, fileCount: files.length }], findings: [] },
+      explanation: {
+        ...base.explanation,
+        size: bytes,
+        layers: [{ ...base.explanation.layers[0]!, size: bytes, fileBytes: bytes, fileCount: files.length }],
+        findings: [],
+      },
       files,
       findingsOf: () => [],
     };
@@ -165,7 +176,15 @@ describe('grade --watch watches', () => {
     const lab = await findLab('lab1');
     const rel = (files: string[]) => files.map((f) => path.relative(path.resolve(__dirname, '../..'), f));
     expect(rel(watchedFiles(lab, {}))).toEqual(['labs/lab1-go/Dockerfile', 'labs/lab1-go/.dockerignore']);
-    expect(rel(watchedFiles(lab, { solution: true }))).toEqual(['solutions/lab1-go/Dockerfile', 'labs/lab1-go/.dockerignore', 'solutions/lab1-go/.dockerignore']);
-    expect(watchedFiles(lab, { dockerfile: '/tmp/x/my.Dockerfile' }).filter((f) => f.startsWith('/tmp/x/'))).toEqual(['/tmp/x/my.Dockerfile', '/tmp/x/.dockerignore', '/tmp/x/my.Dockerfile.dockerignore']);
+    expect(rel(watchedFiles(lab, { solution: true }))).toEqual([
+      'solutions/lab1-go/Dockerfile',
+      'labs/lab1-go/.dockerignore',
+      'solutions/lab1-go/.dockerignore',
+    ]);
+    expect(watchedFiles(lab, { dockerfile: '/tmp/x/my.Dockerfile' }).filter((f) => f.startsWith('/tmp/x/'))).toEqual([
+      '/tmp/x/my.Dockerfile',
+      '/tmp/x/.dockerignore',
+      '/tmp/x/my.Dockerfile.dockerignore',
+    ]);
   });
 });

@@ -11,8 +11,10 @@ import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { EVERYTHING_IMAGE, explainEverything, synthesize } from '../helpers/explain.js';
 
 /** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
-const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<string, { title: string; workshop: number }>;
-
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
+  string,
+  { title: string; workshop: number }
+>;
 
 describe('explain --json: the documented shape (README, DESIGN.md "Beyond grading")', () => {
   it('is exactly this for an image with one of everything', async () => {
@@ -137,7 +139,7 @@ describe('explain --json: the documented shape (README, DESIGN.md "Beyond gradin
     expect(JSON.stringify(json)).not.toContain('ghp_0123456789abcdefghij');
   });
 
-  it('falls back to the scan\'s own bytes when the engine\'s layer sizes do not pair up with the layers', async () => {
+  it("falls back to the scan's own bytes when the engine's layer sizes do not pair up with the layers", async () => {
     const { facts, df } = await synthesize(EVERYTHING_IMAGE, undefined, { size: 5_120_026, layerSizes: [1, 2, 3] });
     const { explanation } = explainFacts({ ...facts, history: facts.history.slice(0, 2) }, { ref: 'x', df });
     expect(explanation.layers.map((l) => l.size)).toEqual([120_010, 3_000_000, 10, 2_000_000, 0]);
@@ -151,15 +153,23 @@ describe('the terminal report', () => {
     expect(lines[0]).toBe('stagecraft explain · synthetic · 5.12 MB in 5 layers');
     expect(text).toContain('   1  120 kB  ░░░░░░░░░░░░  debian:trixie-slim: ADD file:0123 in /');
     expect(text).toContain('   2    3 MB  ███████░░░░░  line 2: RUN apt-get install -y gcc');
-    expect(text).toContain('✗ toolchain gcc: 2 files, 3 MB in all, in /usr/bin/ (the largest /usr/bin/gcc-14 (3 MB)), layer 2 of 5, added by `RUN apt-get install -y gcc` (Dockerfile line 2); deleted in layer 5, but still shipped');
+    expect(text).toContain(
+      '✗ toolchain gcc: 2 files, 3 MB in all, in /usr/bin/ (the largest /usr/bin/gcc-14 (3 MB)), layer 2 of 5, added by `RUN apt-get install -y gcc` (Dockerfile line 2); deleted in layer 5, but still shipped',
+    );
     expect(text).toContain('do:   Line 2 (`RUN apt-get install -y gcc`) puts it in the final image');
-    expect(text).toContain(`read: slides/02-multi-stage.md#6 — "${SLIDE_INDEX['slides/02-multi-stage.md#6']!.title}", slide ${SLIDE_INDEX['slides/02-multi-stage.md#6']!.workshop} of the workshop`);
+    expect(text).toContain(
+      `read: slides/02-multi-stage.md#6 — "${SLIDE_INDEX['slides/02-multi-stage.md#6']!.title}", slide ${SLIDE_INDEX['slides/02-multi-stage.md#6']!.workshop} of the workshop`,
+    );
     expect(text).not.toMatch(/✓ (toolchain|cache|secret|deleted|root)/);
     expect(lines.at(-2)).toMatch(/^6 findings: toolchains 3 MB, caches 2 MB, 2 secrets, deleted but shipped 3 MB, runs as root \(\d+ ms\)$/);
   });
 
   it('makes control characters in file names and history visible, never raw', async () => {
-    const { facts } = await synthesize({ layers: [[{ name: 'root/.npm/_cacache/\u001b[2Jx', size: 2000 }]], history: [{ created_by: 'RUN /bin/sh -c echo \u001b]0;pwned\u0007' }] }, undefined, { size: 2000, layerSizes: [2000] });
+    const { facts } = await synthesize(
+      { layers: [[{ name: 'root/.npm/_cacache/\u001b[2Jx', size: 2000 }]], history: [{ created_by: 'RUN /bin/sh -c echo \u001b]0;pwned\u0007' }] },
+      undefined,
+      { size: 2000, layerSizes: [2000] },
+    );
     const text = renderExplanation(explainFacts(facts, { ref: 'x' }).explanation, false);
     expect(text).not.toMatch(/\u001b|\u0007/);
     expect(text).toContain('\\x1b[2Jx');

@@ -9,8 +9,19 @@ import { runs, stampOutsideTheApp, type RunsOptions } from '../../graders/checks
 import type { FileEntry } from '../../graders/inspect/layers.js';
 import { size } from '../../graders/checks/size.js';
 import {
-  C_SOURCES, FRONTEND_SOURCES, GCC, GO_SOURCES, GO_TOOLCHAIN, JAVA_SOURCES, JDK_TOOLS, NODE_TOOLCHAIN, PYTHON_HEADERS,
-  findConfigSecrets, findFiles, hashIf, type KnownContent,
+  C_SOURCES,
+  FRONTEND_SOURCES,
+  GCC,
+  GO_SOURCES,
+  GO_TOOLCHAIN,
+  JAVA_SOURCES,
+  JDK_TOOLS,
+  NODE_TOOLCHAIN,
+  PYTHON_HEADERS,
+  findConfigSecrets,
+  findFiles,
+  hashIf,
+  type KnownContent,
 } from '../../graders/findings/index.js';
 import { ScanBudgetExceeded, scanLayer } from '../../graders/inspect/layers.js';
 import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
@@ -33,7 +44,10 @@ const known: KnownContent = {
 
 describe('the layer scan reads content only where a rule needs it', () => {
   it('hashes size-matching files away from their own place, looks into tar, tar.gz, gzip and zip one level deep, and finds a needle', async () => {
-    const inner = await makeTar([{ name: 'c', content: COMPILE }, { name: 'go/pkg/tool/linux_amd64/link', size: 10 }]);
+    const inner = await makeTar([
+      { name: 'c', content: COMPILE },
+      { name: 'go/pkg/tool/linux_amd64/link', size: 10 },
+    ]);
     const zip = await import('node:zlib');
     const tarball = await makeTar([
       { name: 'opt/x/fmt', content: GOFMT },
@@ -69,9 +83,17 @@ describe('the layer scan reads content only where a rule needs it', () => {
   });
 
   it('a scan over its budget fails the layer checks with the reason, instead of skipping or crashing', () => {
-    const scanned = image({ files: undefined, layers: undefined, scanProblem: 'its file paths add up to more than 64 MiB of text (the most the grader reads)' });
+    const scanned = image({
+      files: undefined,
+      layers: undefined,
+      scanProblem: 'its file paths add up to more than 64 MiB of text (the most the grader reads)',
+    });
     const [r] = evaluateChecks([noToolchain({ forbidden: [GO_TOOLCHAIN] })], evidence({ image: scanned }));
-    expect(r).toMatchObject({ passed: false, skipped: false, message: 'the image could not be checked: its file paths add up to more than 64 MiB of text (the most the grader reads)' });
+    expect(r).toMatchObject({
+      passed: false,
+      skipped: false,
+      message: 'the image could not be checked: its file paths add up to more than 64 MiB of text (the most the grader reads)',
+    });
   });
 });
 
@@ -92,31 +114,42 @@ describe('no-toolchain: what a file is, and where it came from', () => {
     const members = [file('c', 1, { size: 5000, inArchive: 'opt/lib/tools.tgz', sha256: sha(COMPILE) })];
     const v = noToolchain({ forbidden: [GO_TOOLCHAIN] }).evaluate(evidence({ image: image({ layers, members }, files), known }));
     expect(v.message.split('\n')).toEqual([
-      'found `c` in the archive /opt/lib/tools.tgz is the Go toolchain\'s compile, renamed (/usr/lib/go-1.24/pkg/tool/linux_amd64/compile in golang:1.24-trixie; 5 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)',
-      'found `/opt/x/fmt` is the Go toolchain\'s gofmt, renamed (/usr/lib/go-1.24/bin/gofmt in golang:1.24-trixie; 3 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)',
+      "found `c` in the archive /opt/lib/tools.tgz is the Go toolchain's compile, renamed (/usr/lib/go-1.24/pkg/tool/linux_amd64/compile in golang:1.24-trixie; 5 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)",
+      "found `/opt/x/fmt` is the Go toolchain's gofmt, renamed (/usr/lib/go-1.24/bin/gofmt in golang:1.24-trixie; 3 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)",
     ]);
   });
 
   it('exempts a documentation folder only among base-image files: Go sources copied under usr/share/doc are found', () => {
     const files = [file('usr/share/doc/git/contrib/x.go', 0), file('usr/share/doc/go/strings/strings.go', 1)];
     const v = noToolchain({ forbidden: [GO_SOURCES] }).evaluate(evidence({ image: image({ layers: [layer(0, 1), layer(1, 1, 9)] }, files) }));
-    expect(v.message).toBe('found Go sources: /usr/share/doc/go/strings/strings.go (3 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)');
+    expect(v.message).toBe(
+      'found Go sources: /usr/share/doc/go/strings/strings.go (3 kB), layer 2 of 2, added by `COPY --from=build /out/app /app` (Dockerfile line 9)',
+    );
   });
 
   it("recognises the lab's front-end files by their bytes wherever they are, and lets a built page pass anywhere", () => {
-    const labKnown: KnownContent = { byHash: new Map([['t', { path: 'web/index.html', what: FRONTEND_SOURCES.what, image: 'the lab folder' }]]), sizes: new Set([531]), originals: new Set(), byBuildId: new Map() };
+    const labKnown: KnownContent = {
+      byHash: new Map([['t', { path: 'web/index.html', what: FRONTEND_SOURCES.what, image: 'the lab folder' }]]),
+      sizes: new Set([531]),
+      originals: new Set(),
+      byBuildId: new Map(),
+    };
     const check = noToolchain({ forbidden: [NODE_TOOLCHAIN, FRONTEND_SOURCES] });
     const built = [file('app/web/index.html', 1, { size: 600, sha256: 'built' }), file('srv/www/assets/main-AB12CD34.js', 1)];
     expect(check.evaluate(evidence({ image: image({ layers }, built), known: labKnown })).passed).toBe(true);
     const v = check.evaluate(evidence({ image: image({ layers }, [file('srv/www/index.html', 1, { size: 531, sha256: 't' })]), known: labKnown }));
-    expect(v.message).toMatch(/^found front-end sources and build files: \/srv\/www\/index\.html \(531 B\), a copy of the lab's web\/index\.html, layer 2 of 2/);
+    expect(v.message).toMatch(
+      /^found front-end sources and build files: \/srv\/www\/index\.html \(531 B\), a copy of the lab's web\/index\.html, layer 2 of 2/,
+    );
   });
 
   it('tells loose classes to go into a jar, and lets classes inside a jar pass', () => {
     const check = noToolchain({ forbidden: [JDK_TOOLS, JAVA_SOURCES] });
     const v = check.evaluate(evidence({ image: image({ layers }, [file('app/classes/App.class', 1)]) }));
     expect(v.hint).toMatch(/^Package the compiled classes into a jar/);
-    const inJar = check.evaluate(evidence({ image: image({ layers, members: [file('dev/App.class', 1, { inArchive: 'app/app.jar' })] }, [file('app/app.jar', 1)]) }));
+    const inJar = check.evaluate(
+      evidence({ image: image({ layers, members: [file('dev/App.class', 1, { inArchive: 'app/app.jar' })] }, [file('app/app.jar', 1)]) }),
+    );
     expect(inJar.passed).toBe(true);
   });
 });
@@ -139,15 +172,23 @@ describe('the forbidden paths against upstream layouts and the stand-ins', () =>
 });
 
 describe('secrets beyond files', () => {
-  const df = 'FROM scratch\nCOPY app /app\nARG NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789\nLABEL deploy.key="sk_live_abcdefghijklmnop1234"\nENV HOOKRELAY_TOKEN=hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3 API_KEY=hunter22 GREETING=hello\nENV HOOKRELAY_TOKEN_FILE=/run/secrets/token\n';
+  const df =
+    'FROM scratch\nCOPY app /app\nARG NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789\nLABEL deploy.key="sk_live_abcdefghijklmnop1234"\nENV HOOKRELAY_TOKEN=hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3 API_KEY=hunter22 GREETING=hello\nENV HOOKRELAY_TOKEN_FILE=/run/secrets/token\n';
   const lint = parseDockerfile(df);
   const scanned = image({
-    env: ['PATH=/usr/bin', 'HOOKRELAY_TOKEN=hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3', 'API_KEY=hunter22', 'GREETING=hello', 'HOOKRELAY_TOKEN_FILE=/run/secrets/token', 'GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D'],
+    env: [
+      'PATH=/usr/bin',
+      'HOOKRELAY_TOKEN=hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3',
+      'API_KEY=hunter22',
+      'GREETING=hello',
+      'HOOKRELAY_TOKEN_FILE=/run/secrets/token',
+      'GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D',
+    ],
     labels: { 'deploy.key': 'sk_live_abcdefghijklmnop1234' },
     history: [{ createdBy: '|1 NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789 /bin/sh -c npm ci', emptyLayer: false }],
   });
 
-  it('finds ENV, LABEL and recorded build arguments, masked, with the line that set them; a base image\'s GPG_KEY is not one', () => {
+  it("finds ENV, LABEL and recorded build arguments, masked, with the line that set them; a base image's GPG_KEY is not one", () => {
     const found = lint.ok ? findConfigSecrets(scanned, lint.dockerfile, { knownValues: ['hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3'] }) : [];
     expect(found.map((f) => [f.setting, f.line, f.what])).toEqual([
       ['ENV HOOKRELAY_TOKEN=hr_live_…e6b3', 5, "a credential in the image config (a value of the lab's .env)"],
@@ -159,12 +200,21 @@ describe('secrets beyond files', () => {
 
   it('fails no-secrets naming the setting and its line', () => {
     const v = noSecrets({ knownValues: ['hr_live_4f9c2e7b1a8d6053e4b2c9f1a7d8e6b3'] }).evaluate({ lint, image: scanned });
-    expect(v.message.split('\n')[0]).toBe("found a credential in the image config (a value of the lab's .env): ENV HOOKRELAY_TOKEN=hr_live_…e6b3, set on Dockerfile line 5");
+    expect(v.message.split('\n')[0]).toBe(
+      "found a credential in the image config (a value of the lab's .env): ENV HOOKRELAY_TOKEN=hr_live_…e6b3, set on Dockerfile line 5",
+    );
   });
 });
 
 describe('the stamp must be compiled in', () => {
-  const f = (path: string, needle: 'whole' | 'inside', extra: Partial<FileEntry> = {}): FileEntry => ({ path, size: 25, type: 'file', layer: 1, needle, ...extra });
+  const f = (path: string, needle: 'whole' | 'inside', extra: Partial<FileEntry> = {}): FileEntry => ({
+    path,
+    size: 25,
+    type: 'file',
+    layer: 1,
+    needle,
+    ...extra,
+  });
   const layers = [layer(0, 1), layer(1, 1, 12)];
   it.each([
     ['binary', [f('wordsmith', 'inside', { compiled: true })], undefined],
@@ -186,19 +236,26 @@ describe('the stamp must be compiled in', () => {
 
   it('fails runs with the reason and the way to fix it', () => {
     const v = runs({ probes: [] }).evaluate(evidence({ run: run(), image: image({ layers }, [f('etc/build-id', 'whole')]), stamp: 'x' }));
-    expect(v.message).toMatch(/^the final image ships this build's stamp as a file of its own: \/etc\/build-id \(layer 2 of 2, added by .*\(Dockerfile line 12\)\): \/stamp must be answered by an app built in this Dockerfile/);
+    expect(v.message).toMatch(
+      /^the final image ships this build's stamp as a file of its own: \/etc\/build-id \(layer 2 of 2, added by .*\(Dockerfile line 12\)\): \/stamp must be answered by an app built in this Dockerfile/,
+    );
     expect(v.hint).toMatch(/^Build the app in the Dockerfile from the lab's sources/);
   });
 });
 
 describe('messages that lead to the fix', () => {
   it('no-caches: npm ci fills the cache, so the hint cleans it or mounts it', () => {
-    expect(noCaches().hint).toContain('`npm ci --omit=dev && npm cache clean --force` (npm ci fills npm\'s cache too)');
+    expect(noCaches().hint).toContain("`npm ci --omit=dev && npm cache clean --force` (npm ci fills npm's cache too)");
     expect(noCaches().hint).toContain('RUN --mount=type=cache,target=/root/.npm');
   });
 
   it('size: the largest layers the Dockerfile added, and the base in one phrase', () => {
-    const layers = [{ ...layer(0, 78_500_000), baseImage: 'node:20-trixie-slim' }, { ...layer(1, 120_000_000), baseImage: 'node:20-trixie-slim' }, layer(2, 66_000_000, 13), layer(3, 400_000, 14)];
+    const layers = [
+      { ...layer(0, 78_500_000), baseImage: 'node:20-trixie-slim' },
+      { ...layer(1, 120_000_000), baseImage: 'node:20-trixie-slim' },
+      layer(2, 66_000_000, 13),
+      layer(3, 400_000, 14),
+    ];
     const v = size({ ceiling: 240_000_000 }).evaluate(evidence({ image: image({ size: 264_900_000, layers }) }));
     expect(v.message).toBe(
       "265 MB (ceiling 240 MB); the base image node:20-trixie-slim brings 199 MB (2 layers); your Dockerfile's largest layers are 66 MB: layer 3 of 4, added by `COPY --from=build /out/app /app` (Dockerfile line 13); then 400 kB: layer 4 of 4, added by `COPY --from=build /out/app /app` (Dockerfile line 14)",
@@ -216,15 +273,42 @@ describe('messages that lead to the fix', () => {
   });
 
   it('multi-stage: a fan-in dependency names the COPY --from that makes it', () => {
-    const df = 'FROM node:20-trixie AS frontend\nRUN npm run build\nFROM golang:1.24-trixie AS backend\nCOPY --from=frontend /web/dist ./dist\nRUN go build .\nFROM scratch\nCOPY --from=frontend /web/dist /srv\nCOPY --from=backend /out/app /app\n';
+    const df =
+      'FROM node:20-trixie AS frontend\nRUN npm run build\nFROM golang:1.24-trixie AS backend\nCOPY --from=frontend /web/dist ./dist\nRUN go build .\nFROM scratch\nCOPY --from=frontend /web/dist /srv\nCOPY --from=backend /out/app /app\n';
     const v = multiStage({ feeders: 2 }).evaluate(evidence({}, df));
-    expect(v.message).toBe('line 4: build stage backend needs frontend (`COPY --from=frontend /web/dist ./dist`, line 4), so they cannot build side by side: give each its own base and sources');
+    expect(v.message).toBe(
+      'line 4: build stage backend needs frontend (`COPY --from=frontend /web/dist ./dist`, line 4), so they cannot build side by side: give each its own base and sources',
+    );
   });
 
   it('runs: a missing shared library and an x509 error get the hint that fits', () => {
-    const lib = runs({ probes: [] }).evaluate(evidence({ run: run({ ready: false, exitCode: 127, problem: 'the container exited with code 127 before answering GET /healthz', logTail: ['/opt/jre/bin/java: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory'], probes: [] }) }));
+    const lib = runs({ probes: [] }).evaluate(
+      evidence({
+        run: run({
+          ready: false,
+          exitCode: 127,
+          problem: 'the container exited with code 127 before answering GET /healthz',
+          logTail: ['/opt/jre/bin/java: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory'],
+          probes: [],
+        }),
+      }),
+    );
     expect(lib.hint).toMatch(/distroless\/cc-debian13 has libstdc\+\+ and libgcc \(a jlink runtime needs them\)/);
-    const tls = runs({ probes: [] }).evaluate(evidence({ run: run({ probes: [{ name: 'GET /tls/roots', ok: false, status: 200, problem: 'reported 0 trusted root certificates: every HTTPS call the app makes would fail with "x509: certificate signed by unknown authority"', ms: 1 }] }) }));
+    const tls = runs({ probes: [] }).evaluate(
+      evidence({
+        run: run({
+          probes: [
+            {
+              name: 'GET /tls/roots',
+              ok: false,
+              status: 200,
+              problem: 'reported 0 trusted root certificates: every HTTPS call the app makes would fail with "x509: certificate signed by unknown authority"',
+              ms: 1,
+            },
+          ],
+        }),
+      }),
+    );
     expect(tls.hint).toMatch(/no CA bundle. Copy \/etc\/ssl\/certs\/ca-certificates\.crt/);
   });
 });
@@ -234,17 +318,30 @@ describe('archives that are a cache', () => {
     const files = [{ path: 'root/.npm/_cacache/content-v2/sha512/ab/cd/ef', size: 100, type: 'file' as const, layer: 1, archive: 'gzip' as const }];
     const members = [{ path: 'package/src/index.ts', size: 50, type: 'file' as const, layer: 1, inArchive: 'root/.npm/_cacache/content-v2/sha512/ab/cd/ef' }];
     const { TYPESCRIPT_SOURCES } = { TYPESCRIPT_SOURCES: { kind: 'toolchain' as const, what: 'TypeScript sources', globs: ['**/*.ts'] } };
-    expect(noToolchain({ forbidden: [TYPESCRIPT_SOURCES] }).evaluate(evidence({ image: image({ layers: [layer(0, 1), layer(1, 1, 9)], members }, files) })).passed).toBe(true);
+    expect(
+      noToolchain({ forbidden: [TYPESCRIPT_SOURCES] }).evaluate(evidence({ image: image({ layers: [layer(0, 1), layer(1, 1, 9)], members }, files) })).passed,
+    ).toBe(true);
   });
 });
 
 describe("what a toolchain image's content index leaves out", () => {
   it('texts any image may carry word for word (a license Debian also ships), not the tools or their sources', async () => {
     const { neverIndexed } = await import('../../graders/findings/content-index.js');
-    for (const p of ['usr/share/go-1.24/src/cmd/vendor/github.com/google/pprof/LICENSE', 'usr/lib/go/LICENSE.txt', 'opt/java/openjdk/legal/java.base/COPYING-GPL', 'usr/lib/go/README.md', 'usr/lib/go/src/time/testdata/x']) {
+    for (const p of [
+      'usr/share/go-1.24/src/cmd/vendor/github.com/google/pprof/LICENSE',
+      'usr/lib/go/LICENSE.txt',
+      'opt/java/openjdk/legal/java.base/COPYING-GPL',
+      'usr/lib/go/README.md',
+      'usr/lib/go/src/time/testdata/x',
+    ]) {
       expect(neverIndexed(p), p).toBe(true);
     }
-    for (const p of ['usr/lib/go-1.24/pkg/tool/linux_amd64/compile', 'usr/bin/gofmt', 'usr/lib/go/src/go/doc/notice.go', 'usr/libexec/gcc/x86_64-linux-gnu/14/cc1']) {
+    for (const p of [
+      'usr/lib/go-1.24/pkg/tool/linux_amd64/compile',
+      'usr/bin/gofmt',
+      'usr/lib/go/src/go/doc/notice.go',
+      'usr/libexec/gcc/x86_64-linux-gnu/14/cc1',
+    ]) {
       expect(neverIndexed(p), p).toBe(false);
     }
   });

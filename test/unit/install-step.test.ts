@@ -6,13 +6,11 @@ const isInstall = (run: string, ecosystem: Ecosystem) => installsDependencies(ru
 
 describe('the dependency install, from what a RUN step does', () => {
   it('splits a command line into its commands, looking into sh -c', () => {
-    expect(simpleCommands(`corepack enable && CI=1 pnpm install --frozen-lockfile; npm i -g pnpm | tee log || sh -c 'yarn install' 2>/dev/null`).map((c) => [c.program, ...c.args].join(' '))).toEqual([
-      'corepack enable',
-      'pnpm install --frozen-lockfile',
-      'npm i -g pnpm',
-      'tee log',
-      'yarn install',
-    ]);
+    expect(
+      simpleCommands(`corepack enable && CI=1 pnpm install --frozen-lockfile; npm i -g pnpm | tee log || sh -c 'yarn install' 2>/dev/null`).map((c) =>
+        [c.program, ...c.args].join(' '),
+      ),
+    ).toEqual(['corepack enable', 'pnpm install --frozen-lockfile', 'npm i -g pnpm', 'tee log', 'yarn install']);
   });
 
   it.each([

@@ -68,7 +68,11 @@ describe('markDeleted', () => {
   });
 
   it('an opaque directory hides all earlier contents but not the directory itself', () => {
-    const base = layer([['root/.cache', 0], ['root/.cache/pip/a.whl', 50], ['root/.cachex', 1]]);
+    const base = layer([
+      ['root/.cache', 0],
+      ['root/.cache/pip/a.whl', 50],
+      ['root/.cachex', 1],
+    ]);
     markDeleted([base, layer([], [{ path: 'root/.cache', opaque: true }])]);
     expect(base.files.filter((f) => f.deletedIn !== undefined).map((f) => f.path)).toEqual(['root/.cache/pip/a.whl']);
   });
@@ -83,7 +87,10 @@ describe('markDeleted', () => {
 describe('scanSavedImage', () => {
   const image = {
     layers: [
-      [{ name: 'usr/local/go/bin/go', size: 5000 }, { name: 'etc/os-release', content: 'ID=debian\n' }],
+      [
+        { name: 'usr/local/go/bin/go', size: 5000 },
+        { name: 'etc/os-release', content: 'ID=debian\n' },
+      ],
       [{ name: 'src/main.go', content: 'package main\n' }],
       [{ name: 'usr/local/.wh.go', content: '' }],
     ],
@@ -198,24 +205,57 @@ describe('findFiles', () => {
       { kind: 'toolchain', what: 'gcc', globs: ['**/bin/gcc-[0-9]*'] },
       { kind: 'toolchain', what: 'Go sources', globs: ['**/*.go', 'usr/local/go/**'] },
     ];
-    const found = findFiles(facts({ layers }, files), rules).map(({ what, layer, files: n, bytes, example, exampleBytes, deletedIn, folder, line }) => ({ what, layer, files: n, bytes, example, exampleBytes, deletedIn, folder, line }));
+    const found = findFiles(facts({ layers }, files), rules).map(({ what, layer, files: n, bytes, example, exampleBytes, deletedIn, folder, line }) => ({
+      what,
+      layer,
+      files: n,
+      bytes,
+      example,
+      exampleBytes,
+      deletedIn,
+      folder,
+      line,
+    }));
     expect(found).toEqual([
-      { what: 'the Go toolchain', layer: 1, files: 2, bytes: 1200, example: 'usr/local/go/pkg/tool/linux_amd64/compile', exampleBytes: 900, deletedIn: 3, folder: 'usr/local/go', line: 4 },
+      {
+        what: 'the Go toolchain',
+        layer: 1,
+        files: 2,
+        bytes: 1200,
+        example: 'usr/local/go/pkg/tool/linux_amd64/compile',
+        exampleBytes: 900,
+        deletedIn: 3,
+        folder: 'usr/local/go',
+        line: 4,
+      },
       { what: 'gcc', layer: 2, files: 1, bytes: 100, example: 'usr/bin/gcc-14', exampleBytes: 100, deletedIn: undefined, folder: 'usr/bin', line: 5 },
       { what: 'Go sources', layer: 2, files: 1, bytes: 10, example: 'src/main.go', exampleBytes: 10, deletedIn: undefined, folder: 'src', line: 5 },
     ]);
   });
 
   it('passes over paths a rule excepts wherever they are, and over exceptInBase paths only in base-image layers', () => {
-    const files = ['app/src/server.ts', 'app/node_modules/zod/src/index.ts', 'usr/share/doc/x/a.ts'].flatMap((path) => [0, 1].map((layer) => ({ path, size: 1, type: 'file' as const, layer })));
-    const rule: PathRule = { kind: 'toolchain', what: 'TypeScript sources', globs: ['**/*.ts'], except: ['**/node_modules/**'], exceptInBase: ['usr/share/**'] };
+    const files = ['app/src/server.ts', 'app/node_modules/zod/src/index.ts', 'usr/share/doc/x/a.ts'].flatMap((path) =>
+      [0, 1].map((layer) => ({ path, size: 1, type: 'file' as const, layer })),
+    );
+    const rule: PathRule = {
+      kind: 'toolchain',
+      what: 'TypeScript sources',
+      globs: ['**/*.ts'],
+      except: ['**/node_modules/**'],
+      exceptInBase: ['usr/share/**'],
+    };
     const found = findFiles(facts({ layers: layers.slice(0, 2) }, files), [rule]);
-    expect(found.map((f) => [f.layer, f.files]).sort()).toEqual([[0, 1], [1, 2]]);
+    expect(found.map((f) => [f.layer, f.files]).sort()).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 });
 
 describe('describing findings', () => {
-  const layers = [{ layer: 0, createdBy: 'RUN npm install', bytes: 1, fileCount: 1, whiteouts: 0, instruction: { keyword: 'RUN', args: 'npm install', line: 7, flags: {} } }];
+  const layers = [
+    { layer: 0, createdBy: 'RUN npm install', bytes: 1, fileCount: 1, whiteouts: 0, instruction: { keyword: 'RUN', args: 'npm install', line: 7, flags: {} } },
+  ];
   const base = { kind: 'cache' as const, what: "npm's cache", layer: 0, exampleBytes: 10_500_000, fromBase: false };
 
   it('names one file by its path and size', () => {
@@ -227,7 +267,9 @@ describe('describing findings', () => {
     const example = `root/.npm/_cacache/content-v2/sha512/94/43/${'a'.repeat(120)}`;
     const f = { ...base, files: 660, bytes: 58_100_000, example, folder: 'root/.npm/_cacache/content-v2/sha512' };
     const text = describeFinding(f, layers);
-    expect(text).toMatch(/^npm's cache: 660 files, 58.1 MB in all, in \/root\/.npm\/_cacache\/content-v2\/sha512\/ \(the largest \/root\/.npm\/.*…\/a{18}…a{18} \(10.5 MB\)\), layer 1 of 1/);
+    expect(text).toMatch(
+      /^npm's cache: 660 files, 58.1 MB in all, in \/root\/.npm\/_cacache\/content-v2\/sha512\/ \(the largest \/root\/.npm\/.*…\/a{18}…a{18} \(10.5 MB\)\), layer 1 of 1/,
+    );
     expect(shortPath(example).length).toBeLessThanOrEqual(72);
   });
 

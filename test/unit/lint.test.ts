@@ -63,7 +63,10 @@ ENTRYPOINT ["/app"]
     expect(parseDockerfile(latin1)).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/not valid UTF-8/) } });
     expect(parseDockerfile(Buffer.from('FROM x\n\0\0'))).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/NUL/) } });
     const huge = Buffer.alloc(2_000_001, 0x23);
-    expect(parseDockerfile(huge)).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/^the Dockerfile is 2 MB; a Dockerfile this large is not read \(limit 100 kB\)$/) } });
+    expect(parseDockerfile(huge)).toMatchObject({
+      ok: false,
+      problem: { message: expect.stringMatching(/^the Dockerfile is 2 MB; a Dockerfile this large is not read \(limit 100 kB\)$/) },
+    });
   });
 });
 
@@ -79,9 +82,7 @@ COPY --from=build /out/app /app
   });
 
   it('flags a single stage', () => {
-    expect(stageProblems(parsed('FROM golang:1.24-trixie\nRUN go build .\n'))).toMatchObject([
-      { line: 1, problem: expect.stringMatching(/only one stage/) },
-    ]);
+    expect(stageProblems(parsed('FROM golang:1.24-trixie\nRUN go build .\n'))).toMatchObject([{ line: 1, problem: expect.stringMatching(/only one stage/) }]);
   });
 
   it('flags COPY --from by index, naming the stage to use instead', () => {
@@ -99,7 +100,9 @@ COPY --from=build /out/app /app
   it('flags a toolchain final stage, also through FROM <stage>', () => {
     const direct = stageProblems(parsed(good.replace('FROM gcr.io/distroless/static-debian13', 'FROM golang:1.24-trixie')));
     expect(direct).toMatchObject([{ line: 3, problem: expect.stringMatching(/golang:1.24-trixie, a toolchain image/) }]);
-    const viaStage = stageProblems(parsed('FROM node:20-trixie AS deps\nRUN npm ci\nFROM deps AS build\nRUN npm run build\nFROM build\nCOPY --from=deps /a /b\n'));
+    const viaStage = stageProblems(
+      parsed('FROM node:20-trixie AS deps\nRUN npm ci\nFROM deps AS build\nRUN npm run build\nFROM build\nCOPY --from=deps /a /b\n'),
+    );
     expect(viaStage.some((p) => /node:20-trixie, a toolchain image/.test(p.problem))).toBe(true);
   });
 
@@ -107,7 +110,10 @@ COPY --from=build /out/app /app
     const problems = stageProblems(parsed(good.replace('/out/app /app', '/ /')));
     expect(problems).toMatchObject([{ line: 4, problem: expect.stringMatching(/whole stage's file system/) }]);
     for (const source of ['/..', '.', '/./', '/*', '//']) {
-      expect(stageProblems(parsed(good.replace('/out/app /app', `${source} /`))).map((p) => p.kind), source).toEqual(['whole-copy']);
+      expect(
+        stageProblems(parsed(good.replace('/out/app /app', `${source} /`))).map((p) => p.kind),
+        source,
+      ).toEqual(['whole-copy']);
     }
   });
 
@@ -165,16 +171,24 @@ describe('reading an instruction as BuildKit does', async () => {
     // BuildKit 0.2x gives a bare --link the next word; older BuildKit does not: both readings are kept.
     const copy = instructionFlags('COPY --link --from=img a /b');
     expect(copy.flags.map((f) => [f.name, f.value])).toEqual([['link', '--from=img']]);
-    expect(copy.olderFlags.map((f) => [f.name, f.value])).toEqual([['link', null], ['from', 'img']]);
+    expect(copy.olderFlags.map((f) => [f.name, f.value])).toEqual([
+      ['link', null],
+      ['from', 'img'],
+    ]);
   });
 
-  it('--mount as Go\'s encoding/csv and BuildKit read it: quoted fields, doubled quotes, keys in any case', () => {
+  it("--mount as Go's encoding/csv and BuildKit read it: quoted fields, doubled quotes, keys in any case", () => {
     expect(readCsvRecord('type=cache,"target=/a,b",id=""x""')).toEqual({ error: 'a quote in the middle of a field' });
     expect(readCsvRecord('type=cache,"target=/a,b","id=""x"""')).toEqual({ fields: ['type=cache', 'target=/a,b', 'id="x"'] });
     expect(readCsvRecord('"a"b')).toEqual({ error: 'a quote in the middle of a quoted field' });
     const m = parseMount('TYPE=cache,Dst=/c,From=img,ro');
     if ('error' in m) throw new Error(m.error);
-    expect(m.fields.map((f) => [f.key, f.value])).toEqual([['type', 'cache'], ['target', '/c'], ['from', 'img'], ['readonly', null]]);
+    expect(m.fields.map((f) => [f.key, f.value])).toEqual([
+      ['type', 'cache'],
+      ['target', '/c'],
+      ['from', 'img'],
+      ['readonly', null],
+    ]);
   });
 
   it.each([
@@ -183,12 +197,14 @@ describe('reading an instruction as BuildKit does', async () => {
     ['FROM debian:trixie-slim\nRUN --network=none true\n', 2, '`RUN --network`'],
     ['FROM debian:trixie-slim\nRUN <<EOF\ntrue\nEOF\n', 2, 'a heredoc (`RUN <<EOF`)'],
     ['FROM scratch\nCOPY <<EOF /x\nhi\nEOF\n', 2, 'a heredoc (`COPY <<EOF`)'],
-  ])('finds what Docker 20.10\'s built-in frontend cannot read in %j', (text, line, what) => {
+  ])("finds what Docker 20.10's built-in frontend cannot read in %j", (text, line, what) => {
     expect(unsupportedByOldFrontend(parsed(text))).toMatchObject({ line, feature: { what } });
   });
 
   it('lets through what Docker 20.10 builds: --chmod, --mount, --from', () => {
-    expect(unsupportedByOldFrontend(parsed('FROM golang:1.24-trixie AS b\nRUN --mount=type=cache,target=/c true\nFROM scratch\nCOPY --chmod=755 --from=b /a /a\n'))).toBeUndefined();
+    expect(
+      unsupportedByOldFrontend(parsed('FROM golang:1.24-trixie AS b\nRUN --mount=type=cache,target=/c true\nFROM scratch\nCOPY --chmod=755 --from=b /a /a\n')),
+    ).toBeUndefined();
   });
 });
 
@@ -202,7 +218,9 @@ describe('an instruction as a message shows it', () => {
   it("gives up a long mount's options before the command: two installs stay told apart", () => {
     const mount = '--mount=type=cache,target=/usr/local/share/.cache/yarn,sharing=locked';
     expect(describeInstruction(runOf(`RUN ${mount} yarn install --non-interactive`))).toBe('RUN --mount=type=cache,… yarn install --non-interactive');
-    expect(describeInstruction(runOf(`RUN ${mount} yarn install --production --non-interactive`))).toBe('RUN --mount=type=cache,… yarn install --production --non-interactive');
+    expect(describeInstruction(runOf(`RUN ${mount} yarn install --production --non-interactive`))).toBe(
+      'RUN --mount=type=cache,… yarn install --production --non-interactive',
+    );
   });
 
   it('is cut with an ellipsis when the command itself is too long', () => {

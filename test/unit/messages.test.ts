@@ -36,7 +36,16 @@ function problemsIn(text: string): string[] {
 }
 
 const step = (name: string, more: Partial<BuildStep> = {}): BuildStep => ({ digest: name, name, cached: false, done: true, error: '', tail: [], ...more });
-const failedBuild = (s: BuildStep, error: string, more: Partial<BuildResult> = {}): BuildResult => ({ ok: false, error, failedStep: s, steps: [s], log: '', timedOut: false, durationMs: 1, ...more });
+const failedBuild = (s: BuildStep, error: string, more: Partial<BuildResult> = {}): BuildResult => ({
+  ok: false,
+  error,
+  failedStep: s,
+  steps: [s],
+  log: '',
+  timedOut: false,
+  durationMs: 1,
+  ...more,
+});
 const okBuild = (steps: BuildStep[] = []): BuildResult => ({ ok: true, imageId: 'sha256:abc', steps, log: '', timedOut: false, durationMs: 4200 });
 const file = (p: string, more: Partial<FileEntry> = {}): FileEntry => ({ path: p, size: 2048, type: 'file', layer: 1, ...more });
 
@@ -55,7 +64,10 @@ function outcomes(lint: ParseResult): Evidence[] {
     file('opt/big.tar', { notLookedInto: 'it is larger than the scan reads (3 GB)', layer: 2 }),
   ];
   const big = image({ size: 400_000_000, layers, user: '', env: ['API_TOKEN=x'] }, files);
-  const installRan = { touched: 'src/app.ts', build: okBuild([step('[build 3/5] COPY . .'), step('[build 4/5] RUN npm ci'), step('[build 5/5] RUN pnpm install')]) };
+  const installRan = {
+    touched: 'src/app.ts',
+    build: okBuild([step('[build 3/5] COPY . .'), step('[build 4/5] RUN npm ci'), step('[build 5/5] RUN pnpm install')]),
+  };
   const noInstall = { touched: 'src/app.ts', build: okBuild([step('[build 3/5] COPY . .'), step('[build 4/5] RUN npm install -g pnpm')]) };
   const go = step('[build 3/3] RUN CGO_ENABLED=0 go build -o /out/app .', { done: false, error: 'exit code: 1', tail: ['./main.go:3:1: syntax error'] });
   const metadata = step('[internal] load metadata for docker.io/library/golang:1.24-alpine', { done: false, error: 'failed' });
@@ -63,18 +75,48 @@ function outcomes(lint: ParseResult): Evidence[] {
     { ...base },
     { ...base, build: failedBuild(go, 'executor failed running [/bin/sh -c CGO_ENABLED=0 go build -o /out/app .]: exit code: 1') },
     { ...base, build: failedBuild(go, 'exit code: 1', { wantedNetwork: true } as Partial<BuildResult>) },
-    { ...base, build: failedBuild(metadata, 'failed to solve: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.24-alpine": dial tcp: lookup registry-1.docker.io: no such host') },
+    {
+      ...base,
+      build: failedBuild(
+        metadata,
+        'failed to solve: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.24-alpine": dial tcp: lookup registry-1.docker.io: no such host',
+      ),
+    },
     { ...base, build: failedBuild(metadata, 'failed to solve: pull access denied for golang, repository does not exist or may require authorization') },
     {
       ...base,
       build: okBuild(),
       image: big,
       stamp: 'nonce',
-      run: run({ ready: false, refused: 'exec: "/bin/sh": stat /bin/sh: no such file or directory', problem: 'the engine would not start the container', processUids: [] }),
+      run: run({
+        ready: false,
+        refused: 'exec: "/bin/sh": stat /bin/sh: no such file or directory',
+        problem: 'the engine would not start the container',
+        processUids: [],
+      }),
       rebuild: installRan,
     },
-    { ...base, build: okBuild(), image: image({ entrypoint: ['/usr/bin/java', '-jar'] }), run: run({ ready: false, exitCode: 1, problem: 'the container exited with code 1 before answering GET /healthz', logTail: ['Error: Unable to access jarfile /bin/sh'] }), rebuild: noInstall },
-    { ...base, build: okBuild(), image: image(), run: run({ probes: [{ name: "GET /stamp (this build's stamp)", ok: false, status: 200, problem: 'answered "0" instead of the stamp', ms: 2 }], processUids: ['0'] }) },
+    {
+      ...base,
+      build: okBuild(),
+      image: image({ entrypoint: ['/usr/bin/java', '-jar'] }),
+      run: run({
+        ready: false,
+        exitCode: 1,
+        problem: 'the container exited with code 1 before answering GET /healthz',
+        logTail: ['Error: Unable to access jarfile /bin/sh'],
+      }),
+      rebuild: noInstall,
+    },
+    {
+      ...base,
+      build: okBuild(),
+      image: image(),
+      run: run({
+        probes: [{ name: "GET /stamp (this build's stamp)", ok: false, status: 200, problem: 'answered "0" instead of the stamp', ms: 2 }],
+        processUids: ['0'],
+      }),
+    },
     { ...base, build: okBuild(), image: image({ scanProblem: 'it holds more than 200000 files' }), run: run() },
     { ...base, build: okBuild(), image: image(), run: run(), rebuild: { touched: 'src/app.ts', build: failedBuild(go, 'exit code: 1') } },
   ];
@@ -122,7 +164,9 @@ describe("no regular expression or internal name reaches a student's report", ()
     // The checks that read the Dockerfile run on every one; those that read only the image's
     // files (their layers name their own lines) on the first, once per kind of result.
     // (One of each kind: the labs' builds, say, differ only in the lab's name.)
-    const kinds = new Map(checks.filter((c) => ['builds', 'multi-stage', 'runs', 'cache-friendly'].includes(c.id)).map((c) => [`${c.id}\u0000${c.title}\u0000${c.hint}`, c]));
+    const kinds = new Map(
+      checks.filter((c) => ['builds', 'multi-stage', 'runs', 'cache-friendly'].includes(c.id)).map((c) => [`${c.id}\u0000${c.title}\u0000${c.hint}`, c]),
+    );
     const readDockerfile = [...kinds.values()].filter((c, i, all) => c.id !== 'builds' || all.findIndex((o) => o.id === 'builds') === i);
     const dockerfiles = await everyDockerfile();
     expect(dockerfiles.length).toBeGreaterThan(60);

@@ -28,8 +28,14 @@ describe('the build policy', () => {
   });
 
   it.each([
-    ['RUN --network=host curl http://127.0.0.1:2375/info', /^line 2: `RUN --network=host curl .*` asks for the grading machine's own network; graded builds never get it: remove the --network=host flag$/],
-    ['RUN --security=insecure mount -t tmpfs none /mnt', /^line 2: `RUN --security=insecure mount .*` asks for every privilege of the grading machine; .* remove the --security=insecure flag$/],
+    [
+      'RUN --network=host curl http://127.0.0.1:2375/info',
+      /^line 2: `RUN --network=host curl .*` asks for the grading machine's own network; graded builds never get it: remove the --network=host flag$/,
+    ],
+    [
+      'RUN --security=insecure mount -t tmpfs none /mnt',
+      /^line 2: `RUN --security=insecure mount .*` asks for every privilege of the grading machine; .* remove the --security=insecure flag$/,
+    ],
   ])('refuses %j: no entitlement is ever granted', (line, message) => {
     const refusal = vet(parsed(`FROM debian:trixie-slim\n${line}\n`));
     expect(refusal?.line).toBe(2);
@@ -41,8 +47,13 @@ describe('the build policy', () => {
   });
 
   it('refuses more than 32 stages or 500 instructions, in one line', () => {
-    expect(vet(parsed('FROM scratch\n'.repeat(300)))).toEqual({ line: 33, message: 'the Dockerfile has 300 stages (FROM lines); the grader builds at most 32, and a lab needs two to four' });
-    expect(vet(parsed(`FROM scratch\n${'LABEL a=b\n'.repeat(600)}`))).toEqual({ message: 'the Dockerfile has 601 instructions; the grader builds at most 500, and a lab needs a few dozen' });
+    expect(vet(parsed('FROM scratch\n'.repeat(300)))).toEqual({
+      line: 33,
+      message: 'the Dockerfile has 300 stages (FROM lines); the grader builds at most 32, and a lab needs two to four',
+    });
+    expect(vet(parsed(`FROM scratch\n${'LABEL a=b\n'.repeat(600)}`))).toEqual({
+      message: 'the Dockerfile has 601 instructions; the grader builds at most 500, and a lab needs a few dozen',
+    });
     expect(vet(parsed(`${'FROM scratch\n'.repeat(32)}${'LABEL a=b\n'.repeat(468)}`))).toBeUndefined();
   });
 
@@ -61,14 +72,20 @@ describe('only known images feed a grade', () => {
   it.each([
     ['FROM stagecraft/lab1-go\n', 1, 'stagecraft/lab1-go'],
     ['FROM golang:1.24-trixie AS build\nFROM scratch\nCOPY --from=stagecraft/lab1-go /wordsmith /wordsmith\n', 3, 'stagecraft/lab1-go'],
-    ['FROM golang:1.24-trixie AS build\nRUN --mount=type=bind,from=ghcr.io/someone/prebuilt:1,source=/app,target=/x cp /x /out\n', 2, 'ghcr.io/someone/prebuilt:1'],
+    [
+      'FROM golang:1.24-trixie AS build\nRUN --mount=type=bind,from=ghcr.io/someone/prebuilt:1,source=/app,target=/x cp /x /out\n',
+      2,
+      'ghcr.io/someone/prebuilt:1',
+    ],
     ['FROM golang:1.24\n', 1, 'golang:1.24'],
     ['FROM docker.io/someone/golang:1.24-trixie\n', 1, 'docker.io/someone/golang:1.24-trixie'],
   ])('refuses %j with one line that lists what is allowed', (text, line, ref) => {
     const refusal = vet(parsed(text));
     expect(refusal?.line).toBe(line);
     expect(refusal?.message).toContain(`uses the image ${ref}, which this lab does not allow`);
-    expect(refusal?.message).toMatch(/a stage of this Dockerfile, scratch, or one of: debian:trixie-slim, golang:1\.24-trixie, .*eclipse-temurin:21-jre, gcr\.io\/distroless\/… \(any image and tag\), alpine, .*eclipse-temurin:…$/);
+    expect(refusal?.message).toMatch(
+      /a stage of this Dockerfile, scratch, or one of: debian:trixie-slim, golang:1\.24-trixie, .*eclipse-temurin:21-jre, gcr\.io\/distroless\/… \(any image and tag\), alpine, .*eclipse-temurin:…$/,
+    );
     expect(refusal?.message).not.toContain('\n');
   });
 
@@ -127,11 +144,14 @@ describe('instructions read the way BuildKit reads them (issue 20)', () => {
     expect(refusal?.message).toMatch(/put the file in the folder and COPY it by its name$/);
   });
 
-  it.each(['ADD $U /x', 'ADD ${U} /x', 'ADD ["${U}", "/x"]', 'ADD ${U:-http://127.0.0.1:8080/} /x'])('item 4: refuses %j after `ARG U=http://127.0.0.1:8080/`: a build argument can become a URL', (line) => {
-    const refusal = vet(parsed(`FROM debian:trixie-slim\nARG U=http://127.0.0.1:8080/\n${line}\n`));
-    expect(refusal?.line).toBe(3);
-    expect(refusal?.message).toMatch(/takes its source from a build argument \(\$\{?U/);
-  });
+  it.each(['ADD $U /x', 'ADD ${U} /x', 'ADD ["${U}", "/x"]', 'ADD ${U:-http://127.0.0.1:8080/} /x'])(
+    'item 4: refuses %j after `ARG U=http://127.0.0.1:8080/`: a build argument can become a URL',
+    (line) => {
+      const refusal = vet(parsed(`FROM debian:trixie-slim\nARG U=http://127.0.0.1:8080/\n${line}\n`));
+      expect(refusal?.line).toBe(3);
+      expect(refusal?.message).toMatch(/takes its source from a build argument \(\$\{?U/);
+    },
+  );
 
   it('item 4: ADD of local files, archives and a heredoc of a config file still builds', () => {
     expect(vet(parsed('FROM debian:trixie-slim\nADD app.tar.gz /opt/\nADD ["a b.txt", "/x/"]\nADD --chown=1000 static/ /srv/\n'))).toBeUndefined();
@@ -140,7 +160,9 @@ describe('instructions read the way BuildKit reads them (issue 20)', () => {
   it('item 5: a cache mount whose target hides an id behind a backslash is refused', () => {
     const refusal = vet(parsed('FROM golang:1.24-trixie\nRUN --mount=type=cache,target=/c\\,id=X cat /c/planted\n'));
     expect(refusal?.line).toBe(2);
-    expect(refusal?.message).toMatch(/^line 2: the --mount of `RUN .*` has a backslash escape, which Docker versions read differently; write it without backslashes$/);
+    expect(refusal?.message).toMatch(
+      /^line 2: the --mount of `RUN .*` has a backslash escape, which Docker versions read differently; write it without backslashes$/,
+    );
   });
 
   it.each([
@@ -149,7 +171,7 @@ describe('instructions read the way BuildKit reads them (issue 20)', () => {
     ['RUN --mount=type=cache,id=$CACHE,target=/c true', 'names its id with a build argument'],
     ['RUN --mount=type=$T,target=/c true', 'names its type with a build argument'],
     ['RUN --mount=type=cache,target="/a b" true', 'whose value holds a space'],
-    ['RUN --mount=\'type=cache,"target=/c\' true', 'cannot be read (a quoted field is not closed)'],
+    ["RUN --mount='type=cache,\"target=/c' true", 'cannot be read (a quoted field is not closed)'],
   ])('item 5: refuses %j: a mount the grader cannot rebuild field for field', (line, why) => {
     const refusal = vet(parsed(`FROM golang:1.24-trixie\n${line}\n`));
     expect(refusal?.line).toBe(2);
@@ -171,8 +193,12 @@ describe('instructions read the way BuildKit reads them (issue 20)', () => {
 
   it('refuses a flag whose value follows a space (`--from image`), which newer BuildKit reads and dockerfile tools do not', () => {
     const refusal = vet(parsed('FROM golang:1.24-trixie AS build\nCOPY --from stagecraft/lab1-go /wordsmith /wordsmith\n'));
-    expect(refusal?.message).toBe('line 2: `COPY --from stagecraft/lab1-go /wordsmith /wordsmith` gives --from its value after a space; write it with an equals sign, `--from=stagecraft/lab1-go`, which every Docker version reads the same way');
-    expect(vet(parsed('FROM golang:1.24-trixie AS build\nRUN --mount type=cache,id=X,target=/c true\n'))?.message).toContain('gives --mount its value after a space');
+    expect(refusal?.message).toBe(
+      'line 2: `COPY --from stagecraft/lab1-go /wordsmith /wordsmith` gives --from its value after a space; write it with an equals sign, `--from=stagecraft/lab1-go`, which every Docker version reads the same way',
+    );
+    expect(vet(parsed('FROM golang:1.24-trixie AS build\nRUN --mount type=cache,id=X,target=/c true\n'))?.message).toContain(
+      'gives --mount its value after a space',
+    );
   });
 });
 
@@ -190,9 +216,17 @@ describe('ARG and ENV expansion evaluated first, with a cap (issue 20 item 2)', 
 
   it.each([
     ['ARG doubling', `FROM debian:trixie-slim\nARG A=0123456789abcdef\n${'ARG A=$A$A\n'.repeat(20)}`, 11],
-    ['doubling across stages', `FROM debian:trixie-slim AS one\nENV A=0123456789abcdef\n${'ENV A=${A}${A}\n'.repeat(6)}FROM one\n${'ENV A="$A$A"\n'.repeat(6)}`, 12],
+    [
+      'doubling across stages',
+      `FROM debian:trixie-slim AS one\nENV A=0123456789abcdef\n${'ENV A=${A}${A}\n'.repeat(6)}FROM one\n${'ENV A="$A$A"\n'.repeat(6)}`,
+      12,
+    ],
     ['a default that doubles', `FROM debian:trixie-slim\nENV A=0123456789abcdef\n${'ENV A=${B:-$A$A}\n'.repeat(20)}`, 11],
-    ['a substitution that squares', 'FROM debian:trixie-slim\nENV A=0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\nENV B=${A//?/$A}\n', 3],
+    [
+      'a substitution that squares',
+      'FROM debian:trixie-slim\nENV A=0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\nENV B=${A//?/$A}\n',
+      3,
+    ],
     ['global ARG doubling, before the first FROM', `ARG A=0123456789abcdef\n${'ARG A=$A$A\n'.repeat(20)}FROM debian:trixie-slim\n`, 10],
   ])('refuses %s', (_, text, line) => {
     expect(vet(parsed(text))?.line).toBe(line);
@@ -204,7 +238,13 @@ describe('ARG and ENV expansion evaluated first, with a cap (issue 20 item 2)', 
   });
 
   it('lets honest ARG and ENV through', () => {
-    expect(vet(parsed('ARG GO=1.24\nFROM golang:${GO}-trixie\nARG GO\nENV PATH=/usr/local/go/bin:$PATH GOFLAGS="-trimpath -mod=readonly"\nENV CGO_ENABLED=0\nWORKDIR /src/${GO}\nLABEL version="${GO:-dev}"\n'))).toBeUndefined();
+    expect(
+      vet(
+        parsed(
+          'ARG GO=1.24\nFROM golang:${GO}-trixie\nARG GO\nENV PATH=/usr/local/go/bin:$PATH GOFLAGS="-trimpath -mod=readonly"\nENV CGO_ENABLED=0\nWORKDIR /src/${GO}\nLABEL version="${GO:-dev}"\n',
+        ),
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -224,13 +264,15 @@ describe('heredocs: shell commands are fine, the app carried in the Dockerfile i
   it.each([
     ['FROM golang:1.24-trixie\nCOPY <<EOF /app/main.go\npackage main\nfunc main() {}\nEOF\n', '/app/main.go'],
     ['FROM golang:1.24-trixie\nRUN cat > main.go <<EOF\npackage main\nfunc main() {}\nEOF\n', 'main.go'],
-    ['FROM golang:1.24-trixie\nRUN <<EOF\nmkdir -p /src\ncat > /src/main.go <<\'GO\'\npackage main\nGO\ngo build -o /app /src/main.go\nEOF\n', '/src/main.go'],
+    ["FROM golang:1.24-trixie\nRUN <<EOF\nmkdir -p /src\ncat > /src/main.go <<'GO'\npackage main\nGO\ngo build -o /app /src/main.go\nEOF\n", '/src/main.go'],
     ['FROM node:22-bookworm-slim\nCOPY <<EOF /app/server\n#!/usr/bin/env node\nrequire("http").createServer().listen(8080)\nEOF\n', '/app/server'],
     ['FROM node:22-bookworm-slim\nRUN echo "require(\'http\').createServer().listen(8080)" > /app/index.js\n', '/app/index.js'],
   ])('refuses %j: it writes the app from the Dockerfile', (text, file) => {
     const r = refusal(text);
     expect(r?.line).toBe(2);
-    expect(r?.message).toContain(`writes ${file} from text in the Dockerfile; the app must be built from the lab's own sources: keep ${file.split('/').at(-1)} in the lab folder and COPY it in`);
+    expect(r?.message).toContain(
+      `writes ${file} from text in the Dockerfile; the app must be built from the lab's own sources: keep ${file.split('/').at(-1)} in the lab folder and COPY it in`,
+    );
     expect(r?.hint).toMatch(/^Heredocs of shell commands are fine/);
   });
 

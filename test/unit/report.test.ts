@@ -5,8 +5,10 @@ import { toJUnit } from '../../graders/report/junit.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
 
 /** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
-const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<string, { title: string; workshop: number }>;
-
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
+  string,
+  { title: string; workshop: number }
+>;
 
 const result: GradeResult = {
   lab: 'lab1-go',
@@ -17,7 +19,16 @@ const result: GradeResult = {
   image: { size: 1_130_000_000, standInBases: ['golang:1.24-trixie'] },
   checks: [
     { id: 'builds', title: 't', passed: true, skipped: false, message: 'built in 16.6 s', hint: 'h0', slide: 's0', details: {} },
-    { id: 'size', title: 't', passed: false, skipped: false, message: '1.13 GB (ceiling 20 MB) & <more>', hint: 'Use a small final stage.', slide: 'slides/01-why-images-bloat.md#3', details: {} },
+    {
+      id: 'size',
+      title: 't',
+      passed: false,
+      skipped: false,
+      message: '1.13 GB (ceiling 20 MB) & <more>',
+      hint: 'Use a small final stage.',
+      slide: 'slides/01-why-images-bloat.md#3',
+      details: {},
+    },
     { id: 'runs', title: 't', passed: false, skipped: true, message: 'skipped: the container was not run', hint: 'h2', slide: 's2', details: {} },
   ],
   notes: ['sizes were measured against stand-in base images built from Debian packages: golang:1.24-trixie'],
@@ -36,7 +47,9 @@ describe('terminal report', () => {
 
   it('gives a failed check its hint and slide, and a skipped one neither', () => {
     expect(text).toContain('hint: Use a small final stage.');
-    expect(text).toContain(`read: slides/01-why-images-bloat.md#3 — "${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.title}", slide ${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.workshop} of the workshop`);
+    expect(text).toContain(
+      `read: slides/01-why-images-bloat.md#3 — "${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.title}", slide ${SLIDE_INDEX['slides/01-why-images-bloat.md#3']!.workshop} of the workshop`,
+    );
     expect(text).not.toContain('h2');
     expect(text).not.toContain('h0');
   });
@@ -47,7 +60,16 @@ describe('terminal report', () => {
   });
 
   it('does not count skipped checks as checks to fix, and says why they were skipped', () => {
-    const skip = (id: 'size' | 'no-toolchain' | 'runs', message: string) => ({ id, title: 't', passed: false, skipped: true, message, hint: 'h', slide: 's', details: {} });
+    const skip = (id: 'size' | 'no-toolchain' | 'runs', message: string) => ({
+      id,
+      title: 't',
+      passed: false,
+      skipped: true,
+      message,
+      hint: 'h',
+      slide: 's',
+      details: {},
+    });
     const buildFailed: GradeResult = {
       ...result,
       maxScore: 5,

@@ -52,7 +52,18 @@ describe('decompression bombs', () => {
     try {
       const file = path.join(dir, 'image.tar');
       const zip = makeZip([{ name: 'data.bin', deflated: await deflateZeros(50 * MiB), declaredSize: 50 * MiB }]);
-      await writeFile(file, await makeSavedImage({ layers: [[{ name: 'x.gz', content: await gzipZeros(200 * MiB) }, { name: 'data/a.zip', content: zip }]], history: [{ created_by: 'COPY x.gz /' }] }));
+      await writeFile(
+        file,
+        await makeSavedImage({
+          layers: [
+            [
+              { name: 'x.gz', content: await gzipZeros(200 * MiB) },
+              { name: 'data/a.zip', content: zip },
+            ],
+          ],
+          history: [{ created_by: 'COPY x.gz /' }],
+        }),
+      );
       const h = monitorEventLoopDelay({ resolution: 10 });
       h.enable();
       const saved = await scanImageInThread({ file, options: archives });
@@ -88,10 +99,20 @@ describe('what a file is, from its bytes', () => {
   });
 
   it('reads the GNU build ID from the notes, and Go build information and the Debian package note wherever they are, across chunks', () => {
-    const body = Buffer.concat([randomBytes(70_000), goBuildInfo('cmd/compile'), randomBytes(5_000), Buffer.from('{"type":"deb","os":"debian","name":"cpp-14-x86-64-linux-gnu","version":"14.2.0-19"}')]);
+    const body = Buffer.concat([
+      randomBytes(70_000),
+      goBuildInfo('cmd/compile'),
+      randomBytes(5_000),
+      Buffer.from('{"type":"deb","os":"debian","name":"cpp-14-x86-64-linux-gnu","version":"14.2.0-19"}'),
+    ]);
     const elf = makeElf([{ name: 'GNU', type: 3, desc: GNU_ID }], body);
     for (const size of [7, 4096, elf.length]) {
-      expect(feedInPieces(elf, size)).toEqual({ compiled: true, buildId: `gnu:${GNU_ID.toString('hex')}`, goModule: 'cmd/compile', debPackage: 'cpp-14-x86-64-linux-gnu' });
+      expect(feedInPieces(elf, size)).toEqual({
+        compiled: true,
+        buildId: `gnu:${GNU_ID.toString('hex')}`,
+        goModule: 'cmd/compile',
+        debPackage: 'cpp-14-x86-64-linux-gnu',
+      });
     }
     expect(elfBuildId(makeElf([{ name: 'Go', type: 4, desc: Buffer.from('abc/def') }]))).toBe('go:abc/def');
     expect(parseBuildInfo(goBuildInfo('example.com/wordsmith'))).toBe('example.com/wordsmith');
@@ -99,7 +120,16 @@ describe('what a file is, from its bytes', () => {
 
   it('calls bulk compressed, encrypted or base64 data opaque, and text, code and small files not', () => {
     expect(feedInPieces(randomBytes(100_000), 65536).opaque).toBe('compressed or encrypted data');
-    expect(feedInPieces(Buffer.from(randomBytes(300_000).toString('base64').replace(/(.{76})/g, '$1\n')), 65536).opaque).toBe('base64 text');
+    expect(
+      feedInPieces(
+        Buffer.from(
+          randomBytes(300_000)
+            .toString('base64')
+            .replace(/(.{76})/g, '$1\n'),
+        ),
+        65536,
+      ).opaque,
+    ).toBe('base64 text');
     expect(feedInPieces(Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), randomBytes(70_000)]), 65536).opaque).toBe('xz-compressed data');
     expect(feedInPieces(Buffer.from('package main\n'.repeat(10_000)), 65536).opaque).toBeUndefined();
     expect(feedInPieces(randomBytes(60_000), 65536).opaque).toBeUndefined();
@@ -113,8 +143,20 @@ describe('toolchains by what they are', () => {
 
   it("gcc's driver and cc1 renamed and padded by a byte: the driver by its build ID, cc1 by Debian's package note", async () => {
     const driver = makeElf([{ name: 'GNU', type: 3, desc: GNU_ID }], Buffer.from([0]));
-    const cc1 = makeElf([{ name: 'GNU', type: 3, desc: randomBytes(20) }], Buffer.from('xx{"type":"deb","os":"debian","name":"cpp-14-x86-64-linux-gnu","version":"14.2.0-19"}\0'));
-    const scanned = await scanLayer(streamOf(await makeTar([{ name: 'opt/x/cc', content: driver }, { name: 'opt/x/one', content: cc1 }])), 1, archives);
+    const cc1 = makeElf(
+      [{ name: 'GNU', type: 3, desc: randomBytes(20) }],
+      Buffer.from('xx{"type":"deb","os":"debian","name":"cpp-14-x86-64-linux-gnu","version":"14.2.0-19"}\0'),
+    );
+    const scanned = await scanLayer(
+      streamOf(
+        await makeTar([
+          { name: 'opt/x/cc', content: driver },
+          { name: 'opt/x/one', content: cc1 },
+        ]),
+      ),
+      1,
+      archives,
+    );
     const known = emptyKnown();
     known.byBuildId.set(`gnu:${GNU_ID.toString('hex')}`, { path: 'usr/bin/x86_64-linux-gnu-gcc-14', what: 'gcc', image: 'golang:1.24-trixie' });
     const v = noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES] }).evaluate(evidence({ image: image({ layers }, scanned.files), known }));
@@ -126,7 +168,10 @@ describe('toolchains by what they are', () => {
   });
 
   it("a Go program whose build information names cmd/… is Go's toolchain; the student's own program is not", () => {
-    const found = findFiles(image({ layers }, [at('opt/c', { goModule: 'cmd/compile', compiled: true }), at('wordsmith', { goModule: 'example.com/wordsmith', compiled: true })]), [GO_TOOLCHAIN]);
+    const found = findFiles(
+      image({ layers }, [at('opt/c', { goModule: 'cmd/compile', compiled: true }), at('wordsmith', { goModule: 'example.com/wordsmith', compiled: true })]),
+      [GO_TOOLCHAIN],
+    );
     expect(found.map((f) => [f.what, f.example])).toEqual([['the Go toolchain', 'opt/c']]);
     expect(findFiles(image({ layers }, [at('x/m', { format: 'jmod' })]), [JDK_TOOLS]).map((f) => f.example)).toEqual(['x/m']);
   });
@@ -137,7 +182,15 @@ describe('toolchains by what they are', () => {
     const more = [...parts, at('data/p.b0', { opaque: 'base64 text' })];
     const [f] = findFiles(image({ layers }, more), [GO_TOOLCHAIN, OPAQUE_DATA]);
     expect(f).toMatchObject({ what: OPAQUE_DATA.what, files: 9, bytes: 10_800_009 });
-    expect(findFiles(image({ layers }, more.map((p) => ({ ...p, layer: 0 }))), [OPAQUE_DATA])).toEqual([]);
+    expect(
+      findFiles(
+        image(
+          { layers },
+          more.map((p) => ({ ...p, layer: 0 })),
+        ),
+        [OPAQUE_DATA],
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -149,8 +202,15 @@ describe("a runtime package's own files", () => {
       streamOf(
         await makeSavedImage({
           layers: [
-            [{ name: 'var/lib/dpkg/info/nodejs.list', content: list }, { name: 'usr/share/nodejs/@types/node/fs.d.ts', content: dts }],
-            [{ name: 'app/src/fs.d.ts', content: dts }, { name: 'var/lib/dpkg/info/node-typescript.list', content: '/usr/share/nodejs/typescript/lib/lib.d.ts\n' }, { name: 'usr/share/nodejs/typescript/lib/lib.d.ts', content: dts }],
+            [
+              { name: 'var/lib/dpkg/info/nodejs.list', content: list },
+              { name: 'usr/share/nodejs/@types/node/fs.d.ts', content: dts },
+            ],
+            [
+              { name: 'app/src/fs.d.ts', content: dts },
+              { name: 'var/lib/dpkg/info/node-typescript.list', content: '/usr/share/nodejs/typescript/lib/lib.d.ts\n' },
+              { name: 'usr/share/nodejs/typescript/lib/lib.d.ts', content: dts },
+            ],
           ],
           history: [{ created_by: 'RUN apt-get install nodejs' }, { created_by: 'COPY . .' }],
         }),
@@ -175,7 +235,9 @@ describe('xz, zstd and bzip2 are read as gzip is', () => {
     expect(scanned.members.map((m) => [m.path, m.inArchive, m.goModule])).toEqual([['x/c', `opt/${name}`, 'cmd/compile']]);
     const [f] = findFiles(image({ layers: [layer(0, 1), layer(1, 1, 9)] }, scanned.files), [GO_TOOLCHAIN]);
     expect(f).toBeUndefined(); // the archive itself is no toolchain: its member is
-    expect(findFiles({ ...image({ layers: [layer(0, 1), layer(1, 1, 9)] }, scanned.files), members: scanned.members }, [GO_TOOLCHAIN]).map((g) => g.inArchive)).toEqual([`opt/${name}`]);
+    expect(
+      findFiles({ ...image({ layers: [layer(0, 1), layer(1, 1, 9)] }, scanned.files), members: scanned.members }, [GO_TOOLCHAIN]).map((g) => g.inArchive),
+    ).toEqual([`opt/${name}`]);
   });
 
   it('an xz bomb stops as a gzip bomb does', async () => {

@@ -26,7 +26,10 @@ const escape = (text: string) => htmlText(visible(text));
 
 /** JSON inside a <script> element: nothing in it can close the element or start another. */
 const scriptJson = (value: unknown) =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** Layers' colours: cool hues only, so that no layer looks like a finding (red, amber, purple). */
 export const LAYER_HUES = [205, 165, 228, 140, 188, 248, 120, 215, 178, 235];
@@ -46,7 +49,14 @@ function chips(e: Explanation): string {
     const of = e.findings.filter((f) => f.kind === k);
     if (!of.length) return [];
     const cls = k === 'deleted-but-shipped' ? 'deleted' : k;
-    return [`<span class="chip ${cls}">${escape(KIND_WORDS[k](of.length, of.reduce((s, f) => s + f.bytes, 0)))}</span>`];
+    return [
+      `<span class="chip ${cls}">${escape(
+        KIND_WORDS[k](
+          of.length,
+          of.reduce((s, f) => s + f.bytes, 0),
+        ),
+      )}</span>`,
+    ];
   });
   return out.length ? out.join('') : '<span class="chip clean">no toolchain, cache or secret; not root</span>';
 }
@@ -66,7 +76,13 @@ function checksSection(result: GradeResult): string {
 function whereLine(f: ExplainedFinding, layers: LayerView[]): string {
   if (f.layer === undefined) return f.line ? `the image config, set on line ${f.line}` : 'the image config';
   const l = layers[f.layer];
-  const origin = l?.instruction ? (l.instruction.line ? `line ${l.instruction.line}: ${l.instruction.text}` : l.instruction.text) : l?.base ? `from the base image ${l.base}` : '';
+  const origin = l?.instruction
+    ? l.instruction.line
+      ? `line ${l.instruction.line}: ${l.instruction.text}`
+      : l.instruction.text
+    : l?.base
+      ? `from the base image ${l.base}`
+      : '';
   const deleted = f.deletedIn !== undefined ? `; deleted ${f.deletedLine ? `on line ${f.deletedLine}` : `in layer ${f.deletedIn + 1}`}, still shipped` : '';
   return `layer ${f.layer + 1}${origin ? ` · ${origin}` : ''}${deleted}`;
 }
@@ -85,7 +101,9 @@ function layerItem(l: LayerView, total: number): string {
   const origin = l.instruction
     ? `${l.instruction.line ? `<span class="line">line ${l.instruction.line}</span>` : ''}${escape(l.instruction.text)}`
     : `<span class="base">${escape(l.base ? `${l.base}${l.history ? ': ' : ' '}` : '')}</span>${escape(l.history || (l.base ? '' : '(no history)'))}`;
-  const title = l.instruction ? `${l.instruction.stage !== undefined ? `stage ${l.instruction.stage} · ` : ''}${l.instruction.text}` : `${l.base ? `from the base image ${l.base}: ` : ''}${l.history}`;
+  const title = l.instruction
+    ? `${l.instruction.stage !== undefined ? `stage ${l.instruction.stage} · ` : ''}${l.instruction.text}`
+    : `${l.base ? `from the base image ${l.base}: ` : ''}${l.history}`;
   return `<li class="layer" data-layer="${l.index}" tabindex="0" title="${escape(title)}"><span class="n">${l.index + 1}</span><span class="bytes">${formatBytes(l.size)}</span><span class="bar"><i style="width:${share}%;background:hsl(${hue(l.index)},38%,58%)"></i></span><span class="origin">${origin}</span></li>`;
 }
 
@@ -100,17 +118,24 @@ export function renderPage({ explanation: e, tree, grade, generatedAt = new Date
   const heading = grade
     ? `<span class="tool">stagecraft grade ·</span> ${escape(grade.lab)} <span class="tool">· ${escape(grade.dockerfile)}</span>`
     : `<span class="tool">stagecraft explain ·</span> ${escape(e.ref)}`;
-  const failed = e.build && !e.build.ok
-    ? `The build failed${e.build.failedLine ? ` at line ${e.build.failedLine}` : ''}: ${e.build.error ?? ''}. Shown: the image as far as it got${e.build.explainedUpTo ? `, up to line ${e.build.explainedUpTo}` : ''}.`
-    : undefined;
+  const failed =
+    e.build && !e.build.ok
+      ? `The build failed${e.build.failedLine ? ` at line ${e.build.failedLine}` : ''}: ${e.build.error ?? ''}. Shown: the image as far as it got${e.build.explainedUpTo ? `, up to line ${e.build.explainedUpTo}` : ''}.`
+      : undefined;
   // What made the explanation incomplete goes first, in red; the rest of the notes after it.
-  const [bad, ...rest] = e.complete ? [undefined, ...e.notes] : failed ? [failed, ...e.notes.filter((n) => !n.startsWith('the build failed'))] : [e.notes[0] ?? 'This explanation is incomplete.', ...e.notes.slice(1)];
+  const [bad, ...rest] = e.complete
+    ? [undefined, ...e.notes]
+    : failed
+      ? [failed, ...e.notes.filter((n) => !n.startsWith('the build failed'))]
+      : [e.notes[0] ?? 'This explanation is incomplete.', ...e.notes.slice(1)];
   const notes = [
     ...(bad ? [`<div class="note bad">${escape(bad)}</div>`] : []),
     `<div class="note">${escape([...rest, `${e.id ? `${e.id.slice(0, 19)}, ` : ''}${formatMinuteUtc(generatedAt)}${e.durationMs > 0 ? `, ${grade ? 'graded' : e.build ? 'built and explained' : 'explained'} in ${formatDuration(e.durationMs)}` : ''}`].join(' · '))}</div>`,
   ];
   const cleanKinds = (['toolchain', 'cache', 'secret'] as const).filter((k) => !e.findings.some((f) => f.kind === k));
-  const clean = cleanKinds.length ? `<p class="clean-kinds">✓ no ${cleanKinds.map((k) => (k === 'toolchain' ? 'build toolchain' : k === 'cache' ? 'package-manager cache' : 'secret')).join(', no ')}</p>` : '';
+  const clean = cleanKinds.length
+    ? `<p class="clean-kinds">✓ no ${cleanKinds.map((k) => (k === 'toolchain' ? 'build toolchain' : k === 'cache' ? 'package-manager cache' : 'secret')).join(', no ')}</p>`
+    : '';
   const data = { explanation: explanationJson(e), tree, hues: LAYER_HUES };
   return `<!doctype html>
 <html lang="en">

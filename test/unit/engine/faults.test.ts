@@ -15,7 +15,14 @@ describe("an engine's fault is not the student's", () => {
   });
 
   it("leaves a step of the Dockerfile that fails, even for lack of space, to the student's checks", () => {
-    expect(engineFault({ error: 'exit code: 2', failedStep: { name: '[build 3/5] RUN go build .', error: 'process "/bin/sh -c go build ." did not complete successfully: exit code: 2' } })).toBeUndefined();
-    expect(engineFault({ error: 'no space left on device', failedStep: { name: '[2/3] RUN dd if=/dev/zero of=/big', error: 'no space left on device' } })).toBeUndefined();
+    expect(
+      engineFault({
+        error: 'exit code: 2',
+        failedStep: { name: '[build 3/5] RUN go build .', error: 'process "/bin/sh -c go build ." did not complete successfully: exit code: 2' },
+      }),
+    ).toBeUndefined();
+    expect(
+      engineFault({ error: 'no space left on device', failedStep: { name: '[2/3] RUN dd if=/dev/zero of=/big', error: 'no space left on device' } }),
+    ).toBeUndefined();
   });
 });

@@ -20,7 +20,7 @@ describe('the table of limits', () => {
     expect(new Set(LIMIT_SETTINGS.map((s) => s.flag)).size).toBe(LIMIT_SETTINGS.length);
   });
 
-  it('turns flags into one settings object, in the stages\' units; only what was given', () => {
+  it("turns flags into one settings object, in the stages' units; only what was given", () => {
     expect(gradeLimits({ 'run-memory': 96 * 2 ** 20, 'startup-timeout': 4, 'build-timeout': 90, 'build-pids': 64 })).toEqual({
       runLimits: { memoryBytes: 96 * 2 ** 20, startupTimeoutMs: 4000 },
       buildTimeoutMs: 90_000,
@@ -49,12 +49,15 @@ describe('the table of limits', () => {
     const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
     const copy = /<!-- limits table: begin -->\n([\s\S]*?)\n<!-- limits table: end -->/.exec(readme)?.[1];
     expect(copy, 'README.md has no "limits table" markers').toBeDefined();
-    expect(copy, 'README\'s table of limits differs from graders/pipeline/limits.ts: paste limitsTable()\'s output between the markers').toBe(limitsTable());
+    expect(copy, "README's table of limits differs from graders/pipeline/limits.ts: paste limitsTable()'s output between the markers").toBe(limitsTable());
   });
 
   it("agrees with the fence's own table (graders/fence/README.md) on every default it names", async () => {
     const text = await readFile(path.join(REPO_ROOT, 'graders', 'fence', 'README.md'), 'utf8');
-    const rows = text.split('\n').filter((l) => /^\| .*`--[a-z-]+`/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+    const rows = text
+      .split('\n')
+      .filter((l) => /^\| .*`--[a-z-]+`/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
     expect(rows.length).toBeGreaterThanOrEqual(5);
     const squeeze = (t: string) => t.replace(/\s/g, '');
     for (const [, , , shown, flags] of rows) {
@@ -67,7 +70,11 @@ describe('the table of limits', () => {
   });
 
   it('gives every command that grades or builds its flags, with the defaults in --help', () => {
-    const help = (command: string) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'stagecraft.mjs'), command, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout.replace(/\s+/g, ' ');
+    const help = (command: string) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'stagecraft.mjs'), command, '--help'], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      }).stdout.replace(/\s+/g, ' ');
     const [grade, batch, explain] = ['grade', 'batch', 'explain'].map(help);
     for (const s of LIMIT_SETTINGS) {
       const shown = `(default: ${s.value === undefined || s.words ? (s.words ?? '') : showValue(s.unit, s.value)}`;

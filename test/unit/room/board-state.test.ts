@@ -8,8 +8,25 @@ const NOW = 100 * MIN;
 const students: Student[] = ['carol', 'alice', 'bob'].map((name, id) => ({ id, name, joinedAt: 0 }));
 
 function cell(student: string, passing: number, size: number | null, over: Partial<Cell> = {}): Cell {
-  const checks = LAB.checks.map((id, i) => (i < passing ? { id, state: 'passed' as const } : { id, state: 'failed' as const, finding: `${id} found <script>` }));
-  return { student, lab: LAB.id, at: NOW - MIN, passed: passing === 3, score: passing, maxScore: 3, imageSize: size, checks, kit: '0.1.0', engine: 'x', shared: false, stuck: null, verified: null, ...over };
+  const checks = LAB.checks.map((id, i) =>
+    i < passing ? { id, state: 'passed' as const } : { id, state: 'failed' as const, finding: `${id} found <script>` },
+  );
+  return {
+    student,
+    lab: LAB.id,
+    at: NOW - MIN,
+    passed: passing === 3,
+    score: passing,
+    maxScore: 3,
+    imageSize: size,
+    checks,
+    kit: '0.1.0',
+    engine: 'x',
+    shared: false,
+    stuck: null,
+    verified: null,
+    ...over,
+  };
 }
 
 const cells = [
@@ -20,7 +37,7 @@ const cells = [
 const opts = { pseudonyms: false, stuckMinutes: 10, instructor: false, now: NOW };
 
 describe('the board state', () => {
-  it('has a row per student, in name order, and a mark per check in the lab\'s order', () => {
+  it("has a row per student, in name order, and a mark per check in the lab's order", () => {
     const s = boardState(students, cells, [LAB], 3, 'salt', opts);
     expect(s.rows.map((r) => r.name)).toEqual(['alice', 'bob', 'carol']);
     expect(s.rows[2]!.cells['lab1-go']!.marks).toEqual(['p', 'f', 'f']);
@@ -37,7 +54,7 @@ describe('the board state', () => {
     expect(s.failing[0]).toEqual({ lab: 'lab1-go', check: 'size', students: 2 });
   });
 
-  it('shows who is stuck, and findings, only in the instructor\'s view', () => {
+  it("shows who is stuck, and findings, only in the instructor's view", () => {
     const projector = boardState(students, cells, [LAB], 3, 'salt', opts);
     expect(projector.stuck).toBeUndefined();
     expect(projector.rows[2]!.cells['lab1-go']!.finding).toBeUndefined();
@@ -64,7 +81,14 @@ describe('the board state', () => {
 
   it('marks a verified result, and one whose regrade differs', () => {
     const graded = { at: NOW, kind: 'graded' as const, passed: true, score: 3, maxScore: 3, imageSize: 1, checks: [] };
-    const s = boardState(students, [cell('alice', 3, 1, { verified: { ...graded, agrees: true } }), cell('bob', 3, 1, { verified: { ...graded, agrees: false } })], [LAB], 2, 'salt', opts);
+    const s = boardState(
+      students,
+      [cell('alice', 3, 1, { verified: { ...graded, agrees: true } }), cell('bob', 3, 1, { verified: { ...graded, agrees: false } })],
+      [LAB],
+      2,
+      'salt',
+      opts,
+    );
     expect(s.rows.map((r) => r.cells['lab1-go']?.verified)).toEqual(['agrees', 'differs', undefined]);
   });
 });

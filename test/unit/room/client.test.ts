@@ -8,13 +8,19 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 const RESULT: GradeResult = {
-  lab: 'lab1-go', dockerfile: '/nonexistent/Dockerfile', passed: false, score: 1, maxScore: 2,
+  lab: 'lab1-go',
+  dockerfile: '/nonexistent/Dockerfile',
+  passed: false,
+  score: 1,
+  maxScore: 2,
   image: { size: 1234, standInBases: [] },
   checks: [
     { id: 'builds', title: '', passed: true, skipped: false, message: 'built', hint: '', slide: '', details: {} },
     { id: 'size', title: '', passed: false, skipped: false, message: `the image is 900 MB\u001b[31m\n${'x'.repeat(400)}`, hint: '', slide: '', details: {} },
   ],
-  notes: [], durationMs: 1, timings: {},
+  notes: [],
+  durationMs: 1,
+  timings: {},
 };
 
 const scratch: { remove(): Promise<void> }[] = [];
@@ -43,7 +49,16 @@ describe("the student's side", () => {
 
   it('sends verdicts, findings as one short line, the size — never the Dockerfile unless shared', async () => {
     const body = await resultBody(RESULT, undefined);
-    expect(body).toMatchObject({ lab: 'lab1-go', score: 1, maxScore: 2, imageSize: 1234, checks: [{ id: 'builds', state: 'passed' }, { id: 'size', state: 'failed' }] });
+    expect(body).toMatchObject({
+      lab: 'lab1-go',
+      score: 1,
+      maxScore: 2,
+      imageSize: 1234,
+      checks: [
+        { id: 'builds', state: 'passed' },
+        { id: 'size', state: 'failed' },
+      ],
+    });
     expect(body.checks[1]!.finding).toMatch(/^the image is 900 MB\\x1b\[31m\\nx+$/);
     expect(body.checks[1]!.finding!.length).toBe(300);
     expect('dockerfile' in body).toBe(false);
@@ -67,7 +82,9 @@ describe("the student's side", () => {
     const took = Date.now() - t0;
     silent.closeAllConnections();
     silent.close();
-    expect(line).toBe(`room: not posted: cannot reach the room at ${url} (it did not answer in time): is the instructor's room running, and is this computer on the same network? Your grade is not affected.`);
+    expect(line).toBe(
+      `room: not posted: cannot reach the room at ${url} (it did not answer in time): is the instructor's room running, and is this computer on the same network? Your grade is not affected.`,
+    );
     expect(took).toBeLessThan(POST_TIMEOUT_MS + 1000);
   });
 
@@ -77,6 +94,8 @@ describe("the student's side", () => {
     await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
     const port = (gone.address() as AddressInfo).port;
     await new Promise((r) => gone.close(r)); // a port where nothing listens
-    await expect(joinRoom(`http://127.0.0.1:${port}/join/ABCDEF`, 'alice', false)).rejects.toThrow(`cannot reach the room at http://127.0.0.1:${port} (ECONNREFUSED): is the instructor\'s room running, and is this computer on the same network?`);
+    await expect(joinRoom(`http://127.0.0.1:${port}/join/ABCDEF`, 'alice', false)).rejects.toThrow(
+      `cannot reach the room at http://127.0.0.1:${port} (ECONNREFUSED): is the instructor\'s room running, and is this computer on the same network?`,
+    );
   });
 });

@@ -120,7 +120,7 @@ describe('the room file', () => {
     return file;
   }
 
-  it('counts no change twice when the room stopped between a snapshot and the journal\'s rewrite', async () => {
+  it("counts no change twice when the room stopped between a snapshot and the journal's rewrite", async () => {
     const file = await stoppedBeforeTheRewrite('fay', [1, 2, 3]);
     expect((await RoomStore.read(file)).posts().map((p) => p.imageSize)).toEqual([1, 2, 3]);
     const reopened = await opened(file);
@@ -144,7 +144,9 @@ describe('the room file', () => {
     store.addStudent('hal', 'h');
     await store.close();
     await writeFile(journalOf(file), 'not json\n{"seq":5,"change":{"op":"leave","id":1}}\n');
-    await expect(RoomStore.open(file)).rejects.toThrow(`the room's journal ${journalOf(file)} is damaged at line 1; move it away to open the room as it was at its last snapshot`);
+    await expect(RoomStore.open(file)).rejects.toThrow(
+      `the room's journal ${journalOf(file)} is damaged at line 1; move it away to open the room as it was at its last snapshot`,
+    );
   });
 
   it('replays joins, leaves, settings and regrades as they were made', async () => {
