@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -100,5 +100,23 @@ describe("the graders' layers (README, Layout → Layers)", () => {
       `graders/format/bytes.ts:1 imports graders/pipeline/grade.js: pipeline is on floor ${floors.get('pipeline')}, format on floor 0`,
       'graders/format/bytes.ts:2 imports scripts/slides/facts.js: outside graders/ (scripts/ and the rest are above every grader)',
     ]);
+  });
+});
+
+describe('the unit tests mirror the tree (README, Layout)', () => {
+  const UNIT = path.join(REPO_ROOT, 'test', 'unit');
+  /** Where a folder of test/unit/ points: a room of graders/, else a top-level folder (bin/, templates/) or test/helpers/. */
+  const mirrored = (folder: string) =>
+    [path.join(GRADERS, folder), path.join(REPO_ROOT, folder), path.join(REPO_ROOT, 'test', folder)].some((p) => existsSync(p) && statSync(p).isDirectory());
+
+  it("every unit test sits in the folder of what it tests: a room of graders/ (or bin/, templates/, test/helpers/); only the tree's own test at the top", () => {
+    const files = readdirSync(UNIT, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+      .map((e) => path.relative(UNIT, path.join(e.parentPath, e.name)));
+    expect(
+      files.filter((f) => !f.includes(path.sep)),
+      'tests at the top of test/unit/',
+    ).toEqual(['architecture.test.ts']);
+    expect(files.filter((f) => f.includes(path.sep) && !mirrored(f.split(path.sep)[0]!)).sort(), 'folders that mirror nothing').toEqual([]);
   });
 });

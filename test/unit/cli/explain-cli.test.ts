@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli } from '../../helpers/cli.js';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///tmp/stagecraft-no-engine.sock' };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BuildTrace } from '../../graders/buildkit/build.js';
-import { decodeTrace, encodeTrace } from '../../graders/engine/buildkit-trace.js';
-import { inDockerfileOrder } from '../../graders/buildkit/steps.js';
-import type { BuildStep } from '../../graders/buildkit/build.js';
-import { parseDockerfile as parseResult, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
+import { BuildTrace } from '../../../graders/buildkit/build.js';
+import { decodeTrace, encodeTrace } from '../../../graders/engine/buildkit-trace.js';
+import { inDockerfileOrder } from '../../../graders/buildkit/steps.js';
+import type { BuildStep } from '../../../graders/buildkit/build.js';
+import { parseDockerfile as parseResult, type ParsedDockerfile } from '../../../graders/lint/dockerfile.js';
 const parseDockerfile = (text: string): ParsedDockerfile => {
   const r = parseResult(text);
   if (!r.ok) throw new Error('fixture does not parse');

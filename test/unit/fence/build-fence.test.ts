@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BuildTrace, strainedBy, type BuildResult } from '../../graders/buildkit/build.js';
-import { builds } from '../../graders/checks/builds.js';
-import { parseDockerfile } from '../../graders/lint/dockerfile.js';
+import { BuildTrace, strainedBy, type BuildResult } from '../../../graders/buildkit/build.js';
+import { builds } from '../../../graders/checks/builds.js';
+import { parseDockerfile } from '../../../graders/lint/dockerfile.js';
 import {
   ceilingFor,
   cgroupMounts,
@@ -15,17 +15,17 @@ import {
   readCeiling,
   writeCeiling,
   type CgroupDirs,
-} from '../../graders/fence/cgroups.js';
-import { SharedCeiling } from '../../graders/fence/ceiling.js';
-import { BuildFence, type FenceStop } from '../../graders/fence/fence.js';
-import { ceilingRefusal } from '../../graders/fence/probe.js';
-import { hostRules } from '../../graders/run/network.js';
-import { formatMemory, parseSize } from '../../graders/format/bytes.js';
-import { readStepBundle, writableFolder } from '../../graders/fence/step-bundle.js';
-import { treeSize } from '../../graders/fence/tree-size.js';
-import { encodeTrace } from '../../graders/engine/buildkit-trace.js';
-import { minFreeInodes } from '../../graders/batch/disk.js';
-import { tempFolder } from '../helpers/folder.js';
+} from '../../../graders/fence/cgroups.js';
+import { SharedCeiling } from '../../../graders/fence/ceiling.js';
+import { BuildFence, type FenceStop } from '../../../graders/fence/fence.js';
+import { ceilingRefusal } from '../../../graders/fence/probe.js';
+import { hostRules } from '../../../graders/run/network.js';
+import { formatMemory, parseSize } from '../../../graders/format/bytes.js';
+import { readStepBundle, writableFolder } from '../../../graders/fence/step-bundle.js';
+import { treeSize } from '../../../graders/fence/tree-size.js';
+import { encodeTrace } from '../../../graders/engine/buildkit-trace.js';
+import { minFreeInodes } from '../../../graders/batch/disk.js';
+import { tempFolder } from '../../helpers/folder.js';
 
 /** This project's machine: cgroup v1 per controller, cpu and cpuacct apart, a unified hierarchy beside them. */
 const HYBRID_MOUNTS = `25 24 0:23 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755

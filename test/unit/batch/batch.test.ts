@@ -1,14 +1,14 @@
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildGradebook, toCsv, toSummary } from '../../graders/batch/gradebook.js';
-import { toHtml } from '../../graders/batch/gradebook-html.js';
-import { safeName, type GradeRecord } from '../../graders/batch/records.js';
-import { parseShard, studentsInShard } from '../../graders/batch/shard.js';
-import { listStudents, readSubmission } from '../../graders/batch/submissions.js';
-import type { GradeResult } from '../../graders/pipeline/result.js';
-import { toMarkdown } from '../../graders/report/markdown.js';
-import { tempFolder } from '../helpers/folder.js';
+import { buildGradebook, toCsv, toSummary } from '../../../graders/batch/gradebook.js';
+import { toHtml } from '../../../graders/batch/gradebook-html.js';
+import { safeName, type GradeRecord } from '../../../graders/batch/records.js';
+import { parseShard, studentsInShard } from '../../../graders/batch/shard.js';
+import { listStudents, readSubmission } from '../../../graders/batch/submissions.js';
+import type { GradeResult } from '../../../graders/pipeline/result.js';
+import { toMarkdown } from '../../../graders/report/markdown.js';
+import { tempFolder } from '../../helpers/folder.js';
 
 function result(lab: string, score: number, max: number, size = 5_000_000): GradeResult {
   const checks = Array.from({ length: max }, (_, i) => ({

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { builds } from '../../graders/checks/builds.js';
-import { instructionOfStep } from '../../graders/buildkit/steps.js';
-import { multiStage } from '../../graders/checks/multi-stage.js';
-import { noToolchain } from '../../graders/checks/no-toolchain.js';
-import { runs } from '../../graders/checks/runs.js';
-import { size } from '../../graders/checks/size.js';
-import { noCaches } from '../../graders/checks/no-caches.js';
-import { cacheFriendly } from '../../graders/checks/cache-friendly.js';
-import { noSecrets } from '../../graders/checks/no-secrets.js';
-import { nonRoot } from '../../graders/checks/non-root.js';
-import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../graders/findings/index.js';
-import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
-import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import type { BuildResult } from '../../graders/buildkit/build.js';
-import { evidence, image, layer, run } from '../helpers/evidence.js';
+import { builds } from '../../../graders/checks/builds.js';
+import { instructionOfStep } from '../../../graders/buildkit/steps.js';
+import { multiStage } from '../../../graders/checks/multi-stage.js';
+import { noToolchain } from '../../../graders/checks/no-toolchain.js';
+import { runs } from '../../../graders/checks/runs.js';
+import { size } from '../../../graders/checks/size.js';
+import { noCaches } from '../../../graders/checks/no-caches.js';
+import { cacheFriendly } from '../../../graders/checks/cache-friendly.js';
+import { noSecrets } from '../../../graders/checks/no-secrets.js';
+import { nonRoot } from '../../../graders/checks/non-root.js';
+import { GO_TOOLCHAIN, GO_SOURCES, GCC } from '../../../graders/findings/index.js';
+import { evaluateChecks } from '../../../graders/pipeline/evaluate.js';
+import { parseDockerfile } from '../../../graders/lint/dockerfile.js';
+import type { BuildResult } from '../../../graders/buildkit/build.js';
+import { evidence, image, layer, run } from '../../helpers/evidence.js';
 
 const okBuild: BuildResult = { ok: true, imageId: 'sha256:abc', steps: [], log: '', timedOut: false, durationMs: 4200 };
 
@@ -408,7 +408,7 @@ describe('every check links to a slide that exists and teaches it', () => {
   it('covers the checks no lab uses yet', async () => {
     const { load } = await import('@slidev/parser/fs');
     const path = await import('node:path');
-    const { REPO_ROOT } = await import('../../graders/kit/locations.js');
+    const { REPO_ROOT } = await import('../../../graders/kit/locations.js');
     for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installs: ['node'] })]) {
       const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
       const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));
@@ -468,7 +468,7 @@ describe('builds: what to do next', () => {
 describe('multi-stage: a fan-in lab whose build stages are chained', () => {
   it('names which stage copies from which, with its line, and gives the lab its own hint', async () => {
     const { readFileSync } = await import('node:fs');
-    const df = readFileSync(new URL('../fixtures/lab5-fullstack/one-feeder.Dockerfile', import.meta.url), 'utf8');
+    const df = readFileSync(new URL('../../fixtures/lab5-fullstack/one-feeder.Dockerfile', import.meta.url), 'utf8');
     const v = multiStage({ feeders: 2, fanInHint: 'the lab 5 hint' }).evaluate(evidence({}, df));
     expect(v.message).toBe(
       "line 16: the final stage copies from 1 (backend) of the 2 build stages this lab wants; backend copies from frontend (`COPY --from=frontend /web/dist /out/www`, line 14), so frontend reaches the final image only through backend and the two build one after the other: copy each stage's output into the final stage itself",

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderTerminal } from '../../graders/report/terminal.js';
-import { toJUnit } from '../../graders/report/junit.js';
-import type { GradeResult } from '../../graders/pipeline/result.js';
+import { renderTerminal } from '../../../graders/report/terminal.js';
+import { toJUnit } from '../../../graders/report/junit.js';
+import type { GradeResult } from '../../../graders/pipeline/result.js';
 
 /** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
-const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
   string,
   { title: string; workshop: number }
 >;
@@ -104,7 +104,7 @@ describe('JUnit report', () => {
 
 describe('student-controlled text cannot forge a report', () => {
   it('shows escape sequences and carriage returns visibly in every line-based format, and keeps HTML text', async () => {
-    const { visible, oneLine, markdownText } = await import('../../graders/format/text.js');
+    const { visible, oneLine, markdownText } = await import('../../../graders/format/text.js');
     const forged = 'step failed\r\u001b[1;32m✓ all 5 checks passed\u001b[0m';
     expect(oneLine(forged)).toBe('step failed\\r\\x1b[1;32m✓ all 5 checks passed\\x1b[0m');
     expect(visible('a\nb\u0007')).toBe('a\nb\\x07');

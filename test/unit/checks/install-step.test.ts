@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installsDependencies, runScript, simpleCommands, type Ecosystem } from '../../graders/checks/install-step.js';
+import { installsDependencies, runScript, simpleCommands, type Ecosystem } from '../../../graders/checks/install-step.js';
 
 /** Whether `RUN <run>` installs the dependencies, read as cache-friendly reads a RUN. */
 const isInstall = (run: string, ecosystem: Ecosystem) => installsDependencies(runScript(`RUN ${run}`), [ecosystem]);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { markDeleted, scanLayer, scanSavedImage, type LayerContent } from '../../graders/inspect/layers.js';
-import { attributeLayers, historyKeyword } from '../../graders/inspect/attribution.js';
-import { describeFinding, findFiles, shortPath, type PathRule } from '../../graders/findings/index.js';
-import { image as facts, layer as layerOf } from '../helpers/evidence.js';
-import { parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
-import { makeSavedImage, makeTar, streamOf } from '../helpers/tar.js';
+import { markDeleted, scanLayer, scanSavedImage, type LayerContent } from '../../../graders/inspect/layers.js';
+import { attributeLayers, historyKeyword } from '../../../graders/inspect/attribution.js';
+import { describeFinding, findFiles, shortPath, type PathRule } from '../../../graders/findings/index.js';
+import { image as facts, layer as layerOf } from '../../helpers/evidence.js';
+import { parseDockerfile, type ParsedDockerfile } from '../../../graders/lint/dockerfile.js';
+import { makeSavedImage, makeTar, streamOf } from '../../helpers/tar.js';
 
 describe('scanLayer', () => {
   it('lists files with their sizes, normalising ./ prefixes, and ignores directories in the byte count', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatChange, formatDuration, plural } from '../../graders/format/bytes.js';
-import { catalogueEntry, isToolchainImage, repositoryOf, tagOf } from '../../graders/images/catalogue.js';
-import { buildOrder } from '../../graders/standins/provision.js';
-import { CATALOGUE } from '../../graders/images/catalogue.js';
+import { formatBytes, formatChange, formatDuration, plural } from '../../../graders/format/bytes.js';
+import { catalogueEntry, isToolchainImage, repositoryOf, tagOf } from '../../../graders/images/catalogue.js';
+import { buildOrder } from '../../../graders/standins/provision.js';
+import { CATALOGUE } from '../../../graders/images/catalogue.js';
 
 describe('formatting', () => {
   it.each([

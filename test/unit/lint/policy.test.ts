@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { builds } from '../../graders/checks/builds.js';
-import { parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
-import { vet, vetBytes } from '../../graders/lint/policy.js';
-import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
-import { size } from '../../graders/checks/size.js';
+import { builds } from '../../../graders/checks/builds.js';
+import { parseDockerfile, type ParsedDockerfile } from '../../../graders/lint/dockerfile.js';
+import { vet, vetBytes } from '../../../graders/lint/policy.js';
+import { evaluateChecks } from '../../../graders/pipeline/evaluate.js';
+import { size } from '../../../graders/checks/size.js';
 
 function parsed(text: string): ParsedDockerfile {
   const r = parseDockerfile(text);

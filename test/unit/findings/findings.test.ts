@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { noSecrets } from '../../graders/checks/no-secrets.js';
-import { noToolchain } from '../../graders/checks/no-toolchain.js';
-import { multiStage } from '../../graders/checks/multi-stage.js';
-import { noCaches } from '../../graders/checks/no-caches.js';
-import { runs, stampOutsideTheApp, type RunsOptions } from '../../graders/checks/runs.js';
-import type { FileEntry } from '../../graders/inspect/layers.js';
-import { size } from '../../graders/checks/size.js';
+import { noSecrets } from '../../../graders/checks/no-secrets.js';
+import { noToolchain } from '../../../graders/checks/no-toolchain.js';
+import { multiStage } from '../../../graders/checks/multi-stage.js';
+import { noCaches } from '../../../graders/checks/no-caches.js';
+import { runs, stampOutsideTheApp, type RunsOptions } from '../../../graders/checks/runs.js';
+import type { FileEntry } from '../../../graders/inspect/layers.js';
+import { size } from '../../../graders/checks/size.js';
 import {
   C_SOURCES,
   FRONTEND_SOURCES,
@@ -22,12 +22,12 @@ import {
   findFiles,
   hashIf,
   type KnownContent,
-} from '../../graders/findings/index.js';
-import { ScanBudgetExceeded, scanLayer } from '../../graders/inspect/layers.js';
-import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
-import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import { evidence, image, layer, run } from '../helpers/evidence.js';
-import { makeTar, streamOf } from '../helpers/tar.js';
+} from '../../../graders/findings/index.js';
+import { ScanBudgetExceeded, scanLayer } from '../../../graders/inspect/layers.js';
+import { evaluateChecks } from '../../../graders/pipeline/evaluate.js';
+import { parseDockerfile } from '../../../graders/lint/dockerfile.js';
+import { evidence, image, layer, run } from '../../helpers/evidence.js';
+import { makeTar, streamOf } from '../../helpers/tar.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const GOFMT = Buffer.alloc(3000, 7);
@@ -326,7 +326,7 @@ describe('archives that are a cache', () => {
 
 describe("what a toolchain image's content index leaves out", () => {
   it('texts any image may carry word for word (a license Debian also ships), not the tools or their sources', async () => {
-    const { neverIndexed } = await import('../../graders/findings/content-index.js');
+    const { neverIndexed } = await import('../../../graders/findings/content-index.js');
     for (const p of [
       'usr/share/go-1.24/src/cmd/vendor/github.com/google/pprof/LICENSE',
       'usr/lib/go/LICENSE.txt',

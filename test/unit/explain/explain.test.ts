@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SLIDES } from '../../graders/explain/advice.js';
-import { isBaseImageName } from '../../graders/explain/base-image.js';
-import { explainFacts } from '../../graders/explain/explain-image.js';
-import { EXPLAIN_SCHEMA, explanationJson } from '../../graders/explain/explanation.js';
-import { instructionText } from '../../graders/explain/history-text.js';
-import { renderExplanation } from '../../graders/explain/terminal.js';
-import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { EVERYTHING_IMAGE, explainEverything, synthesize } from '../helpers/explain.js';
+import { SLIDES } from '../../../graders/explain/advice.js';
+import { isBaseImageName } from '../../../graders/explain/base-image.js';
+import { explainFacts } from '../../../graders/explain/explain-image.js';
+import { EXPLAIN_SCHEMA, explanationJson } from '../../../graders/explain/explanation.js';
+import { instructionText } from '../../../graders/explain/history-text.js';
+import { renderExplanation } from '../../../graders/explain/terminal.js';
+import { REPO_ROOT } from '../../../graders/kit/locations.js';
+import { EVERYTHING_IMAGE, explainEverything, synthesize } from '../../helpers/explain.js';
 
 /** The slides' titles and workshop numbers, as `npm run slides:facts` wrote them: a hint names both. */
-const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
+const SLIDE_INDEX = JSON.parse(readFileSync(new URL('../../../slides/data/slide-index.json', import.meta.url), 'utf8')) as Record<
   string,
   { title: string; workshop: number }
 >;

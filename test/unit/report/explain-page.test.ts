@@ -2,18 +2,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPageTarget, writePage } from '../../graders/cli/page-file.js';
-import { watchedFiles } from '../../graders/cli/watch.js';
-import type { Explained } from '../../graders/explain/explain-image.js';
-import { buildTree, DELETED, KIND_BITS, MAX_NODES, type TreeNode } from '../../graders/explain/treemap.js';
-import type { FileEntry } from '../../graders/inspect/layers.js';
-import { htmlText } from '../../graders/format/text.js';
-import { slideReference } from '../../graders/kit/slide-ref.js';
-import { findLab } from '../../graders/lab.js';
-import { CLIENT_JS } from '../../graders/report/html/client.js';
-import { PAGE_MARK, renderPage } from '../../graders/report/html/page.js';
-import { SQUARIFY_JS } from '../../graders/report/html/squarify.js';
-import { explainEverything } from '../helpers/explain.js';
+import { checkPageTarget, writePage } from '../../../graders/cli/page-file.js';
+import { watchedFiles } from '../../../graders/cli/watch.js';
+import type { Explained } from '../../../graders/explain/explain-image.js';
+import { buildTree, DELETED, KIND_BITS, MAX_NODES, type TreeNode } from '../../../graders/explain/treemap.js';
+import type { FileEntry } from '../../../graders/inspect/layers.js';
+import { htmlText } from '../../../graders/format/text.js';
+import { slideReference } from '../../../graders/kit/slide-ref.js';
+import { findLab } from '../../../graders/lab.js';
+import { CLIENT_JS } from '../../../graders/report/html/client.js';
+import { PAGE_MARK, renderPage } from '../../../graders/report/html/page.js';
+import { SQUARIFY_JS } from '../../../graders/report/html/squarify.js';
+import { explainEverything } from '../../helpers/explain.js';
 
 type Rect = [number, number, number, number];
 const squarify = new Function(`${SQUARIFY_JS}; return squarify;`)() as (values: number[], x: number, y: number, w: number, h: number) => Rect[];
@@ -174,7 +174,7 @@ describe('--html <file>', () => {
 describe('grade --watch watches', () => {
   it('the Dockerfile under test and every .dockerignore that applies to it', async () => {
     const lab = await findLab('lab1');
-    const rel = (files: string[]) => files.map((f) => path.relative(path.resolve(__dirname, '../..'), f));
+    const rel = (files: string[]) => files.map((f) => path.relative(path.resolve(__dirname, '../../..'), f));
     expect(rel(watchedFiles(lab, {}))).toEqual(['labs/lab1-go/Dockerfile', 'labs/lab1-go/.dockerignore']);
     expect(rel(watchedFiles(lab, { solution: true }))).toEqual([
       'solutions/lab1-go/Dockerfile',

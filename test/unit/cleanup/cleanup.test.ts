@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeSweep } from '../../graders/cleanup/leftovers.js';
-import { onInterrupt, runPendingCleanups } from '../../graders/cleanup/on-interrupt.js';
-import { makeTempFolder, tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
+import { describeSweep } from '../../../graders/cleanup/leftovers.js';
+import { onInterrupt, runPendingCleanups } from '../../../graders/cleanup/on-interrupt.js';
+import { makeTempFolder, tempFolderMaker } from '../../../graders/cleanup/temp-folder.js';
 
 describe('cleanup on interrupt', () => {
   it('also runs cleanups registered while the others run', async () => {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 // This file's worker talks to an engine that is not there (the client is made on first use).
 process.env.DOCKER_HOST = 'unix:///nonexistent/stagecraft-test/docker.sock';
-const { imageExists } = await import('../../graders/engine/docker.js');
-const { missingBaseImages } = await import('../../graders/pipeline/base-images.js');
-const { parseDockerfile } = await import('../../graders/lint/dockerfile.js');
-const { runAndProbe } = await import('../../graders/run/container.js');
-const { DEFAULT_RUN_LIMITS } = await import('../../graders/run/limits.js');
+const { imageExists } = await import('../../../graders/engine/docker.js');
+const { missingBaseImages } = await import('../../../graders/pipeline/base-images.js');
+const { parseDockerfile } = await import('../../../graders/lint/dockerfile.js');
+const { runAndProbe } = await import('../../../graders/run/container.js');
+const { DEFAULT_RUN_LIMITS } = await import('../../../graders/run/limits.js');
 
 describe('an engine that does not answer', () => {
   it('is never taken for a missing image', async () => {

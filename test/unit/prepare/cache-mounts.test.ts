@@ -2,10 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { parseDockerfile } from '../../graders/lint/dockerfile.js';
-import { cacheMountTargets, cacheNamespace, isolateCacheMounts, seedDockerfile } from '../../graders/prepare/cache-mounts.js';
-import { scratchCacheDir } from '../helpers/cache-dir.js';
+import { REPO_ROOT } from '../../../graders/kit/locations.js';
+import { parseDockerfile } from '../../../graders/lint/dockerfile.js';
+import { cacheMountTargets, cacheNamespace, isolateCacheMounts, seedDockerfile } from '../../../graders/prepare/cache-mounts.js';
+import { scratchCacheDir } from '../../helpers/cache-dir.js';
 
 // The key made here is this file's alone.
 const cacheDir = scratchCacheDir('stagecraft-cache-key-');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storyDifferences } from '../helpers/same-story.js';
+import { storyDifferences } from '../../helpers/same-story.js';
 
 describe('two grades tell the same story', () => {
   it('when figures differ by less than 2%: an apt layer of 60.20 MB against 59.28 MB, a cache of 95,577,234 B against 95,576,467 B', () => {

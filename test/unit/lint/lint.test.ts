@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describe as describeInstruction, finalBaseImage, finalChain, parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
-import { stageProblems } from '../../graders/checks/multi-stage.js';
+import { describe as describeInstruction, finalBaseImage, finalChain, parseDockerfile, type ParsedDockerfile } from '../../../graders/lint/dockerfile.js';
+import { stageProblems } from '../../../graders/checks/multi-stage.js';
 
 function parsed(text: string): ParsedDockerfile {
   const r = parseDockerfile(text);
@@ -145,8 +145,8 @@ describe('the largest Dockerfile the grader reads', () => {
 });
 
 describe('reading an instruction as BuildKit does', async () => {
-  const { extractFlags, heredocs, instructionFlags, logicalInstruction, parseMount, readCsvRecord } = await import('../../graders/lint/buildkit.js');
-  const { unsupportedByOldFrontend } = await import('../../graders/pipeline/syntax.js');
+  const { extractFlags, heredocs, instructionFlags, logicalInstruction, parseMount, readCsvRecord } = await import('../../../graders/lint/buildkit.js');
+  const { unsupportedByOldFrontend } = await import('../../../graders/pipeline/syntax.js');
 
   it('flags: quotes and backslashes resolved, a bare flag takes the next word, `--` ends them', () => {
     const r = extractFlags('--from build --mount="type=cache,target=/c" --mount=type=cache,target=/c\\,id=X --network none cp a b');

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, symlink, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contextEntries, packContext } from '../../graders/buildkit/context.js';
-import { prepareContext } from '../../graders/prepare/context.js';
-import { scanLayer } from '../../graders/inspect/layers.js';
-import { tempFolder } from '../helpers/folder.js';
+import { contextEntries, packContext } from '../../../graders/buildkit/context.js';
+import { prepareContext } from '../../../graders/prepare/context.js';
+import { scanLayer } from '../../../graders/inspect/layers.js';
+import { tempFolder } from '../../helpers/folder.js';
 
 const folder = (files: Record<string, string>) => tempFolder(files);
 

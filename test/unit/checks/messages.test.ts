@@ -1,17 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BuildResult, BuildStep } from '../../graders/buildkit/build.js';
-import { builds, cacheFriendly, multiStage, noCaches, noSecrets, noToolchain, nonRoot, runs, size } from '../../graders/checks/index.js';
-import type { Check, Evidence } from '../../graders/checks/types.js';
-import { GO_TOOLCHAIN } from '../../graders/findings/index.js';
-import type { FileEntry } from '../../graders/inspect/layers.js';
-import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { allLabs } from '../../graders/lab.js';
-import { evaluateChecks } from '../../graders/pipeline/evaluate.js';
-import { parseDockerfile, type ParseResult } from '../../graders/lint/dockerfile.js';
-import { vet, vetBytes } from '../../graders/lint/policy.js';
-import { evidence, image, layer, run } from '../helpers/evidence.js';
+import type { BuildResult, BuildStep } from '../../../graders/buildkit/build.js';
+import { builds, cacheFriendly, multiStage, noCaches, noSecrets, noToolchain, nonRoot, runs, size } from '../../../graders/checks/index.js';
+import type { Check, Evidence } from '../../../graders/checks/types.js';
+import { GO_TOOLCHAIN } from '../../../graders/findings/index.js';
+import type { FileEntry } from '../../../graders/inspect/layers.js';
+import { REPO_ROOT } from '../../../graders/kit/locations.js';
+import { allLabs } from '../../../graders/lab.js';
+import { evaluateChecks } from '../../../graders/pipeline/evaluate.js';
+import { parseDockerfile, type ParseResult } from '../../../graders/lint/dockerfile.js';
+import { vet, vetBytes } from '../../../graders/lint/policy.js';
+import { evidence, image, layer, run } from '../../helpers/evidence.js';
 
 /**
  * What must never reach a student's report (issue 21): a regular expression (the grader's

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../graders/format/bytes.js';
-import { allLabs, labDir } from '../../graders/lab.js';
-import { labFacts, statedCeilings } from '../../scripts/slides/facts.js';
+import { formatBytes } from '../../../graders/format/bytes.js';
+import { allLabs, labDir } from '../../../graders/lab.js';
+import { labFacts, statedCeilings } from '../../../scripts/slides/facts.js';
 
 const labs = await allLabs();
 const facts = await labFacts();

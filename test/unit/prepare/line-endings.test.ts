@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prepareContext } from '../../graders/prepare/context.js';
-import { lineEndingNote, toLf } from '../../graders/prepare/line-endings.js';
-import { tempFolder } from '../helpers/folder.js';
+import { prepareContext } from '../../../graders/prepare/context.js';
+import { lineEndingNote, toLf } from '../../../graders/prepare/line-endings.js';
+import { tempFolder } from '../../helpers/folder.js';
 
 describe('a lab checked out with Windows line endings', () => {
   it("is graded from LF copies, with a note; the student's files stay as they are", async () => {
