@@ -116,6 +116,15 @@ export async function benchRoom(): Promise<void> {
       `  on the board (post sent → in a board update): ${spread(boardLatency)}; ${sentAt.size} never seen there (overtaken by the same student's next result: 0 expected)`,
     );
     console.log(`  server memory: resident ${formatBytes(pct(rss, 50))} median, ${formatBytes(Math.max(...rss))} at most sampled, peak ${formatBytes(peak)}`);
+    // A figure is only worth quoting if the room kept every result it acknowledged and answered every post.
+    const lost = [
+      stored < counts.acknowledged && `${counts.acknowledged - stored} acknowledged results are not in the room file`,
+      counts.failed > 0 && `${counts.failed} posts were never answered`,
+    ].filter(Boolean);
+    if (lost.length) {
+      console.log(`  FAILED: ${lost.join('; ')}`);
+      process.exitCode = 1;
+    }
   } finally {
     room.proc.kill('SIGKILL');
     await scratch.remove();
