@@ -4,14 +4,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Check } from './checks/types.js';
 import { CannotGrade } from './engine/errors.js';
 import { LABS_ROOT, SOLUTIONS_ROOT } from './kit/locations.js';
-import type { RunLimits } from './run/limits.js';
+import { declareApp, type AppDeclaration, type LabApp } from './run/app.js';
 
+/**
+ * A lab, declared once in graders/labs/<id>.ts: its app (how the grader runs and probes it)
+ * apart from the checks that judge it, and what its builds may use.
+ */
 export interface LabDefinition {
   /** Folder name under labs/ and solutions/: `lab1-go`. */
   id: string;
   title: string;
-  /** The file in the lab folder that the grader stamps with a fresh nonce before each build. */
-  stampFile: string;
+  /** The app in the lab folder: its port, stamp, probes, the source a rebuild edits, its run limits. */
+  app: LabApp;
   /**
    * Files the grader adds to the copy of the lab folder it builds from, as a real checkout
    * has them but the kit cannot ship them (a `.git` folder cannot be committed inside a
@@ -25,13 +29,20 @@ export interface LabDefinition {
    * the engine's default network. Without it they run with no network at all.
    */
   buildNetwork?: boolean;
-  /** Where this lab's app needs other run limits than the grader's defaults (a flag given for a grade still wins). */
-  runLimits?: Partial<RunLimits>;
   checks: Check[];
 }
 
-/** A lab's grader file exports `defineLab({...})` as default; this only types it. */
-export const defineLab = (lab: LabDefinition): LabDefinition => lab;
+/** What a lab's grader file writes: its app's defaults (port 8080, /healthz, /stamp, stamp.txt) may go unsaid. */
+export type LabDeclaration = Omit<LabDefinition, 'app'> & { app: AppDeclaration };
+
+/** A lab's grader file exports `defineLab({...})` as default: the app's defaults filled in, and what the checks need of it checked. */
+export function defineLab(lab: LabDeclaration): LabDefinition {
+  const app = declareApp(lab.app);
+  if (lab.checks.some((c) => c.needs.includes('rebuild')) && !app.edit) {
+    throw new Error(`${lab.id}: a check rebuilds after editing a source, so the lab's app must name it (app.edit)`);
+  }
+  return { ...lab, app };
+}
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The lab graders beside this module: .ts from sources, .js when compiled. */

@@ -3,6 +3,7 @@ import { instructionOfStep } from '../buildkit/steps.js';
 import { CATALOGUE, isToolchainImage, repositoryOf } from '../images/catalogue.js';
 import { describe, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { oneLine } from '../format/text.js';
+import { CHECK_INFO } from './registry.js';
 import { fail, pass, type Check, type Evidence, type Verdict } from './types.js';
 
 /** `exit code: 1` from BuildKit's error text. */
@@ -19,8 +20,8 @@ const OFFLINE_HINT =
   'This lab builds with no network at all: everything the build needs must come from the lab folder and the base image (no apt-get, npm install or downloads). Use what the base image already has, or a base image that has what you need.';
 
 /** The command that builds this Dockerfile against the lab folder, as the student can type it. */
-export function buildCommand({ labFolder, dockerfile }: Pick<Evidence, 'labFolder' | 'dockerfile'>, lab: string): string {
-  const folder = labFolder ?? `labs/${lab}`;
+export function buildCommand({ labFolder, dockerfile }: Pick<Evidence, 'labFolder' | 'dockerfile'>): string {
+  const folder = labFolder ?? 'labs/<lab>';
   const own = !dockerfile || dockerfile.replace(/\\/g, '/') === `${folder.replace(/\\/g, '/').replace(/\/$/, '')}/Dockerfile`;
   return own ? `docker build ${quote([folder])}` : `docker build -f ${quote([dockerfile])} ${quote([folder])}`;
 }
@@ -70,21 +71,19 @@ function unavailableVerdict(ref: string, error: string, df: ParsedDockerfile): V
 }
 
 /**
- * `builds` for a lab whose folder is `labs/<lab>`. Its messages carry the student's text
+ * `builds`: the Dockerfile builds from the lab folder. Its messages carry the student's text
  * (Dockerfile lines, a step's output): every control character is shown, never sent raw.
  */
-export const builds = (lab = '<lab>'): Check => ({
+export const builds = (): Check => ({
   id: 'builds',
-  title: 'the Dockerfile builds from the lab folder',
-  hint: `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`docker build -f <your Dockerfile> labs/${lab}\` to iterate faster.`,
-  slide: 'slides/02-multi-stage.md#3',
+  ...CHECK_INFO.builds,
   needs: [],
   evaluate(evidence) {
     const verdict = judge(evidence);
     const hint =
       verdict.passed || verdict.hint
         ? verdict.hint
-        : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence, lab)}\` to iterate faster.`;
+        : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence)}\` to iterate faster.`;
     return { ...verdict, message: oneLine(verdict.message), hint };
   },
 });

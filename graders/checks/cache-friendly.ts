@@ -2,11 +2,10 @@ import { inDockerfileOrder } from '../buildkit/steps.js';
 import type { BuildStep } from '../buildkit/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { ECOSYSTEMS, installsDependencies, runCommandText, runScript, type Ecosystem } from './install-step.js';
+import { CHECK_INFO } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface CacheFriendlyOptions {
-  /** The source file the grader edits (appends a comment to) before rebuilding. */
-  touch: string;
   /**
    * The package managers whose dependency install counts: a RUN step is the install when one
    * of its commands installs a project's dependencies with one of them (`npm ci`,
@@ -48,16 +47,19 @@ function culprit(install: Located, all: Located[]): Located | undefined {
   return before.find((l) => /\] (COPY|ADD) /.test(l.step.name) && !l.step.cached);
 }
 
+/** The rebuild edits the lab app's `edit` file (the lab declares it), then builds again. */
 export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
   id: 'cache-friendly',
-  title: `after a source-only change, the rebuild reuses the dependency-install layer`,
-  hint: `Order instructions from least to most often changed: copy only the dependency manifests (${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join('; ')}), install, and only then copy the sources. A change to a source file then reuses the install layer from the cache.`,
-  slide: 'slides/08-fast-builds.md#3',
+  ...CHECK_INFO['cache-friendly'],
+  hint: CHECK_INFO['cache-friendly'].hint.replace(
+    'the dependency manifests',
+    `the dependency manifests (${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join('; ')})`,
+  ),
   needs: ['rebuild'],
-  rebuild: { touch: opts.touch },
   evaluate({ lint, rebuild }) {
     if (!lint.ok || !rebuild) return fail('there was no rebuild');
-    if (!rebuild.build.ok) return fail(`the rebuild after editing ${opts.touch} failed: ${rebuild.build.error}`);
+    const touched = rebuild.touched;
+    if (!rebuild.build.ok) return fail(`the rebuild after editing ${touched} failed: ${rebuild.build.error}`);
     const all = locate(rebuild.build.steps, lint.dockerfile);
     const installs = all.filter((l) => {
       const script = runScriptOf(l, lint.dockerfile.escape);
@@ -67,17 +69,17 @@ export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
       const commands = opts.installs.map((e) => ECOSYSTEMS[e].commands).join('; ');
       return fail(
         `no RUN step installs the dependencies from ${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join(' or ')} (such as ${commands}), so there is no install layer to reuse`,
-        { touched: opts.touch },
+        { touched },
         `Install the dependencies in a RUN step of their own, after copying only the manifests and before copying the sources (${commands}). Installing a package manager itself (\`npm install -g pnpm\`, \`corepack enable\`) is not the dependency install.`,
       );
     }
     const rerun = installs.find((l) => !l.step.cached);
     const name = (l: Located) => (l.instruction ? `\`${describe(l.instruction)}\` (line ${l.instruction.line})` : l.step.name);
-    const details = { touched: opts.touch, installSteps: installs.map((l) => ({ step: l.step.name, cached: l.step.cached, line: l.instruction?.line })) };
-    if (!rerun) return pass(`after editing ${opts.touch}, ${installs.map(name).join(' and ')} came from the cache`, details);
+    const details = { touched, installSteps: installs.map((l) => ({ step: l.step.name, cached: l.step.cached, line: l.instruction?.line })) };
+    if (!rerun) return pass(`after editing ${touched}, ${installs.map(name).join(' and ')} came from the cache`, details);
     const cause = culprit(rerun, all);
     return fail(
-      `after editing ${opts.touch}, ${name(rerun)} ran again${cause ? `: ${name(cause)} before it copies the edited file, so every source change invalidates the install` : ''}`,
+      `after editing ${touched}, ${name(rerun)} ran again${cause ? `: ${name(cause)} before it copies the edited file, so every source change invalidates the install` : ''}`,
       details,
     );
   },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { isToolchainImage } from '../images/catalogue.js';
 import { describe, finalBaseImage, finalChain, MAX_STAGES, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { formatCount } from '../format/bytes.js';
+import { CHECK_INFO } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface StageProblem {
@@ -147,9 +148,7 @@ function fanInProblems(df: ParsedDockerfile, wanted: number): StageProblem[] {
 
 export const multiStage = (opts: MultiStageOptions = {}): Check => ({
   id: 'multi-stage',
-  title: 'a build stage and a small final stage, named, connected by COPY --from=<name>',
-  hint: 'Build in a stage named with `FROM <toolchain image> AS build`, then start the final stage `FROM` a small base and bring over only what runs: `COPY --from=build /out/app /app`.',
-  slide: 'slides/02-multi-stage.md#5',
+  ...CHECK_INFO['multi-stage'],
   needs: ['parse'],
   evaluate({ lint }) {
     if (!lint.ok) return fail('the Dockerfile does not parse');

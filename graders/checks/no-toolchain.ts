@@ -1,5 +1,6 @@
 import { OPAQUE_DATA, PACKAGE_CACHES, type PathRule } from '../findings/index.js';
 import { forbiddenFilesCheck } from './forbidden-files-check.js';
+import { CHECK_INFO } from './registry.js';
 
 export type { PathRule as ForbiddenPaths } from '../findings/index.js';
 
@@ -13,9 +14,8 @@ export const noToolchain = ({ forbidden, toolchainImages }: NoToolchainOptions) 
   const kinds = forbidden.map((f) => f.what).join(', ');
   return forbiddenFilesCheck({
     id: 'no-toolchain',
-    title: `no build toolchain in the final image (${kinds})`,
-    hint: 'Compile in a build stage and copy only the result into the final stage. Deleting tools with `RUN rm` in a later layer does not help: they still ship in the layer that added them; renaming them, packing them in an archive or moving them to a documentation folder does not hide them either.',
-    slide: 'slides/02-multi-stage.md#6',
+    ...CHECK_INFO['no-toolchain'],
+    title: `${CHECK_INFO['no-toolchain'].title} (${kinds})`,
     // Data nothing can look into may hide any of them.
     rules: [...forbidden, OPAQUE_DATA],
     indexImages: toolchainImages,

@@ -1,3 +1,4 @@
+import { CHECK_INFO } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 /** `""`, `root`, `0`, `0:0`, `root:staff`: the image config's user is root. */
@@ -8,9 +9,7 @@ export function isRootUser(user: string): boolean {
 
 export const nonRoot = (): Check => ({
   id: 'non-root',
-  title: "the image's user and the running process are not root",
-  hint: 'Add a USER instruction to the final stage: `USER node` or `USER nobody` in Debian-based images, `USER nonroot` in distroless, a number such as `USER 65532:65532` in scratch. Files the app writes must belong to that user.',
-  slide: 'slides/07-shipping-safely.md#3',
+  ...CHECK_INFO['non-root'],
   needs: ['image', 'processes'],
   evaluate({ image, run }) {
     if (!image || !run) return fail('there is no image or it did not run');

@@ -3,30 +3,17 @@ import { shortPath, whereFrom } from '../findings/index.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { FileEntry } from '../inspect/layers.js';
 import type { KnownContent } from '../findings/index.js';
-import { health, stamp, type ProbeFactory } from '../run/probes.js';
+import { APP_DEFAULTS, type LabApp } from '../run/app.js';
 import type { RunResult } from '../run/container.js';
 import { catalogueEntry } from '../images/catalogue.js';
 import { describe, finalBaseImage, finalChain, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import type { ParseResult } from '../lint/dockerfile.js';
-import { fail, pass, type Check } from './types.js';
+import { CHECK_INFO } from './registry.js';
+import { fail, pass, type Check, type Evidence, type Verdict } from './types.js';
 
 export interface RunsOptions {
-  /** The port the app listens on; 8080 unless the lab says otherwise. */
-  port?: number;
-  /** Polled until it answers 200, then probed again; `/healthz` by default. */
-  health?: string;
-  /** Must answer this build's stamp; `/stamp` by default. */
-  stamp?: string;
-  /** The lab's own probes, sent after the health and stamp probes. */
-  probes: ProbeFactory[];
   /** The slide that explains what usually keeps this lab's app from starting. */
   slide?: string;
-  /**
-   * What the stamp is compiled into: a program or library (`binary`: Go, a C extension),
-   * the app's JavaScript (`javascript`), or a jar's resources (`jar`). Anywhere else, it is
-   * data a prebuilt app could read at run time: the image was not built from these sources.
-   */
-  stampIn?: 'binary' | 'javascript' | 'jar';
 }
 
 /** Failures that have one well-known cause, and the hint that teaches it. */
@@ -147,7 +134,7 @@ function cameWithTheSources(f: FileEntry, image: ImageFacts, known: KnownContent
 }
 
 /** Where this build's stamp sits that no compiled app puts it: the proof the app was not built here. */
-export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stampIn'], known?: KnownContent): { file: FileEntry; why: string } | undefined {
+export function stampOutsideTheApp(image: ImageFacts, stampIn: LabApp['stampIn'], known?: KnownContent): { file: FileEntry; why: string } | undefined {
   const layers = image.layers ?? [];
   const shown = (f: FileEntry) => (f.inArchive ? `${shortPath(f.path)} in the archive /${shortPath(f.inArchive)}` : `/${shortPath(f.path)}`);
   const at = (f: FileEntry) => (layers.length ? ` (${whereFrom(f.layer, layers)})` : '');
@@ -169,41 +156,49 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: RunsOptions['stam
   return undefined;
 }
 
-export const runs = (options: RunsOptions): Check => {
-  const opts = { port: 8080, health: '/healthz', stamp: '/stamp', ...options };
+/** The hint that says how to try the app by hand, on the lab's own port. */
+const tryItHint = (port: number) =>
+  CHECK_INFO.runs.hint.replace("`docker run --rm -p <port>:<port> <image>` with the lab's port", `\`docker run --rm -p ${port}:${port} <image>\``);
+
+/** `runs`: the pipeline runs the lab's app (its port, ready path and probes: the lab's `app`); this judges what happened. */
+export const runs = (opts: RunsOptions = {}): Check => {
   return {
     id: 'runs',
-    title: `the container starts and answers every probe on port ${opts.port}, this build's stamp included`,
-    hint: `Run it yourself: \`docker run --rm -p ${opts.port}:${opts.port} <image>\` (grade with \`--keep-image\` to keep the image as stagecraft/<lab>), open the path that failed and read what the container printed.`,
-    slide: opts.slide ?? 'slides/03-go.md#3',
+    ...CHECK_INFO.runs,
+    slide: opts.slide ?? CHECK_INFO.runs.slide,
     needs: ['run'],
-    run: { port: opts.port, readyPath: opts.health, probes: [health(opts.health), stamp(opts.stamp), ...opts.probes] },
     findStamp: true,
-    evaluate({ run, image, stamp: nonce, known, lint }) {
-      if (!run) return fail('the container was not started');
-      const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
-      const misplaced = nonce && image?.files ? stampOutsideTheApp(image, opts.stampIn ?? 'binary', known) : undefined;
-      if (misplaced) {
-        return fail(
-          `${misplaced.why}: ${opts.stamp} must be answered by an app built in this Dockerfile from the lab's sources, which compiles the stamp in`,
-          { ...details, stampFile: misplaced.file.inArchive ? `${misplaced.file.inArchive}!/${misplaced.file.path}` : `/${misplaced.file.path}` },
-          "Build the app in the Dockerfile from the lab's sources (a build stage that compiles them), and copy only what it built into the final image: the stamp file itself, or a copy of it, proves nothing.",
-        );
-      }
-      if (!run.ready) return fail(summary(run), details, startFormHint(lint, image?.entrypoint) ?? SIGNATURES.find((s) => s.test(run))?.hint);
-      const failed = run.probes.filter((p) => !p.ok);
-      if (failed.length) {
-        const first = failed[0]!;
-        const stampHint = first.name.includes("this build's stamp")
-          ? `${opts.stamp} must answer the stamp the grader wrote into the lab folder just before this build: build the app in the Dockerfile from the lab's sources (the stamp file among them), so it is compiled in.`
-          : undefined;
-        return fail(
-          `${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`,
-          details,
-          SIGNATURES.find((s) => s.test(run))?.hint ?? stampHint,
-        );
-      }
-      return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
+    evaluate(evidence) {
+      const app: Pick<LabApp, 'port' | 'stampPath' | 'stampIn'> = evidence.app ?? APP_DEFAULTS;
+      const verdict = judgeRun(evidence, app);
+      return { ...verdict, hint: verdict.hint ?? tryItHint(app.port) };
     },
   };
 };
+
+function judgeRun({ run, image, stamp: nonce, known, lint }: Evidence, app: Pick<LabApp, 'port' | 'stampPath' | 'stampIn'>): Verdict {
+  if (!run) return fail('the container was not started');
+  const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
+  const misplaced = nonce && image?.files ? stampOutsideTheApp(image, app.stampIn, known) : undefined;
+  if (misplaced) {
+    return fail(
+      `${misplaced.why}: ${app.stampPath} must be answered by an app built in this Dockerfile from the lab's sources, which compiles the stamp in`,
+      { ...details, stampFile: misplaced.file.inArchive ? `${misplaced.file.inArchive}!/${misplaced.file.path}` : `/${misplaced.file.path}` },
+      "Build the app in the Dockerfile from the lab's sources (a build stage that compiles them), and copy only what it built into the final image: the stamp file itself, or a copy of it, proves nothing.",
+    );
+  }
+  if (!run.ready) return fail(summary(run), details, startFormHint(lint, image?.entrypoint) ?? SIGNATURES.find((s) => s.test(run))?.hint);
+  const failed = run.probes.filter((p) => !p.ok);
+  if (failed.length) {
+    const first = failed[0]!;
+    const stampHint = first.name.includes("this build's stamp")
+      ? `${app.stampPath} must answer the stamp the grader wrote into the lab folder just before this build: build the app in the Dockerfile from the lab's sources (the stamp file among them), so it is compiled in.`
+      : undefined;
+    return fail(
+      `${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`,
+      details,
+      SIGNATURES.find((s) => s.test(run))?.hint ?? stampHint,
+    );
+  }
+  return pass(`answered within ${formatDuration(run.readyMs ?? 0)} of starting; ${plural(run.probes.length, 'probe')} answered correctly`, details);
+}

@@ -1,6 +1,7 @@
 import { formatBytes, formatChange, plural } from '../format/bytes.js';
 import { whereFrom } from '../findings/index.js';
 import type { LayerSummary } from '../inspect/image.js';
+import { CHECK_INFO } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface SizeOptions {
@@ -35,11 +36,9 @@ function whereTheBytesAre(layers: LayerSummary[]): string {
 
 export const size = ({ ceiling, hint }: SizeOptions): Check => ({
   id: 'size',
+  ...CHECK_INFO.size,
   title: `the final image is at most ${formatBytes(ceiling)}`,
-  hint:
-    hint ??
-    'Start with the largest layers your Dockerfile adds (named above): build tools, caches or dev dependencies copied in. If the base image alone is most of it, pick a smaller base for the final stage. Each layer counts in full, even files a later layer deletes.',
-  slide: 'slides/01-why-images-bloat.md#4',
+  hint: hint ?? CHECK_INFO.size.hint,
   needs: ['image'],
   evaluate({ image, reference }) {
     if (!image) return fail('there is no image');

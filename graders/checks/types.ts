@@ -3,7 +3,7 @@ import type { KnownContent, PathRule } from '../findings/index.js';
 import type { ImageFacts } from '../inspect/image.js';
 import type { ParseResult } from '../lint/dockerfile.js';
 import type { Refusal } from '../lint/policy.js';
-import type { ProbeFactory } from '../run/probes.js';
+import type { LabApp } from '../run/app.js';
 import type { RunResult } from '../run/container.js';
 
 /** Stable ids: reports, gradebooks and tests key on them (DESIGN.md). */
@@ -27,6 +27,8 @@ export interface Evidence {
   stamp?: string;
   /** The lab's folder, as it was built (`labs/lab1-go`), for messages. */
   labFolder?: string;
+  /** The lab's app as the grade ran it (its port, where its stamp lives), for checks that judge it. */
+  app?: LabApp;
   /** The Dockerfile graded, as the student names it (relative to where the grade ran), for messages. */
   dockerfile?: string;
 }
@@ -43,13 +45,6 @@ export interface Verdict {
   details?: Record<string, unknown>;
 }
 
-/** What a check asks the pipeline to do for it (run the container with these probes). */
-export interface RunPlan {
-  port: number;
-  readyPath: string;
-  probes: ProbeFactory[];
-}
-
 export interface Check {
   id: CheckId;
   /** What passing means, in one line. */
@@ -58,10 +53,8 @@ export interface Check {
   hint: string;
   /** The slide that teaches it: `slides/02-multi-stage.md#4`. */
   slide: string;
+  /** What the pipeline must do for it: `run` runs the lab's app, `rebuild` edits the app's `edit` file and builds again. */
   needs: Need[];
-  run?: RunPlan;
-  /** Rebuild after appending a comment line to this source file of the lab. */
-  rebuild?: { touch: string };
   /** Files to recognise by their bytes: these rules' lab files and these toolchain images' files. */
   content?: { rules: PathRule[]; images: string[] };
   /** Look for this build's stamp in the image's files (and archives), to tell where it is served from. */

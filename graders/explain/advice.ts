@@ -1,8 +1,4 @@
-import { noCaches } from '../checks/no-caches.js';
-import { noSecrets } from '../checks/no-secrets.js';
-import { noToolchain } from '../checks/no-toolchain.js';
-import { nonRoot } from '../checks/non-root.js';
-import { size } from '../checks/size.js';
+import { CHECK_INFO } from '../checks/registry.js';
 import type { Finding, FindingKind } from '../findings/index.js';
 import { oneLine } from '../format/text.js';
 import type { LayerSummary } from '../inspect/image.js';
@@ -14,11 +10,11 @@ import { instructionText } from './history-text.js';
  * points to, so explain and grade send a reader to the same place.
  */
 export const SLIDES: Record<FindingKind, { slide: string; check: string }> = {
-  toolchain: { slide: noToolchain({ forbidden: [] }).slide, check: 'no-toolchain' },
-  cache: { slide: noCaches().slide, check: 'no-caches' },
-  secret: { slide: noSecrets().slide, check: 'no-secrets' },
-  root: { slide: nonRoot().slide, check: 'non-root' },
-  'deleted-but-shipped': { slide: size({ ceiling: 0 }).slide, check: 'size' },
+  toolchain: { slide: CHECK_INFO['no-toolchain'].slide, check: 'no-toolchain' },
+  cache: { slide: CHECK_INFO['no-caches'].slide, check: 'no-caches' },
+  secret: { slide: CHECK_INFO['no-secrets'].slide, check: 'no-secrets' },
+  root: { slide: CHECK_INFO['non-root'].slide, check: 'non-root' },
+  'deleted-but-shipped': { slide: CHECK_INFO.size.slide, check: 'size' },
 };
 
 /** What a final stage could start FROM instead, by the toolchain it must leave behind. */

@@ -21,27 +21,27 @@ function primeFacts(n: number): { count: number; largest: number } {
 export default defineLab({
   id: 'lab1-go',
   title: 'Go to scratch',
-  stampFile: 'stamp.txt',
+  app: {
+    probes: [
+      jsonProbe(() => {
+        const text = randomText();
+        return { path: `/reverse?text=${encodeURIComponent(text)}`, expect: { result: [...text].reverse().join('') } };
+      }),
+      jsonProbe(() => {
+        const words = randomInt(0, 12);
+        return { path: `/wordcount?text=${encodeURIComponent(randomText(words))}`, expect: { words } };
+      }),
+      jsonProbe(() => {
+        const below = randomInt(2, 200_000);
+        return { path: `/primes?below=${below}`, expect: primeFacts(below) };
+      }),
+    ],
+  },
   checks: [
-    builds('lab1-go'),
+    builds(),
     multiStage(),
     size({ ceiling: 20 * MB }),
     noToolchain({ forbidden: [GO_TOOLCHAIN, GCC, GO_SOURCES], toolchainImages: ['golang:1.24-trixie'] }),
-    runs({
-      probes: [
-        jsonProbe(() => {
-          const text = randomText();
-          return { path: `/reverse?text=${encodeURIComponent(text)}`, expect: { result: [...text].reverse().join('') } };
-        }),
-        jsonProbe(() => {
-          const words = randomInt(0, 12);
-          return { path: `/wordcount?text=${encodeURIComponent(randomText(words))}`, expect: { words } };
-        }),
-        jsonProbe(() => {
-          const below = randomInt(2, 200_000);
-          return { path: `/primes?below=${below}`, expect: primeFacts(below) };
-        }),
-      ],
-    }),
+    runs(),
   ],
 });

@@ -16,10 +16,26 @@ function caesar(text: string, shift: number): string {
 export default defineLab({
   id: 'lab5-fullstack',
   title: 'Two builders, one image',
-  stampFile: 'stamp.txt',
+  app: {
+    probes: [
+      // esbuild names the bundle main-<8 character hash>.js; the page must link it and it must load.
+      pageWithAsset('/', /<script[^>]*\ssrc="(\/assets\/main-[A-Z0-9]{8}\.js)"/, 'hashed script bundle', '/api/caesar'),
+      jsonProbe(() => {
+        const text = randomText();
+        const shift = randomInt(-30, 30);
+        return { path: `/api/caesar?shift=${shift}&text=${encodeURIComponent(text)}`, expect: { text: caesar(text, shift) } };
+      }),
+      jsonProbe(() => {
+        const words = randomInt(0, 8);
+        const text = randomText(words);
+        return { path: `/api/count?text=${encodeURIComponent(text)}`, expect: { words, letters: text.replaceAll(' ', '').length } };
+      }),
+      status('/api/caesar?shift=three&text=abc', 400),
+    ],
+  },
   buildNetwork: true, // npm ci for the front end; the starter apt-get installs Go
   checks: [
-    builds('lab5-fullstack'),
+    builds(),
     multiStage({
       feeders: 2,
       fanInHint:
@@ -33,23 +49,6 @@ export default defineLab({
     // The front end's sources and template are recognised by their bytes wherever they are
     // copied; the built page and bundle pass wherever the app serves them from (STATIC_DIR).
     noToolchain({ forbidden: [NODE_TOOLCHAIN, GO_TOOLCHAIN, GCC, GO_SOURCES, FRONTEND_SOURCES], toolchainImages: ['golang:1.24-trixie', 'node:20-trixie'] }),
-    runs({
-      slide: 'slides/05-java-fan-in.md#10',
-      probes: [
-        // esbuild names the bundle main-<8 character hash>.js; the page must link it and it must load.
-        pageWithAsset('/', /<script[^>]*\ssrc="(\/assets\/main-[A-Z0-9]{8}\.js)"/, 'hashed script bundle', '/api/caesar'),
-        jsonProbe(() => {
-          const text = randomText();
-          const shift = randomInt(-30, 30);
-          return { path: `/api/caesar?shift=${shift}&text=${encodeURIComponent(text)}`, expect: { text: caesar(text, shift) } };
-        }),
-        jsonProbe(() => {
-          const words = randomInt(0, 8);
-          const text = randomText(words);
-          return { path: `/api/count?text=${encodeURIComponent(text)}`, expect: { words, letters: text.replaceAll(' ', '').length } };
-        }),
-        status('/api/caesar?shift=three&text=abc', 400),
-      ],
-    }),
+    runs({ slide: 'slides/05-java-fan-in.md#10' }),
   ],
 });

@@ -31,7 +31,19 @@ function offsetMinutes(zone: string): number {
 export default defineLab({
   id: 'lab6-hardening',
   title: 'Ship it safely',
-  stampFile: 'stamp.txt',
+  app: {
+    probes: [
+      jsonWhere('/tls/roots', (got) =>
+        typeof got.roots === 'number' && got.roots > 0
+          ? undefined
+          : `reported ${JSON.stringify(got.roots)} trusted root certificates: every HTTPS call the app makes would fail with "x509: certificate signed by unknown authority"`,
+      ),
+      jsonProbe(() => {
+        const zone = ZONES[randomInt(ZONES.length)]!;
+        return { path: `/time?zone=${encodeURIComponent(zone)}`, expect: { zone, offsetMinutes: offsetMinutes(zone) } };
+      }),
+    ],
+  },
   buildNetwork: true, // the starter apt-get installs tzdata
   // A real checkout has a .git folder, and this one's config holds a token in its remote URL.
   // (A valid, empty repository: `go build` stamps the binary from it.)
@@ -44,26 +56,13 @@ export default defineLab({
     '.git/description': 'hookrelay\n',
   },
   checks: [
-    builds('lab6-hardening'),
+    builds(),
     // Not this lab's lesson, but a guard: the starter on debian:trixie-slim is about 145 MB
     // (57 MB of it apt lists that a later layer deletes in vain), the solution on scratch 7 MB.
     size({ ceiling: 160 * MB }),
     noSecrets({ knownValues: secretValues(ENV_FILE) }),
     noCaches(),
     nonRoot(),
-    runs({
-      slide: 'slides/07-shipping-safely.md#7',
-      probes: [
-        jsonWhere('/tls/roots', (got) =>
-          typeof got.roots === 'number' && got.roots > 0
-            ? undefined
-            : `reported ${JSON.stringify(got.roots)} trusted root certificates: every HTTPS call the app makes would fail with "x509: certificate signed by unknown authority"`,
-        ),
-        jsonProbe(() => {
-          const zone = ZONES[randomInt(ZONES.length)]!;
-          return { path: `/time?zone=${encodeURIComponent(zone)}`, expect: { zone, offsetMinutes: offsetMinutes(zone) } };
-        }),
-      ],
-    }),
+    runs({ slide: 'slides/07-shipping-safely.md#7' }),
   ],
 });

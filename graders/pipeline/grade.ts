@@ -12,6 +12,7 @@ import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
 import { REPO_ROOT } from '../kit/locations.js';
+import { runPlan } from '../run/app.js';
 import { DEFAULT_RUN_LIMITS } from '../run/limits.js';
 import { labDir, solutionDir, type LabDefinition } from '../lab.js';
 import type { ParsedDockerfile } from '../lint/dockerfile.js';
@@ -98,8 +99,8 @@ async function keepImage(lab: LabDefinition, tag: string): Promise<string> {
   } catch (err) {
     return `the image could not be kept as ${name}: ${firstLine(err)}`;
   }
-  const port = lab.checks.find((c) => c.run)?.run?.port;
-  const run = port ? `docker run --rm -p ${port}:${port} ${name}` : `docker run --rm ${name}`;
+  const { port } = lab.app;
+  const run = `docker run --rm -p ${port}:${port} ${name}`;
   return `the image is kept as ${name}: try \`${run}\` or \`docker history ${name}\``;
 }
 
@@ -168,12 +169,13 @@ async function buildInspectRun(g: Grading): Promise<void> {
   // (testcontainers is large to load, and finds the engine), and what the scan must
   // recognise by its bytes (the toolchain images' files, the lab's own sources) is indexed.
   await Promise.race([g.buildWorking, building]);
-  const plan = g.lab.checks.find((c) => c.run)?.run;
+  // The app runs when a check judges it running (runs, non-root's processes).
+  const plan = g.lab.checks.some((c) => c.needs.includes('run') || c.needs.includes('processes')) ? runPlan(g.lab.app) : undefined;
   const runStage = plan ? import('../run/container.js') : undefined;
   runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
   const findStamp = g.lab.checks.some((c) => c.findStamp);
   const knownPending = stage(g, 'inspect', 'indexing the toolchain images', () =>
-    knownContent(g.lab.checks, g.context.dir, g.lab.stampFile, (line) => g.progress.log(line)),
+    knownContent(g.lab.checks, g.context.dir, g.lab.app.stampFile, (line) => g.progress.log(line)),
   );
   knownPending.catch(() => undefined); // awaited below; a stage that throws first must not leave it unhandled
 
@@ -208,7 +210,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
           port: plan.port,
           readyPath: plan.readyPath,
           probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
-          limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.runLimits, ...g.opts.runLimits },
+          limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
         });
       }),
   ]);
@@ -224,12 +226,12 @@ async function buildInspectRun(g: Grading): Promise<void> {
     g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
   }
 
-  const rebuild = g.lab.checks.find((c) => c.rebuild)?.rebuild;
-  if (rebuild) {
-    g.progress.stage(`editing ${rebuild.touch} and rebuilding, to see what the cache reuses`);
-    await appendFile(path.join(g.context.dir, rebuild.touch), commentLine(rebuild.touch));
+  const edit = g.lab.checks.some((c) => c.needs.includes('rebuild')) ? g.lab.app.edit : undefined;
+  if (edit) {
+    g.progress.stage(`editing ${edit} and rebuilding, to see what the cache reuses`);
+    await appendFile(path.join(g.context.dir, edit), commentLine(edit));
     const again = await stage(g, 'rebuild', 'rebuilding', () => build(g, `${g.tag}-rebuild`));
-    g.evidence.rebuild = { touched: rebuild.touch, build: again };
+    g.evidence.rebuild = { touched: edit, build: again };
   }
 }
 
@@ -262,6 +264,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     reference: { starterSize: await starterSize(lab.id) },
     labFolder: shownPath(labDir(lab)),
     dockerfile: shownPath(file),
+    app: lab.app,
   };
   const g: Grading | undefined = lint.ok
     ? {

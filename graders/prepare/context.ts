@@ -23,7 +23,7 @@ export interface PrepareRequest {
 
 /** The request for a lab: its folder, stamp file and extra context files, the Dockerfile under test. */
 export function labContextRequest(lab: LabDefinition, dockerfile: string, dockerignore?: string): PrepareRequest {
-  return { labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.stampFile, extraFiles: lab.contextFiles };
+  return { labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.app.stampFile, extraFiles: lab.contextFiles };
 }
 
 export interface PreparedContext {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../graders/buildkit/build.js';
 import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
-import { findLab } from '../../graders/lab.js';
+import { findLab, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { engineHost, gradedContainer } from '../../graders/run/container.js';
 import { DEFAULT_RUN_LIMITS } from '../../graders/run/limits.js';
@@ -91,7 +91,8 @@ describe('the container a grade runs, seen from the engine while the grade runs'
   });
 
   it("runs under a lab's own run limits, and a grade's own over the lab's", async () => {
-    const lab = { ...(await findLab('lab1')), runLimits: { memoryBytes: 192 * MiB, pids: 100, startupTimeoutMs: 5_000 } };
+    const lab1 = await findLab('lab1');
+    const lab: LabDefinition = { ...lab1, app: { ...lab1.app, runLimits: { memoryBytes: 192 * MiB, pids: 100, startupTimeoutMs: 5_000 } } };
     const grading = grade(lab, { dockerfile: { kind: 'path', path: NEVER_LISTENS }, runLimits: { pids: 64 } });
     const seen = await seenRunning(process.pid, grading);
     const result = await grading;

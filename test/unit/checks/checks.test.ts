@@ -132,7 +132,7 @@ describe('no-toolchain', () => {
 });
 
 describe('runs', () => {
-  const check = runs({ probes: [] });
+  const check = runs();
 
   it('passes when ready and every probe is right', () => {
     expect(check.evaluate(evidence({ run: run() }))).toMatchObject({ passed: true, message: 'answered within 120 ms of starting; 1 probe answered correctly' });
@@ -173,7 +173,7 @@ describe('multi-stage', () => {
 });
 
 describe('evaluateChecks', () => {
-  const checks = [builds(), multiStage(), size({ ceiling: 1 }), runs({ probes: [] })];
+  const checks = [builds(), multiStage(), size({ ceiling: 1 }), runs()];
 
   it('skips what cannot be evaluated, with the reason, and never counts a skipped check as passed', () => {
     const failedBuild: BuildResult = { ok: false, error: 'boom', steps: [], log: '', timedOut: false, durationMs: 1 };
@@ -227,7 +227,7 @@ describe('no-caches', () => {
 });
 
 describe('cache-friendly', () => {
-  const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
+  const check = cacheFriendly({ installs: ['node'] });
   const df =
     'FROM node:20-trixie AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM node:20-trixie-slim\nCOPY --from=build /app/dist ./dist\n';
   const step = (name: string, cached: boolean) => ({ digest: name, name, cached, done: true, error: '', tail: [] });
@@ -301,7 +301,7 @@ describe('cache-friendly', () => {
 
 // Issue 21: a RUN heredoc of shell commands is graded like the same commands on one line.
 describe('cache-friendly, heredocs', () => {
-  const check = cacheFriendly({ touch: 'src/app.ts', installs: ['node'] });
+  const check = cacheFriendly({ installs: ['node'] });
   const df = [
     'FROM node:20-trixie AS build',
     'WORKDIR /app',
@@ -409,7 +409,7 @@ describe('every check links to a slide that exists and teaches it', () => {
     const { load } = await import('@slidev/parser/fs');
     const path = await import('node:path');
     const { REPO_ROOT } = await import('../../../graders/kit/locations.js');
-    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ touch: 'x', installs: ['node'] })]) {
+    for (const c of [noSecrets(), nonRoot(), noCaches(), cacheFriendly({ installs: ['node'] })]) {
       const [, deck, n] = /^(slides\/[^#]+\.md)#(\d+)$/.exec(c.slide)!;
       const data = await load(path.join(REPO_ROOT, 'slides'), path.join(REPO_ROOT, deck!));
       expect(data.slides[Number(n) - 1]?.frontmatter.teaches, `${c.id} → ${c.slide}`).toContain(c.id);
@@ -438,9 +438,9 @@ describe('builds: what to do next', () => {
   };
 
   it("names the command that builds the student's own Dockerfile, not the starter", () => {
-    const v = builds('lab1-go').evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'attempts/try 2.Dockerfile' }));
+    const v = builds().evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'attempts/try 2.Dockerfile' }));
     expect(v.hint).toContain("`docker build -f 'attempts/try 2.Dockerfile' labs/lab1-go`");
-    const own = builds('lab1-go').evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'labs/lab1-go/Dockerfile' }));
+    const own = builds().evaluate(evidence({ build: failedRun(), labFolder: 'labs/lab1-go', dockerfile: 'labs/lab1-go/Dockerfile' }));
     expect(own.hint).toContain('`docker build labs/lab1-go`');
   });
 
@@ -456,7 +456,7 @@ describe('builds: what to do next', () => {
     const error =
       'failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/library/golang/manifests/1.24-alpine": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
     const build: BuildResult = { ok: false, error, failedStep: step, steps: [step], log: '', timedOut: false, durationMs: 1 };
-    const v = builds('lab1-go').evaluate(evidence({ build }, 'FROM golang:1.24-alpine AS build\nRUN go version\nFROM scratch\nCOPY --from=build /a /a\n'));
+    const v = builds().evaluate(evidence({ build }, 'FROM golang:1.24-alpine AS build\nRUN go version\nFROM scratch\nCOPY --from=build /a /a\n'));
     expect(v.message).toBe(
       'the image golang:1.24-alpine (`FROM golang:1.24-alpine AS build`, Dockerfile line 1) could not be used: it is not on this machine, and no registry can be reached from here to pull it',
     );
@@ -487,7 +487,7 @@ describe('runs: a shell-form ENTRYPOINT or CMD leads to the JSON form', () => {
 
   it('on scratch: the JSON form of the same ENTRYPOINT, not the COPY path', () => {
     const df = 'FROM golang:1.24-trixie AS build\nRUN go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /wordsmith\nENTRYPOINT /wordsmith\n';
-    const v = runs({ probes: [] }).evaluate(evidence({ run: refused, image: image({ entrypoint: ['/bin/sh', '-c', '/wordsmith'] }) }, df));
+    const v = runs().evaluate(evidence({ run: refused, image: image({ entrypoint: ['/bin/sh', '-c', '/wordsmith'] }) }, df));
     expect(v.hint).toBe(
       '`ENTRYPOINT /wordsmith` (Dockerfile line 5) is in the shell form: Docker runs it as `/bin/sh -c "/wordsmith"`, and scratch has no /bin/sh. Write it in the JSON form, which runs the program directly: `ENTRYPOINT ["/wordsmith"]`.',
     );
@@ -502,7 +502,7 @@ describe('runs: a shell-form ENTRYPOINT or CMD leads to the JSON form', () => {
       problem: 'the container exited with code 1 before answering GET /healthz',
       logTail: ['Error: Unable to access jarfile /bin/sh'],
     });
-    const v = runs({ probes: [] }).evaluate(
+    const v = runs().evaluate(
       evidence({ run: exited, image: image({ entrypoint: ['/usr/bin/java', '-jar'], cmd: ['/bin/sh', '-c', 'java -jar /app/app.jar'] }) }, df),
     );
     expect(v.hint).toMatch(

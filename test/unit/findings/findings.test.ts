@@ -5,7 +5,8 @@ import { noSecrets } from '../../../graders/checks/no-secrets.js';
 import { noToolchain } from '../../../graders/checks/no-toolchain.js';
 import { multiStage } from '../../../graders/checks/multi-stage.js';
 import { noCaches } from '../../../graders/checks/no-caches.js';
-import { runs, stampOutsideTheApp, type RunsOptions } from '../../../graders/checks/runs.js';
+import { runs, stampOutsideTheApp } from '../../../graders/checks/runs.js';
+import type { LabApp } from '../../../graders/run/app.js';
 import type { FileEntry } from '../../../graders/inspect/layers.js';
 import { size } from '../../../graders/checks/size.js';
 import {
@@ -226,7 +227,7 @@ describe('the stamp must be compiled in', () => {
     ['jar', [f('app/classes/stamp.txt', 'whole'), { path: 'app/classes/dev/App.class', size: 900, type: 'file', layer: 1 }], undefined],
     ['jar', [f('app/stamp.txt', 'whole')], /ships this build's stamp as a file of its own: \/app\/stamp\.txt/],
     ['binary', [f('stamp.txt', 'whole', { inArchive: 'opt/s.tgz' })], /stamp\.txt in the archive \/opt\/s\.tgz/],
-  ] as [RunsOptions['stampIn'], FileEntry[], RegExp | undefined][])('stampIn %s: %j', (stampIn, files, expected) => {
+  ] as [LabApp['stampIn'], FileEntry[], RegExp | undefined][])('stampIn %s: %j', (stampIn, files, expected) => {
     const plain = files.filter((x) => !x.inArchive);
     const members = files.filter((x) => x.inArchive);
     const found = stampOutsideTheApp(image({ layers, members }, [...plain, { path: 'opt/s.tgz', size: 1, type: 'file', layer: 1 }]), stampIn);
@@ -235,7 +236,7 @@ describe('the stamp must be compiled in', () => {
   });
 
   it('fails runs with the reason and the way to fix it', () => {
-    const v = runs({ probes: [] }).evaluate(evidence({ run: run(), image: image({ layers }, [f('etc/build-id', 'whole')]), stamp: 'x' }));
+    const v = runs().evaluate(evidence({ run: run(), image: image({ layers }, [f('etc/build-id', 'whole')]), stamp: 'x' }));
     expect(v.message).toMatch(
       /^the final image ships this build's stamp as a file of its own: \/etc\/build-id \(layer 2 of 2, added by .*\(Dockerfile line 12\)\): \/stamp must be answered by an app built in this Dockerfile/,
     );
@@ -282,7 +283,7 @@ describe('messages that lead to the fix', () => {
   });
 
   it('runs: a missing shared library and an x509 error get the hint that fits', () => {
-    const lib = runs({ probes: [] }).evaluate(
+    const lib = runs().evaluate(
       evidence({
         run: run({
           ready: false,
@@ -294,7 +295,7 @@ describe('messages that lead to the fix', () => {
       }),
     );
     expect(lib.hint).toMatch(/distroless\/cc-debian13 has libstdc\+\+ and libgcc \(a jlink runtime needs them\)/);
-    const tls = runs({ probes: [] }).evaluate(
+    const tls = runs().evaluate(
       evidence({
         run: run({
           probes: [
