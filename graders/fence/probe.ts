@@ -138,21 +138,29 @@ export function ceilingRefusal(parent: CgroupDirs): string | undefined {
   return undefined;
 }
 
+/** The reason the probe gives while no base image is there yet to build its step from. */
+export const NO_IMAGE_YET = /is on the engine to probe with/;
+
 /**
  * The probe, tried again when it may have missed its step on a busy machine (with a longer
  * wait each time), and waiting for an image to probe with while base images are still
  * being provided.
  */
-export async function probeWithRetries(images: string[], waitForImageMs = 0): Promise<ProbeVerdict> {
+export async function probeWithRetries(
+  images: string[],
+  waitForImageMs = 0,
+  probe: (images: string[], unseenAfterMs: number) => Promise<ProbeVerdict> = probeBuildLimits,
+  imagePollMs = 2000,
+): Promise<ProbeVerdict> {
   let verdict: ProbeVerdict = off('the probe did not run');
   const until = Date.now() + waitForImageMs;
   for (let attempt = 0; attempt < UNSEEN_AFTER_MS.length; attempt++) {
-    verdict = await probeBuildLimits(images, UNSEEN_AFTER_MS[attempt]!);
+    verdict = await probe(images, UNSEEN_AFTER_MS[attempt]!);
     if (verdict.ok || !verdict.retry) return verdict;
-    if (/is on the engine to probe with/.test(verdict.reason)) {
+    if (NO_IMAGE_YET.test(verdict.reason)) {
       if (Date.now() >= until) return verdict;
       attempt--; // waiting for an image is not a try
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, imagePollMs));
     }
   }
   return verdict;
