@@ -30,9 +30,12 @@ async function madeBy(pid: number) {
   return { containers: containers.length, images: images.length };
 }
 
-/** Start `grade lab1 --solution`, SIGKILL it once its container runs; its pid. */
+/** An app that starts and never answers: its grade waits for it, so the kill lands while the container runs, however fast the build. */
+const NEVER_LISTENS = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile', 'never-listens.Dockerfile');
+
+/** Start a lab 1 grade whose container runs and never answers, SIGKILL it once that container is there; its pid. */
 async function gradeKilledWhileRunning(tmp: string): Promise<number> {
-  const child = startCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp });
+  const child = startCli(['grade', 'lab1', '--dockerfile', NEVER_LISTENS, '--startup-timeout', '300'], { TMPDIR: tmp });
   const pid = child.pid!;
   const exited = new Promise((r) => child.once('exit', r));
   await until(async () => (await madeBy(pid)).containers > 0, 120_000, 50);
