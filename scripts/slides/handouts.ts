@@ -17,7 +17,7 @@ const COLUMNS = 4;
 const BROKEN = /Failed to fetch this slide|An error occurred on this slide/;
 
 /** The deck in print view, every slide loaded, or an error naming the slides that are not. */
-async function openPrintView(context: BrowserContext, deck: string, expected: number): Promise<Page> {
+export async function openPrintView(context: BrowserContext, deck: string, expected: number): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize(CANVAS);
   await page.goto(deckUrl(deck, 'print'), { waitUntil: 'networkidle' });

@@ -10,8 +10,9 @@ import { formatBytes } from '../../graders/format/bytes.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { launchChromium } from '../../scripts/chromium.js';
 import { decks, SLIDES_DIR, SLIDES_OUT } from '../../scripts/slides/decks.js';
+import { openPrintView } from '../../scripts/slides/handouts.js';
 import { deckUrl, routeBuiltDecks } from '../../scripts/slides/site.js';
-import { inspectSlide, shimNames } from './slide-inspector.js';
+import { dimmedCode, inspectSlide, shimNames } from './slide-inspector.js';
 
 const SCREEN = { width: 1280, height: 720 };
 /** What the slides' measured-figure components draw (slides/components/). */
@@ -139,6 +140,63 @@ describe('the built decks, as a presenter sees them at 1280×720 in Chromium', (
     } finally {
       await page.close();
     }
+  });
+
+  it('print view (the PDF handout): stepped code shows every step at full colour, no line dimmed', async () => {
+    // Module 4's "Production dependencies only" steps through three stages ({1-6|8-11|13-20}):
+    // the print view shows its last step, and Slidev marks the other lines as not highlighted.
+    const deck = '04-node-python';
+    const slides = await slidesOf(deck);
+    const stepped = slides.findIndex((s) => s.title === 'Production dependencies only');
+    expect(stepped, `${deck}: the slide "Production dependencies only"`).toBeGreaterThanOrEqual(0);
+    const page = await openPrintView(context, deck, slides.length);
+    try {
+      await page.emulateMedia({ media: 'screen' }); // as the PDF is printed (scripts/slides/handouts.ts)
+      expect(await page.evaluate(() => document.documentElement.classList.contains('print')), 'Slidev print view').toBe(true);
+      await page.evaluate((i) => document.querySelectorAll('.print-slide-container')[i]!.setAttribute('data-sc-stepped', ''), stepped);
+      const one = await dimmedCode(page, '[data-sc-stepped]');
+      expect(one.lines, 'the stepped code block, every line of it').toBeGreaterThanOrEqual(19);
+      expect(one.dimmed, "lines of the other steps, which Slidev marks and the deck's CSS must not fade").toBeGreaterThan(0);
+      expect(one.problems).toEqual([]);
+      // And every other code block of the deck, stepped or not.
+      const all = await dimmedCode(page, '#print-content');
+      expect(all.problems, `${deck}: dimmed code in the print view`).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("presenter view: the demo scripts' commands wrap inside the notes, none runs off the panel", async () => {
+    // Every live demo whose notes carry a command block (indented lines): its first line tells the notes have loaded.
+    const demos = (await slidesOf('workshop'))
+      .filter((s) => s.title?.startsWith('Live demo'))
+      .map((s) => ({ n: s.index + 1, title: s.title!, first: /^ {4}(\S.*)$/m.exec(s.note ?? '')?.[1]?.trim() }))
+      .filter((d): d is { n: number; title: string; first: string } => Boolean(d.first));
+    expect(demos.length, 'live demos with commands in their notes').toBeGreaterThanOrEqual(4);
+    const page = await context.newPage();
+    const overflowing: string[] = [];
+    try {
+      for (const demo of demos) {
+        await page.goto(deckUrl('workshop').replace('#/1', `#/presenter/${demo.n}`), { waitUntil: 'networkidle' });
+        await page.waitForFunction(
+          (first) => [...document.querySelectorAll('.slidev-note pre')].some((pre) => (pre.textContent ?? '').includes(first)),
+          demo.first,
+          { timeout: 20_000 },
+        );
+        await page.evaluate(() => document.fonts.ready);
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>('.slidev-note, .slidev-note pre')]
+            .filter((el) => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+            .map(
+              (el) => `<${el.tagName.toLowerCase()}> ${el.scrollWidth}px of content in ${el.clientWidth}px: "${(el.textContent ?? '').trim().slice(0, 60)}"`,
+            ),
+        );
+        for (const w of wide) overflowing.push(`slide ${demo.n} (${demo.title}): ${w}`);
+      }
+    } finally {
+      await page.close();
+    }
+    expect(overflowing, 'notes that scroll sideways: a command cut off at the panel edge').toEqual([]);
   });
 
   it('the size chart shows the sizes npm run measure wrote, and says how they were measured', async () => {

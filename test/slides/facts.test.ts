@@ -111,4 +111,31 @@ describe('numbers the decks and labs/README.md take from the graders', () => {
       }
     }
   });
+
+  it("a hint quoted by hand (a demo's expected output, the README) names its slide as slideReference() does now", async () => {
+    // Every `read: slides/….md#N — "title", slide N of the workshop` typed into the decks, their notes or the READMEs:
+    // a slide added or moved renumbers the workshop, and the quote must follow.
+    const files = [path.join(REPO_ROOT, 'README.md')];
+    for (const root of ['slides', 'labs']) {
+      for (const entry of await readdir(path.join(REPO_ROOT, root), { recursive: true, withFileTypes: true })) {
+        const file = path.join(entry.parentPath, entry.name);
+        if (entry.isFile() && /\.(md|vue|ts)$/.test(entry.name) && !file.includes(`${path.sep}node_modules${path.sep}`)) files.push(file);
+      }
+    }
+    const quoted = /read: (slides\/[\w./-]+?\.md#\d+)((?: — "[^"\n]*")?(?:, slide \d+ of the workshop)?)/g;
+    const stale: string[] = [];
+    let found = 0;
+    for (const file of files) {
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        for (const m of line.matchAll(quoted)) {
+          found++;
+          const now = `read: ${slideReference(m[1]!)}`;
+          if (m[0] !== now) stale.push(`${path.relative(REPO_ROOT, file)}:${i + 1}: ${m[0]}\n  now: ${now}`);
+        }
+      });
+    }
+    expect(found, 'hints quoted in slides/, labs/ and README.md').toBeGreaterThanOrEqual(4);
+    expect(stale, 'quoted hints that no longer name their slide as the graders do').toEqual([]);
+  });
 });

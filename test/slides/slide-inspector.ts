@@ -207,3 +207,58 @@ export async function inspectSlide(page: Page): Promise<string[]> {
 
 /** tsx and esbuild name functions with a `__name` helper the page does not have. */
 export const shimNames = (target: Pick<Page, 'addInitScript'>) => target.addInitScript('window.__name = (f) => f');
+
+/**
+ * Code lines under `root` (a CSS selector) that a reader would see dimmed: drawn at less than
+ * full opacity (their own or an ancestor's), or in a colour below 4.5:1 against what is behind
+ * them. One line per problem; `lines` counts the code lines looked at, so a check that found
+ * no code at all can say so.
+ */
+export async function dimmedCode(page: Page, root: string): Promise<{ lines: number; dimmed: number; problems: string[] }> {
+  return page.evaluate((root: string) => {
+    const rgba = (c: string) => {
+      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
+    };
+    const luminance = ([r, g, b]: number[]) =>
+      [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+    const backgroundOf = (el: Element): number[] => {
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c && c[3]! > 0.5) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const opacity = (el: Element): number => {
+      let o = 1;
+      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
+    const problems: string[] = [];
+    const lines = [...document.querySelectorAll(`${root} .slidev-code .line`)];
+    for (const line of lines) {
+      const text = (line.textContent ?? '').trim();
+      if (!text) continue;
+      const what = `"${text.slice(0, 50)}"`;
+      const o = opacity(line);
+      if (o < 0.999) {
+        problems.push(`code line ${what} is drawn at opacity ${o.toFixed(2)}`);
+        continue;
+      }
+      let worst = Infinity;
+      for (const el of [line, ...line.querySelectorAll('*')]) {
+        if (![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
+        const fg = rgba(getComputedStyle(el).color);
+        if (!fg) continue;
+        const bg = backgroundOf(el);
+        const a = fg[3]! * opacity(el);
+        const seen = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
+        const [hi, lo] = [luminance(seen), luminance(bg)].sort((x, y) => y - x);
+        worst = Math.min(worst, (hi! + 0.05) / (lo! + 0.05));
+      }
+      if (worst < 4.5) problems.push(`code line ${what} has a contrast of ${worst.toFixed(1)}:1, below 4.5:1`);
+    }
+    const dimmed = document.querySelectorAll(`${root} .slidev-code .slidev-code-dishonored`).length;
+    return { lines: lines.length, dimmed, problems };
+  }, root);
+}
