@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import tar from 'tar-stream';
-import { docker, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
+import { tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
+import { docker, GRADER_LABEL, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
 export async function engineOrFail(): Promise<void> {
@@ -29,13 +30,35 @@ export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
   };
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Whether a grader's thing can be a leftover of this run: made by this process, or by one that
+ * has ended (a command the test ran). A grade still running in another process (a second test
+ * run, CI beside a developer) is that process's business, not something this test left.
+ */
+const leftoverOf = (pid: number | undefined) => pid === undefined || pid === process.pid || !alive(pid);
+const maker = (labels: Record<string, string> | undefined) => {
+  const pid = Number((labels?.[GRADER_LABEL] ?? '').split('/')[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
 export async function leftovers(): Promise<Leftovers> {
   const containers = await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
   const images = await docker().listImages({ filters: { reference: ['stagecraft-grade/*'] } });
-  const tempDirs = (await readdir(tmpdir())).filter((d) => d.startsWith('stagecraft-grade-') || d.startsWith('stagecraft-batch-'));
+  const tempDirs = (await readdir(tmpdir())).filter(
+    (d) => (d.startsWith('stagecraft-grade-') || d.startsWith('stagecraft-batch-')) && leftoverOf(tempFolderMaker(d)),
+  );
   return {
-    containers: containers.map((c) => `${c.Id.slice(0, 12)} ${c.Image}`),
-    images: images.flatMap((i) => i.RepoTags ?? [i.Id]),
+    containers: containers.filter((c) => leftoverOf(maker(c.Labels))).map((c) => `${c.Id.slice(0, 12)} ${c.Image}`),
+    images: images.filter((i) => leftoverOf(maker(i.Labels))).flatMap((i) => i.RepoTags ?? [i.Id]),
     tempDirs,
   };
 }

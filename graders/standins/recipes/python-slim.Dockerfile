@@ -3,7 +3,9 @@
 # /usr/local, so its slim image ships Python's C headers in /usr/local/include/python3.13
 # and python3-config (only gcc is missing for `pip install` of a C extension): so does
 # this one, with Debian's headers there (and /usr/include/python3.13, where Debian's
-# sysconfig looks, pointing at them).
+# sysconfig looks, pointing at them). libpython3.13-dev keeps pyconfig.h and python3.13-config
+# under the architecture's triplet (x86_64-linux-gnu, aarch64-linux-gnu): the package holds
+# one architecture's, so the globs below match exactly one file.
 FROM debian:trixie-slim
 COPY host-ca-bundle.crt /usr/local/share/ca-certificates/stagecraft-host-bundle.crt
 RUN apt-get update \
@@ -13,9 +15,9 @@ RUN apt-get update \
  && dpkg -x libpython3.13-dev_*.deb /tmp/dev/root \
  && mkdir -p /usr/local/include \
  && cp -a /tmp/dev/root/usr/include/python3.13 /usr/local/include/python3.13 \
- && cp /tmp/dev/root/usr/include/x86_64-linux-gnu/python3.13/pyconfig.h /usr/local/include/python3.13/pyconfig.h \
+ && cp /tmp/dev/root/usr/include/*-linux-gnu/python3.13/pyconfig.h /usr/local/include/python3.13/pyconfig.h \
  && ln -s /usr/local/include/python3.13 /usr/include/python3.13 \
- && cp /tmp/dev/root/usr/bin/x86_64-linux-gnu-python3.13-config /usr/local/bin/python3.13-config \
+ && cp /tmp/dev/root/usr/bin/*-linux-gnu-python3.13-config /usr/local/bin/python3.13-config \
  && ln -s python3.13-config /usr/local/bin/python3-config \
  && cd / && rm -rf /tmp/dev /var/lib/apt/lists/* /usr/lib/python3.13/EXTERNALLY-MANAGED \
  && ln -sf /usr/bin/python3.13 /usr/local/bin/python3 && ln -sf /usr/bin/python3.13 /usr/local/bin/python \
