@@ -1,0 +1,83 @@
+import { appendFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import type { Evidence } from '../checks/types.js';
+import { CannotGrade } from '../engine/errors.js';
+import type { GradeOptions } from '../pipeline/grade.js';
+import type { GradeResult } from '../pipeline/result.js';
+import { collect, limitsOf, sweepAndSay, withLimitOptions } from './options.js';
+
+interface GradeFlags {
+  allowImage?: string[];
+  html?: string;
+  watch?: boolean;
+  solution?: boolean;
+  dockerfile?: string;
+  json?: boolean;
+  junit?: string;
+  summary?: string;
+  keepImage?: boolean;
+}
+
+/** `stagecraft grade <lab>`: one grade, its report on the terminal (or JSON), and the files asked for. */
+export function addGradeCommand(cli: Command): void {
+  withLimitOptions(
+    cli
+      .command('grade')
+      .description("build, inspect and run a lab's Dockerfile, and report each check")
+      .argument('<lab>', 'the lab: lab1, 1 or lab1-go')
+      .option('--solution', 'grade the reference solution instead of labs/<lab>/Dockerfile')
+      .option('--dockerfile <path>', "grade this Dockerfile against the lab's sources (the lab folder is not touched)")
+      .option('--json', 'print only the JSON result on stdout (progress goes to stderr)')
+      .option('--junit <file>', 'also write the result as JUnit XML to <file>')
+      .option('--summary <file>', 'also append the result as Markdown to <file> (a CI job summary: $GITHUB_STEP_SUMMARY)')
+      .option('--keep-image', 'keep the built image, named stagecraft/<lab>, for you to explore')
+      .option('--allow-image <pattern>', 'also allow this base image (repeatable; `*` matches anything: myregistry/golang:*)', collect)
+      .option('--html <file>', "also write a page: the checks, and a zoomable treemap of the image's bytes with what made them")
+      .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)'),
+  ).action(async (labName: string, flags: GradeFlags) => {
+    if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
+    const [{ findLab }, { grade }, { silentProgress }, { terminalProgress }, { renderTerminal }] = await Promise.all([
+      import('../lab.js'),
+      import('../pipeline/grade.js'),
+      import('../pipeline/progress.js'),
+      import('../report/progress.js'),
+      import('../report/terminal.js'),
+    ]);
+    const lab = await findLab(labName);
+    if (flags.watch) return (await import('./watch.js')).watchGrade(lab, flags);
+    const page = flags.html ? await import('./grade-page.js') : undefined;
+    await page?.checkPageTarget(flags.html!);
+    let evidence: Evidence | undefined;
+    // What killed graders left is theirs alone (never this grade's): swept beside the grade.
+    const sweeping = sweepAndSay(false).catch(() => undefined);
+    const dockerfile: GradeOptions['dockerfile'] = flags.solution
+      ? { kind: 'solution' }
+      : flags.dockerfile
+        ? { kind: 'path', path: flags.dockerfile }
+        : { kind: 'lab' };
+    // The report is written as soon as the verdict is known; the grade's clean-up follows it.
+    const report = async (result: GradeResult) => {
+      // A kit that joined a room posts the result there while the report is written (never the solution's).
+      const posting = flags.solution ? undefined : import('../room/client.js').then((room) => room.postResult(result));
+      if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`\n${renderTerminal(result)}`);
+      if (flags.junit) await writeFile(flags.junit, (await import('../report/junit.js')).toJUnit([result]));
+      if (flags.summary) await appendFile(flags.summary, (await import('../report/markdown.js')).toMarkdown(result));
+      if (page) process.stderr.write(`page: ${await page.writeGradePage(flags.html!, result, evidence)}\n`);
+      const posted = await posting;
+      if (posted) process.stderr.write(`${pc.dim(posted)}\n`);
+    };
+    const result = await grade(lab, {
+      dockerfile,
+      ...limitsOf(flags),
+      keepImage: flags.keepImage,
+      allowImages: flags.allowImage,
+      progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
+      onEvidence: (e) => (evidence = e),
+      onVerdict: report,
+    });
+    await sweeping;
+    process.exitCode = result.passed ? 0 : 1;
+  });
+}
