@@ -1,6 +1,6 @@
 import { isToolchainImage } from '../images/catalogue.js';
 import { finalChain, type DockerInstruction, type ParsedDockerfile, type Stage } from '../lint/dockerfile.js';
-import type { ImageConfigJson } from './layers.js';
+import type { ImageConfigJson } from './saved-image.js';
 
 /**
  * Where a layer came from: one of the Dockerfile's own instructions (with its stage), or

@@ -1,4 +1,5 @@
-import type { FileEntry, HashSpec, ImageConfigJson, ScanBudget, Whiteout } from './layers.js';
+import type { FileEntry, HashSpec, ScanBudget, Whiteout } from './layers.js';
+import type { ImageConfigJson } from './saved-image.js';
 
 /** The scan's options as they cross to its thread: data only, no functions. */
 export interface ScanThreadOptions {

@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { docker } from '../engine/docker.js';
-import { hashPredicate, ScanBudgetExceeded, scanSavedImage, type LayerContent, type SavedImage } from './layers.js';
+import { hashPredicate, ScanBudgetExceeded, type LayerContent } from './layers.js';
+import { scanSavedImage, type SavedImage } from './saved-image.js';
 import type { ScanMessage, ScanRequest } from './scan-protocol.js';
 
 /**

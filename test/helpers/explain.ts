@@ -1,7 +1,7 @@
 import { explainFacts, type Explained } from '../../graders/explain/explain-image.js';
 import { attributeLayers } from '../../graders/inspect/attribution.js';
 import { summariseLayers, type ImageFacts } from '../../graders/inspect/image.js';
-import { scanSavedImage } from '../../graders/inspect/layers.js';
+import { scanSavedImage } from '../../graders/inspect/saved-image.js';
 import { parseDockerfile, type ParsedDockerfile } from '../../graders/lint/dockerfile.js';
 import { makeSavedImage, streamOf, type SyntheticImage } from './tar.js';
 

@@ -62,7 +62,7 @@ describe('the base-image catalogue on this machine', () => {
 
   it('distroless static has CA certificates, time zones and the nonroot user, and no shell or libc', async () => {
     const tar = await docker().getImage('gcr.io/distroless/static-debian13').get();
-    const { scanSavedImage } = await import('../../graders/inspect/layers.js');
+    const { scanSavedImage } = await import('../../graders/inspect/saved-image.js');
     const paths = new Set((await scanSavedImage(tar as never)).layers.flatMap((l) => l.files.map((f) => f.path)));
     for (const p of ['etc/ssl/certs/ca-certificates.crt', 'usr/share/zoneinfo/Europe/Paris', 'etc/passwd', 'home/nonroot', 'tmp']) expect(paths).toContain(p);
     for (const p of ['bin/sh', 'usr/bin/sh', 'usr/lib/x86_64-linux-gnu/libc.so.6']) expect(paths).not.toContain(p);

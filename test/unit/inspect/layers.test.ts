@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { markDeleted, scanLayer, scanSavedImage, type LayerContent } from '../../../graders/inspect/layers.js';
+import { scanLayer, type LayerContent } from '../../../graders/inspect/layers.js';
+import { markDeleted, scanSavedImage } from '../../../graders/inspect/saved-image.js';
 import { attributeLayers, historyKeyword } from '../../../graders/inspect/attribution.js';
 import { describeFinding, findFiles, shortPath, type PathRule } from '../../../graders/findings/index.js';
 import { image as facts, layer as layerOf } from '../../helpers/evidence.js';
