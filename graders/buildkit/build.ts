@@ -324,9 +324,14 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   }
 
   await fence?.settle();
+  return outcome(req, trace, cut, fence?.stops[stopsBefore], started);
+}
+
+/** What the build came to, from its trace and what cut it short (the fence, the step time, the deadline), as one BuildResult. */
+function outcome(req: BuildRequest, trace: BuildTrace, cut: Cut | undefined, fenceStop: FenceStop | undefined, started: number): BuildResult {
+  const fence = req.fence;
   const steps = [...trace.steps.values()];
   const base = { steps, log: trace.log, durationMs: Date.now() - started, peaks: fence && { ...fence.peaks } };
-  const fenceStop = fence?.stops[stopsBefore];
   if (fenceStop) {
     // The step the fence stopped, as BuildKit named it (its error quotes the command).
     const step = trace.stepOf(fenceStop.command) ?? (fenceStop.command ? trace.failedStep() : undefined) ?? trace.runningAtCut() ?? trace.failedStep();
