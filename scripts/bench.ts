@@ -63,8 +63,11 @@ function sh(bin: string, args: string[], env: NodeJS.ProcessEnv): string {
   return r.stdout.trim();
 }
 
-/** The same work a grade does, the way a person would do it at the shell. */
-async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number): Promise<number> {
+/**
+ * The same work a grade does, the way a person would do it at the shell: a one-line source
+ * change, or (`dockerfile`) the same Dockerfile edit a --watch save made, then build, run, one request.
+ */
+async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number, dockerfile?: string): Promise<number> {
   const { bin, env } = dockerCli();
   const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-'));
   const tag = `stagecraft-bench/by-hand:${round}`;
@@ -72,7 +75,9 @@ async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number): 
     await cp(labDir(lab), dir, { recursive: true });
     await cp(path.join(solutionDir(lab), 'Dockerfile'), path.join(dir, 'Dockerfile'));
     const started = performance.now();
-    await appendFile(path.join(dir, 'main.go'), `\n// edit ${round} ${Date.now()}\n`); // the one-line source change
+    if (dockerfile)
+      await writeFile(path.join(dir, 'Dockerfile'), dockerfile); // the save --watch graded
+    else await appendFile(path.join(dir, 'main.go'), `\n// edit ${round} ${Date.now()}\n`); // the one-line source change
     sh(bin, ['build', '-q', '-t', tag, dir], env);
     const id = sh(bin, ['run', '-d', '-p', '127.0.0.1::8080', tag], env);
     const port = sh(bin, ['port', id, '8080/tcp'], env).split(':').pop();
@@ -288,7 +293,7 @@ async function benchWatch(lab: Awaited<ReturnType<typeof findLab>>): Promise<voi
       await writeFile(file, edited(solution, i));
       await until(async () => verdicts() > before, 600_000, 10);
       watched.push(performance.now() - t0);
-      manual.push(await byHand(lab, 2 * RUNS + i));
+      manual.push(await byHand(lab, 2 * RUNS + i, edited(solution, 1000 + i))); // the same Dockerfile edit, by hand
     }
     const ratio = median(watched) / median(manual);
     console.log('grade --watch: from saving the Dockerfile to the verdict on screen, vs the same work by hand');
