@@ -81,9 +81,10 @@ export const builds = (): Check => ({
   evaluate(evidence) {
     const verdict = judge(evidence);
     const hint =
-      verdict.passed || verdict.hint
-        ? verdict.hint
-        : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence)}\` to iterate faster.`;
+      verdict.hint ??
+      (verdict.passed
+        ? CHECK_INFO.builds.hint.replace('<the lab folder>', evidence.labFolder ?? '<the lab folder>')
+        : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence)}\` to iterate faster.`);
     return { ...verdict, message: oneLine(verdict.message), hint };
   },
 });
