@@ -100,7 +100,7 @@ const startTime = (pid: number) => {
 const me = () => `${process.pid}-${startTime(process.pid) ?? 0}`;
 
 /** Other grader processes on this machine that hold the rules now. */
-function otherHolders(): string[] {
+export function otherHolders(): string[] {
   let names: string[] = [];
   try {
     names = readdirSync(HOLDERS);
