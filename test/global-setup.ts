@@ -1,6 +1,7 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive as alive } from '../graders/cleanup/leftovers.js';
 
 /** The tests' own scratch folders (fixtures, students, JUnit files), removed after the run. */
 const SCRATCH = /^stagecraft-(test|junit|hostile)-/;
@@ -10,15 +11,6 @@ const mark = path.join(tmpdir(), `stagecraft-vitest-${process.pid}.run`);
 let before = new Set<string>();
 
 const scratch = async () => (await readdir(tmpdir())).filter((d) => SCRATCH.test(d));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export async function setup(): Promise<void> {
   before = new Set(await scratch());

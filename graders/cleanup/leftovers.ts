@@ -14,7 +14,8 @@ export interface Swept {
   pids: number[];
 }
 
-function alive(pid: number): boolean {
+/** Whether a process is running (someone else's counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,7 +30,7 @@ function deadMaker(labels: Record<string, string> | undefined): number | undefin
   const n = Number(pid);
   // Another host's grader (a shared remote engine) is never judged from here.
   if (host !== hostname() || !Number.isInteger(n) || n <= 0) return undefined;
-  return alive(n) ? undefined : n;
+  return processAlive(n) ? undefined : n;
 }
 
 /** A grade image nobody asked to keep: only stagecraft-grade/* tags, or none at all. */
@@ -69,7 +70,7 @@ export async function sweepLeftovers(): Promise<Swept> {
   }
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     const pid = tempFolderMaker(name);
-    if (pid === undefined || alive(pid)) continue;
+    if (pid === undefined || processAlive(pid)) continue;
     await rm(path.join(tmpdir(), name), { recursive: true, force: true });
     swept.folders++;
     note(pid);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import tar from 'tar-stream';
 import { tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
 import { docker, GRADER_LABEL, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
+import { processAlive as alive } from '../../graders/cleanup/leftovers.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
 export async function engineOrFail(): Promise<void> {
@@ -29,15 +30,6 @@ export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
     },
   };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * Whether a grader's thing can be a leftover of this run: made by this process, or by one that
