@@ -3,7 +3,7 @@ import { instructionOfStep } from '../buildkit/steps.js';
 import { CATALOGUE, isToolchainImage, repositoryOf } from '../images/catalogue.js';
 import { describe, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { oneLine } from '../format/text.js';
-import { CHECK_INFO } from './registry.js';
+import { CHECK_INFO, fillIn } from './registry.js';
 import { fail, pass, type Check, type Evidence, type Verdict } from './types.js';
 
 /** `exit code: 1` from BuildKit's error text. */
@@ -83,7 +83,7 @@ export const builds = (): Check => ({
     const hint =
       verdict.hint ??
       (verdict.passed
-        ? CHECK_INFO.builds.hint.replace('<the lab folder>', evidence.labFolder ?? '<the lab folder>')
+        ? fillIn(CHECK_INFO.builds.hint, '<the lab folder>', evidence.labFolder ?? '<the lab folder>')
         : `Read the message above: the Dockerfile line it names, and the last line the failing step printed. Build it yourself with \`${buildCommand(evidence)}\` to iterate faster.`);
     return { ...verdict, message: oneLine(verdict.message), hint };
   },

@@ -2,7 +2,7 @@ import { inDockerfileOrder } from '../buildkit/steps.js';
 import type { BuildStep } from '../buildkit/build.js';
 import { describe, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { ECOSYSTEMS, installsDependencies, runCommandText, runScript, type Ecosystem } from './install-step.js';
-import { CHECK_INFO } from './registry.js';
+import { CHECK_INFO, fillIn } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface CacheFriendlyOptions {
@@ -51,7 +51,8 @@ function culprit(install: Located, all: Located[]): Located | undefined {
 export const cacheFriendly = (opts: CacheFriendlyOptions): Check => ({
   id: 'cache-friendly',
   ...CHECK_INFO['cache-friendly'],
-  hint: CHECK_INFO['cache-friendly'].hint.replace(
+  hint: fillIn(
+    CHECK_INFO['cache-friendly'].hint,
     'the dependency manifests',
     `the dependency manifests (${opts.installs.map((e) => ECOSYSTEMS[e].manifests).join('; ')})`,
   ),

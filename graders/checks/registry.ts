@@ -1,5 +1,15 @@
 import type { CheckId } from './types.js';
 
+/**
+ * A check's text from the registry with a lab's value in place of the words that stand for it
+ * (`<the lab folder>` → `labs/lab1-go`). Throws when those words are gone from the text, so an
+ * edit to the registry cannot silently leave a placeholder in front of a student.
+ */
+export function fillIn(text: string, placeholder: string, value: string): string {
+  if (!text.includes(placeholder)) throw new Error(`the check text "${text.slice(0, 60)}…" has no "${placeholder}" to fill in`);
+  return text.replace(placeholder, value);
+}
+
 /** What a check is, apart from any lab: what passing means, what to do when it fails, the slide that teaches it. */
 export interface CheckInfo {
   title: string;

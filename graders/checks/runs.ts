@@ -8,7 +8,7 @@ import type { RunResult } from '../run/container.js';
 import { catalogueEntry } from '../images/catalogue.js';
 import { describe, finalBaseImage, finalChain, type DockerInstruction, type ParsedDockerfile } from '../lint/dockerfile.js';
 import type { ParseResult } from '../lint/dockerfile.js';
-import { CHECK_INFO } from './registry.js';
+import { CHECK_INFO, fillIn } from './registry.js';
 import { fail, pass, type Check, type Evidence, type Verdict } from './types.js';
 
 export interface RunsOptions {
@@ -158,7 +158,7 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: LabApp['stampIn']
 
 /** The hint that says how to try the app by hand, on the lab's own port. */
 const tryItHint = (port: number) =>
-  CHECK_INFO.runs.hint.replace("`docker run --rm -p <port>:<port> <image>` with the lab's port", `\`docker run --rm -p ${port}:${port} <image>\``);
+  fillIn(CHECK_INFO.runs.hint, "`docker run --rm -p <port>:<port> <image>` with the lab's port", `\`docker run --rm -p ${port}:${port} <image>\``);
 
 /** `runs`: the pipeline runs the lab's app (its port, ready path and probes: the lab's `app`); this judges what happened. */
 export const runs = (opts: RunsOptions = {}): Check => {

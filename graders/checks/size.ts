@@ -1,7 +1,7 @@
 import { formatBytes, formatChange, plural } from '../format/bytes.js';
 import { whereFrom } from '../findings/index.js';
 import type { LayerSummary } from '../inspect/image.js';
-import { CHECK_INFO } from './registry.js';
+import { CHECK_INFO, fillIn } from './registry.js';
 import { fail, pass, type Check } from './types.js';
 
 export interface SizeOptions {
@@ -37,7 +37,7 @@ function whereTheBytesAre(layers: LayerSummary[]): string {
 export const size = ({ ceiling, hint }: SizeOptions): Check => ({
   id: 'size',
   ...CHECK_INFO.size,
-  title: `the final image is at most ${formatBytes(ceiling)}`,
+  title: fillIn(CHECK_INFO.size.title, "the lab's ceiling", formatBytes(ceiling)),
   hint: hint ?? CHECK_INFO.size.hint,
   needs: ['image'],
   evaluate({ image, reference }) {
