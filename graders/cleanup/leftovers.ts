@@ -24,13 +24,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a dead grader on this host that made a resource with these labels. */
-function deadMaker(labels: Record<string, string> | undefined): number | undefined {
+/** The pid of the grader on this host that made a resource with these labels (another host's: undefined). */
+export function graderPid(labels: Record<string, string> | undefined): number | undefined {
   const [host, pid] = (labels?.[GRADER_LABEL] ?? '').split('/');
   const n = Number(pid);
   // Another host's grader (a shared remote engine) is never judged from here.
-  if (host !== hostname() || !Number.isInteger(n) || n <= 0) return undefined;
-  return processAlive(n) ? undefined : n;
+  return host === hostname() && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The pid of a dead grader on this host that made a resource with these labels. */
+function deadMaker(labels: Record<string, string> | undefined): number | undefined {
+  const pid = graderPid(labels);
+  return pid === undefined || processAlive(pid) ? undefined : pid;
 }
 
 /** A grade image nobody asked to keep: only stagecraft-grade/* tags, or none at all. */

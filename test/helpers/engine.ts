@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import tar from 'tar-stream';
 import { tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
-import { docker, GRADER_LABEL, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
-import { processAlive as alive } from '../../graders/cleanup/leftovers.js';
+import { docker, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
+import { graderPid, processAlive as alive } from '../../graders/cleanup/leftovers.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
 export async function engineOrFail(): Promise<void> {
@@ -37,10 +37,6 @@ export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
  * run, CI beside a developer) is that process's business, not something this test left.
  */
 const leftoverOf = (pid: number | undefined) => pid === undefined || pid === process.pid || !alive(pid);
-const maker = (labels: Record<string, string> | undefined) => {
-  const pid = Number((labels?.[GRADER_LABEL] ?? '').split('/')[1]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-};
 
 export async function leftovers(): Promise<Leftovers> {
   const containers = await docker().listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
@@ -49,8 +45,8 @@ export async function leftovers(): Promise<Leftovers> {
     (d) => (d.startsWith('stagecraft-grade-') || d.startsWith('stagecraft-batch-')) && leftoverOf(tempFolderMaker(d)),
   );
   return {
-    containers: containers.filter((c) => leftoverOf(maker(c.Labels))).map((c) => `${c.Id.slice(0, 12)} ${c.Image}`),
-    images: images.filter((i) => leftoverOf(maker(i.Labels))).flatMap((i) => i.RepoTags ?? [i.Id]),
+    containers: containers.filter((c) => leftoverOf(graderPid(c.Labels))).map((c) => `${c.Id.slice(0, 12)} ${c.Image}`),
+    images: images.filter((i) => leftoverOf(graderPid(i.Labels))).flatMap((i) => i.RepoTags ?? [i.Id]),
     tempDirs,
   };
 }
