@@ -156,27 +156,28 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: LabApp['stampIn']
   return undefined;
 }
 
+/** What of the lab's app the judgement reads. */
+type RunFacts = Pick<LabApp, 'port' | 'stampPath' | 'stampIn'>;
+
 /** The hint that says how to try the app by hand, on the lab's own port. */
 const tryItHint = (port: number) =>
   fillIn(CHECK_INFO.runs.hint, "`docker run --rm -p <port>:<port> <image>` with the lab's port", `\`docker run --rm -p ${port}:${port} <image>\``);
 
 /** `runs`: the pipeline runs the lab's app (its port, ready path and probes: the lab's `app`); this judges what happened. */
-export const runs = (opts: RunsOptions = {}): Check => {
-  return {
-    id: 'runs',
-    ...CHECK_INFO.runs,
-    slide: opts.slide ?? CHECK_INFO.runs.slide,
-    needs: ['run'],
-    findStamp: true,
-    evaluate(evidence) {
-      const app: Pick<LabApp, 'port' | 'stampPath' | 'stampIn'> = evidence.app ?? APP_DEFAULTS;
-      const verdict = judgeRun(evidence, app);
-      return { ...verdict, hint: verdict.hint ?? tryItHint(app.port) };
-    },
-  };
-};
+export const runs = (opts: RunsOptions = {}): Check => ({
+  id: 'runs',
+  ...CHECK_INFO.runs,
+  slide: opts.slide ?? CHECK_INFO.runs.slide,
+  needs: ['run'],
+  findStamp: true,
+  evaluate(evidence) {
+    const app: RunFacts = evidence.app ?? APP_DEFAULTS;
+    const verdict = judgeRun(evidence, app);
+    return { ...verdict, hint: verdict.hint ?? tryItHint(app.port) };
+  },
+});
 
-function judgeRun({ run, image, stamp: nonce, known, lint }: Evidence, app: Pick<LabApp, 'port' | 'stampPath' | 'stampIn'>): Verdict {
+function judgeRun({ run, image, stamp: nonce, known, lint }: Evidence, app: RunFacts): Verdict {
   if (!run) return fail('the container was not started');
   const details = { readyMs: run.readyMs, exitCode: run.exitCode, probes: run.probes, logTail: run.logTail };
   const misplaced = nonce && image?.files ? stampOutsideTheApp(image, app.stampIn, known) : undefined;

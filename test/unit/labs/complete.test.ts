@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../graders/kit/locations.js';
-import { allLabs, labDir, solutionDir, type LabDefinition } from '../../../graders/lab.js';
+import { cacheFriendly, runs } from '../../../graders/checks/index.js';
+import { allLabs, defineLab, labDir, solutionDir, type LabDefinition } from '../../../graders/lab.js';
 
 const labs = await allLabs();
 const read = (...parts: string[]) => readFileSync(path.join(REPO_ROOT, ...parts), 'utf8');
@@ -63,5 +64,14 @@ describe('every lab is in every place a lab lives (README, Adding a lab)', () =>
     const ghost = { ...labs[0]!, id: 'lab9-ghost' };
     const found = PLACES.map(([, problem]) => problem(ghost));
     expect(found.filter(Boolean).length).toBe(PLACES.length);
+  });
+});
+
+describe('defineLab', () => {
+  it("fills in the app's defaults, and refuses a check that rebuilds after an edit when the app names no file to edit", () => {
+    const lab = { id: 'lab9-ghost', title: 'ghost', app: { probes: [] } };
+    expect(defineLab({ ...lab, checks: [runs()] }).app).toMatchObject({ port: 8080, readyPath: '/healthz', stampPath: '/stamp', stampFile: 'stamp.txt' });
+    expect(() => defineLab({ ...lab, checks: [cacheFriendly({ installs: ['node'] })] })).toThrow(/lab9-ghost: .*must name it \(app\.edit\)/);
+    expect(defineLab({ ...lab, app: { probes: [], edit: 'src/app.ts' }, checks: [cacheFriendly({ installs: ['node'] })] }).app.edit).toBe('src/app.ts');
   });
 });
