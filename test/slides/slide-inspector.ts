@@ -12,7 +12,7 @@ export const MIN_CODE_PX = 16;
  * - code text, dimmed or not, has a contrast below 4.5:1;
  * - anything outside the slide (go-to list, menus, dialogs) is visible over it;
  * - the slide did not load at all.
- * The page must run in a browser that knows `__name` (see `shimNames`).
+ * The page must have been prepared by `shimNames` (esbuild's `__name`, the shared page helpers).
  */
 export async function inspectSlide(page: Page): Promise<string[]> {
   return page.evaluate((minCodePx: number) => {
@@ -44,11 +44,7 @@ export async function inspectSlide(page: Page): Promise<string[]> {
       return true;
     };
     /** The element's own opacity times its ancestors': 0 means not drawn. */
-    const opacity = (el: Element): number => {
-      let o = 1;
-      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
-      return o;
-    };
+    const { opacity, contrast } = (window as unknown as { __stagecraft: PageHelpers }).__stagecraft;
     /** Computed size × every zoom and transform scale on the way up: CSS pixels on screen. */
     const effectiveScale = (el: Element): number => {
       let s = 1;
@@ -158,29 +154,11 @@ export async function inspectSlide(page: Page): Promise<string[]> {
     }
 
     // 3d. Code text, dimmed or not, at 4.5:1 or better against what is behind it.
-    const rgba = (c: string) => {
-      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
-      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
-    };
-    const luminance = ([r, g, b]: number[]) =>
-      [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
-    const backgroundOf = (el: Element): number[] => {
-      for (let e: Element | null = el; e; e = e.parentElement) {
-        const c = rgba(getComputedStyle(e).backgroundColor);
-        if (c && c[3]! > 0.5) return c;
-      }
-      return [255, 255, 255, 1];
-    };
     const faint = new Map<string, number>();
     for (const el of slide.querySelectorAll('pre *, :not(pre) > code')) {
       if (!rendered(el) || opacity(el) < 0.05 || ![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
-      const fg = rgba(getComputedStyle(el).color);
-      if (!fg) continue;
-      const bg = backgroundOf(el);
-      const a = fg[3]! * opacity(el);
-      const seen = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
-      const [hi, lo] = [luminance(seen), luminance(bg)].sort((x, y) => y - x);
-      const ratio = (hi! + 0.05) / (lo! + 0.05);
+      const ratio = contrast(el);
+      if (ratio === undefined) continue;
       const key = `"${(el.textContent ?? '').trim().slice(0, 40)}"`;
       if (ratio < 4.5 && (faint.get(key) ?? Infinity) > ratio) faint.set(key, ratio);
     }
@@ -205,8 +183,50 @@ export async function inspectSlide(page: Page): Promise<string[]> {
   }, MIN_CODE_PX);
 }
 
-/** tsx and esbuild name functions with a `__name` helper the page does not have. */
-export const shimNames = (target: Pick<Page, 'addInitScript'>) => target.addInitScript('window.__name = (f) => f');
+/** What the page-side checks share, installed in every page by `shimNames` (a page.evaluate body cannot call a function of this module). */
+interface PageHelpers {
+  /** An element's opacity, its ancestors' multiplied in. */
+  opacity(el: Element): number;
+  /** The contrast of an element's text against what is behind it, its opacity counted (WCAG's formula); undefined when its colour cannot be read. */
+  contrast(el: Element): number | undefined;
+}
+
+function installPageHelpers(): void {
+  const rgba = (c: string) => {
+    const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
+  };
+  const luminance = ([r, g, b]: number[]) =>
+    [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+  const backgroundOf = (el: Element): number[] => {
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3]! > 0.5) return c;
+    }
+    return [255, 255, 255, 1];
+  };
+  const opacity = (el: Element): number => {
+    let o = 1;
+    for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+    return o;
+  };
+  const contrast = (el: Element): number | undefined => {
+    const fg = rgba(getComputedStyle(el).color);
+    if (!fg) return undefined;
+    const bg = backgroundOf(el);
+    const a = fg[3]! * opacity(el);
+    const seen = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
+    const [hi, lo] = [luminance(seen), luminance(bg)].sort((x, y) => y - x);
+    return (hi! + 0.05) / (lo! + 0.05);
+  };
+  (window as unknown as { __stagecraft: PageHelpers }).__stagecraft = { opacity, contrast };
+}
+
+/** tsx and esbuild name functions with a `__name` helper the page does not have; then the page-side helpers. */
+export const shimNames = async (target: Pick<Page, 'addInitScript'>) => {
+  await target.addInitScript('window.__name = (f) => f');
+  await target.addInitScript(installPageHelpers);
+};
 
 /**
  * Code lines under `root` (a CSS selector) that a reader would see dimmed: drawn at less than
@@ -216,24 +236,7 @@ export const shimNames = (target: Pick<Page, 'addInitScript'>) => target.addInit
  */
 export async function dimmedCode(page: Page, root: string): Promise<{ lines: number; dimmed: number; problems: string[] }> {
   return page.evaluate((root: string) => {
-    const rgba = (c: string) => {
-      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
-      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
-    };
-    const luminance = ([r, g, b]: number[]) =>
-      [r!, g!, b!].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
-    const backgroundOf = (el: Element): number[] => {
-      for (let e: Element | null = el; e; e = e.parentElement) {
-        const c = rgba(getComputedStyle(e).backgroundColor);
-        if (c && c[3]! > 0.5) return c;
-      }
-      return [255, 255, 255, 1];
-    };
-    const opacity = (el: Element): number => {
-      let o = 1;
-      for (let e: Element | null = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
-      return o;
-    };
+    const { contrast, opacity } = (window as unknown as { __stagecraft: PageHelpers }).__stagecraft;
     const problems: string[] = [];
     const lines = [...document.querySelectorAll(`${root} .slidev-code .line`)];
     for (const line of lines) {
@@ -248,13 +251,7 @@ export async function dimmedCode(page: Page, root: string): Promise<{ lines: num
       let worst = Infinity;
       for (const el of [line, ...line.querySelectorAll('*')]) {
         if (![...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim())) continue;
-        const fg = rgba(getComputedStyle(el).color);
-        if (!fg) continue;
-        const bg = backgroundOf(el);
-        const a = fg[3]! * opacity(el);
-        const seen = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
-        const [hi, lo] = [luminance(seen), luminance(bg)].sort((x, y) => y - x);
-        worst = Math.min(worst, (hi! + 0.05) / (lo! + 0.05));
+        worst = Math.min(worst, contrast(el) ?? Infinity);
       }
       if (worst < 4.5) problems.push(`code line ${what} has a contrast of ${worst.toFixed(1)}:1, below 4.5:1`);
     }
