@@ -157,7 +157,7 @@ export function stampOutsideTheApp(image: ImageFacts, stampIn: LabApp['stampIn']
 }
 
 /** What of the lab's app the judgement reads. */
-type RunFacts = Pick<LabApp, 'port' | 'stampPath' | 'stampIn'>;
+type RunFacts = Pick<LabApp, 'port' | 'stampPath' | 'stampIn'> & Partial<Pick<LabApp, 'stampFile' | 'stampCode'>>;
 
 /** The hint that says how to try the app by hand, on the lab's own port. */
 const tryItHint = (port: number) =>
@@ -193,7 +193,7 @@ function judgeRun({ run, image, stamp: nonce, known, lint }: Evidence, app: RunF
   if (failed.length) {
     const first = failed[0]!;
     const stampHint = first.name.includes("this build's stamp")
-      ? `${app.stampPath} must answer the stamp the grader wrote into the lab folder just before this build: build the app in the Dockerfile from the lab's sources (the stamp file among them), so it is compiled in.`
+      ? `${app.stampPath} must answer what the grader wrote into its copy of the lab folder just before this build${app.stampCode ? ` (the stamp in ${app.stampFile ?? 'stamp.txt'}, a new stamp function in ${app.stampCode.file})` : ''}: build the app in the Dockerfile from the lab's sources, those files among them, so both are compiled in.`
       : undefined;
     return fail(
       `${first.name} ${first.problem}${failed.length > 1 ? ` (${failed.length - 1} more probes failed)` : ''}`,

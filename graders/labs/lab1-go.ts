@@ -22,6 +22,7 @@ export default defineLab({
   id: 'lab1-go',
   title: 'Go to scratch',
   app: {
+    stampCode: { file: 'main.go', language: 'go' },
     probes: [
       jsonProbe(() => {
         const text = randomText();

@@ -24,6 +24,7 @@ export default defineLab({
   id: 'lab2-node',
   title: 'TypeScript without TypeScript',
   app: {
+    stampCode: { file: 'src/app.ts', language: 'typescript' },
     stampIn: 'javascript',
     edit: 'src/app.ts', // what a rebuild edits: the cache-friendly check
     probes: [

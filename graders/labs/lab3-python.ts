@@ -28,6 +28,7 @@ export default defineLab({
   id: 'lab3-python',
   title: 'Python with a C extension',
   app: {
+    stampCode: { file: '_hot.c', language: 'c' },
     probes: [
       jsonProbe(() => {
         const a = randomWord(randomInt(0, 12));

@@ -36,6 +36,7 @@ export default defineLab({
   id: 'lab4-java',
   title: 'JDK in, JRE out',
   app: {
+    stampCode: { file: 'src/dev/stagecraft/numerals/App.java', language: 'java' },
     stampIn: 'jar',
     probes: [
       jsonProbe(() => {

@@ -17,6 +17,7 @@ export default defineLab({
   id: 'lab5-fullstack',
   title: 'Two builders, one image',
   app: {
+    stampCode: { file: 'main.go', language: 'go' },
     probes: [
       // esbuild names the bundle main-<8 character hash>.js; the page must link it and it must load.
       pageWithAsset('/', /<script[^>]*\ssrc="(\/assets\/main-[A-Z0-9]{8}\.js)"/, 'hashed script bundle', '/api/caesar'),

@@ -32,6 +32,7 @@ export default defineLab({
   id: 'lab6-hardening',
   title: 'Ship it safely',
   app: {
+    stampCode: { file: 'main.go', language: 'go' },
     probes: [
       jsonWhere('/tls/roots', (got) =>
         typeof got.roots === 'number' && got.roots > 0

@@ -209,7 +209,7 @@ async function buildInspectRun(g: Grading): Promise<void> {
           image: g.tag, // testcontainers takes an image name, not an id
           port: plan.port,
           readyPath: plan.readyPath,
-          probes: plan.probes.map((make) => make({ nonce: g.context.nonce })),
+          probes: plan.probes.map((make) => make({ nonce: g.context.nonce, stampFunction: g.context.stampFunction })),
           limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
         });
       }),

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeTempFolder } from '../cleanup/temp-folder.js';
 import { CannotGrade } from '../engine/errors.js';
 import { labDir, type LabDefinition } from '../lab.js';
 import { inGitCheckout, lineEndingNote, normaliseLineEndings, toLf } from './line-endings.js';
 import { shownPath } from '../format/path.js';
+import { BEGIN_MARKER, END_MARKER, newStampFunction, withStampFunction, type StampCode, type StampFunction } from '../run/stamp.js';
 
 export interface PrepareRequest {
   /** The lab folder: the build context, never modified. */
@@ -17,18 +18,22 @@ export interface PrepareRequest {
   dockerignore?: string;
   /** The lab's stamp file, relative to the lab folder. */
   stampFile: string;
+  /** The source whose stamp function the grader rewrites before each build, if the lab's app has one. */
+  stampCode?: StampCode;
   /** Files to add (relative path → content; a path ending in `/` is a folder) where the folder has none. */
   extraFiles?: Record<string, string>;
 }
 
 /** The request for a lab: its folder, stamp file and extra context files, the Dockerfile under test. */
 export function labContextRequest(lab: LabDefinition, dockerfile: string, dockerignore?: string): PrepareRequest {
-  return { labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.app.stampFile, extraFiles: lab.contextFiles };
+  return { labDir: labDir(lab), dockerfile, dockerignore, stampFile: lab.app.stampFile, stampCode: lab.app.stampCode, extraFiles: lab.contextFiles };
 }
 
 export interface PreparedContext {
   dir: string;
   nonce: string;
+  /** The stamp function written into the copy's sources (when the lab's app has one). */
+  stampFunction?: StampFunction;
   /** The Dockerfile's bytes as submitted (with LF endings where it had CRLF). */
   dockerfileBytes: Buffer;
   /** Said when files of the copy had Windows line endings and were given LF. */
@@ -38,8 +43,8 @@ export interface PreparedContext {
 
 /**
  * Copy the lab folder to a temporary folder (symlinks stay links, never followed), put
- * the Dockerfile under test in it as `Dockerfile`, and stamp it with a fresh nonce that
- * the built app must serve back.
+ * the Dockerfile under test in it as `Dockerfile`, and stamp it with a fresh nonce and a
+ * fresh stamp function that the built app must serve back.
  */
 export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
   if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${shownPath(req.dockerfile)}`);
@@ -68,10 +73,31 @@ export async function prepareContext(req: PrepareRequest): Promise<PreparedConte
     // Replace, never write through: the stamp file in a submission could be a symlink.
     await rm(path.join(dir, req.stampFile), { force: true });
     await writeFile(path.join(dir, req.stampFile), `${nonce}\n`);
+    const stampFunction = req.stampCode ? await writeStampFunction(dir, req.labDir, req.stampCode) : undefined;
     const files = crlf.filter((f, i) => crlf.findIndex((o) => o.shown === f.shown) === i);
-    return { dir, nonce, dockerfileBytes, remove, note: files.length ? lineEndingNote(files) : undefined };
+    return { dir, nonce, stampFunction, dockerfileBytes, remove, note: files.length ? lineEndingNote(files) : undefined };
   } catch (err) {
     await remove();
     throw err;
   }
+}
+
+/** A new stamp function into the copy's source (replaced, never written through a link); a source without its markers cannot be graded. */
+async function writeStampFunction(dir: string, labDir: string, code: StampCode): Promise<StampFunction> {
+  const file = path.join(dir, code.file);
+  const fn = newStampFunction();
+  const isFile = await lstat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  const source = isFile ? withStampFunction(await readFile(file, 'utf8'), fn, code.language) : undefined;
+  if (source === undefined) {
+    const shown = shownPath(path.join(labDir, code.file));
+    throw new CannotGrade(
+      `${shown} must be a file with its stamp function between the lines "${BEGIN_MARKER}" and "${END_MARKER}" (the grader rewrites that function before every build): restore it as the kit ships it (git checkout -- ${shown})`,
+    );
+  }
+  await rm(file, { force: true });
+  await writeFile(file, source);
+  return fn;
 }

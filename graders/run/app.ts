@@ -1,5 +1,6 @@
 import type { RunLimits } from './limits.js';
 import { health, stamp, type ProbeFactory } from './probes.js';
+import type { StampCode } from './stamp.js';
 
 /**
  * A lab's app as the grader runs it, declared once and apart from the checks that judge it:
@@ -21,6 +22,12 @@ export interface LabApp {
    * data a prebuilt app could read at run time: the image was not built from these sources.
    */
   stampIn: 'binary' | 'javascript' | 'jar';
+  /**
+   * The source that holds the stamp function between its marker lines: the grader writes a
+   * new one before each build and asks `stampPath?x=N` for its value, which only a program
+   * compiled from this build's sources can answer (a string like the stamp can be patched in).
+   */
+  stampCode: StampCode;
   /** The lab's own probes (fresh random inputs each grade), sent after the ready and stamp probes. */
   probes: ProbeFactory[];
   /** The source file the grader edits to see what a rebuild takes from the cache (the `cache-friendly` check). */
@@ -30,7 +37,7 @@ export interface LabApp {
 }
 
 /** What a lab writes: its probes, and whatever differs from the defaults every lab so far shares. */
-export type AppDeclaration = Partial<LabApp> & Pick<LabApp, 'probes'>;
+export type AppDeclaration = Partial<LabApp> & Pick<LabApp, 'probes' | 'stampCode'>;
 
 export const APP_DEFAULTS = { port: 8080, readyPath: '/healthz', stampPath: '/stamp', stampFile: 'stamp.txt', stampIn: 'binary' } as const;
 
@@ -46,5 +53,5 @@ export interface RunPlan {
 export const runPlan = (app: LabApp): RunPlan => ({
   port: app.port,
   readyPath: app.readyPath,
-  probes: [health(app.readyPath), stamp(app.stampPath), ...app.probes],
+  probes: [health(app.readyPath), stamp(app.stampPath, app.stampCode), ...app.probes],
 });

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { stampValue, type StampCode, type StampFunction } from './stamp.js';
 
 /** An HTTP answer, as much of it as a probe needs. */
 export interface Answer {
@@ -17,8 +18,8 @@ export interface Probe {
   next?(answer: Answer): Probe | undefined;
 }
 
-/** Probes are made fresh for every grade, so inputs are random and the stamp is this build's. */
-export type ProbeFactory = (ctx: { nonce: string }) => Probe;
+/** Probes are made fresh for every grade, so inputs are random and the stamp (and its function) this build's. */
+export type ProbeFactory = (ctx: { nonce: string; stampFunction?: StampFunction }) => Probe;
 
 export interface ProbeOutcome {
   name: string;
@@ -39,19 +40,34 @@ export const health =
     judge: (a) => (a.status === 200 ? undefined : `answered ${a.status}, expected 200`),
   });
 
-/** `GET path` must answer with this build's stamp: proof the image was built from the submitted sources. */
+/**
+ * `GET path?x=N` must answer this build's stamp and, after a space, the value of this
+ * build's stamp function for N: proof the image was built, and the program compiled, from
+ * the submitted sources. Without a function (a grade that wrote none), the stamp alone.
+ */
 export const stamp =
-  (path: string): ProbeFactory =>
-  ({ nonce }) => ({
-    name: `GET ${path} (this build's stamp)`,
-    path,
-    judge: (a) =>
-      a.status !== 200
-        ? `answered ${a.status}, expected 200 with this build's stamp`
-        : a.body.trim() === nonce
-          ? undefined
-          : `answered ${quote(a.body.trim())}, not this build's stamp: the image was not built from the submitted sources`,
-  });
+  (path: string, code?: StampCode): ProbeFactory =>
+  ({ nonce, stampFunction }) => {
+    const x = randomInt(2 ** 32);
+    const fn = code && stampFunction;
+    return {
+      name: `GET ${fn ? `${path}?x=${x}` : path} (this build's stamp)`,
+      path: fn ? `${path}?x=${x}` : path,
+      judge: (a) => {
+        const body = a.body.trim();
+        if (a.status !== 200) return `answered ${a.status}, expected 200 with this build's stamp`;
+        const [given, value, ...rest] = body.split(/\s+/);
+        if (given !== nonce) return `answered ${quote(body)}, not this build's stamp: the image was not built from the submitted sources`;
+        if (!fn) return undefined;
+        const want = String(stampValue(fn, x));
+        if (value === want && !rest.length) return undefined;
+        return (
+          `answered this build's stamp, but ${value === undefined ? 'no value' : quote([value, ...rest].join(' '))} for the stamp function of x=${x}, where this build's gives ${want}: ` +
+          `the app was not compiled from this build's sources (the grader writes a new stamp function into ${code.file} before every build)`
+        );
+      },
+    };
+  };
 
 /** `GET path` must answer this status (a validation error, say). */
 export const status =

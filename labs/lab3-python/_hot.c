@@ -61,10 +61,28 @@ static PyObject *stamp(PyObject *self, PyObject *unused) {
     return PyUnicode_FromString(STAMP);
 }
 
+/*
+ * The stamp function. Before every build the grader replaces the lines between the two
+ * markers with a new function (new steps, new constants) and asks /stamp?x=N for its value:
+ * only a module compiled from these sources, in the build, answers it right.
+ */
+// >>> stamp function
+static uint32_t stamp_of(uint32_t x) {
+    return x;
+}
+// <<< stamp function
+
+static PyObject *stamp_function(PyObject *self, PyObject *args) {
+    unsigned long x;
+    if (!PyArg_ParseTuple(args, "k", &x)) return NULL;
+    return PyLong_FromUnsignedLong(stamp_of((uint32_t)x));
+}
+
 static PyMethodDef methods[] = {
     {"distance", distance, METH_VARARGS, "Levenshtein distance between two strings."},
     {"fingerprint", fingerprint, METH_VARARGS, "64-bit FNV-1a hash of a string's UTF-8 bytes, in hex."},
     {"stamp", stamp, METH_NOARGS, "The build stamp compiled into this module."},
+    {"stamp_of", stamp_function, METH_VARARGS, "The stamp function's value for an unsigned 32-bit x."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -24,7 +24,7 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /stamp", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(strings.TrimSpace(stamp) + "\n")) })
+	mux.HandleFunc("GET /stamp", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(stampAnswer(r))) })
 	mux.HandleFunc("GET /api/caesar", caesarHandler)
 	mux.HandleFunc("GET /api/count", countHandler)
 	mux.Handle("GET /", http.FileServer(http.Dir(static)))
@@ -79,3 +79,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+// stampAnswer is what /stamp serves: the stamp and, asked /stamp?x=N, the stamp function's value for N.
+func stampAnswer(r *http.Request) string {
+	answer := strings.TrimSpace(stamp)
+	if x, err := strconv.ParseUint(r.URL.Query().Get("x"), 10, 32); err == nil {
+		answer += " " + strconv.FormatUint(uint64(stampOf(uint32(x))), 10)
+	}
+	return answer + "\n"
+}
+
+// The stamp function. Before every build the grader replaces the lines between the two
+// markers with a new function (new steps, new constants) and asks /stamp?x=N for its value:
+// only a program compiled from these sources, in the build, answers it right.
+// >>> stamp function
+func stampOf(x uint32) uint32 {
+	return x
+}
+// <<< stamp function

@@ -48,7 +48,20 @@ const suite = labSuite({
       message: ['runs', /exited with code \d+ before answering GET \/healthz.*no such file or directory/],
       hint: ['runs', /CGO_ENABLED=0/],
     },
-    { file: 'fake-stamp', fails: ['runs'], message: ['runs', /^GET \/stamp \(this build's stamp\) answered "a stamp I made up", not this build's stamp/] },
+    {
+      file: 'own-stamp-function',
+      fails: ['runs'],
+      message: [
+        'runs',
+        /^GET \/stamp\?x=\d+ \(this build's stamp\) answered this build's stamp, but "\d+" for the stamp function of x=\d+, where this build's gives \d+: the app was not compiled from this build's sources \(the grader writes a new stamp function into main\.go before every build\)$/,
+      ],
+      hint: ['runs', /\(the stamp in stamp\.txt, a new stamp function in main\.go\)/],
+    },
+    {
+      file: 'fake-stamp',
+      fails: ['runs'],
+      message: ['runs', /^GET \/stamp\?x=\d+ \(this build's stamp\) answered "a stamp I made up", not this build's stamp/],
+    },
     {
       file: 'does-not-parse',
       fails: ['builds'],

@@ -19,8 +19,10 @@ export function createApp() {
     res.type('text/plain').send('ok\n');
   });
 
-  app.get('/stamp', (_req, res) => {
-    res.type('text/plain').send(`${STAMP}\n`);
+  // With ?x=N, the stamp function's value for N too.
+  app.get('/stamp', (req, res) => {
+    const x = typeof req.query.x === 'string' && /^\d{1,10}$/.test(req.query.x) ? Number(req.query.x) : NaN;
+    res.type('text/plain').send(x < 2 ** 32 ? `${STAMP} ${stampOf(x)}\n` : `${STAMP}\n`);
   });
 
   // GET /slug?title=Hello World → {"slug":"hello-world"}
@@ -39,3 +41,12 @@ export function createApp() {
 
   return app;
 }
+
+// The stamp function. Before every build the grader replaces the lines between the two
+// markers with a new function (new steps, new constants) and asks /stamp?x=N for its value:
+// only JavaScript compiled from these sources, in the build, answers it right.
+// >>> stamp function
+export function stampOf(x: number): number {
+  return x;
+}
+// <<< stamp function

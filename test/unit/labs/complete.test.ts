@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../graders/kit/locations.js';
 import { cacheFriendly, runs } from '../../../graders/checks/index.js';
 import { allLabs, defineLab, labDir, solutionDir, type LabDefinition } from '../../../graders/lab.js';
+import { newStampFunction, withStampFunction } from '../../../graders/run/stamp.js';
 
 const labs = await allLabs();
 const read = (...parts: string[]) => readFileSync(path.join(REPO_ROOT, ...parts), 'utf8');
@@ -15,11 +16,17 @@ const number = (lab: LabDefinition) => lab.id.split('-')[0]!.replace('lab', '');
  */
 const PLACES: [string, (lab: LabDefinition) => string | undefined][] = [
   [
-    'labs/<lab>/: the app, its starter Dockerfile, its README, the stamp file and the file a rebuild edits',
-    (lab) =>
-      ['Dockerfile', 'README.md', lab.app.stampFile, ...(lab.app.edit ? [lab.app.edit] : [])]
-        .filter((f) => !existsSync(path.join(labDir(lab), f)))
-        .join(', ') || undefined,
+    'labs/<lab>/: the app, its starter Dockerfile, its README, the stamp file, the stamp function and the file a rebuild edits',
+    (lab) => {
+      const missing = ['Dockerfile', 'README.md', lab.app.stampFile, lab.app.stampCode.file, ...(lab.app.edit ? [lab.app.edit] : [])].filter(
+        (f) => !existsSync(path.join(labDir(lab), f)),
+      );
+      if (missing.length) return missing.join(', ');
+      const source = readFileSync(path.join(labDir(lab), lab.app.stampCode.file), 'utf8');
+      return withStampFunction(source, newStampFunction(), lab.app.stampCode.language)
+        ? undefined
+        : `${lab.app.stampCode.file} has no stamp function between its markers`;
+    },
   ],
   ['solutions/<lab>/Dockerfile: the reference solution', (lab) => (existsSync(path.join(solutionDir(lab), 'Dockerfile')) ? undefined : 'missing')],
   [
@@ -69,9 +76,9 @@ describe('every lab is in every place a lab lives (README, Adding a lab)', () =>
 
 describe('defineLab', () => {
   it("fills in the app's defaults, and refuses a check that rebuilds after an edit when the app names no file to edit", () => {
-    const lab = { id: 'lab9-ghost', title: 'ghost', app: { probes: [] } };
+    const lab = { id: 'lab9-ghost', title: 'ghost', app: { probes: [], stampCode: { file: 'main.go', language: 'go' as const } } };
     expect(defineLab({ ...lab, checks: [runs()] }).app).toMatchObject({ port: 8080, readyPath: '/healthz', stampPath: '/stamp', stampFile: 'stamp.txt' });
     expect(() => defineLab({ ...lab, checks: [cacheFriendly({ installs: ['node'] })] })).toThrow(/lab9-ghost: .*must name it \(app\.edit\)/);
-    expect(defineLab({ ...lab, app: { probes: [], edit: 'src/app.ts' }, checks: [cacheFriendly({ installs: ['node'] })] }).app.edit).toBe('src/app.ts');
+    expect(defineLab({ ...lab, app: { ...lab.app, edit: 'src/app.ts' }, checks: [cacheFriendly({ installs: ['node'] })] }).app.edit).toBe('src/app.ts');
   });
 });

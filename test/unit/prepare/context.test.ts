@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { contextEntries, packContext } from '../../../graders/buildkit/context.js';
 import { prepareContext } from '../../../graders/prepare/context.js';
 import { scanLayer } from '../../../graders/inspect/layers.js';
+import { stampValue, withStampFunction } from '../../../graders/run/stamp.js';
 import { tempFolder } from '../../helpers/folder.js';
 
 const folder = (files: Record<string, string>) => tempFolder(files);
@@ -94,5 +95,40 @@ describe('prepareContext', () => {
   it('says which Dockerfile is missing, in one line', async () => {
     const lab = await folder({});
     await expect(prepareContext({ labDir: lab, dockerfile: '/nope/Dockerfile', stampFile: 's' })).rejects.toThrow(/^no Dockerfile at .*nope\/Dockerfile$/);
+  });
+});
+
+describe("prepareContext: the app's stamp function", () => {
+  const MAIN = ['package main', '', '// >>> stamp function', 'func stampOf(x uint32) uint32 {', '\treturn x', '}', '// <<< stamp function', ''].join('\n');
+
+  it('writes a new function between the markers of the copy, a different one each grade, and leaves the lab untouched', async () => {
+    const lab = await folder({ Dockerfile: 'FROM x', 'main.go': MAIN, 'stamp.txt': 'unstamped\n' });
+    const req = { labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt', stampCode: { file: 'main.go', language: 'go' as const } };
+    const [a, b] = [await prepareContext(req), await prepareContext(req)];
+    const copied = await readFile(path.join(a.dir, 'main.go'), 'utf8');
+    expect(copied).toBe(withStampFunction(MAIN, a.stampFunction!, 'go'));
+    expect(copied.split('\n')).toHaveLength(MAIN.split('\n').length + 6); // six steps
+    expect(stampValue(a.stampFunction!, 12345)).not.toBe(stampValue(b.stampFunction!, 12345));
+    expect(await readFile(path.join(lab, 'main.go'), 'utf8')).toBe(MAIN);
+    await a.remove();
+    await b.remove();
+  });
+
+  it('cannot grade, in one line that says how to mend it, when the source has lost its markers', async () => {
+    const lab = await folder({ Dockerfile: 'FROM x', 'main.go': 'package main\n' });
+    const req = { labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt', stampCode: { file: 'main.go', language: 'go' as const } };
+    await expect(prepareContext(req)).rejects.toThrow(
+      /^.*main\.go must be a file with its stamp function between the lines "\/\/ >>> stamp function" and "\/\/ <<< stamp function" .*git checkout -- .*main\.go\)$/,
+    );
+  });
+
+  it('replaces a source that is a symlink instead of writing through it', async () => {
+    const victim = await folder({ 'main.go': MAIN });
+    const lab = await folder({ Dockerfile: 'FROM x' });
+    await symlink(path.join(victim, 'main.go'), path.join(lab, 'main.go'));
+    const req = { labDir: lab, dockerfile: path.join(lab, 'Dockerfile'), stampFile: 'stamp.txt', stampCode: { file: 'main.go', language: 'go' as const } };
+    // A link is not the kit's source: it is refused, and what it points at is never written.
+    await expect(prepareContext(req)).rejects.toThrow(/main\.go must be a file with its stamp function/);
+    expect(await readFile(path.join(victim, 'main.go'), 'utf8')).toBe(MAIN);
   });
 });

@@ -19,7 +19,7 @@ public final class App {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
-        server.createContext("/stamp", ex -> send(ex, 200, "text/plain", stamp + "\n"));
+        server.createContext("/stamp", ex -> send(ex, 200, "text/plain", stampAnswer(stamp, query(ex).get("x")) + "\n"));
         server.createContext("/roman", ex -> answer(ex, q -> Json.object("roman", Roman.of(intParam(q, "n")))));
         server.createContext("/fib", ex -> answer(ex, q -> Json.object("n", intParam(q, "n"), "value", Fibonacci.of(intParam(q, "n")).toString())));
         server.createContext("/digits", ex -> answer(ex, q -> Json.object("sum", Digits.sum(q.getOrDefault("of", "")))));
@@ -33,6 +33,26 @@ public final class App {
             return in == null ? "no stamp" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
         }
     }
+
+    /** The stamp and, asked /stamp?x=N, the stamp function's value for N. */
+    private static String stampAnswer(String stamp, String x) {
+        try {
+            return x == null ? stamp : stamp + " " + Integer.toUnsignedString(stampOf(Integer.parseUnsignedInt(x)));
+        } catch (NumberFormatException e) {
+            return stamp;
+        }
+    }
+
+    /*
+     * The stamp function. Before every build the grader replaces the lines between the two
+     * markers with a new function (new steps, new constants) and asks /stamp?x=N for its value:
+     * only classes compiled from these sources, in the build, answer it right.
+     */
+    // >>> stamp function
+    static int stampOf(int x) {
+        return x;
+    }
+    // <<< stamp function
 
     private interface Handler {
         String handle(Map<String, String> query);
