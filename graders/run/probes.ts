@@ -56,13 +56,15 @@ export const stamp =
       judge: (a) => {
         const body = a.body.trim();
         if (a.status !== 200) return `answered ${a.status}, expected 200 with this build's stamp`;
-        const [given, value, ...rest] = body.split(/\s+/);
-        if (given !== nonce) return `answered ${quote(body)}, not this build's stamp: the image was not built from the submitted sources`;
+        // The stamp comes first, the function's value (digits) after a space: a stamp of the app's own is quoted without the value.
+        const given = body === nonce || body.startsWith(`${nonce} `) ? nonce : fn ? body.replace(/\s+\d+$/, '') : body;
+        if (given !== nonce) return `answered ${quote(given)}, not this build's stamp: the image was not built from the submitted sources`;
         if (!fn) return undefined;
         const want = String(stampValue(fn, x));
-        if (value === want && !rest.length) return undefined;
+        const value = body.slice(nonce.length).trim() || undefined;
+        if (value === want) return undefined;
         return (
-          `answered this build's stamp, but ${value === undefined ? 'no value' : quote([value, ...rest].join(' '))} for the stamp function of x=${x}, where this build's gives ${want}: ` +
+          `answered this build's stamp, but ${value === undefined ? 'no value' : quote(value)} for the stamp function of x=${x}, where this build's gives ${want}: ` +
           `the app was not compiled from this build's sources (the grader writes a new stamp function into ${code.file} before every build)`
         );
       },

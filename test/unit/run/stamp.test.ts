@@ -129,6 +129,11 @@ describe("the stamp probe: this build's stamp and its function's value", () => {
     expect(probe.judge({ status: 200, body: 'a stamp I made up' })).toBe(
       'answered "a stamp I made up", not this build\'s stamp: the image was not built from the submitted sources',
     );
+    // An app of its own answers its stamp and a value: the stamp is what is quoted.
+    expect(probe.judge({ status: 200, body: 'a stamp I made up 674638583\n' })).toBe(
+      'answered "a stamp I made up", not this build\'s stamp: the image was not built from the submitted sources',
+    );
+    expect(probe.judge({ status: 200, body: `${nonce}x 1\n` })).toMatch(/^answered "a{24}x", not this build's stamp/);
     expect(probe.judge({ status: 500, body: '' })).toBe("answered 500, expected 200 with this build's stamp");
   });
 
