@@ -61,6 +61,12 @@ function ignoreLine(f: Finding): string {
 
 function toolchainTodo(f: Finding, origin: LayerSummary | undefined): string {
   const runtime = RUNTIME_FOR[f.what] ?? 'an image without build tools';
+  const source = origin?.instruction?.keyword === 'COPY' ? origin.instruction.flags.from : undefined;
+  if (source) {
+    // Copied out of a build stage (or an image): the build already happens elsewhere, only this copy goes.
+    const named = /^\d+$/.test(source) ? `stage ${source}` : `\`${oneLine(source)}\``;
+    return `${capitalise(madeBy(origin, f.layer))} copies it out of ${named} into the final image: ${f.what} belongs in ${named} only, whatever it is called. Remove that copy, or narrow it to what the app needs at run time (what the build made: the program, a compiled module, built files).`;
+  }
   if (origin?.instruction || !origin?.baseImage) {
     return `${capitalise(madeBy(origin, f.layer))} puts it in the final image: move that step to a build stage (\`FROM … AS build\`), start the final stage FROM ${runtime}, and copy in only what the step makes (\`COPY --from=build …\`).`;
   }

@@ -65,8 +65,9 @@ function labCopy(f: Finding): string {
  * "gcc: /usr/bin/gcc-14 (1.2 MB), layer 3 of 7, added by `RUN apt-get install gcc`
  * (Dockerfile line 4)", or for many files "npm's cache: 660 files, 58 MB in all, in
  * /root/.npm/_cacache/ (the largest /root/…/94/43/a9a0…39, 10.5 MB), layer 8 of 9, …";
- * a file recognised by its bytes says what it really is; an archive's files name the
- * archive; plus "deleted in layer 5, but still shipped" when a later layer removed them.
+ * a file recognised by its bytes says what it really is, or that it is known by what is
+ * inside it; an archive's files name the archive; plus "deleted in layer 5, but still
+ * shipped" when a later layer removed them.
  */
 export function describeFinding(f: Finding, layers: LayerSummary[]): string {
   if (f.setting) return `${f.what}: ${f.setting}${f.line ? `, set on Dockerfile line ${f.line}` : ', set by the base image'}`;
@@ -87,6 +88,8 @@ export function describeFinding(f: Finding, layers: LayerSummary[]): string {
   } else {
     what = `${f.what}: ${largest} and ${plural(f.files - 1, 'more file')}, ${formatBytes(f.bytes)} in all`;
   }
+  // A file called `helper` named as gcc needs its reason: what is inside it, whatever it is called.
+  if (f.byContent) what += `, recognised as part of ${f.what} by what is inside ${f.files === 1 ? 'it, not by its name' : 'them, not by their names'}`;
   const where = f.layer === undefined ? '' : `, ${whereFrom(f.layer, layers)}`;
   return `${what}${where}${f.deletedIn !== undefined && f.kind !== 'deleted-but-shipped' ? `; deleted in layer ${f.deletedIn + 1}, but still shipped` : ''}`;
 }

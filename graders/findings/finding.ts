@@ -27,6 +27,8 @@ export interface Finding {
   inArchive?: string;
   /** A file recognised by its bytes: what it really is, and where that file lives. */
   sameAs?: { path: string; what: string; image?: string };
+  /** Every file was recognised by what it says it is (Go's build information, a package note, gcc's own strings), none by its path. */
+  byContent?: boolean;
   /** The layer came from a base image, not from one of the Dockerfile's own instructions. */
   fromBase: boolean;
   /** For what the image config holds: `ENV HOOKRELAY_TOKEN`, `LABEL token`, `ARG NPM_TOKEN`. */

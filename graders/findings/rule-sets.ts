@@ -24,6 +24,8 @@ export const GCC: PathRule = {
   globs: ['**/bin/gcc', '**/bin/gcc-[0-9]*', '**/bin/*-linux-gnu-gcc*', '**/bin/cc', '**/bin/c++', '**/bin/g++*', '**/gcc/**/cc1', '**/gcc/**/cc1plus'],
   // Debian's gcc driver and cc1 carry the package they were built in (trixie splits them per architecture).
   debPackages: ['gcc', 'gcc-[0-9]*', 'g++', 'g++-[0-9]*', 'cpp', 'cpp-[0-9]*'],
+  // Every gcc program carries gcc's own strings, whoever built it and whatever notes were removed.
+  banners: ['gcc'],
 };
 
 export const GO_SOURCES: PathRule = {

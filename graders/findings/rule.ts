@@ -27,11 +27,12 @@ export interface PathRule {
   /**
    * Programs that are this by what they are, whatever their name or size: a Go program whose
    * build information names one of these main modules (`cmd/*`: the go command, its compiler
-   * and linker), an ELF Debian built in one of these packages (its package note), a file of
-   * one of these formats.
+   * and linker), an ELF Debian built in one of these packages (its package note), an ELF that
+   * carries one of these banners (content.ts's BANNERS: `gcc`), a file of one of these formats.
    */
   goModules?: string[];
   debPackages?: string[];
+  banners?: string[];
   formats?: 'jmod'[];
   /**
    * A file a runtime package of the image's own package manager installed (Debian's nodejs
@@ -108,6 +109,7 @@ function isByContent(c: CompiledRule, file: FileEntry): boolean {
   return Boolean(
     (file.goModule && c.goModule(file.goModule)) ||
     (file.debPackage && c.debPackage(file.debPackage)) ||
+    (file.banner && c.rule.banners?.includes(file.banner)) ||
     (file.format && c.rule.formats?.includes(file.format)),
   );
 }
@@ -163,7 +165,11 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
       rule = byWhat.get(known.what);
       sameAs = known;
     }
-    rule ??= compiled.find((c) => isByContent(c, file) && applies(c))?.rule;
+    let byContent = false;
+    if (!rule) {
+      rule = compiled.find((c) => isByContent(c, file) && applies(c))?.rule;
+      byContent = rule !== undefined;
+    }
     // What the Dockerfile added and nothing can see into; a base image's own is its business.
     if (!rule && file.opaque && !fromBase && file.type === 'file') rule = compiled.find((c) => c.rule.opaque && applies(c))?.rule;
     if (!rule) return;
@@ -183,10 +189,13 @@ export function findFiles(image: ImageFacts, rules: PathRule[], opts: FindOption
         fromBase,
         inArchive: file.inArchive,
         sameAs,
+        ...(byContent ? { byContent } : {}),
       };
       groups.set(key, g);
     }
     if (countInto(g, file) && sameAs) g.sameAs = sameAs;
+    // Said of a group only when none of its files was named by its path: their names do not tell.
+    if (!byContent) delete g.byContent;
     if (file.deletedIn !== undefined) g.deletedIn = Math.max(g.deletedIn ?? 0, file.deletedIn);
     opts.onMatch?.(file, g);
   };

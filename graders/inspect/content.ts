@@ -1,8 +1,9 @@
 /**
  * What a file is, learnt from its bytes as they stream past once (never read twice, never
  * held whole): an ELF program's identity (its build ID note, Go's build information, the
- * Debian package note), a JDK module file, or data the grader cannot see into (compressed,
- * encrypted, base64). Memory per file: its first 64 kB and a few hundred bytes of captures.
+ * Debian package note, a toolchain's own strings), a JDK module file, or data the grader
+ * cannot see into (compressed, encrypted, base64). Memory per file: its first 64 kB and a
+ * few hundred bytes of captures.
  */
 
 /** What the bytes said. Every field is optional: a plain text file has none. */
@@ -15,6 +16,8 @@ export interface ContentFacts {
   goModule?: string;
   /** The Debian package an ELF says it was built in (its `.note.package`): `cpp-14-x86-64-linux-gnu`. */
   debPackage?: string;
+  /** What an ELF's own strings prove it is (a banner of BANNERS, found anywhere in it): `gcc`. */
+  banner?: string;
   /** A JDK's module file (`.jmod`), recognised by its magic number. */
   format?: 'jmod';
   /** Why the content cannot be looked into: "xz-compressed data", "base64 text", … */
@@ -31,6 +34,18 @@ const AR = Buffer.from('!<arch>\n', 'latin1');
 const JMOD = Buffer.from([0x4a, 0x4d, 0x01, 0x00]);
 const BUILDINFO = Buffer.from('\xff Go buildinf:', 'latin1');
 const DEB_NOTE = Buffer.from('{"type":"deb"', 'latin1');
+
+/**
+ * Byte strings that only one toolchain's programs carry, and what each proves: they are in
+ * the code, so no rename, padding, `strip` or removed note takes them out.
+ */
+export const BANNERS: { bytes: Buffer; proves: string }[] = [
+  // gcc's driver hands its settings to the programs it runs in this environment variable, and
+  // they read it: the driver (gcc, g++, cpp), cc1, cc1plus, collect2, lto-wrapper, lto1,
+  // lto-dump and the LTO plugin carry it. No runtime does: not libgcc_s or libstdc++, libc,
+  // Python, Node.js, a JRE, binutils or the Go toolchain (every stand-in image, searched).
+  { bytes: Buffer.from('COLLECT_GCC', 'latin1'), proves: 'gcc' },
+];
 
 /** Compressed formats the scan does not unpack: recognised by their magic numbers. */
 const UNREAD_FORMATS: [Buffer, string][] = [
@@ -110,27 +125,38 @@ export class ContentProbe {
   constructor(private readonly size: number) {}
 
   push(chunk: Buffer): void {
+    // Until the kind is known every byte is in the head (it is known by the 8th): the chunks before this one.
+    const earlier = this.kind ? undefined : [...this.head];
     if (this.headBytes < HEAD_BYTES) {
       const part = chunk.subarray(0, HEAD_BYTES - this.headBytes);
       this.head.push(part);
       this.headBytes += part.length;
     }
     if (!this.kind) {
-      const first = this.headBytes >= 8 ? Buffer.concat(this.head) : chunk;
-      this.kind = startsWith(first, ELF) ? 'elf' : startsWith(first, AR) ? 'ar' : startsWith(first, JMOD) ? 'jmod' : 'other';
-      if (this.kind === 'elf') {
-        this.marks = new MarkFinder([
-          { key: 'buildinfo', bytes: BUILDINFO, capture: 1024 },
-          { key: 'deb', bytes: DEB_NOTE, capture: 256 },
-        ]);
-      }
+      // A stream may cut a file anywhere, its first chunk a byte long: the magic numbers need 8.
+      if (this.headBytes < 8) return;
+      this.decide(Buffer.concat(this.head));
+      for (const part of earlier ?? []) this.marks?.push(part);
     }
     this.marks?.push(chunk);
+  }
+
+  private decide(first: Buffer): void {
+    this.kind = startsWith(first, ELF) ? 'elf' : startsWith(first, AR) ? 'ar' : startsWith(first, JMOD) ? 'jmod' : 'other';
+    if (this.kind === 'elf') {
+      this.marks = new MarkFinder([
+        { key: 'buildinfo', bytes: BUILDINFO, capture: 1024 },
+        { key: 'deb', bytes: DEB_NOTE, capture: 256 },
+        // Presence is all a banner says: nothing kept.
+        ...BANNERS.map((b, i) => ({ key: `banner${i}`, bytes: b.bytes, capture: 0 })),
+      ]);
+    }
   }
 
   /** The facts, once every byte has passed. */
   finish(): ContentFacts {
     const head = Buffer.concat(this.head);
+    if (!this.kind) this.decide(head); // fewer than 8 bytes in all
     const facts: ContentFacts = {};
     if (this.kind === 'elf' || this.kind === 'ar') facts.compiled = true;
     if (this.kind === 'jmod') facts.format = 'jmod';
@@ -143,6 +169,8 @@ export class ContentProbe {
       // (libstdc++, libgcc_s) in gcc's own source package, and every C++ program needs them.
       const deb = elfIsSharedLibrary(head) ? undefined : parseDebNote(this.marks?.result('deb'));
       if (deb) facts.debPackage = deb;
+      const banner = BANNERS.find((_, i) => this.marks?.result(`banner${i}`));
+      if (banner) facts.banner = banner.proves;
     } else if (this.kind === 'other' && Math.max(this.size, this.headBytes) >= OPAQUE_MIN_BYTES) {
       const opaque = opaqueKind(head);
       if (opaque) facts.opaque = opaque;

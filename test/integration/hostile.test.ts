@@ -47,11 +47,11 @@ async function run(c: HostileCase): Promise<void> {
 
 beforeAll(async () => {
   await engineOrFail();
-  for (const id of ['lab1', 'lab2']) labs.set(id, await findLab(id));
+  for (const id of ['lab1', 'lab2', 'lab3']) labs.set(id, await findLab(id));
   since = await leftBehind();
   // Base images first, so each case's time is the time to contain it, not to provision.
   await ensureImages(
-    CATALOGUE.filter((i) => ['debian:trixie-slim', 'golang:1.24-trixie'].includes(i.ref)),
+    CATALOGUE.filter((i) => ['debian:trixie-slim', 'golang:1.24-trixie', 'python:3.13-trixie', 'python:3.13-slim-trixie'].includes(i.ref)),
     { standIns: true, log: () => undefined },
   );
   const fence = await buildFence();
