@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { CASE_KEYS, TCG_SLOWDOWN, type GuestLine } from './cgroup2/shared.js';
+import { CASE_KEYS, ENGINE_QUIET_S, TCG_SLOWDOWN, type GuestLine } from './cgroup2/shared.js';
 import { scriptConsole } from './console.js';
 
 const BED = '/var/lib/stagecraft/cgroup2';
@@ -44,6 +44,7 @@ const PACKAGES = [
   'containerd',
   'runc',
   'iptables',
+  'iproute2', // lo up: the grader probes a graded container's port on 127.0.0.1
   'ca-certificates',
   'procps',
   'kmod',
@@ -96,7 +97,8 @@ const kernelFiles = () => {
 
 /** Debian sid with its kernel, Docker 28 and Node, made once (a few minutes, about 1 GB). */
 async function ensureRootfs(): Promise<void> {
-  if (existsSync(`${ROOTFS}/usr/sbin/dockerd`) && kernelFiles()) return;
+  // A bed made before iproute2 was in PACKAGES is made again: without `ip` the VM's loopback stays down.
+  if (existsSync(`${ROOTFS}/usr/sbin/dockerd`) && existsSync(`${ROOTFS}/usr/bin/ip`) && kernelFiles()) return;
   say(`making the VM's root file system from Debian ${SUITE} with mmdebstrap (once; minutes)`);
   const tmp = `${ROOTFS}.partial`;
   rmSync(tmp, { recursive: true, force: true });
@@ -105,6 +107,7 @@ async function ensureRootfs(): Promise<void> {
   const made =
     await quiet`mmdebstrap --variant=minbase --include=${PACKAGES.join(',')} --aptopt=${'Acquire::Check-Valid-Until "false"'} --aptopt=${'Acquire::Retries "3"'} ${SUITE} ${tmp} ${MIRROR}`;
   if (!made.ok) fail(`mmdebstrap failed: ${made.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  rmSync(ROOTFS, { recursive: true, force: true });
   renameSync(tmp, ROOTFS);
 }
 
@@ -271,7 +274,7 @@ function report(lines: GuestLine[], cases: string[]): boolean {
     ok = false;
   }
   const rows = lines.filter((l): l is Extract<GuestLine, { kind: 'case' }> => l.kind === 'case');
-  const w = { key: 12, expected: 60, seen: 70 };
+  const w = { key: 14, expected: 60, seen: 70 };
   process.stdout.write(
     `\n${'case'.padEnd(w.key)} | ${'expected (builds ✗, as on cgroup v1)'.padEnd(w.expected)} | ${'seen'.padEnd(w.seen)} | contained? | seconds\n`,
   );
@@ -282,6 +285,13 @@ function report(lines: GuestLine[], cases: string[]): boolean {
     process.stdout.write(
       `${cell(r.key, w.key)} | ${cell(fromLine(r.expected), w.expected)} | ${cell(fromLine(r.seen), w.seen)} | ${(contained ? 'yes' : 'NO').padEnd(10)} | ${r.seconds.toFixed(1).padStart(7)}\n`,
     );
+  }
+  process.stdout.write(`\nseen from outside the grader (the steps' cgroups, the firewall, the engine's CPU for ${ENGINE_QUIET_S} s after):\n`);
+  for (const r of rows) process.stdout.write(`${cell(r.key, w.key)} | ${r.outside ?? '—'}\n`);
+  const rules = lines.find((l) => l.kind === 'rules');
+  if (rules && rules.kind === 'rules' && rules.left.length) {
+    process.stdout.write(`\nfirewall rules left after the last grade: ${rules.left.join(' | ')}\n`);
+    ok = false;
   }
   for (const r of rows.filter((r) => r.problems.length || r.left.length)) {
     process.stdout.write(`\n${r.key}: ${r.name}\n${[...r.problems, ...r.left.map((l) => `left behind: ${l}`)].map((p) => `  ${p}`).join('\n')}\n`);

@@ -8,6 +8,9 @@
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HOME=/root
 export PATH HOME
+# No Ryuk: the VM has no registry to pull its image from, and the grader removes its own containers.
+TESTCONTAINERS_RYUK_DISABLED=true
+export TESTCONTAINERS_RYUK_DISABLED
 
 say() { echo "stagecraft-guest: $*"; }
 bound=$(sed -n 's/.*stagecraft\.timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -21,6 +24,9 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 ln -sf /proc/self/fd /dev/fd 2>/dev/null
 hostname cgroup2-bed
+# The VM has no network card (-nic none), but the grader reaches a graded container's port on
+# 127.0.0.1, and a host service there is what the reach-host cases must not reach.
+ip link set lo up
 say "kernel $(uname -r); /sys/fs/cgroup is $(stat -f -c %T /sys/fs/cgroup); controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 say "v1 hierarchies mounted: $(grep -c ' cgroup ' /proc/mounts) (cgroup_no_v1=all: $(grep -c cgroup_no_v1=all /proc/cmdline))"
 say "memory: $(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo); CPUs: $(nproc)"
@@ -31,7 +37,7 @@ containerd >/out/containerd.log 2>&1 &
 i=0; while [ ! -S /run/containerd/containerd.sock ] && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done
 say "containerd answers after ${i} s"
 dockerd --log-level=warn --containerd=/run/containerd/containerd.sock >/out/dockerd.log 2>&1 &
-say "dockerd started (pid $!); node $(node --version)"
+say "dockerd started (pid $!); node $(node --version); $(iptables --version)"
 
 # The runner waits for the engine itself; `timeout` bounds everything it does.
 cd /repo || exit 1
