@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import unbzip2Stream from 'unbzip2-stream';
 import xzDecompress from 'xz-decompress';
+import { Bunzip2 } from './bunzip2.js';
 
 // A CommonJS bundle: its exports are one object under Node's ESM.
 const { XzReadableStream } = xzDecompress;
@@ -36,31 +36,51 @@ async function* unzstd(source: Readable): AsyncGenerator<Buffer> {
   while (out.length) yield out.shift()!;
 }
 
+/** A compressed stream being read: its bytes in order, or the rest of them only counted. */
+export interface Decompression {
+  /** The next uncompressed chunk (never empty), undefined at the end. Errors are thrown here. */
+  read(): Promise<Buffer | undefined>;
+  /**
+   * Read the rest only to count it: `count` is told the uncompressed bytes as they come
+   * (and may throw to stop). bzip2's are counted without being produced, its slowest part.
+   */
+  skip(count: (bytes: number) => void): Promise<void>;
+}
+
+/** The chunks of a stream, pulled one at a time (so that what was not pulled is still there to skip). */
+function pulled(stream: AsyncIterable<unknown>): Decompression {
+  const it = stream[Symbol.asyncIterator]();
+  const read = async (): Promise<Buffer | undefined> => {
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return undefined;
+      if ((next.value as Buffer).length) return next.value as Buffer;
+    }
+  };
+  return {
+    read,
+    async skip(count) {
+      for (let chunk = await read(); chunk; chunk = await read()) count(chunk.length);
+    },
+  };
+}
+
 /**
  * The uncompressed bytes of a compressed stream, as they are read (never the whole of it
  * at once): gzip by Node's zlib, xz by xz-decompress (WebAssembly), zstd by fzstd and
- * bzip2 by unbzip2-stream (pure JavaScript). Errors arrive on the returned stream.
+ * bzip2 by ./bunzip2.ts (both pure JavaScript).
  */
-export function decompress(kind: CompressedKind, source: Readable): Readable {
+export function decompress(kind: CompressedKind, source: Readable): Decompression {
   if (kind === 'gzip') {
     const gunzip = createGunzip();
     source.on('error', (err) => gunzip.destroy(err));
-    return source.pipe(gunzip);
+    return pulled(source.pipe(gunzip));
   }
   if (kind === 'xz') {
     const web = new XzReadableStream(Readable.toWeb(source) as ReadableStream<Uint8Array>);
-    return Readable.fromWeb(web as import('node:stream/web').ReadableStream<Uint8Array>);
+    return pulled(Readable.fromWeb(web as import('node:stream/web').ReadableStream<Uint8Array>));
   }
-  if (kind === 'zstd') return Readable.from(unzstd(source), { objectMode: false });
-  const bz = unbzip2Stream();
-  // The reader's pace: bzip2's blocks (at most 900 kB) wait while it has not taken the last ones.
-  const out = new Readable({ read: () => bz.resume() });
-  bz.on('data', (c: Buffer) => {
-    if (!out.push(c)) bz.pause();
-  });
-  bz.on('end', () => out.push(null));
-  bz.on('error', (err: Error) => out.destroy(err));
-  source.on('error', (err) => out.destroy(err));
-  source.pipe(bz as unknown as NodeJS.WritableStream);
-  return out;
+  if (kind === 'zstd') return pulled(unzstd(source));
+  const bz = new Bunzip2(source);
+  return { read: () => bz.read(), skip: (count) => bz.skip(count) };
 }

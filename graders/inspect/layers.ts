@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import { formatBytes } from '../format/bytes.js';
 import { listedPaths, MAX_LIST_BYTES, runtimePackageList } from './dpkg.js';
 import { compressedKind, decompress, EXTENSION, type CompressedKind } from './decompress.js';
-import { ContentProbe, OPAQUE_MIN_BYTES, type ContentFacts } from './content.js';
+import { ContentProbe, HEAD_BYTES, OPAQUE_MIN_BYTES, type ContentFacts } from './content.js';
 import { openZipMember, readZipDirectory, UnreadableMember } from './zip.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'other';
@@ -168,20 +168,43 @@ export async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The first chunk of a stream, and a stream of all of it again. */
+/**
+ * What a file is, is told by its first bytes (a tar by its first 512): taken from a stream
+ * until there are that many, as a stream may cut a file anywhere, a byte into it. `ended`
+ * when the stream had no more.
+ */
+async function firstBytes(next: () => Promise<Buffer | undefined>): Promise<{ head?: Buffer; ended: boolean }> {
+  const parts: Buffer[] = [];
+  for (let bytes = 0; bytes < 512;) {
+    const chunk = await next();
+    if (!chunk) return { head: parts.length ? Buffer.concat(parts) : undefined, ended: true };
+    parts.push(chunk);
+    bytes += chunk.length;
+  }
+  return { head: parts.length === 1 ? parts[0] : Buffer.concat(parts), ended: false };
+}
+
+/** The next chunk of an iterator, undefined at its end. */
+const pull = (iterator: AsyncIterator<unknown>) => async () => {
+  const next = await iterator.next();
+  return next.done ? undefined : (next.value as Buffer);
+};
+
+/** The first bytes of a stream, and a stream of all of it again. */
 async function peek(stream: AsyncIterable<unknown>): Promise<{ head?: Buffer; whole: Readable }> {
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return { whole: Readable.from([]) };
-  const head = first.value as Buffer;
+  const next = pull(stream[Symbol.asyncIterator]());
+  const { head, ended } = await firstBytes(next);
+  if (!head) return { whole: Readable.from([]) };
   async function* rest() {
-    yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
+    yield head!;
+    if (ended) return;
+    for (let chunk = await next(); chunk; chunk = await next()) yield chunk;
   }
   return { head, whole: Readable.from(rest(), { objectMode: false }) };
 }
 
 const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+const isElf = (b: Buffer) => b.length >= 4 && b.readUInt32BE(0) === 0x7f454c46;
 const isTar = (b: Buffer) => b.length >= 262 && b.toString('latin1', 257, 262) === 'ustar';
 const isZip = (b: Buffer) => b.length >= 4 && b.readUInt32LE(0) === 0x04034b50;
 
@@ -328,17 +351,29 @@ async function* metered(stream: AsyncIterable<unknown>, usage: Usage, meter: Met
   }
 }
 
-/** A compressed file (gzip, xz, zstd, bzip2) holds a tar (members) or one file (a member named after the archive). */
+/**
+ * A compressed file (gzip, xz, zstd, bzip2) holds a tar (members) or one file (a member
+ * named after the archive). That file is read as far as anything wants its bytes (its
+ * first HEAD_BYTES, what says what a plain file is); the rest is only counted, which is
+ * what a bomb is measured by.
+ */
 const readCompressedMembers =
   (kind: CompressedKind): ArchiveReader =>
   async (stream, archive, usage, meter, depth, out) => {
-    const { head, whole } = await peek(decompress(kind, stream));
-    if (head && isTar(head)) return readTarMembers(whole, archive, usage, meter, depth, out);
+    const d = decompress(kind, stream);
+    const { head, ended } = await firstBytes(() => d.read());
+    async function* whole() {
+      if (head) yield head;
+      if (ended) return;
+      for (let chunk = await d.read(); chunk; chunk = await d.read()) yield chunk;
+    }
+    if (head && isTar(head)) return readTarMembers(Readable.from(whole(), { objectMode: false }), archive, usage, meter, depth, out);
     const name = path.posix.basename(archive.path).replace(EXTENSION[kind], '') || 'content';
     usage.add(name);
     const member: FileEntry = { path: name, size: -1, type: 'file', layer: archive.layer, inArchive: archiveName(archive) };
     out.push(member);
-    await readContent(metered(whole, usage, meter), member, usage, meter, depth + 1, out);
+    const stopped = await readContent(metered(whole(), usage, meter), member, usage, meter, depth + 1, out, true);
+    if (stopped) await d.skip((bytes) => unpacked(usage, meter, bytes));
   };
 
 /**
@@ -386,13 +421,26 @@ type ArchiveReader = (stream: Readable, archive: FileEntry, usage: Usage, meter:
  * look for the needle, learn what it is, and look into it when it is an archive (up to
  * `maxDepth` archives deep). Members found before an archive breaks are kept (a tar cut
  * in pieces still lists its first files); a file that is not an archive stays a plain file.
+ * With `headOnly`, a plain file that nothing else wants (no hash, no needle, no ELF: its
+ * notes and build information lie anywhere) is read no further than its first HEAD_BYTES:
+ * true when it stopped there, the rest of `stream` unread.
  */
-async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usage: Usage, meter: Meter, depth: number, members: FileEntry[]): Promise<void> {
+async function readContent(
+  stream: AsyncIterable<unknown>,
+  entry: FileEntry,
+  usage: Usage,
+  meter: Meter,
+  depth: number,
+  members: FileEntry[],
+  headOnly = false,
+): Promise<boolean> {
   const tap = openTap(usage, entry.path, entry.size, depth > 0);
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return closeTap(tap, entry, usage);
-  const head = first.value as Buffer;
+  const next = pull(stream[Symbol.asyncIterator]());
+  const { head, ended } = await firstBytes(next);
+  if (!head) {
+    closeTap(tap, entry, usage);
+    return false;
+  }
   const lookInto = usage.opts.archives && depth < usage.budget.maxDepth;
   const kind: ArchiveKind | undefined = !lookInto ? undefined : isZip(head) ? 'zip' : (compressedKind(head) ?? (isTar(head) ? 'tar' : undefined));
 
@@ -426,17 +474,26 @@ async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usa
       });
   }
 
+  let fed = 0;
+  const plain = headOnly && !kind && !tap.hash && !tap.finder;
   const feed = async (chunk: Buffer) => {
     if (depth === 0) own.packed += chunk.length;
+    fed += chunk.length;
     feedTap(tap, chunk);
     zipChunks?.push(chunk);
     if (inner && !nestedDone && !inner.write(chunk)) {
       await Promise.race([new Promise((r) => inner!.once('drain', r)), nested]);
     }
   };
+  const enough = () => plain && fed >= HEAD_BYTES && !isElf(head);
   try {
-    await feed(head);
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await feed(next.value as Buffer);
+    for (let chunk: Buffer | undefined = head; chunk; chunk = ended ? undefined : await next()) {
+      await feed(chunk);
+      if (enough()) {
+        closeTap(tap, entry, usage);
+        return true;
+      }
+    }
   } catch (err) {
     // A bomb inside this member's own archive stops this file; one around it goes on up.
     inner?.destroy();
@@ -463,6 +520,7 @@ async function readContent(stream: AsyncIterable<unknown>, entry: FileEntry, usa
     delete entry.opaque; // an archive that was read is not opaque, whatever its bytes look like
   }
   members.push(...found);
+  return false;
 }
 
 /**
