@@ -135,10 +135,18 @@ export class ContentProbe {
     if (!this.kind) {
       // A stream may cut a file anywhere, its first chunk a byte long: the magic numbers need 8.
       if (this.headBytes < 8) return;
-      this.decide(Buffer.concat(this.head));
+      this.decide(this.joinedHead());
       for (const part of earlier ?? []) this.marks?.push(part);
     }
     this.marks?.push(chunk);
+  }
+
+  /**
+   * The head as one buffer, copied only when it came in pieces: a copy of up to 64 kB a
+   * file, twice, was 440 MB for lab 1's starter, and garbage to collect.
+   */
+  private joinedHead(): Buffer {
+    return this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
   }
 
   private decide(first: Buffer): void {
@@ -155,24 +163,26 @@ export class ContentProbe {
 
   /** The facts, once every byte has passed. */
   finish(): ContentFacts {
-    const head = Buffer.concat(this.head);
-    if (!this.kind) this.decide(head); // fewer than 8 bytes in all
+    // Joined only for the files that look at it (most do not).
+    const head = () => this.joinedHead();
+    if (!this.kind) this.decide(head()); // fewer than 8 bytes in all
     const facts: ContentFacts = {};
     if (this.kind === 'elf' || this.kind === 'ar') facts.compiled = true;
     if (this.kind === 'jmod') facts.format = 'jmod';
     if (this.kind === 'elf') {
-      const id = elfBuildId(head);
+      const first = head();
+      const id = elfBuildId(first);
       if (id) facts.buildId = id;
       const goModule = parseBuildInfo(this.marks?.result('buildinfo'));
       if (goModule) facts.goModule = goModule;
       // A shared library's note is not what it is: Debian builds the C and C++ runtime libraries
       // (libstdc++, libgcc_s) in gcc's own source package, and every C++ program needs them.
-      const deb = elfIsSharedLibrary(head) ? undefined : parseDebNote(this.marks?.result('deb'));
+      const deb = elfIsSharedLibrary(first) ? undefined : parseDebNote(this.marks?.result('deb'));
       if (deb) facts.debPackage = deb;
       const banner = BANNERS.find((_, i) => this.marks?.result(`banner${i}`));
       if (banner) facts.banner = banner.proves;
     } else if (this.kind === 'other' && Math.max(this.size, this.headBytes) >= OPAQUE_MIN_BYTES) {
-      const opaque = opaqueKind(head);
+      const opaque = opaqueKind(head());
       if (opaque) facts.opaque = opaque;
     }
     return facts;
@@ -193,10 +203,22 @@ export function opaqueKind(head: Buffer): string | undefined {
 
 /** Shannon entropy in bits per byte: about 8 for compressed or encrypted data, 4–6 for text and code. */
 export function entropy(bytes: Buffer): number {
-  const counts = new Uint32Array(256);
-  for (const b of bytes) counts[b]!++;
+  // Four tables, a byte of each four to each, added up at the end: consecutive bytes (often
+  // equal) do not wait on one another's count. Four times as fast as `for…of` into one
+  // table, which was 0.18 s of a scan of lab 1's starter.
+  const tables = new Uint32Array(1024);
+  const whole = bytes.length & ~3;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    tables[bytes[i]!]!++;
+    tables[256 + bytes[i + 1]!]!++;
+    tables[512 + bytes[i + 2]!]!++;
+    tables[768 + bytes[i + 3]!]!++;
+  }
+  for (; i < bytes.length; i++) tables[bytes[i]!]!++;
   let h = 0;
-  for (const c of counts) {
+  for (let b = 0; b < 256; b++) {
+    const c = tables[b]! + tables[256 + b]! + tables[512 + b]! + tables[768 + b]!;
     if (!c) continue;
     const p = c / bytes.length;
     h -= p * Math.log2(p);

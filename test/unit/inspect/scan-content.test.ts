@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { noToolchain } from '../../../graders/checks/no-toolchain.js';
 import { REPO_ROOT } from '../../../graders/kit/locations.js';
 import { emptyKnown, findFiles, GCC, GO_SOURCES, GO_TOOLCHAIN, JDK_TOOLS, OPAQUE_DATA, TYPESCRIPT_SOURCES } from '../../../graders/findings/index.js';
-import { ContentProbe, elfBuildId, parseBuildInfo } from '../../../graders/inspect/content.js';
+import { ContentProbe, elfBuildId, entropy, parseBuildInfo } from '../../../graders/inspect/content.js';
 import { scanLayer, type FileEntry } from '../../../graders/inspect/layers.js';
 import { scanSavedImage } from '../../../graders/inspect/saved-image.js';
 import { scanImageInThread } from '../../../graders/inspect/scan-thread.js';
@@ -135,6 +135,41 @@ describe('what a file is, from its bytes', () => {
     expect(feedInPieces(Buffer.from('package main\n'.repeat(10_000)), 65536).opaque).toBeUndefined();
     expect(feedInPieces(randomBytes(60_000), 65536).opaque).toBeUndefined();
     expect(feedInPieces(Buffer.from([0x4a, 0x4d, 0x01, 0x00, 1, 2, 3]), 4).format).toBe('jmod');
+  });
+
+  it('judges a file by its first 64 kB however the stream cuts them: one piece (not copied) or many', () => {
+    const random = randomBytes(100_000);
+    const xz = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), randomBytes(70_000)]);
+    const text = Buffer.from('package main\n'.repeat(10_000));
+    for (const size of [3, 7, 1000, 65_535, 65_536, 200_000]) {
+      expect(feedInPieces(random, size).opaque).toBe('compressed or encrypted data');
+      expect(feedInPieces(xz, size).opaque).toBe('xz-compressed data');
+      expect(feedInPieces(text, size).opaque).toBeUndefined();
+    }
+    const elf = makeElf([{ name: 'GNU', type: 3, desc: GNU_ID }], randomBytes(70_000));
+    for (const size of [5, 100, elf.length]) expect(feedInPieces(elf, size).buildId).toBe(`gnu:${GNU_ID.toString('hex')}`);
+  });
+
+  it('measures entropy in bits per byte over every byte, whatever the length', () => {
+    // The plain formula, a byte at a time, to compare with.
+    const reference = (bytes: Buffer) => {
+      const counts = new Map<number, number>();
+      for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+      let h = 0;
+      for (const c of counts.values()) h -= (c / bytes.length) * Math.log2(c / bytes.length);
+      return h;
+    };
+    expect(entropy(Buffer.from('aaaa'))).toBe(0);
+    expect(entropy(Buffer.from('aabb'))).toBeCloseTo(1, 12);
+    expect(entropy(Buffer.from('abc'))).toBeCloseTo(Math.log2(3), 12); // fewer than four
+    expect(entropy(Buffer.from(Array.from({ length: 256 }, (_, i) => i)))).toBeCloseTo(8, 12);
+    // The last one to three bytes are counted too.
+    expect(entropy(Buffer.from('aaaab'))).toBeCloseTo(reference(Buffer.from('aaaab')), 12);
+    for (const length of [1, 2, 3, 5, 6, 7, 4097, 65_535, 65_536]) {
+      const bytes = Buffer.from(randomBytes(length).map((b) => b & 0x3f));
+      expect(entropy(bytes)).toBeCloseTo(reference(bytes), 10);
+      expect(entropy(bytes.subarray(1))).toBeCloseTo(reference(bytes.subarray(1)), 10); // not at the start of its memory
+    }
   });
 });
 
