@@ -2,9 +2,14 @@
 // The graders are TypeScript, compiled to dist/graders/ by `npm ci` (the `prepare` script),
 // so the command starts at once. A source newer than that build (you edited a grader) is
 // compiled again first, in a fraction of a second, and said in one line: never stale code.
+import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, OUT, ROOT, staleReason } from './build.mjs';
+
+// Node 22.1 and later keep the compiled graders and libraries on disk (in the system's
+// temporary folder) for the next start, so a grade loads its modules faster. Node 20 has no such cache.
+module.enableCompileCache?.();
 
 async function load() {
   const why = staleReason();

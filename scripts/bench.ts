@@ -267,7 +267,7 @@ async function benchClass(): Promise<void> {
 /**
  * `grade --watch` as a student uses it: from saving the Dockerfile (the solution with a new
  * ENV line each time) to the verdict's last line on screen, against the same work by hand.
- * The watcher waits 0.3 s for more saves before it grades: that is in the figure.
+ * The watcher waits SAVE_SETTLE_MS (0.1 s) for more saves before it grades: that is in the figure.
  */
 async function benchWatch(lab: Awaited<ReturnType<typeof findLab>>): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-bench-watch-'));

@@ -43,14 +43,16 @@ export class GradeBuilds {
   private deadline?: number;
   private readonly cache = new CacheOwner();
   private hostNote?: string;
+  private closed = false;
 
   constructor(private readonly opts: GradeBuildOptions) {}
 
   /** Before the first build: fence the grade's steps (the probe runs once per process), or say why not. */
   async open(): Promise<string | undefined> {
-    // No route to this machine's services from a networked build step or a graded container.
-    this.hostNote = await fenceHostNetwork();
-    const available = await buildFence();
+    // No route to this machine's services from a networked build step or a graded container;
+    // the rules go in while the fence is found.
+    const [hostNote, available] = await Promise.all([fenceHostNetwork(), buildFence()]);
+    this.hostNote = hostNote;
     if ('reason' in available) return unlimitedLine(available.reason);
     this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.buildLimits });
     // A batch builds nothing without the ceiling: checked before the first step, not after.
@@ -112,6 +114,8 @@ export class GradeBuilds {
    * in the build cache is removed if it was heavy.
    */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const fence = this.fence;
     if (fence) {
       const available = await buildFence();

@@ -37,7 +37,7 @@ export function addGradeCommand(cli: Command): void {
       .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)'),
   ).action(async (labName: string, flags: GradeFlags) => {
     if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
-    const [{ findLab }, { grade }, { silentProgress }, { terminalProgress }, { renderTerminal }] = await Promise.all([
+    const [{ findLab }, { grade, getReady }, { silentProgress }, { terminalProgress }, { renderTerminal }] = await Promise.all([
       import('../lab.js'),
       import('../pipeline/grade.js'),
       import('../pipeline/progress.js'),
@@ -46,6 +46,8 @@ export function addGradeCommand(cli: Command): void {
     ]);
     const lab = await findLab(labName);
     if (flags.watch) return (await import('./watch.js')).watchGrade(lab, flags);
+    // A grade `--watch` started ahead of the next save waits here, ready, until it is made.
+    await (await import('../watch/grade-on-save.js')).toldToGrade(() => getReady(lab));
     const page = flags.html ? await import('./grade-page.js') : undefined;
     await page?.checkPageTarget(flags.html!);
     let evidence: Evidence | undefined;

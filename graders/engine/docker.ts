@@ -42,10 +42,14 @@ export async function requireEngine(timeoutMs = 5000): Promise<Docker> {
   return d;
 }
 
-/** True when the engine is reachable; for tests and scripts that want to branch, not fail. */
-export async function engineAnswers(): Promise<boolean> {
+/**
+ * True when the engine is reachable; for tests and scripts that want to branch, not fail.
+ * An engine that refuses the connection is gone at once; one busy with a grade's gigabyte
+ * layer may take seconds to answer, and is not gone: it has `patienceMs` to answer.
+ */
+export async function engineAnswers(patienceMs = 15_000): Promise<boolean> {
   try {
-    await requireEngine(3000);
+    await requireEngine(patienceMs);
     return true;
   } catch {
     return false;

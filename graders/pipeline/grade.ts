@@ -3,8 +3,8 @@ import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildResult } from '../buildkit/build.js';
-import { buildFence } from '../fence/index.js';
 import { GradeBuilds } from '../buildkit/grade-builds.js';
+import { buildFence } from '../fence/index.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
@@ -77,6 +77,10 @@ interface Grading {
   builds: GradeBuilds;
   /** Resolves when BuildKit reports its first step: it has the context and works on its own. */
   buildWorking: Promise<void>;
+  /** The graded container's removal, under way once the run is over: its image goes after it. */
+  containerRemoved?: Promise<void>;
+  /** The build session opening: a note when its limits cannot hold. */
+  opening: Promise<string | undefined>;
 }
 
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
@@ -149,6 +153,14 @@ function commentLine(file: string): string {
 }
 
 async function buildInspectRun(g: Grading): Promise<void> {
+  await readyToBuild(g);
+  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.opening);
+  if (unlimited) g.notes.push(unlimited);
+  await buildAndInspect(g);
+}
+
+/** What must hold before the build starts: the Dockerfile's syntax image, the engine's features, the base images, the warm cache mounts. */
+async function readyToBuild(g: Grading): Promise<void> {
   // Whether the engine's frontend can read the Dockerfile at all comes first: it takes a moment, base images can take minutes.
   const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
@@ -158,9 +170,9 @@ async function buildInspectRun(g: Grading): Promise<void> {
   );
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
+}
 
-  const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.builds.open());
-  if (unlimited) g.notes.push(unlimited);
+async function buildAndInspect(g: Grading): Promise<void> {
   g.progress.stage('building the image with BuildKit');
   const building = stage(g, 'build', 'building', () => build(g, g.tag));
 
@@ -205,13 +217,15 @@ async function buildInspectRun(g: Grading): Promise<void> {
     plan &&
       stage(g, 'run', 'running the container', async () => {
         const { runAndProbe } = await runStage!;
-        return runAndProbe({
+        const run = await runAndProbe({
           image: g.tag, // testcontainers takes an image name, not an id
           port: plan.port,
           readyPath: plan.readyPath,
           probes: plan.probes.map((make) => make({ nonce: g.context.nonce, stampFunction: g.context.stampFunction })),
           limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
         });
+        g.containerRemoved = run.removed;
+        return run.result;
       }),
   ]);
   if (inspected.status === 'rejected') throw inspected.reason;
@@ -236,6 +250,17 @@ async function buildInspectRun(g: Grading): Promise<void> {
 }
 
 /**
+ * What a grade of this lab needs before its Dockerfile is read, done ahead (`grade --watch`
+ * keeps the next grade ready while the student edits): the engine found, the build fence's
+ * probe, the run stage loaded with the engine found for it. Errors surface in the grade.
+ */
+export async function getReady(lab: LabDefinition): Promise<void> {
+  await requireEngine();
+  const runs = lab.checks.some((c) => c.needs.includes('run') || c.needs.includes('processes'));
+  await Promise.all([buildFence(), runs && import('../run/container.js').then((m) => m.warmUp())]);
+}
+
+/**
  * Grade one Dockerfile for one lab: prepare → lint → build → inspect → run (→ rebuild) →
  * evaluate. Returns the result; throws CannotGrade only when no verdict is possible.
  */
@@ -246,42 +271,48 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   await requireEngine();
-  void buildFence(); // the probe (once per process, about a second) runs while the context is prepared
-
-  progress.stage('preparing the build context');
-  const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
+  // The build session opens (the fence's registration, its probe once per process, and the
+  // host's firewall rules) while the context is prepared and the engine asked about it.
+  const session = gradeBuilds(lab, opts, progress);
+  const opening = session.builds.open();
+  opening.catch(() => undefined); // awaited by the build, or before the session closes
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
   const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
-  const release = onInterrupt(removeImages); // the context folder registered its own removal
-
-  // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
-  const early = vetBytes(context.dockerfileBytes);
-  const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
-  const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
-  const evidence: Evidence = {
-    lint,
-    refusal,
-    reference: { starterSize: await starterSize(lab.id) },
-    labFolder: shownPath(labDir(lab)),
-    dockerfile: shownPath(file),
-    app: lab.app,
-  };
-  const g: Grading | undefined = lint.ok
-    ? {
-        lab,
-        opts,
-        progress,
-        context,
-        dockerfile: lint.dockerfile,
-        dockerfilePath: file,
-        tag,
-        evidence,
-        notes: context.note ? [context.note] : [],
-        timings: { prepare: Date.now() - started },
-        ...gradeBuilds(lab, opts, progress),
-      }
-    : undefined;
+  const release = onInterrupt(removeImages); // the context folder registers its own removal
+  let context: PreparedContext | undefined;
+  let g: Grading | undefined;
   try {
+    progress.stage('preparing the build context');
+    context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
+
+    // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
+    const early = vetBytes(context.dockerfileBytes);
+    const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
+    const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
+    const evidence: Evidence = {
+      lint,
+      refusal,
+      reference: { starterSize: await starterSize(lab.id) },
+      labFolder: shownPath(labDir(lab)),
+      dockerfile: shownPath(file),
+      app: lab.app,
+    };
+    g = lint.ok
+      ? {
+          lab,
+          opts,
+          progress,
+          context,
+          dockerfile: lint.dockerfile,
+          dockerfilePath: file,
+          tag,
+          evidence,
+          notes: context.note ? [context.note] : [],
+          timings: { prepare: Date.now() - started },
+          opening,
+          ...session,
+        }
+      : undefined;
     if (g && !refusal) await buildInspectRun(g);
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
@@ -293,8 +324,8 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     return result;
   } finally {
     progress.done();
-    await Promise.all([removeImages(), context.remove()]);
-    await g?.builds.close();
+    await Promise.all([(g?.containerRemoved ?? Promise.resolve()).then(removeImages), context?.remove(), opening.catch(() => undefined)]);
+    await session.builds.close();
     release();
   }
 }

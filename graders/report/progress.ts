@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import pc from 'picocolors';
 import type { BuildStep } from '../buildkit/build.js';
 import { oneLine } from '../format/text.js';
@@ -12,8 +12,27 @@ const isInternal = (step: BuildStep) => !step.error && (!step.name.startsWith('[
  * off a terminal (CI logs, pipes) there is no status line, only the printed lines.
  */
 export function statusLine(stream: NodeJS.WriteStream = process.stderr) {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  // A terminal of no width (a pseudo-terminal nobody sized) would send the spinner's line
+  // clearing into an endless loop: it gets plain lines.
+  const interactive = Boolean(stream.isTTY) && !process.env.CI && (stream.columns ?? 0) > 0;
+  // The spinner's library is loaded only for a terminal, beside the work; the status asked
+  // for meanwhile shows once it is there.
+  let ora: typeof import('ora').default | undefined;
   let spinner: Ora | undefined;
+  let pending: string | undefined;
+  let stopped = false;
+  const show = (text: string) => {
+    spinner ??= ora!({ stream, discardStdin: false });
+    if (spinner.isSpinning) spinner.text = text;
+    else spinner.start(text);
+  };
+  if (interactive)
+    void import('ora')
+      .then((m) => {
+        ora = m.default;
+        if (pending !== undefined && !stopped) show(pending);
+      })
+      .catch(() => undefined);
   return {
     interactive,
     /** Print a line to keep, above the status line. */
@@ -25,11 +44,12 @@ export function statusLine(stream: NodeJS.WriteStream = process.stderr) {
     /** Show (or change) the status line; nothing off a terminal. */
     status(text: string) {
       if (!interactive) return;
-      spinner ??= ora({ stream, discardStdin: false });
-      if (spinner.isSpinning) spinner.text = text;
-      else spinner.start(text);
+      stopped = false;
+      if (ora) show(text);
+      else pending = text;
     },
     stop() {
+      stopped = true;
       spinner?.stop();
     },
   };

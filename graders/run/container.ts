@@ -53,15 +53,25 @@ export function engineHost(): string {
   return '127.0.0.1';
 }
 
+/** A finished run: what it found, and the container's removal, already under way. */
+export interface ProbedRun {
+  result: RunResult;
+  /** Resolves once the container is gone: its image may be removed after this. */
+  removed: Promise<void>;
+}
+
 /**
  * Start the image with resource limits, no capabilities and no new privileges, on the
  * graded network, its port published on loopback; wait until `readyPath` answers, send
- * the probes, then remove the container — also when interrupted.
+ * the probes, then remove the container — also when interrupted. An app that answered
+ * every probe is removed while the verdict is written (its output so far is its log);
+ * any other is removed first, so its log is whole before the result is.
  */
-export async function runAndProbe(req: RunRequest): Promise<RunResult> {
+export async function runAndProbe(req: RunRequest): Promise<ProbedRun> {
   const container = await gradedContainer(req);
   const release = onInterrupt(() => container.remove());
   const result: RunResult = { ready: false, probes: [], logTail: [], processUids: [] };
+  let answered = false;
   try {
     const start = await container.run();
     if (start.kind === 'refused') {
@@ -88,13 +98,17 @@ export async function runAndProbe(req: RunRequest): Promise<RunResult> {
         }
       }
       result.processUids = await processUids(docker().getContainer(start.container.getId()));
+      answered = result.probes.every((p) => p.ok);
     }
-  } finally {
+  } catch (err) {
     await container.remove();
     release();
+    throw err;
   }
-  result.logTail = await container.log.tail();
-  return result;
+  const removed = container.remove().finally(release);
+  // A run that failed is judged on its whole output: the removal ends the followed log.
+  result.logTail = answered ? await container.log.tail(0) : await removed.then(() => container.log.tail());
+  return { result, removed };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
@@ -85,9 +85,48 @@ export function hostRules(bridges: string[]): { chain: 'INPUT' | 'DOCKER-USER'; 
   ]);
 }
 
-function iptables(args: string[]): { ok: boolean; err: string } {
-  const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
-  return { ok: r.status === 0, err: (r.stderr || r.error?.message || '').trim().split('\n')[0] ?? '' };
+/** The filter table as `iptables-save` prints it: the kit's rules are found in it by their tag. */
+const SAVE = ['iptables-save', ['-t', 'filter']] as const;
+/** Changes go in one transaction (one commit, not one per rule), beside every other rule. */
+const RESTORE = ['iptables-restore', ['-w', '5', '--noflush']] as const;
+
+/** The lines that insert the rules for these bridges that the listing lacks (another grader's are there already). */
+export function missingRuleInsertions(listing: string, bridges: string[]): string[] {
+  const present = listing
+    .split('\n')
+    .filter((l) => l.includes(RULE_TAG))
+    .map((l) => l.split(/\s+/));
+  const has = (chain: string, args: string[]) =>
+    present.some((t) => t[1] === chain && t.includes(args[1]!) && (chain !== 'DOCKER-USER' || t.includes(LINK_LOCAL)));
+  return hostRules(bridges)
+    .filter((r) => !has(r.chain, r.args))
+    .map((r) => `-I ${r.chain} 1 ${r.args.join(' ')}`);
+}
+
+/** The lines that delete every rule of the kit's in the listing. */
+export function taggedRuleDeletions(listing: string): string[] {
+  return listing
+    .split('\n')
+    .filter((l) => l.startsWith('-A ') && l.includes(RULE_TAG))
+    .map((l) => l.replace(/^-A /, '-D '));
+}
+
+const restoreScript = (lines: string[]) => `*filter\n${lines.join('\n')}\nCOMMIT\n`;
+const firstErrorLine = (stderr: string, error?: Error) => (stderr || error?.message || '').trim().split('\n')[0] ?? '';
+
+/** Run a command, without blocking the grade meanwhile. */
+function run(command: readonly [string, readonly string[]], input?: string): Promise<{ ok: boolean; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command[1], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', (e) => resolve({ ok: false, out, err: firstErrorLine(err, e) }));
+    child.once('close', (code) => resolve({ ok: code === 0, out, err: firstErrorLine(err) }));
+    child.stdin.on('error', () => undefined); // a command that is not there: said by 'error'
+    child.stdin.end(input ?? '');
+  });
 }
 
 const startTime = (pid: number) => {
@@ -134,11 +173,10 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     const bridges = nets.filter((n) => n.Name === 'bridge' || n.Name === GRADED_NETWORK).map(bridgeOf);
     mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(HOLDERS, me()), '');
-    for (const rule of hostRules(bridges)) {
-      if (iptables(['-C', rule.chain, ...rule.args]).ok) continue; // another grader's, already there
-      const r = iptables(['-I', rule.chain, '1', ...rule.args]);
-      if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
-    }
+    const listing = await run(SAVE);
+    const insertions = listing.ok ? missingRuleInsertions(listing.out, bridges) : [];
+    const r = listing.ok ? (insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing) : listing;
+    if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
     process.once('exit', removeHostRules);
     return undefined;
   })().catch((err: Error) => `the firewall rules could not be installed (${firstLine(err)})`);
@@ -149,15 +187,8 @@ export function fenceHostNetwork(): Promise<string | undefined> {
 export function removeHostRules(): void {
   rmSync(path.join(HOLDERS, me()), { force: true });
   if (otherHolders().length) return;
-  for (const chain of ['INPUT', 'DOCKER-USER']) {
-    const listed = spawnSync('iptables', ['-w', '5', '-S', chain], { encoding: 'utf8' }).stdout ?? '';
-    for (const line of listed.split('\n').filter((l) => l.includes(RULE_TAG))) {
-      const args = line
-        .replace(/^-A /, '')
-        .match(/"[^"]*"|\S+/g)!
-        .map((a) => a.replace(/^"|"$/g, ''));
-      iptables(['-D', ...args]);
-    }
-  }
+  // Synchronous: it runs on the way out of the process ('exit'), where nothing awaits.
+  const deletions = taggedRuleDeletions(spawnSync(SAVE[0], SAVE[1], { encoding: 'utf8' }).stdout ?? '');
+  if (deletions.length) spawnSync(RESTORE[0], RESTORE[1], { input: restoreScript(deletions), encoding: 'utf8' });
   installed = undefined;
 }

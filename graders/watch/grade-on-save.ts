@@ -34,18 +34,47 @@ async function signature(files: string[]): Promise<string> {
 
 const clock = () => new Date().toTimeString().slice(0, 8);
 
+/** Saves closer together than this are one (README says it in seconds). */
+export const SAVE_SETTLE_MS = 100;
+
+/** Set in a grade process the watcher starts ahead of the next save: it gets ready, then waits to be told. */
+const WHEN_TOLD = 'STAGECRAFT_GRADE_WHEN_TOLD';
+
+/**
+ * In a grade the watcher started ahead: get ready (load, find the engine) while the student
+ * edits, say so, and resolve once told to grade (a save); when the watcher goes away
+ * instead, end quietly. Anywhere else: resolves at once.
+ */
+export async function toldToGrade(getReady: () => Promise<unknown>): Promise<void> {
+  if (!process.env[WHEN_TOLD] || !process.send) return;
+  delete process.env[WHEN_TOLD];
+  await getReady().catch(() => undefined); // what failed fails again, and is said, in the grade
+  const gone = () => process.exit(0);
+  process.once('disconnect', gone);
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    process.send!('ready');
+  });
+  process.off('disconnect', gone);
+  process.disconnect(); // the grade runs on its own now; an open channel would keep the process alive
+}
+
 /**
  * `grade --watch`: grade now, then again each time the Dockerfile or its .dockerignore is
  * saved. Each grade is a `stagecraft grade` process of its own, in its own process group:
  * a save while one runs stops it with SIGTERM, and its own clean-up removes its image,
  * container and temporary folder before the next grade starts; Ctrl-C reaches only the
- * watcher, which stops the running grade the same way and ends.
+ * watcher, which stops the running grade the same way and ends. The next grade's process
+ * starts as soon as one ends, gets ready (loaded, the engine found) and waits: a save
+ * only tells it to grade, so the student does not wait for a process to start.
  */
 export async function watchAndGrade(req: WatchRequest): Promise<void> {
   const log = req.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const debounceMs = req.debounceMs ?? 300;
+  const debounceMs = req.debounceMs ?? SAVE_SETTLE_MS;
   const shown = shownPath(req.files[0]!);
   let running: { child: ChildProcess; exited: Promise<void>; cancelled: boolean } | undefined;
+  /** The next grade, started ahead and ready: a save only has to tell it. */
+  let spare: { child: ChildProcess; ready: Promise<boolean> } | undefined;
   let lastGraded = '';
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -60,16 +89,35 @@ export async function watchAndGrade(req: WatchRequest): Promise<void> {
     await current.exited;
   };
 
+  const startAhead = () => {
+    const child = spawn(req.command[0]!, req.command.slice(1), {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      detached: true,
+      env: { ...process.env, [WHEN_TOLD]: '1' },
+    });
+    const ready = new Promise<boolean>((resolve) => {
+      child.once('message', () => resolve(true));
+      child.once('exit', () => resolve(false));
+    });
+    return { child, ready };
+  };
+
   const start = async (why: string) => {
     lastGraded = await signature(req.files);
     log(pc.dim(`── ${clock()} · ${why} ──`));
-    const child = spawn(req.command[0]!, req.command.slice(1), { stdio: 'inherit', detached: true });
+    let next = spare ?? startAhead();
+    spare = undefined;
+    if (!(await next.ready)) next = startAhead(); // the one kept ready is gone (killed from outside): a new one
+    await next.ready;
+    const child = next.child;
+    if (child.connected) child.send('grade');
     const run = { child, cancelled: false, exited: Promise.resolve() };
     run.exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         if (running === run) running = undefined;
         if (run.cancelled) log(pc.yellow(`✗ that grade was stopped (${signal ?? `exit ${code}`}); its image, container and temporary folder were removed`));
         else if (!stopping) log(pc.dim(`watching ${shown} and its .dockerignore: save to grade again, Ctrl-C to stop`));
+        if (!stopping) spare ??= startAhead(); // the next grade gets ready while the student edits
         resolve();
       }),
     );
@@ -110,6 +158,10 @@ export async function watchAndGrade(req: WatchRequest): Promise<void> {
     for (const w of watchers) w.close();
     await queue;
     await stopRunning();
+    if (spare?.child.connected)
+      spare.child.disconnect(); // a grade kept ready ends by itself when its watcher leaves
+    else spare?.child.kill('SIGKILL');
+    spare = undefined;
     finish();
   };
   const release = onInterrupt(stop);

@@ -9,7 +9,7 @@ import { docker, GRADER_LABEL, OWNER_LABEL, removeImage } from '../../graders/en
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { findLab, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
-import { engineHost, gradedContainer } from '../../graders/run/container.js';
+import { engineHost, gradedContainer, runAndProbe } from '../../graders/run/container.js';
 import { DEFAULT_RUN_LIMITS } from '../../graders/run/limits.js';
 import type { GradedContainer } from '../../graders/run/graded-container.js';
 import { get } from '../../graders/run/http.js';
@@ -122,6 +122,35 @@ describe('the container a grade runs, seen from the engine while the grade runs'
     });
     const result = JSON.parse(stdout) as GradeResult;
     expect(result.checks.find((c) => c.id === 'runs')?.message).toMatch(/^nothing answered GET \/healthz on port 8080 within 4 s/);
+  });
+});
+
+describe('a run ends with its container removed', () => {
+  const mine = () => docker().listContainers({ all: true, filters: { label: [`${GRADER_LABEL}=${hostname()}/${process.pid}`] } });
+  const run = (probePath: string) =>
+    runAndProbe({
+      image: PYTHON,
+      port: 8080,
+      readyPath: '/healthz',
+      limits: { ...DEFAULT_RUN_LIMITS, startupTimeoutMs: 15_000 },
+      command: [...SERVE, 'a-stamp'],
+      probes: [{ name: `GET ${probePath}`, path: probePath, judge: (a) => (a.status === 200 ? undefined : `answered ${a.status}`) }],
+    });
+
+  it('an app that answered every probe: the result comes while its removal is under way (the verdict does not wait for it), then it is gone', async () => {
+    const { result, removed } = await run('/stamp');
+    expect(result.ready).toBe(true);
+    expect(result.probes.map((p) => p.ok)).toEqual([true]);
+    await removed;
+    expect(await mine()).toEqual([]);
+  });
+
+  it('an app that failed a probe: it is gone before the result comes, so the result has its whole output', async () => {
+    const { result, removed } = await run('/missing');
+    expect(result.probes.map((p) => p.problem)).toEqual(['answered 404']);
+    expect(await mine()).toEqual([]);
+    expect(result.logTail.join('\n')).toMatch(/"GET \/missing HTTP\/1\.1" 404/);
+    await removed;
   });
 });
 

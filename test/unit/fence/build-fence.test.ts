@@ -19,7 +19,7 @@ import {
 import { SharedCeiling } from '../../../graders/fence/ceiling.js';
 import { BuildFence, type FenceStop } from '../../../graders/fence/fence.js';
 import { ceilingRefusal } from '../../../graders/fence/probe.js';
-import { hostRules } from '../../../graders/run/network.js';
+import { hostRules, missingRuleInsertions, taggedRuleDeletions } from '../../../graders/run/network.js';
 import { formatMemory, parseSize } from '../../../graders/format/bytes.js';
 import { readStepBundle, writableFolder } from '../../../graders/fence/step-bundle.js';
 import { treeSize } from '../../../graders/fence/tree-size.js';
@@ -359,6 +359,37 @@ describe('no route to the host: the firewall rules', () => {
       { chain: 'INPUT', args: ['-i', 'docker0', '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
       { chain: 'DOCKER-USER', args: ['-i', 'docker0', '-d', '169.254.0.0/16', '-m', 'comment', '--comment', 'stagecraft-no-host', '-j', 'REJECT'] },
     ]);
+  });
+
+  // As iptables-save prints them (nf_tables): options reordered, the reject type spelled out.
+  const listing = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':DOCKER-USER - [0:0]',
+    '-A INPUT -i docker0 -m conntrack --ctstate NEW -m comment --comment stagecraft-no-host -j REJECT --reject-with icmp-port-unreachable',
+    '-A INPUT -i br-1 -m conntrack --ctstate NEW -j REJECT --reject-with icmp-port-unreachable',
+    '-A DOCKER-USER -d 169.254.0.0/16 -i br-2 -m comment --comment stagecraft-no-host -j REJECT --reject-with icmp-port-unreachable',
+    '-A DOCKER-USER -j RETURN',
+    'COMMIT',
+  ].join('\n');
+
+  it("inserts, in one transaction, only the rules no grader has put in yet (another grader's stay as they are)", () => {
+    expect(missingRuleInsertions(listing, ['docker0', 'br-1'])).toEqual([
+      '-I DOCKER-USER 1 -i docker0 -d 169.254.0.0/16 -m comment --comment stagecraft-no-host -j REJECT',
+      '-I INPUT 1 -i br-1 -m conntrack --ctstate NEW -m comment --comment stagecraft-no-host -j REJECT',
+      '-I DOCKER-USER 1 -i br-1 -d 169.254.0.0/16 -m comment --comment stagecraft-no-host -j REJECT',
+    ]);
+    expect(missingRuleInsertions(listing, ['br-2'])).toEqual([
+      '-I INPUT 1 -i br-2 -m conntrack --ctstate NEW -m comment --comment stagecraft-no-host -j REJECT',
+    ]);
+  });
+
+  it("deletes every rule of the kit's, by its tag, and nothing else", () => {
+    expect(taggedRuleDeletions(listing)).toEqual([
+      '-D INPUT -i docker0 -m conntrack --ctstate NEW -m comment --comment stagecraft-no-host -j REJECT --reject-with icmp-port-unreachable',
+      '-D DOCKER-USER -d 169.254.0.0/16 -i br-2 -m comment --comment stagecraft-no-host -j REJECT --reject-with icmp-port-unreachable',
+    ]);
+    expect(taggedRuleDeletions('*filter\n-A INPUT -j ACCEPT\nCOMMIT\n')).toEqual([]);
   });
 });
 
