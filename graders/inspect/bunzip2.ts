@@ -98,6 +98,16 @@ export class Bunzip2 {
   private runStarts = new Int32Array(0);
   /** The position of the block's last step: nothing follows it. */
   private last = 0;
+  private origPtr = 0;
+  /**
+   * Is every link of the block in `tt`? Only the links out of positions whose next byte
+   * repeats theirs are when the block is only counted (`skip()`): 1 in 100 of re2-exhaustive's.
+   */
+  private linked = false;
+  /** Link every position (the bytes are wanted) or only what counting needs. */
+  private linkAll = true;
+  /** `produced` when the block being handed out started. */
+  private blockStart = 0;
   /** How many of the block's bytes the next one repeats. */
   private repeats = 0;
   private blockLength = 0;
@@ -140,8 +150,10 @@ export class Bunzip2 {
         continue; // the block's last steps gave nothing (a run of four and no more)
       }
       if (this.inBlock) this.endBlock();
+      this.linkAll = true;
       if (!(await this.nextBlock())) return undefined;
       this.checking = true;
+      this.blockStart = this.produced;
     }
   }
 
@@ -151,16 +163,19 @@ export class Bunzip2 {
    */
   async skip(count: (bytes: number) => void): Promise<void> {
     this.streamCrcValid = false;
+    // A block of long runs (zeros) is walked: it is mostly stretches anyway, laid out in order.
+    const walked = () => this.repeats > this.blockLength / 4;
     if (this.inBlock) {
-      // A block partly handed out: walked to its end.
+      // A block partly handed out: the rest is the whole block less what it gave.
       this.checking = false;
-      const n = this.countRest();
+      const n = walked() ? this.countRest() : this.countBlock() - (this.produced - this.blockStart);
       this.endBlock();
       if (n) count(n);
     }
+    this.linkAll = false;
     while (await this.nextBlock()) {
-      // A block of long runs (zeros) is walked: it is mostly stretches anyway, laid out in order.
-      const n = this.repeats > this.blockLength / 4 ? this.countRest() : this.countBlock();
+      if (walked() && !this.linked) this.link(true);
+      const n = walked() ? this.countRest() : this.countBlock();
       this.inBlock = false;
       count(n);
     }
@@ -391,58 +406,9 @@ export class Bunzip2 {
     r.pos = at;
     if (origPtr >= count) throw new Bzip2Error('damaged bzip2 data');
 
-    // The inverse Burrows–Wheeler transform's links. The byte at sorted position p (the first
-    // column, F) is the one that follows the decoded byte (the last column, L) it came from,
-    // at i: position p's step gives F[p] and goes on to i. Whether the next step repeats p's
-    // byte (F[i] = F[p]) is noted on the way, a bit a position, for counting without walking.
-    // Done a run of L at a time (what bzip2 compresses is runs): its positions in F follow
-    // one another, as do its links, and F[i] changes only where a byte's range ends. A byte at
-    // a time, reading the table back, was most of a block's time (re2-exhaustive.txt.bz2:
-    // 0.33 s of 0.48).
-    const starts = this.starts;
-    let sum = 0;
-    for (let i = 0; i < 256; i++) {
-      const c = counts[i]!;
-      starts[i] = counts[i] = sum;
-      sum += c;
-    }
-    starts[256] = sum;
-    const tt = this.tt;
-    const same = this.same;
-    same.fill(0, 0, (count >>> 5) + 1);
-    let repeats = 0;
-    let f = 0; // F[i]
-    let fEnd = starts[1]!;
-    let last = 0;
-    const run = (from: number, to: number) => {
-      const b = ll[from]!;
-      const p0 = counts[b]! - from;
-      counts[b]! += to - from;
-      if (origPtr >= from && origPtr < to) last = p0 + origPtr;
-      for (let i = from; i < to; i++) tt[p0 + i] = b | (i << 8);
-      for (let i = from; i < to;) {
-        while (i >= fEnd) fEnd = starts[++f + 1]!;
-        const end = Math.min(to, fEnd);
-        if (f === b) {
-          setBits(same, p0 + i, p0 + end);
-          repeats += end - i;
-        }
-        i = end;
-      }
-    };
-    const words = (count >>> 5) + 1;
-    let from = 0;
-    for (let w = 0; w < words; w++) {
-      for (let bits = runStarts[w]!; bits; bits &= bits - 1) {
-        const i = (w << 5) | (31 - Math.clz32(bits & -bits));
-        if (i > from) run(from, i);
-        from = i;
-      }
-    }
-    run(from, count);
-    this.repeats = repeats;
-    this.last = last;
+    this.origPtr = origPtr;
     this.blockLength = count;
+    this.link(this.linkAll);
     this.pos = origPtr;
     this.current = -1;
     this.run = 0;
@@ -451,6 +417,106 @@ export class Bunzip2 {
     this.crc = -1;
     this.inBlock = true;
     return 'block';
+  }
+
+  /**
+   * The inverse Burrows–Wheeler transform's links. The byte at sorted position p (the first
+   * column, F) is the one that follows the decoded byte (the last column, L) it came from,
+   * at i: position p's step gives F[p] and goes on to i. Whether the next step repeats p's
+   * byte (F[i] = F[p]) is noted on the way, a bit a position, for counting without walking.
+   * Done a run of L at a time (what bzip2 compresses is runs): its positions in F follow one
+   * another, as do its links, and F[i] changes only where a byte's range ends. With `all`
+   * false, only the links of those positions are written: what counting reads (the ends of
+   * stretches are linked later, `linkEnds`). A byte at a time, every link, reading the table
+   * back, was most of a block's time (re2-exhaustive.txt.bz2: 0.33 s of 0.48).
+   */
+  private link(all: boolean): void {
+    const { tt, same, starts, counts, origPtr } = this;
+    const count = this.blockLength;
+    let sum = 0;
+    for (let i = 0; i < 256; i++) {
+      const c = counts[i]!;
+      starts[i] = sum;
+      sum += c;
+    }
+    starts[256] = sum;
+    counts.set(starts.subarray(0, 256));
+    same.fill(0, 0, (count >>> 5) + 1);
+    let repeats = 0;
+    let f = 0; // F[i]
+    let fEnd = starts[1]!;
+    let last = 0;
+    this.eachRun((b, from, to) => {
+      const p0 = counts[b]! - from;
+      counts[b]! += to - from;
+      if (origPtr >= from && origPtr < to) last = p0 + origPtr;
+      for (let i = from; i < to;) {
+        while (i >= fEnd) fEnd = starts[++f + 1]!;
+        const end = Math.min(to, fEnd);
+        if (f === b) {
+          setBits(same, p0 + i, p0 + end);
+          repeats += end - i;
+        }
+        if (all || f === b) for (let k = i; k < end; k++) tt[p0 + k] = b | (k << 8);
+        i = end;
+      }
+    });
+    // Put back: counted a second time by `linkEnds`, or by `link(true)` after `link(false)`.
+    for (let b = 0; b < 256; b++) counts[b] = starts[b + 1]! - starts[b]!;
+    this.repeats = repeats;
+    this.last = last;
+    this.linked = all;
+  }
+
+  /** The runs of one byte of L, in order: its byte, where it starts, where it ends. */
+  private eachRun(visit: (b: number, from: number, to: number) => void): void {
+    const { ll, runStarts } = this;
+    const count = this.blockLength;
+    const words = (count >>> 5) + 1;
+    let from = 0;
+    for (let w = 0; w < words; w++) {
+      for (let bits = runStarts[w]!; bits; bits &= bits - 1) {
+        const i = (w << 5) | (31 - Math.clz32(bits & -bits));
+        if (i > from) visit(ll[from]!, from, i);
+        from = i;
+      }
+    }
+    if (count > from) visit(ll[from]!, from, count);
+  }
+
+  /** The links of the positions whose bit `ends` has (the ends of stretches), in a table linked for counting only. */
+  private linkEnds(ends: Int32Array): void {
+    const { tt, starts } = this;
+    const next = starts.slice(0, 256);
+    this.eachRun((b, from, to) => {
+      const p0 = next[b]! - from;
+      next[b]! += to - from;
+      // The run's positions are p0 + from to p0 + to: those marked get their links.
+      for (let p = p0 + from; p < p0 + to;) {
+        const w = p >>> 5;
+        let bits = ends[w]! & (-1 << (p & 31));
+        const stop = (w + 1) << 5;
+        if (p0 + to < stop) bits &= (1 << ((p0 + to) & 31)) - 1;
+        for (; bits; bits &= bits - 1) {
+          const q = (w << 5) | (31 - Math.clz32(bits & -bits));
+          tt[q] = b | ((q - p0) << 8);
+        }
+        p = stop;
+      }
+    });
+  }
+
+  /** The byte of sorted position p (F[p]): the last byte whose range starts at or before p. */
+  private byteAt(p: number): number {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = 255;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= p) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** bzip2's decoding tables for a canonical Huffman code: the largest code of each length, and where each length's symbols start. */
@@ -572,7 +638,7 @@ export class Bunzip2 {
     longStarts.fill(0, 0, words);
     const value: number[] = [];
     const length: number[] = [];
-    const after: number[] = [];
+    const ends: number[] = [];
     for (let w = 0; w < words; w++) {
       for (let bits = same[w]! & ~follows[w]!; bits; bits &= bits - 1) {
         const start = (w << 5) | (31 - Math.clz32(bits & -bits));
@@ -585,11 +651,19 @@ export class Bunzip2 {
         if (m < 4) continue;
         value.push(tt[start]! & 0xff);
         length.push(m);
-        after.push(r === last ? -1 : tt[r]! >>> 8);
+        ends.push(r);
         tt[start] = value.length - 1;
         longStarts[start >>> 5]! |= 1 << (start & 31);
       }
     }
+    // Where each goes on to: linked now in a table linked for counting only (an end's next
+    // byte does not repeat it: it was not). `follows` has served: it marks them.
+    if (!this.linked) {
+      follows.fill(0, 0, words);
+      for (const r of ends) if (r !== last) follows[r >>> 5]! |= 1 << (r & 31);
+      this.linkEnds(follows);
+    }
+    const after = ends.map((r) => (r === last ? -1 : tt[r]! >>> 8));
     const stretchAt = (p: number) => (p >= 0 && bit(longStarts, p) ? tt[p]! : -1);
     // Parsed in output order: four bytes, a count, four bytes, a count… A stretch that ends on
     // four bytes makes the next position a count: when that starts another stretch, that
@@ -624,7 +698,7 @@ export class Bunzip2 {
         }
         if (pending && next >= 0) {
           counts++;
-          copies += tt[next]! & 0xff;
+          copies += this.byteAt(next);
         }
         break;
       }

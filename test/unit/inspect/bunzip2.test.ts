@@ -51,6 +51,15 @@ describe('bzip2, decoded as it is read', () => {
     expect(first.length).toBe(SLICE);
     expect((await skipAll(afterOne)) + first.length).toBe(MIXED.bytes);
     expect(afterOne.produced).toBe(SLICE);
+
+    // From inside a later block: its rest is the block's count less what it gave, not less all that was read.
+    for (const slices of [2, 5, 8]) {
+      const later = new Bunzip2(pieces(bytes, 4096));
+      let read = 0;
+      for (let i = 0; i < slices; i++) read += (await later.read())!.length; // a block's last slice may be short
+      expect(read).toBeGreaterThan((slices - 1) * SLICE);
+      expect((await skipAll(later)) + read).toBe(MIXED.bytes);
+    }
   });
 
   it('hands 256 MiB of zeros (208 bytes of bzip2) out a slice at a time, and counts them in no time', async () => {
