@@ -2,7 +2,7 @@
  * `npm run images` — make sure every base image of the catalogue is here.
  *   npm run images                 pull each, or build a stand-in where no registry answers
  *   npm run images -- --stand-ins  build stand-ins without trying a registry
- *   npm run images -- list         what the catalogue holds and what is here
+ *   npm run images -- list         what the catalogue holds and what is here (missing, stale)
  *   npm run images -- save FILE    write the whole catalogue to one tarball for offline classrooms
  *   npm run images -- load FILE    load such a tarball
  */
@@ -13,7 +13,7 @@ import { requireEngine, docker } from '../graders/engine/docker.js';
 import { CATALOGUE, STAND_IN_LABEL } from '../graders/images/catalogue.js';
 import { formatBytes } from '../graders/format/bytes.js';
 import { loadImages, saveImages } from './images/archive.js';
-import { ensureImages } from '../graders/standins/provision.js';
+import { ensureImages, staleStandIns } from '../graders/standins/provision.js';
 import { runMain } from '../graders/cli/run-main.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -32,6 +32,7 @@ program
   .description('show the catalogue and which images are here')
   .action(async () => {
     await requireEngine();
+    const stale = await staleStandIns();
     for (const img of CATALOGUE) {
       const info = await docker()
         .getImage(img.ref)
@@ -39,7 +40,9 @@ program
         .catch(() => undefined);
       const state = !info
         ? pc.yellow('missing')
-        : `${formatBytes(info.Size)}${info.Config?.Labels?.[STAND_IN_LABEL] ? ' stand-in' : ''} (upstream ≈ ${formatBytes(img.upstreamBytes)})`;
+        : stale.has(img.ref)
+          ? `${pc.yellow('stale')} (a stand-in built on another ${stale.get(img.ref)} than the one here: build or load both again)`
+          : `${formatBytes(info.Size)}${info.Config?.Labels?.[STAND_IN_LABEL] ? ' stand-in' : ''} (upstream ≈ ${formatBytes(img.upstreamBytes)})`;
       console.log(`${img.ref.padEnd(40)} ${state}  ${pc.dim(img.purpose)}`);
     }
   });

@@ -51,6 +51,43 @@ async function recipeHash(entry: CatalogueImage): Promise<string> {
   return h.digest('hex').slice(0, 16);
 }
 
+/** A recipe's last FROM: the image a stand-in's own layers start with (none for FROM scratch). */
+export function recipeBase(recipe: string): string | undefined {
+  const last = [...recipe.matchAll(/^FROM\s+(\S+)/gim)].at(-1)?.[1];
+  return last && last !== 'scratch' ? last : undefined;
+}
+
+/** Built on another copy of its base than the one here: its layers do not start with the base's. */
+export function builtOnAnother(layers: string[], baseLayers: string[]): boolean {
+  return baseLayers.some((layer, i) => layers[i] !== layer);
+}
+
+/**
+ * The stand-ins here that were built on another copy of their base (a base rebuilt on this
+ * engine alone, the child loaded from another): each with its base. Such a child is stale,
+ * though its recipe is the same: its layers are not found below the base's, and
+ * explain names the wrong images it was built on.
+ */
+export async function staleStandIns(): Promise<Map<string, string>> {
+  const stale = new Map<string, string>();
+  for (const entry of CATALOGUE) {
+    if (!entry.standIn || 'rootfs' in entry.standIn) continue;
+    const base = recipeBase(await readFile(path.join(STANDIN_RECIPES, entry.standIn.recipe), 'utf8'));
+    if (!base) continue;
+    const [child, parent] = await Promise.all(
+      [entry.ref, base].map((ref) =>
+        docker()
+          .getImage(ref)
+          .inspect()
+          .catch(() => undefined),
+      ),
+    );
+    if (!child?.Config?.Labels?.[STAND_IN_LABEL] || !parent) continue;
+    if (builtOnAnother(child.RootFS?.Layers ?? [], parent.RootFS?.Layers ?? [])) stale.set(entry.ref, base);
+  }
+  return stale;
+}
+
 async function tryPull(ref: string, log: (line: string) => void): Promise<boolean> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), PULL_TIMEOUT_MS);
