@@ -55,7 +55,7 @@ export async function readAllowFile(file: string): Promise<string[]> {
  */
 export async function sweepAndSay(say: boolean): Promise<void> {
   const [{ engineAnswers }, { describeSweep, sweepLeftovers }] = await Promise.all([import('../engine/docker.js'), import('../cleanup/leftovers.js')]);
-  if (!(await engineAnswers())) return; // the grade itself says how to start the engine
+  if (!(await engineAnswers(3000))) return; // the grade itself says how to start the engine; a sweep is not worth waiting for
   const line = describeSweep(await sweepLeftovers());
   if (line && say) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
 }
