@@ -175,7 +175,7 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     writeFileSync(path.join(HOLDERS, me()), '');
     const listing = await run(SAVE);
     const insertions = listing.ok ? missingRuleInsertions(listing.out, bridges) : [];
-    const r = listing.ok ? (insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing) : listing;
+    const r = insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing;
     if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
     process.once('exit', removeHostRules);
     return undefined;

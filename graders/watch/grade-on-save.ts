@@ -112,15 +112,18 @@ export async function watchAndGrade(req: WatchRequest): Promise<void> {
     const child = next.child;
     if (child.connected) child.send('grade');
     const run = { child, cancelled: false, exited: Promise.resolve() };
-    run.exited = new Promise<void>((resolve) =>
-      child.once('exit', (code, signal) => {
+    run.exited = new Promise<void>((resolve) => {
+      const ended = (code: number | null, signal: NodeJS.Signals | null) => {
         if (running === run) running = undefined;
         if (run.cancelled) log(pc.yellow(`✗ that grade was stopped (${signal ?? `exit ${code}`}); its image, container and temporary folder were removed`));
         else if (!stopping) log(pc.dim(`watching ${shown} and its .dockerignore: save to grade again, Ctrl-C to stop`));
         if (!stopping) spare ??= startAhead(); // the next grade gets ready while the student edits
         resolve();
-      }),
-    );
+      };
+      // A process that ended before it was ready (it crashed at start) has no exit left to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
+      else child.once('exit', ended);
+    });
     running = run;
   };
 
