@@ -1,4 +1,4 @@
-import { docker } from '../engine/docker.js';
+import { buildCacheRecords, docker, type BuildCacheRecord } from '../engine/docker.js';
 
 /**
  * What grades leave in the engine's build cache. Every grade builds a context no earlier
@@ -17,15 +17,6 @@ export const HEAVY_FILES = 100_000;
 export const KEEP_BYTES = 2e9;
 /** The engine stamps records with its own clock; allow for the time a build request takes to reach it. */
 const MARGIN_MS = 1000;
-
-interface CacheRecord {
-  ID: string;
-  Type: string;
-  InUse: boolean;
-  Size: number;
-  CreatedAt: string;
-  LastUsedAt: string | null;
-}
 
 interface Window {
   start: number;
@@ -54,11 +45,6 @@ export function openWindow(owner: CacheOwner): () => void {
 }
 
 const within = (t: number, w: Window) => t >= w.start - MARGIN_MS && t <= (w.end ?? Infinity) + MARGIN_MS;
-
-async function records(): Promise<CacheRecord[]> {
-  const df = (await docker().df()) as { BuildCache?: CacheRecord[] | null };
-  return df.BuildCache ?? [];
-}
 
 /** Remove these records (and nothing else); BuildKit leaves any still in use. */
 async function prune(ids: string[]): Promise<void> {
@@ -94,11 +80,11 @@ export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: numb
   // Most grades are light: no need to ask the engine for its whole cache.
   if (heavy === false && processWrote < KEEP_BYTES && ![...owners].some((o) => o.ended && o.heavy && !o.cleared)) return 0;
   try {
-    const all = await records();
+    const all = await buildCacheRecords();
     const active = [...owners].filter((o) => !o.ended);
     const made = (o: CacheOwner) => all.filter((r) => r.Type !== 'internal' && !r.InUse && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     // Not while a grade that may own it is still building.
-    const free = (r: CacheRecord) => !active.some((o) => o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
+    const free = (r: BuildCacheRecord) => !active.some((o) => o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     if (heavy === undefined) owner.heavy = made(owner).reduce((n, r) => n + r.Size, 0) > HEAVY_BYTES;
 
     const doomed = new Set<string>();

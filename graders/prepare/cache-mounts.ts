@@ -168,9 +168,8 @@ export async function isolateContextCacheMounts(contextDir: string, namespace: s
  * uses now: the students' isolated caches go when the batch that made them ends.
  */
 export async function removeCacheMountsSince(since: Date): Promise<number> {
-  const { docker } = await import('../engine/docker.js');
-  const df = (await docker().df()) as { BuildCache?: { ID: string; Type: string; CreatedAt: string; InUse: boolean }[] };
-  const ids = (df.BuildCache ?? []).filter((c) => c.Type === 'exec.cachemount' && !c.InUse && new Date(c.CreatedAt) >= since).map((c) => c.ID);
+  const { docker, buildCacheRecords } = await import('../engine/docker.js');
+  const ids = (await buildCacheRecords()).filter((c) => c.Type === 'exec.cachemount' && !c.InUse && new Date(c.CreatedAt) >= since).map((c) => c.ID);
   if (ids.length === 0) return 0;
   await docker().pruneBuilder({ filters: JSON.stringify({ id: ids }) } as never);
   return ids.length;

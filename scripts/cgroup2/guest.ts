@@ -15,7 +15,7 @@ import { appendFileSync, createReadStream, existsSync, readdirSync, readFileSync
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildFence } from '../../graders/fence/index.js';
-import { docker, followToEnd, imageExists } from '../../graders/engine/docker.js';
+import { buildCacheRecords, docker, followToEnd, imageExists } from '../../graders/engine/docker.js';
 import { NOT_GRADED_ROOM } from '../../graders/fence/ceiling.js';
 import { findLab, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
@@ -108,8 +108,7 @@ const hostRulesNow = () =>
 
 /** Records of the 1.2 GB stage's layer still in the engine's build cache (the grade must have removed them). */
 async function ballastRecords(): Promise<number> {
-  const df = (await within(120_000, docker().df())) as { BuildCache?: { Description: string }[] | null };
-  return (df.BuildCache ?? []).filter((r) => r.Description.includes('ballast-stagecraft-hostile')).length;
+  return (await within(120_000, buildCacheRecords())).filter((r) => r.Description.includes('ballast-stagecraft-hostile')).length;
 }
 
 /**

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../graders/buildkit/build.js';
 import { buildFence } from '../../graders/fence/index.js';
-import { docker, engineAnswers, removeImage } from '../../graders/engine/docker.js';
+import { buildCacheRecords, docker, engineAnswers, removeImage } from '../../graders/engine/docker.js';
 import { findLab, labDir, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
@@ -68,8 +68,7 @@ afterAll(async () => {
   const rules = held ? [] : (spawnSync('iptables', ['-S'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((l) => l.includes('stagecraft-no-host'));
   // Contained means: nothing left behind, whatever the submission did, and the engine still answering.
   const added = await since.added();
-  const df = (await docker().df()) as { BuildCache?: { Description: string }[] | null };
-  const ballast = (df.BuildCache ?? []).filter((r) => r.Description.includes('ballast-stagecraft-hostile')).length;
+  const ballast = (await buildCacheRecords()).filter((r) => r.Description.includes('ballast-stagecraft-hostile')).length;
   expect({
     ...added,
     processes: await survivors(),
