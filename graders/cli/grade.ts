@@ -51,8 +51,9 @@ export function addGradeCommand(cli: Command): void {
     const page = flags.html ? await import('./grade-page.js') : undefined;
     await page?.checkPageTarget(flags.html!);
     let evidence: Evidence | undefined;
-    // What killed graders left is theirs alone (never this grade's): swept beside the grade.
-    const sweeping = sweepAndSay(false).catch(() => undefined);
+    // What killed graders left is theirs alone (never this grade's): swept beside the grade,
+    // once it is under way (a grade that cannot start says so at once, not after a sweep).
+    let sweeping: Promise<void> | undefined;
     const dockerfile: GradeOptions['dockerfile'] = flags.solution
       ? { kind: 'solution' }
       : flags.dockerfile
@@ -77,6 +78,7 @@ export function addGradeCommand(cli: Command): void {
       allowImages: flags.allowImage,
       progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
       onEvidence: (e) => (evidence = e),
+      onStarted: () => (sweeping = sweepAndSay(false).catch(() => undefined)),
       onVerdict: report,
     });
     await sweeping;

@@ -48,6 +48,8 @@ export interface GradeOptions extends GradeLimits {
   progress?: Progress;
   /** Handed what the stages found, once the checks are evaluated (`grade --html` draws its page from it). */
   onEvidence?: (evidence: Evidence) => void;
+  /** Called once a grade is under way: its Dockerfile is there and the engine answers (what cannot grade at all has been said). */
+  onStarted?: () => void;
   /**
    * Handed the result as soon as it is known, before the grade's images, folder and build
    * session are cleaned up (grade() resolves after): a report printed here is not kept
@@ -271,6 +273,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   await requireEngine();
+  opts.onStarted?.();
   // The build session opens (the fence's registration, its probe once per process, and the
   // host's firewall rules) while the context is prepared and the engine asked about it.
   const session = gradeBuilds(lab, opts, progress);

@@ -1,4 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -39,4 +42,24 @@ describe('CLI argument errors: exit 2, one line, no stack trace', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--dockerfile <path>');
   });
+
+  it('a grade that cannot start asks the engine nothing (a busy engine does not keep its error waiting)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-cli-engine-'));
+    const socket = path.join(dir, 'docker.sock');
+    const asked: string[] = [];
+    const engine = createServer((req, res) => (asked.push(req.url ?? ''), res.end('OK')));
+    await new Promise<void>((resolve) => engine.listen(socket, resolve));
+    try {
+      const child = spawn(process.execPath, [BIN, 'grade', 'lab1', '--dockerfile', '/no/such/Dockerfile'], {
+        env: { ...process.env, DOCKER_HOST: `unix://${socket}`, NO_COLOR: '1' },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect({ code, stderr: stderr.trim(), asked }).toEqual({ code: 2, stderr: expect.stringMatching(/^error: no Dockerfile at /), asked: [] });
+    } finally {
+      engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
