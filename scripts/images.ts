@@ -41,7 +41,7 @@ program
       const state = !info
         ? pc.yellow('missing')
         : stale.has(img.ref)
-          ? `${pc.yellow('stale')} (a stand-in built on another ${stale.get(img.ref)} than the one here: build or load both again)`
+          ? `${pc.yellow('stale')} (a stand-in from another recipe, or built on other copies of its base images than the ones here: \`npm run images\` builds it again, or load a kit again)`
           : `${formatBytes(info.Size)}${info.Config?.Labels?.[STAND_IN_LABEL] ? ' stand-in' : ''} (upstream ≈ ${formatBytes(img.upstreamBytes)})`;
       console.log(`${img.ref.padEnd(40)} ${state}  ${pc.dim(img.purpose)}`);
     }
@@ -75,7 +75,10 @@ program
   .action(async (file: string) => {
     if (!existsSync(file)) throw new Error(`no such file: ${file}`);
     await requireEngine();
-    await loadImages(file);
+    await loadImages(
+      file,
+      CATALOGUE.map((i) => i.ref),
+    );
     log(`loaded ${file}`);
   });
 

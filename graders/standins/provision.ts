@@ -27,65 +27,76 @@ interface LocalImage {
   id: string;
   size: number;
   labels: Record<string, string>;
+  /** Its layers' digests: the same on every engine it is loaded into, unlike its id. */
+  layers: string[];
 }
 
 async function localImage(ref: string): Promise<LocalImage | undefined> {
   try {
     const info = await docker().getImage(ref).inspect();
-    return { id: info.Id, size: info.Size, labels: info.Config?.Labels ?? {} };
+    return { id: info.Id, size: info.Size, labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [] };
   } catch {
     return undefined;
   }
 }
 
+/** How a recipe's hash names a parent image here. */
+type ParentMark = (parent: LocalImage | undefined) => string;
+/**
+ * A parent by its layers. An image's id differs between engines (the containerd image store
+ * names an image by its manifest, the classic one by its config), so a stand-in loaded from
+ * another engine, or relabelled, is still built on the parent here when the layers are the same.
+ */
+const byLayers: ParentMark = (p) => p?.layers.join('\n') ?? 'missing';
+/** The kit's earlier form, a parent by its id: true only on the engine that built the stand-in. */
+const byId: ParentMark = (p) => p?.id ?? 'missing';
+
 /** What a stand-in is made of; when it changes (or a parent is rebuilt), the stand-in is rebuilt. */
-async function recipeHash(entry: CatalogueImage): Promise<string> {
+async function recipeHash(entry: CatalogueImage, mark: ParentMark = byLayers): Promise<string> {
   // Only what changes the image counts: not its description or traits.
   const h = createHash('sha256').update(JSON.stringify({ ref: entry.ref, standIn: entry.standIn }));
   if ('rootfs' in entry.standIn) {
     h.update(MMDEBSTRAP_ARGS.join('\n'));
   } else {
     h.update(await readFile(path.join(STANDIN_RECIPES, entry.standIn.recipe)));
-    for (const parent of entry.standIn.from) h.update((await localImage(parent))?.id ?? 'missing');
+    for (const parent of entry.standIn.from) h.update(mark(await localImage(parent)));
   }
   return h.digest('hex').slice(0, 16);
 }
 
-/** A recipe's last FROM: the image a stand-in's own layers start with (none for FROM scratch). */
-export function recipeBase(recipe: string): string | undefined {
-  const last = [...recipe.matchAll(/^FROM\s+(\S+)/gim)].at(-1)?.[1];
-  return last && last !== 'scratch' ? last : undefined;
-}
-
-/** Built on another copy of its base than the one here: its layers do not start with the base's. */
-export function builtOnAnother(layers: string[], baseLayers: string[]): boolean {
-  return baseLayers.some((layer, i) => layers[i] !== layer);
+/**
+ * The stand-ins here that are not what their recipe makes on the parents here: the recipe
+ * changed, or a parent was rebuilt (on this engine alone, the child loaded from another).
+ * A grade that needs one would build it again, and explain would name the wrong images it
+ * was built on. (A label of the kit's earlier form counts as current where it holds.)
+ */
+export async function staleStandIns(): Promise<Set<string>> {
+  const stale = new Set<string>();
+  for (const entry of CATALOGUE) {
+    const local = await localImage(entry.ref);
+    const label = local?.labels[STAND_IN_LABEL] && local.labels[RECIPE_LABEL];
+    if (label && label !== (await recipeHash(entry)) && label !== (await recipeHash(entry, byId))) stale.add(entry.ref);
+  }
+  return stale;
 }
 
 /**
- * The stand-ins here that were built on another copy of their base (a base rebuilt on this
- * engine alone, the child loaded from another): each with its base. Such a child is stale,
- * though its recipe is the same: its layers are not found below the base's, and
- * explain names the wrong images it was built on.
+ * The same image under its recipe's label of today: a build of `FROM` it alone, which adds
+ * no layer, so what was built on it stays built on it.
  */
-export async function staleStandIns(): Promise<Map<string, string>> {
-  const stale = new Map<string, string>();
-  for (const entry of CATALOGUE) {
-    if (!entry.standIn || 'rootfs' in entry.standIn) continue;
-    const base = recipeBase(await readFile(path.join(STANDIN_RECIPES, entry.standIn.recipe), 'utf8'));
-    if (!base) continue;
-    const [child, parent] = await Promise.all(
-      [entry.ref, base].map((ref) =>
-        docker()
-          .getImage(ref)
-          .inspect()
-          .catch(() => undefined),
-      ),
-    );
-    if (!child?.Config?.Labels?.[STAND_IN_LABEL] || !parent) continue;
-    if (builtOnAnother(child.RootFS?.Layers ?? [], parent.RootFS?.Layers ?? [])) stale.set(entry.ref, base);
+async function relabel(entry: CatalogueImage, hash: string, old: LocalImage): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'stagecraft-standin-'));
+  try {
+    await writeFile(path.join(dir, 'Dockerfile'), `FROM ${entry.ref}\n`);
+    const result = await buildImage({ contextDir: dir, tag: entry.ref, labels: { ...old.labels, [RECIPE_LABEL]: hash }, timeoutMs: PULL_TIMEOUT_MS });
+    if (!result.ok) throw new Error(`relabelling the stand-in ${entry.ref} failed: ${result.error}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return stale;
+  await docker()
+    .getImage(old.id)
+    .remove()
+    .catch(() => undefined);
 }
 
 async function tryPull(ref: string, log: (line: string) => void): Promise<boolean> {
@@ -176,12 +187,18 @@ export function buildOrder(images: readonly CatalogueImage[]): CatalogueImage[] 
  */
 export async function ensureImages(images: readonly CatalogueImage[], opts: ProvisionOptions): Promise<Map<string, Origin>> {
   const origins = new Map<string, Origin>();
-  for (const entry of buildOrder(images)) {
+  const order = buildOrder(images);
+  // Labels of the kit's earlier form, each checked against the parents' ids before any is relabelled.
+  const earlier = new Map(await Promise.all(order.map(async (e) => [e.ref, await recipeHash(e, byId)] as const)));
+  for (const entry of order) {
     const local = await localImage(entry.ref);
     const hash = await recipeHash(entry);
     if (local && !local.labels[STAND_IN_LABEL]) {
       origins.set(entry.ref, 'present');
     } else if (local && local.labels[RECIPE_LABEL] === hash) {
+      origins.set(entry.ref, 'stand-in kept');
+    } else if (local && local.labels[RECIPE_LABEL] === earlier.get(entry.ref)) {
+      await relabel(entry, hash, local);
       origins.set(entry.ref, 'stand-in kept');
     } else if (!local && !opts.standIns && (await tryPull(entry.ref, opts.log))) {
       origins.set(entry.ref, 'pulled');

@@ -18,8 +18,32 @@ export async function saveImages(refs: string[], file: string): Promise<void> {
   await rename(partial, file);
 }
 
-/** Load a tarball written by saveImages (or `docker save`). */
-export async function loadImages(file: string): Promise<void> {
+/**
+ * Load a tarball written by saveImages (or `docker save`). The images these names had
+ * before, left nameless by the load, go too (unless a container still uses one): a kit
+ * loaded again leaves no row of <none> images behind.
+ */
+export async function loadImages(file: string, names: readonly string[] = []): Promise<void> {
+  const before = await Promise.all(names.map((ref) => imageId(ref)));
   const input = gzipped(file) ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
   await followToEnd(await docker().loadImage(input));
+  for (const id of new Set(before)) {
+    if (!id) continue;
+    const info = await docker()
+      .getImage(id)
+      .inspect()
+      .catch(() => undefined);
+    if (info && (info.RepoTags ?? []).length === 0)
+      await docker()
+        .getImage(id)
+        .remove()
+        .catch(() => undefined);
+  }
 }
+
+const imageId = (ref: string) =>
+  docker()
+    .getImage(ref)
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => undefined);
