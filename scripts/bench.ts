@@ -105,14 +105,19 @@ async function byHand(lab: Awaited<ReturnType<typeof findLab>>, round: number, d
       await writeFile(path.join(dir, 'Dockerfile'), dockerfile); // the save --watch graded
     else await appendFile(path.join(dir, 'main.go'), `\n// edit ${round} ${Date.now()}\n`); // the one-line source change
     sh(bin, ['build', '-q', '-t', tag, dir], env);
-    const id = sh(bin, ['run', '-d', '-p', '127.0.0.1::8080', tag], env);
+    // Where the engine publishes ports: here, or (an engine in a network of its own, as
+    // `npm run engine` starts Docker 28) the address testcontainers is told to use.
+    const host = process.env.TESTCONTAINERS_HOST_OVERRIDE ?? '127.0.0.1';
+    const id = sh(bin, ['run', '-d', '-p', `${host}::8080`, tag], env);
     const port = sh(bin, ['port', id, '8080/tcp'], env).split(':').pop();
-    for (;;) {
-      try {
-        if ((await get(`http://127.0.0.1:${port}/healthz`, 1000)).status === 200) break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    for (const deadline = performance.now() + 60_000; ;) {
+      const up = await get(`http://${host}:${port}/healthz`, 1000).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (up) break;
+      if (performance.now() > deadline) throw new Error(`the app built by hand never answered at ${host}:${port}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
     const elapsed = performance.now() - started;
     sh(bin, ['rm', '-f', id], env);
