@@ -186,8 +186,6 @@ class HttpReady implements WaitStrategy {
     const url = `http://${this.host}:${boundPorts.getBinding(this.port)}${this.path}`;
     const deadline = Date.now() + this.startupTimeoutMs;
     for (;;) {
-      const state = (await container.inspect()).State;
-      if (!state.Running) throw new Error(`the container exited (code ${state.ExitCode}) before ${this.path} answered`);
       // Each attempt may take up to a second: a loaded machine answers slowly.
       if (
         await get(url, 1000).then(
@@ -196,8 +194,11 @@ class HttpReady implements WaitStrategy {
         )
       )
         return;
+      // Not yet: is it still running? (Asked after the request, so an app up at once costs no round trip more.)
+      const state = (await container.inspect()).State;
+      if (!state.Running) throw new Error(`the container exited (code ${state.ExitCode}) before ${this.path} answered`);
       if (Date.now() > deadline) throw new Error(`${this.path} did not answer 200 within ${this.startupTimeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
