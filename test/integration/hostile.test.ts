@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../graders/buildkit/build.js';
 import { buildFence } from '../../graders/fence/index.js';
-import { buildCacheRecords, docker, engineAnswers, removeImage } from '../../graders/engine/docker.js';
+import { buildCacheRecords, engineAnswers, removeImage } from '../../graders/engine/docker.js';
 import { findLab, labDir, type LabDefinition } from '../../graders/lab.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import { prepareContext } from '../../graders/prepare/context.js';
