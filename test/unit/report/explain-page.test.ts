@@ -181,10 +181,12 @@ describe('grade --watch watches', () => {
       'labs/lab1-go/.dockerignore',
       'solutions/lab1-go/.dockerignore',
     ]);
-    expect(watchedFiles(lab, { dockerfile: '/tmp/x/my.Dockerfile' }).filter((f) => f.startsWith('/tmp/x/'))).toEqual([
-      '/tmp/x/my.Dockerfile',
-      '/tmp/x/.dockerignore',
-      '/tmp/x/my.Dockerfile.dockerignore',
+    // A folder no checkout is in (a clone at /tmp/x would have its own files under /tmp/x/).
+    const dir = '/nonexistent-stagecraft-watch';
+    expect(watchedFiles(lab, { dockerfile: `${dir}/my.Dockerfile` }).filter((f) => f.startsWith(`${dir}/`))).toEqual([
+      `${dir}/my.Dockerfile`,
+      `${dir}/.dockerignore`,
+      `${dir}/my.Dockerfile.dockerignore`,
     ]);
   });
 });
