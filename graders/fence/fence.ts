@@ -175,6 +175,12 @@ export class BuildFence {
   private knownLayers?: Set<string>;
   private readonly layers = new Map<string, Layer>();
   private readonly unclaimed = new Map<string, { folder: string; seen: number }>();
+  /**
+   * The layer folders of RUN steps that have ended: a step's folder seen while it ran is
+   * still unclaimed when a COPY right after it starts, and is never that copy's (a 1.2 GB
+   * RUN followed by a COPY was charged twice, and stopped).
+   */
+  private readonly endedStepFolders = new Set<string>();
   private readonly pollMs: number;
   private readonly floorBytes: number;
   private readonly floorInodes: number;
@@ -258,6 +264,7 @@ export class BuildFence {
     this.knownLayers = undefined;
     this.layers.clear();
     this.unclaimed.clear();
+    this.endedStepFolders.clear();
     this.watcher?.close();
     this.watcher = undefined;
     clearInterval(this.timer);
@@ -381,7 +388,9 @@ export class BuildFence {
     }
     const copying = [...this.grades].filter((g) => g.copying > 0);
     if (!this.knownLayers) this.knownLayers = new Set(names.keys());
-    const stepFolders = new Set([...this.live.values()].flatMap((s) => s.writable));
+    const present = new Set(names.values());
+    for (const folder of this.endedStepFolders) if (!present.has(folder)) this.endedStepFolders.delete(folder); // removed since
+    const stepFolders = new Set([...[...this.live.values()].flatMap((s) => s.writable), ...this.endedStepFolders]);
     const now = Date.now();
     for (const [key, folder] of names) {
       if (this.knownLayers.has(key)) continue;
@@ -554,6 +563,7 @@ export class BuildFence {
   /** A step is over: what it wrote stays in the grade's account (its layer is on disk). */
   private async finish(step: Step): Promise<void> {
     if (!this.live.delete(step.id)) return;
+    for (const folder of step.writable) this.endedStepFolders.add(folder);
     const { memoryBytes, pids } = step.grade.limits;
     const strained = (reason: StopReason, why: string) => step.grade.strained.push({ reason, command: step.bundle.command, why, machine: false });
     if (!step.stopped && step.maxAnon >= 0.8 * memoryBytes) strained('memory', `it used more than ${formatMemory(memoryBytes)} of memory`);
