@@ -1,3 +1,4 @@
+import { usesContainerdStore } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
@@ -31,6 +32,8 @@ export interface GradeBuildOptions extends BuildSettings {
   onStep?: (step: BuildStep) => void;
   /** Build without the build cache (measurements of whole builds). */
   noCache?: boolean;
+  /** The images are removed after the grade: on the containerd image store their layers are kept uncompressed (build.ts says why). */
+  throwaway?: boolean;
 }
 
 /**
@@ -43,6 +46,7 @@ export class GradeBuilds {
   private deadline?: number;
   private readonly cache = new CacheOwner();
   private hostNote?: string;
+  private uncompressedLayers = false;
   private closed = false;
 
   constructor(private readonly opts: GradeBuildOptions) {}
@@ -51,8 +55,9 @@ export class GradeBuilds {
   async open(): Promise<string | undefined> {
     // No route to this machine's services from a networked build step or a graded container;
     // the rules go in while the fence is found.
-    const [hostNote, available] = await Promise.all([fenceHostNetwork(), buildFence()]);
+    const [hostNote, available, containerd] = await Promise.all([fenceHostNetwork(), buildFence(), this.opts.throwaway && usesContainerdStore()]);
     this.hostNote = hostNote;
+    this.uncompressedLayers = Boolean(containerd);
     if ('reason' in available) return unlimitedLine(available.reason);
     this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.buildLimits });
     // A batch builds nothing without the ceiling: checked before the first step, not after.
@@ -79,6 +84,7 @@ export class GradeBuilds {
       network: this.opts.network,
       noCache: this.opts.noCache,
       fence: this.fence,
+      uncompressedLayers: this.uncompressedLayers,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
     if (built.stopped?.reason === 'unfenced')

@@ -40,7 +40,7 @@ export function addBatchCommands(cli: Command): void {
     ]);
     const labs = flags.labs ? await Promise.all(flags.labs.split(',').map((l) => findLab(l.trim()))) : await allLabs();
     const outDir = path.resolve(flags.out);
-    await sweepAndSay(true);
+    await sweepAndSay({ say: true });
     const outcome = await runBatch({
       submissionsDir: path.resolve(dir),
       labs,

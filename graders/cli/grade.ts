@@ -46,19 +46,22 @@ export function addGradeCommand(cli: Command): void {
     ]);
     const lab = await findLab(labName);
     if (flags.watch) return (await import('./watch.js')).watchGrade(lab, flags);
-    // A grade `--watch` started ahead of the next save waits here, ready, until it is made.
-    await (await import('../watch/grade-on-save.js')).toldToGrade(() => getReady(lab));
-    const page = flags.html ? await import('./grade-page.js') : undefined;
-    await page?.checkPageTarget(flags.html!);
-    let evidence: Evidence | undefined;
-    // What killed graders left is theirs alone (never this grade's): swept beside the grade,
-    // once it is under way (a grade that cannot start says so at once, not after a sweep).
-    let sweeping: Promise<void> | undefined;
     const dockerfile: GradeOptions['dockerfile'] = flags.solution
       ? { kind: 'solution' }
       : flags.dockerfile
         ? { kind: 'path', path: flags.dockerfile }
         : { kind: 'lab' };
+    // What killed graders left is theirs alone (never this grade's): swept once the verdict is
+    // shown, beside the grade's own clean-up (on the containerd image store, listing the images
+    // during the grade slowed its build and run by 0.2 s), or, in a grade `--watch` keeps
+    // ready, while the student edits. A grade that cannot start sweeps nothing.
+    let sweeping: Promise<void> | undefined;
+    const sweep = () => (sweeping ??= sweepAndSay({ say: false, quick: true }).catch(() => undefined));
+    // A grade `--watch` started ahead of the next save waits here, ready and swept, until it is made.
+    await (await import('../watch/grade-on-save.js')).toldToGrade(() => Promise.all([getReady(lab, dockerfile), sweep()]));
+    const page = flags.html ? await import('./grade-page.js') : undefined;
+    await page?.checkPageTarget(flags.html!);
+    let evidence: Evidence | undefined;
     // The report is written as soon as the verdict is known; the grade's clean-up follows it.
     const report = async (result: GradeResult) => {
       // A kit that joined a room posts the result there while the report is written (never the solution's).
@@ -78,8 +81,10 @@ export function addGradeCommand(cli: Command): void {
       allowImages: flags.allowImage,
       progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
       onEvidence: (e) => (evidence = e),
-      onStarted: () => (sweeping = sweepAndSay(false).catch(() => undefined)),
-      onVerdict: report,
+      onVerdict: (result) => {
+        void sweep();
+        return report(result);
+      },
     });
     await sweeping;
     process.exitCode = result.passed ? 0 : 1;

@@ -53,9 +53,9 @@ export async function readAllowFile(file: string): Promise<string[]> {
  * running it is the machine's operator (a batch): in a student's grade it is another
  * process's business, and `stagecraft clean` says it on demand.
  */
-export async function sweepAndSay(say: boolean): Promise<void> {
+export async function sweepAndSay(opts: { say: boolean; quick?: boolean }): Promise<void> {
   const [{ engineAnswers }, { describeSweep, sweepLeftovers }] = await Promise.all([import('../engine/docker.js'), import('../cleanup/leftovers.js')]);
   if (!(await engineAnswers(3000))) return; // the grade itself says how to start the engine; a sweep is not worth waiting for
-  const line = describeSweep(await sweepLeftovers());
-  if (line && say) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
+  const line = describeSweep(await sweepLeftovers({ quick: opts.quick }));
+  if (line && opts.say) process.stderr.write(`${pc.dim(`stagecraft: ${line}`)}\n`);
 }

@@ -81,7 +81,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   };
   const release = onInterrupt(removeImages);
   const notes: string[] = [];
-  const builds = new GradeBuilds({ ...req.limits, network: 'default', onStep: (s) => progress.step(s) });
+  const builds = new GradeBuilds({ ...req.limits, network: 'default', throwaway: true, onStep: (s) => progress.step(s) });
   const build = (t: string): Promise<BuildResult> => builds.build(context.dir, t);
   const shown = { dockerfile: shownPath(file), context: shownPath(contextDir) };
   try {

@@ -4,7 +4,7 @@ import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { docker, imageExists } from '../engine/docker.js';
+import { docker, imageExists, postBuild } from '../engine/docker.js';
 import { decodeTrace } from '../engine/buildkit-trace.js';
 import { applyLimits, cgroupDirsOf, cgroupMounts, parentDirs, readLimits, type CgroupDirs } from './cgroups.js';
 import type { FenceSite } from './fence.js';
@@ -201,13 +201,11 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
   let buildError = '';
   let stepStarted: number | undefined;
   const build = (async () => {
-    const stream = (await docker().buildImage(probeContext(image, marker), {
-      version: '2',
-      networkmode: 'none',
-      nocache: true,
-      buildargs: { no_proxy: marker },
-      abortSignal: abort.signal,
-    } as Parameters<ReturnType<typeof docker>['buildImage']>[1])) as unknown as Readable;
+    const stream = await postBuild(
+      probeContext(image, marker),
+      { version: '2', networkmode: 'none', nocache: true, buildargs: { no_proxy: marker } },
+      abort.signal,
+    );
     abort.signal.addEventListener('abort', () => stream.destroy());
     stream.setEncoding('utf8');
     let buffered = '';

@@ -32,8 +32,22 @@ const notTheApp = (relative: string) =>
   /(^|\.)Dockerfile$|^Dockerfile\.|\.dockerignore$/i.test(path.basename(relative)) ||
   relative.split(path.sep).some((p) => p === 'node_modules' || p === '.git');
 
+/** Each base image's id (undefined where it is not here), asked of the engine at once. */
+const imageIds = (refs: string[]) =>
+  Promise.all(
+    refs.map((ref) =>
+      docker()
+        .getImage(ref)
+        .inspect()
+        .then(
+          (i) => i.Id as string | undefined,
+          () => undefined,
+        ),
+    ),
+  );
+
 /** What the seed is made from: the solution, the lab's files, the base images' ids. */
-async function seedKey(lab: LabDefinition, solutionText: string, baseImages: string[]): Promise<string> {
+async function seedKey(lab: LabDefinition, solutionText: string, baseImages: { ref: string; id: string | undefined }[]): Promise<string> {
   const hash = createHash('sha256').update(SEED_FORMAT).update('\0').update(solutionText);
   const dir = labDir(lab);
   const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -47,21 +61,12 @@ async function seedKey(lab: LabDefinition, solutionText: string, baseImages: str
       .update(file)
       .update('\0')
       .update(await readFile(path.join(dir, file)));
-  for (const ref of baseImages) {
+  for (const { ref, id } of baseImages)
     hash
       .update('\0')
       .update(ref)
       .update('\0')
-      .update(
-        await docker()
-          .getImage(ref)
-          .inspect()
-          .then(
-            (i) => i.Id,
-            () => 'missing',
-          ),
-      );
-  }
+      .update(id ?? 'missing');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -78,8 +83,19 @@ export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log:
   if (!seed || !cacheMountTargets(dockerfileText).some((t) => t in seed.sources)) return undefined;
   try {
     const parsed = parseDockerfile(solutionText);
-    if (parsed.ok) await ensureBaseImages(parsed.dockerfile, log);
-    const image = `${SEED_REPOSITORY}/${lab.id}:${await seedKey(lab, solutionText, parsed.ok ? externalImages(parsed.dockerfile) : [])}`;
+    const refs = parsed.ok ? externalImages(parsed.dockerfile) : [];
+    let ids = await imageIds(refs);
+    // A fresh machine: the solution's base images are fetched first (the grade's own usually were, just now).
+    if (parsed.ok && ids.includes(undefined)) {
+      await ensureBaseImages(parsed.dockerfile, log);
+      ids = await imageIds(refs);
+    }
+    const key = await seedKey(
+      lab,
+      solutionText,
+      refs.map((ref, i) => ({ ref, id: ids[i] })),
+    );
+    const image = `${SEED_REPOSITORY}/${lab.id}:${key}`;
     let made = pending.get(image);
     if (!made) {
       made = makeSeed(lab, image, seed, log);

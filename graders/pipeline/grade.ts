@@ -7,7 +7,7 @@ import { GradeBuilds } from '../buildkit/grade-builds.js';
 import { buildFence } from '../fence/index.js';
 import type { Evidence } from '../checks/types.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
-import { docker, engineAnswers, removeImage, requireEngine } from '../engine/docker.js';
+import { docker, engineAnswers, removeImage, requireEngine, usesContainerdStore } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
@@ -22,7 +22,7 @@ import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-moun
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
-import { ensureBaseImages } from './base-images.js';
+import { missingBaseImages, provideBaseImages } from './base-images.js';
 import { cacheSeed } from './cache-seed.js';
 import { knownContent } from './known-content.js';
 import type { GradeLimits } from './limits.js';
@@ -48,8 +48,6 @@ export interface GradeOptions extends GradeLimits {
   progress?: Progress;
   /** Handed what the stages found, once the checks are evaluated (`grade --html` draws its page from it). */
   onEvidence?: (evidence: Evidence) => void;
-  /** Called once a grade is under way: its Dockerfile is there and the engine answers (what cannot grade at all has been said). */
-  onStarted?: () => void;
   /**
    * Handed the result as soon as it is known, before the grade's images, folder and build
    * session are cleaned up (grade() resolves after): a report printed here is not kept
@@ -140,6 +138,7 @@ function gradeBuilds(lab: LabDefinition, opts: GradeOptions, progress: Progress)
     stepTimeoutMs,
     buildLimits,
     network: lab.buildNetwork ? 'default' : 'none',
+    throwaway: !opts.keepImage,
     onStep: (s) => {
       working();
       progress.step(s);
@@ -163,13 +162,15 @@ async function buildInspectRun(g: Grading): Promise<void> {
 
 /** What must hold before the build starts: the Dockerfile's syntax image, the engine's features, the base images, the warm cache mounts. */
 async function readyToBuild(g: Grading): Promise<void> {
-  // Whether the engine's frontend can read the Dockerfile at all comes first: it takes a moment, base images can take minutes.
-  const syntaxNote = await stage(g, 'prepare', 'looking for the syntax image', () => withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax));
-  await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
-  await stage(g, 'prepare', 'looking for the base images', () => ensureBaseImages(g.dockerfile, (line) => g.progress.log(line)));
-  const seed = await stage(g, 'prepare', 'warming the cache mounts', () =>
-    cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), (line) => g.progress.log(line)),
+  const log = (line: string) => g.progress.log(line);
+  // The engine's quick questions are asked together. Whether its frontend can read the
+  // Dockerfile at all is settled before anything is fetched: base images can take minutes.
+  const [syntaxNote, missing] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
+    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), missingBaseImages(g.dockerfile)]),
   );
+  await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
+  await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(missing, log));
+  const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), log));
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
 }
@@ -256,10 +257,26 @@ async function buildAndInspect(g: Grading): Promise<void> {
  * keeps the next grade ready while the student edits): the engine found, the build fence's
  * probe, the run stage loaded with the engine found for it. Errors surface in the grade.
  */
-export async function getReady(lab: LabDefinition): Promise<void> {
+export async function getReady(lab: LabDefinition, dockerfile?: GradeOptions['dockerfile']): Promise<void> {
   await requireEngine();
   const runs = lab.checks.some((c) => c.needs.includes('run') || c.needs.includes('processes'));
-  await Promise.all([buildFence(), runs && import('../run/container.js').then((m) => m.warmUp())]);
+  await Promise.all([buildFence(), usesContainerdStore(), runs && import('../run/container.js').then((m) => m.warmUp()), rehearse(lab, dockerfile)]);
+}
+
+/**
+ * A grade's first steps, done once and thrown away: the context copied and the Dockerfile
+ * read and parsed, so the file system's and the parser's code is loaded and compiled before
+ * the save that needs it (in a new process the first copy alone took 85 ms, later ones 12).
+ */
+async function rehearse(lab: LabDefinition, choice: GradeOptions['dockerfile']): Promise<void> {
+  const { file, dockerignore } = resolveDockerfile(lab, choice);
+  if (!existsSync(file)) return;
+  const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
+  try {
+    parseDockerfile(context.dockerfileBytes);
+  } finally {
+    await context.remove();
+  }
 }
 
 /**
@@ -273,7 +290,6 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   // Fail fast, before any progress output, on what makes grading impossible.
   if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   await requireEngine();
-  opts.onStarted?.();
   // The build session opens (the fence's registration, its probe once per process, and the
   // host's firewall rules) while the context is prepared and the engine asked about it.
   const session = gradeBuilds(lab, opts, progress);
@@ -327,7 +343,9 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     return result;
   } finally {
     progress.done();
-    await Promise.all([(g?.containerRemoved ?? Promise.resolve()).then(removeImages), context?.remove(), opening.catch(() => undefined)]);
+    // The folder goes last: while a grade's images exist, so does its folder, by which a
+    // later grade knows there is something to sweep if this one is killed now.
+    await Promise.all([(g?.containerRemoved ?? Promise.resolve()).then(removeImages).then(() => context?.remove()), opening.catch(() => undefined)]);
     await session.builds.close();
     release();
   }

@@ -185,7 +185,7 @@ class HttpReady implements WaitStrategy {
   async waitUntilReady(container: Dockerode.Container, boundPorts: { getBinding(port: number): number }): Promise<void> {
     const url = `http://${this.host}:${boundPorts.getBinding(this.port)}${this.path}`;
     const deadline = Date.now() + this.startupTimeoutMs;
-    for (;;) {
+    for (let pause = 10; ; pause = Math.min(2 * pause, 50)) {
       // Each attempt may take up to a second: a loaded machine answers slowly.
       if (
         await get(url, 1000).then(
@@ -198,7 +198,8 @@ class HttpReady implements WaitStrategy {
       const state = (await container.inspect()).State;
       if (!state.Running) throw new Error(`the container exited (code ${state.ExitCode}) before ${this.path} answered`);
       if (Date.now() > deadline) throw new Error(`${this.path} did not answer 200 within ${this.startupTimeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
+      // Soon again at first (most apps listen within milliseconds), then every 50 ms.
+      await new Promise((r) => setTimeout(r, pause));
     }
   }
 }

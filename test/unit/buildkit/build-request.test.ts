@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// This file's worker talks to a fake engine on a socket of its own: what a build asks of it is recorded.
+const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-build-engine-'));
+const socket = path.join(dir, 'docker.sock');
+process.env.DOCKER_HOST = `unix://${socket}`;
+const { buildImage } = await import('../../../graders/buildkit/build.js');
+const { usesContainerdStore } = await import('../../../graders/engine/docker.js');
+
+const asked: { method: string; url: URL; files: string[] }[] = [];
+let server: Server;
+const context = path.join(dir, 'context');
+
+/** The names in a tar body. */
+async function tarNames(body: Buffer): Promise<string[]> {
+  const names: string[] = [];
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    names.push(header.name);
+    stream.on('end', next).resume();
+  });
+  await new Promise<void>((resolve, reject) =>
+    extract
+      .on('finish', () => resolve())
+      .on('error', reject)
+      .end(body),
+  );
+  return names;
+}
+
+beforeAll(async () => {
+  mkdirSync(context);
+  writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+  writeFileSync(path.join(context, 'app'), 'hello\n');
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const url = new URL(req.url ?? '/', 'http://engine');
+      const body = Buffer.concat(chunks);
+      asked.push({ method: req.method ?? '', url, files: req.method === 'POST' && url.pathname.endsWith('/build') ? await tarNames(body) : [] });
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname.endsWith('/info'))
+        return res.end(JSON.stringify({ Driver: 'overlayfs', DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] }));
+      if (url.pathname.endsWith('/build')) return res.end(`${JSON.stringify({ id: 'moby.image.id', aux: { ID: 'sha256:0123456789abcdef' } })}\n`);
+      res.statusCode = 404;
+      res.end(JSON.stringify({ message: 'not here' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a build, as the engine is asked for it', () => {
+  it('is one POST /build with the context as its tar body: no BuildKit session is opened first', async () => {
+    asked.length = 0;
+    const built = await buildImage({ contextDir: context, tag: 'stagecraft-test/build:1', timeoutMs: 10_000 });
+    expect(built.ok, built.error).toBe(true);
+    expect(built.imageId).toBe('sha256:0123456789abcdef');
+    expect(asked.map((a) => `${a.method} ${a.url.pathname}`)).toEqual(['POST /build']);
+    const [build] = asked;
+    expect(build!.files.sort()).toEqual(['Dockerfile', 'app']);
+    expect(build!.url.searchParams.get('version')).toBe('2');
+    expect(build!.url.searchParams.get('t')).toBe('stagecraft-test/build:1');
+    expect(build!.url.searchParams.has('session')).toBe(false);
+    expect(build!.url.searchParams.has('outputs')).toBe(false);
+  });
+
+  it('asks for uncompressed layers when told to (an image removed after the grade)', async () => {
+    asked.length = 0;
+    await buildImage({ contextDir: context, tag: 'stagecraft-test/build:2', timeoutMs: 10_000, uncompressedLayers: true });
+    expect(JSON.parse(asked[0]!.url.searchParams.get('outputs') ?? 'null')).toEqual([{ Type: 'moby', Attrs: { compression: 'uncompressed' } }]);
+  });
+
+  it("knows the containerd image store from the engine's driver type, and asks once", async () => {
+    asked.length = 0;
+    expect(await usesContainerdStore()).toBe(true);
+    expect(await usesContainerdStore()).toBe(true);
+    expect(asked.map((a) => a.url.pathname.replace(/^\/v[\d.]+/, ''))).toEqual(['/info']);
+  });
+});

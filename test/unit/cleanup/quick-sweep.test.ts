@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// This file's worker has a temporary folder and a fake engine of its own: what a sweep asks of the engine is recorded.
+const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-sweep-engine-'));
+const tmp = path.join(dir, 'tmp');
+mkdirSync(tmp);
+process.env.TMPDIR = tmp;
+process.env.DOCKER_HOST = `unix://${path.join(dir, 'docker.sock')}`;
+const { sweepLeftovers } = await import('../../../graders/cleanup/leftovers.js');
+
+/** A pid no process has now: a child that has ended. */
+const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+const asked: string[] = [];
+let server: Server;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    asked.push(`${req.method} ${url.pathname.replace(/^\/v[\d.]+/, '')}`);
+    res.setHeader('content-type', 'application/json');
+    if (url.pathname.endsWith('/images/json'))
+      return res.end(
+        JSON.stringify([{ Id: 'sha256:left', RepoTags: ['stagecraft-grade/lab1-go:abc'], Labels: { 'org.stagecraft.grader': `${hostname()}/${deadPid}` } }]),
+      );
+    if (url.pathname.endsWith('/containers/json')) return res.end('[]');
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(path.join(dir, 'docker.sock'), resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a student's grade sweeping what killed graders left (quick)", () => {
+  it('does not list the images when no dead grader left a container or a folder here', async () => {
+    asked.length = 0;
+    expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 0, folders: 0, pids: [] });
+    expect(asked).toEqual(['GET /containers/json']);
+  });
+
+  it("lists them when a dead grader's folder is here, removes its image, then its folder", async () => {
+    asked.length = 0;
+    mkdirSync(path.join(tmp, `stagecraft-grade-${deadPid}-AbC123`));
+    expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 1, folders: 1, pids: [deadPid] });
+    expect(asked).toEqual(['GET /containers/json', 'GET /images/json', 'DELETE /images/sha256:left']);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('`stagecraft clean` (not quick) always lists them', async () => {
+    asked.length = 0;
+    expect((await sweepLeftovers()).images).toBe(1);
+    expect(asked).toContain('GET /images/json');
+  });
+});
