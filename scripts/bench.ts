@@ -37,6 +37,8 @@ import { benchExplain } from './bench/explain.js';
 import { benchRoom } from './bench/room.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Marks this run's edits: an earlier run's builds of the same edit are in the build cache, and would be no build at all. */
+const RUN_MARK = Date.now().toString(36);
 const SECTIONS = ['start', 'grade', 'watch', 'starter', 'batch', 'class', 'explain', 'room'] as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const wanted = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
@@ -250,7 +252,7 @@ async function benchBatch(): Promise<void> {
 
 /** The reference solution with a harmless edit: an ENV after each FROM, so every step after it runs again. */
 function edited(solution: string, n: number): string {
-  return solution.replace(/^FROM .*$/gm, (from) => `${from}\nENV STAGECRAFT_BENCH_EDIT=${n}`);
+  return solution.replace(/^FROM .*$/gm, (from) => `${from}\nENV STAGECRAFT_BENCH_EDIT=${RUN_MARK}-${n}`);
 }
 
 /**
