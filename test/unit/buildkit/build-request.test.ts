@@ -1,20 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker talks to a fake engine on a socket of its own: what a build asks of it is recorded.
-const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-build-engine-'));
-const socket = path.join(dir, 'docker.sock');
-process.env.DOCKER_HOST = `unix://${socket}`;
+const engine = fakeEngine('build');
 const { buildImage } = await import('../../../graders/buildkit/build.js');
 const { usesContainerdStore } = await import('../../../graders/engine/docker.js');
 
 const asked: { method: string; url: URL; files: string[] }[] = [];
-let server: Server;
-const context = path.join(dir, 'context');
+const context = path.join(engine.dir, 'context');
 
 /** The names in a tar body. */
 async function tarNames(body: Buffer): Promise<string[]> {
@@ -37,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(context);
   writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
   writeFileSync(path.join(context, 'app'), 'hello\n');
-  server = createServer((req, res) => {
+  await engine.start((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -52,12 +48,8 @@ beforeAll(async () => {
       res.end(JSON.stringify({ message: 'not here' }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => engine.stop());
 
 describe('a build, as the engine is asked for it', () => {
   it('is one POST /build with the context as its tar body: no BuildKit session is opened first', async () => {

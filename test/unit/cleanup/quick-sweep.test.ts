@@ -1,24 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker has a temporary folder and a fake engine of its own: what a sweep asks of the engine is recorded.
-const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-sweep-engine-'));
-const tmp = path.join(dir, 'tmp');
+const engine = fakeEngine('sweep');
+const tmp = path.join(engine.dir, 'tmp');
 mkdirSync(tmp);
 process.env.TMPDIR = tmp;
-process.env.DOCKER_HOST = `unix://${path.join(dir, 'docker.sock')}`;
 const { sweepLeftovers } = await import('../../../graders/cleanup/leftovers.js');
 
 /** A pid no process has now: a child that has ended. */
 const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
 const asked: string[] = [];
-let server: Server;
-beforeAll(async () => {
-  server = createServer((req, res) => {
+beforeAll(() =>
+  engine.start((req, res) => {
     const url = new URL(req.url ?? '/', 'http://engine');
     asked.push(`${req.method} ${url.pathname.replace(/^\/v[\d.]+/, '')}`);
     res.setHeader('content-type', 'application/json');
@@ -28,13 +26,9 @@ beforeAll(async () => {
       );
     if (url.pathname.endsWith('/containers/json')) return res.end('[]');
     res.end('{}');
-  });
-  await new Promise<void>((resolve) => server.listen(path.join(dir, 'docker.sock'), resolve));
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
-});
+  }),
+);
+afterAll(() => engine.stop());
 
 describe("a student's grade sweeping what killed graders left (quick)", () => {
   it('does not list the images when no dead grader left a container or a folder here', async () => {

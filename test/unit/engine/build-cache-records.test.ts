@@ -1,22 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker talks to an engine with the containerd image store that has just had an
 // image removed under its usage count: the first answer is the 404 Docker 28 gives then.
-const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-df-engine-'));
-const socket = path.join(dir, 'docker.sock');
-process.env.DOCKER_HOST = `unix://${socket}`;
+const engine = fakeEngine('df');
 const { buildCacheRecords } = await import('../../../graders/engine/docker.js');
 
 const asked: string[] = [];
 let misses = 0;
 const record = { ID: 'r1', Type: 'exec.cachemount', Description: 'cache mount', InUse: false, Size: 1, CreatedAt: '2026-12-06T00:00:00Z', LastUsedAt: null };
-let server: Server;
-beforeAll(async () => {
-  server = createServer((req, res) => {
+beforeAll(() =>
+  engine.start((req, res) => {
     asked.push(req.url ?? '');
     res.setHeader('content-type', 'application/json');
     if (misses-- > 0) {
@@ -24,13 +18,9 @@ beforeAll(async () => {
       return res.end(JSON.stringify({ message: 'snapshot o2t83x60rhytrjdkjbrsqkv3g does not exist: not found' }));
     }
     res.end(JSON.stringify({ Images: null, BuildCache: [record] }));
-  });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
-});
+  }),
+);
+afterAll(() => engine.stop());
 
 describe('the build cache records', () => {
   it('are asked for alone (the images are not counted), and asked again after a snapshot that went while counting', async () => {

@@ -1,21 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker talks to a fake engine that has golang:1.24-trixie and nothing else, and answers slowly.
-const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-bases-engine-'));
-const socket = path.join(dir, 'docker.sock');
-process.env.DOCKER_HOST = `unix://${socket}`;
+const engine = fakeEngine('bases');
 const { missingBaseImages } = await import('../../../graders/pipeline/base-images.js');
 const { parseDockerfile } = await import('../../../graders/lint/dockerfile.js');
 
 let inFlight = 0;
 let mostAtOnce = 0;
-let server: Server;
-beforeAll(async () => {
-  server = createServer((req, res) => {
+beforeAll(() =>
+  engine.start((req, res) => {
     inFlight++;
     mostAtOnce = Math.max(mostAtOnce, inFlight);
     setTimeout(() => {
@@ -25,13 +19,9 @@ beforeAll(async () => {
       res.statusCode = 404;
       res.end(JSON.stringify({ message: 'No such image' }));
     }, 50);
-  });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
-});
+  }),
+);
+afterAll(() => engine.stop());
 
 describe('the base images a grade needs', () => {
   it('are asked of the engine at once, and only the missing catalogue ones come back', async () => {
