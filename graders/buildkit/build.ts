@@ -48,6 +48,8 @@ export interface BuildRequest {
    * of lab 1's 1 s build), and the scan unpacks it again. Only the containerd store takes it.
    */
   uncompressedLayers?: boolean;
+  /** The build pulls an image: it needs a BuildKit session (engine/docker.ts postBuild says why). */
+  pullsImages?: boolean;
 }
 
 export interface BuildResult {
@@ -318,7 +320,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
         rm: true,
         forcerm: true,
       },
-      abort.signal,
+      { signal: abort.signal, session: req.pullsImages },
     );
     abort.signal.addEventListener('abort', () => stream.destroy());
     await eachLine(stream, (line) => trace.line(line));

@@ -47,6 +47,7 @@ export class GradeBuilds {
   private readonly cache = new CacheOwner();
   private hostNote?: string;
   private uncompressedLayers = false;
+  private pulls = false;
   private closed = false;
 
   constructor(private readonly opts: GradeBuildOptions) {}
@@ -68,6 +69,12 @@ export class GradeBuilds {
     return available.ceiling ? ceilingLine(available.ceiling) : undefined;
   }
 
+  /** The builds pull an image that is not here (an online image, one allowed with --allow-image). */
+  pullImages(): this {
+    this.pulls = true;
+    return this;
+  }
+
   /** One build, in what is left of the grade's time. The engine's disk running short is "could not grade". */
   async build(contextDir: string, tag: string): Promise<BuildResult> {
     const budget = this.opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
@@ -85,6 +92,7 @@ export class GradeBuilds {
       noCache: this.opts.noCache,
       fence: this.fence,
       uncompressedLayers: this.uncompressedLayers,
+      pullsImages: this.pulls,
       onStep: this.opts.onStep,
     }).finally(closeWindow);
     if (built.stopped?.reason === 'unfenced')

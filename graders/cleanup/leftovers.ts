@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { docker, GRADER_LABEL } from '../engine/docker.js';
@@ -42,12 +42,28 @@ function deadMaker(labels: Record<string, string> | undefined): number | undefin
 const gradeImageOnly = (tags: string[] | undefined) => (tags ?? []).every((t) => t.startsWith('stagecraft-grade/') || t === '<none>:<none>');
 
 /**
+ * A quick sweep lists the images anyway when the last listing here is a day old: a grade's
+ * images can outlive its folder (an engine that would not remove them, a second Ctrl-C).
+ */
+const LISTED_STAMP = '.stagecraft-images-listed';
+const LIST_AT_LEAST_EVERY_MS = 24 * 3600_000;
+
+async function listingDue(): Promise<boolean> {
+  const listed = await stat(path.join(tmpdir(), LISTED_STAMP)).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  return Date.now() - listed > LIST_AT_LEAST_EVERY_MS;
+}
+
+/**
  * Remove what graders killed outright (SIGKILL, the OOM killer, a power cut) left behind:
  * their containers, grade images and temporary folders. Live graders — other batches on
  * this machine, other hosts on a shared engine — and images kept with --keep-image are
  * never touched. `quick` (a student's grade): the engine's images are listed only when a
- * dead grader left a container or a temporary folder here. A grade's images never outlive
- * its folder, and on the containerd image store the listing keeps the engine busy 0.3 s.
+ * dead grader left a container or a temporary folder here, or once a day. A grade removes
+ * its folder after its images, and on the containerd image store the listing keeps the
+ * engine busy 0.3 s.
  */
 export async function sweepLeftovers(opts: { quick?: boolean } = {}): Promise<Swept> {
   const swept: Swept = { containers: 0, images: 0, folders: 0, pids: [] };
@@ -69,8 +85,9 @@ export async function sweepLeftovers(opts: { quick?: boolean } = {}): Promise<Sw
     const pid = tempFolderMaker(name);
     if (pid !== undefined && !processAlive(pid)) deadFolders.push({ name, pid });
   }
-  if (!opts.quick || swept.pids.length || deadFolders.length) {
+  if (!opts.quick || swept.pids.length || deadFolders.length || (await listingDue())) {
     const images = await docker().listImages({ filters: { label: [GRADER_LABEL] } });
+    await writeFile(path.join(tmpdir(), LISTED_STAMP), '').catch(() => undefined);
     for (const image of images) {
       const pid = deadMaker(image.Labels);
       if (pid === undefined || !gradeImageOnly(image.RepoTags)) continue;

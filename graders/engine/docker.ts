@@ -82,15 +82,26 @@ export interface BuildQuery {
 
 /**
  * Start a build: the context tar is the request's body, as the docker CLI sends a tar
- * context, and the engine's output streams back. No BuildKit session is opened: dockerode's
- * own `buildImage` opens one before every BuildKit build (to answer registry credentials),
- * loading gRPC and parsing a .proto file first, about 70 ms a build, and nothing a grade
- * builds pulls with credentials. `signal` ends the request (the build then stops).
+ * context, and the engine's output streams back. `session`: open a BuildKit session first
+ * (dockerode's own `buildImage`), through which BuildKit asks for a registry's credentials,
+ * even anonymous ones: a build that pulls an image fails without one ("no active sessions").
+ * A build of images already here goes without: opening one loads gRPC and parses a .proto
+ * file first, about 70 ms a build. `signal` ends the request (the build then stops).
  */
-export function postBuild(context: NodeJS.ReadableStream, query: BuildQuery, signal?: AbortSignal): Promise<Readable> {
+export function postBuild(context: NodeJS.ReadableStream, query: BuildQuery, opts: { signal?: AbortSignal; session?: boolean } = {}): Promise<Readable> {
+  if (opts.session)
+    return docker().buildImage(context, { ...query, abortSignal: opts.signal } as Parameters<Docker['buildImage']>[1]) as unknown as Promise<Readable>;
   return new Promise((resolve, reject) =>
     docker().modem.dial(
-      { path: '/build?', method: 'POST', file: context, options: query, abortSignal: signal, isStream: true, statusCodes: { 200: true, 500: 'server error' } },
+      {
+        path: '/build?',
+        method: 'POST',
+        file: context,
+        options: query,
+        abortSignal: opts.signal,
+        isStream: true,
+        statusCodes: { 200: true, 500: 'server error' },
+      },
       (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)),
     ),
   );
@@ -101,7 +112,7 @@ const containerdStore = new Map<string, Promise<boolean>>();
 /**
  * Does the engine keep its images in the containerd image store (Docker Desktop's and
  * Docker 29's default), rather than the classic one? Asked once per engine and process; an
- * engine that does not say is taken for the classic store.
+ * engine that does not answer is taken for the classic store this time.
  */
 export function usesContainerdStore(): Promise<boolean> {
   const address = engineAddress();
@@ -112,7 +123,10 @@ export function usesContainerdStore(): Promise<boolean> {
       .then(
         (info: { DriverStatus?: [string, string][] | null }) =>
           (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value.startsWith('io.containerd.snapshotter')),
-        () => false,
+        () => {
+          containerdStore.delete(address); // asked again next time
+          return false;
+        },
       );
     containerdStore.set(address, known);
   }

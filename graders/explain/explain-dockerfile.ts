@@ -71,7 +71,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   const refusal = vet(df, { buildNetwork: true }, MACHINE_POLICY);
   if (refusal) throw new CannotGrade(`${shownPath(file)} is not built: ${refusal.message}`);
   await requireEngine();
-  await ensureBaseImages(df, (line) => progress.log(line));
+  const { buildPulls } = await ensureBaseImages(df, (line) => progress.log(line));
 
   progress.stage('preparing the build context');
   const context = await stageContext(contextDir, bytes);
@@ -82,6 +82,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   const release = onInterrupt(removeImages);
   const notes: string[] = [];
   const builds = new GradeBuilds({ ...req.limits, network: 'default', throwaway: true, onStep: (s) => progress.step(s) });
+  if (buildPulls) builds.pullImages();
   const build = (t: string): Promise<BuildResult> => builds.build(context.dir, t);
   const shown = { dockerfile: shownPath(file), context: shownPath(contextDir) };
   try {

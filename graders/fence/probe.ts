@@ -204,7 +204,7 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     const stream = await postBuild(
       probeContext(image, marker),
       { version: '2', networkmode: 'none', nocache: true, buildargs: { no_proxy: marker } },
-      abort.signal,
+      { signal: abort.signal },
     );
     abort.signal.addEventListener('abort', () => stream.destroy());
     stream.setEncoding('utf8');

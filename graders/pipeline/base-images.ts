@@ -4,14 +4,21 @@ import { catalogueEntry, type CatalogueImage } from '../images/catalogue.js';
 import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { firstLine } from '../format/text.js';
 
-/** The catalogue images this Dockerfile starts FROM (or copies from) that are not here yet, asked of the engine at once. */
-export async function missingBaseImages(df: ParsedDockerfile): Promise<CatalogueImage[]> {
-  const inCatalogue = externalImages(df).flatMap((ref) => {
-    const entry = catalogueEntry(ref);
-    return entry ? [{ ref, entry }] : [];
-  });
-  const here = await Promise.all(inCatalogue.map(({ ref }) => imageExists(ref)));
-  return inCatalogue.filter((_, i) => !here[i]).map(({ entry }) => entry);
+/** The images this Dockerfile starts FROM (or copies from) that are not here yet, asked of the engine at once. */
+export async function imagesNotHere(df: ParsedDockerfile): Promise<string[]> {
+  const refs = externalImages(df);
+  const here = await Promise.all(refs.map((ref) => imageExists(ref)));
+  return refs.filter((_, i) => !here[i]);
+}
+
+/** Of these images, the catalogue's: the kit provides them (a pull, or a stand-in built here). */
+export function catalogueImages(refs: string[]): CatalogueImage[] {
+  return refs.flatMap((ref) => catalogueEntry(ref) ?? []);
+}
+
+/** Of these images, those the build pulls itself (online images, those allowed with --allow-image): it needs a BuildKit session then. */
+export function pulledByTheBuild(refs: string[]): string[] {
+  return refs.filter((ref) => !catalogueEntry(ref));
 }
 
 /**
@@ -34,8 +41,11 @@ export async function provideBaseImages(missing: CatalogueImage[], log: (line: s
 
 /**
  * The catalogue images this Dockerfile needs, fetched where they are missing. Images
- * outside the catalogue are left to the build, which fails clearly if they are missing.
+ * outside the catalogue (the online ones, those allowed with --allow-image) are left to the
+ * build, which pulls them or fails clearly: `buildPulls` says it will have to.
  */
-export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string) => void): Promise<void> {
-  await provideBaseImages(await missingBaseImages(df), log);
+export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string) => void): Promise<{ buildPulls: boolean }> {
+  const absent = await imagesNotHere(df);
+  await provideBaseImages(catalogueImages(absent), log);
+  return { buildPulls: pulledByTheBuild(absent).length > 0 };
 }

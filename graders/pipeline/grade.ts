@@ -22,7 +22,7 @@ import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-moun
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
-import { missingBaseImages, provideBaseImages } from './base-images.js';
+import { catalogueImages, imagesNotHere, provideBaseImages, pulledByTheBuild } from './base-images.js';
 import { cacheSeed } from './cache-seed.js';
 import { knownContent } from './known-content.js';
 import type { GradeLimits } from './limits.js';
@@ -165,11 +165,12 @@ async function readyToBuild(g: Grading): Promise<void> {
   const log = (line: string) => g.progress.log(line);
   // The engine's quick questions are asked together. Whether its frontend can read the
   // Dockerfile at all is settled before anything is fetched: base images can take minutes.
-  const [syntaxNote, missing] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
-    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), missingBaseImages(g.dockerfile)]),
+  const [syntaxNote, absent] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
+    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), imagesNotHere(g.dockerfile)]),
   );
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
-  await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(missing, log));
+  await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(catalogueImages(absent), log));
+  if (pulledByTheBuild(absent).length) g.builds.pullImages();
   const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), log));
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);

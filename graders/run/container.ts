@@ -89,8 +89,6 @@ export async function runAndProbe(req: RunRequest): Promise<ProbedRun> {
       result.ready = true;
       result.readyMs = start.readyMs;
       const base = `http://${engineHost()}:${start.container.getMappedPort(req.port)}`;
-      // The engine lists the processes while the probes are sent: neither waits for the other.
-      const uids = processUids(docker().getContainer(start.container.getId()));
       for (const first of req.probes) {
         // A probe may lead to another (a page, then the asset it links): follow while they pass.
         for (let probe: Probe | undefined = first; probe;) {
@@ -99,7 +97,8 @@ export async function runAndProbe(req: RunRequest): Promise<ProbedRun> {
           probe = outcome.ok && answer ? probe.next?.(answer) : undefined;
         }
       }
-      result.processUids = await uids;
+      // After the probes: what the app started or became while answering them counts too.
+      result.processUids = await processUids(docker().getContainer(start.container.getId()));
       answered = result.probes.every((p) => p.ok);
     }
   } catch (err) {

@@ -49,6 +49,7 @@ export async function toldToGrade(getReady: () => Promise<unknown>): Promise<voi
   if (!process.env[WHEN_TOLD] || !process.send) return;
   delete process.env[WHEN_TOLD];
   await getReady().catch(() => undefined); // what failed fails again, and is said, in the grade
+  if (!process.connected) process.exit(0); // the watcher ended while this got ready
   const gone = () => process.exit(0);
   process.once('disconnect', gone);
   await new Promise<void>((resolve) => {

@@ -72,6 +72,12 @@ describe('a build, as the engine is asked for it', () => {
     expect(JSON.parse(asked[0]!.url.searchParams.get('outputs') ?? 'null')).toEqual([{ Type: 'moby', Attrs: { compression: 'uncompressed' } }]);
   });
 
+  it('opens a BuildKit session first when the build pulls an image: BuildKit asks the registry for credentials through it', async () => {
+    asked.length = 0;
+    await buildImage({ contextDir: context, tag: 'stagecraft-test/build:3', timeoutMs: 10_000, pullsImages: true });
+    expect(asked[0]).toMatchObject({ method: 'POST', url: expect.objectContaining({ pathname: expect.stringMatching(/\/session$/) }) });
+  });
+
   it("knows the containerd image store from the engine's driver type, and asks once", async () => {
     asked.length = 0;
     expect(await usesContainerdStore()).toBe(true);

@@ -31,7 +31,14 @@ beforeAll(() =>
 afterAll(() => engine.stop());
 
 describe("a student's grade sweeping what killed graders left (quick)", () => {
-  it('does not list the images when no dead grader left a container or a folder here', async () => {
+  it('lists the images when they were not listed here for a day, and notes when they were', async () => {
+    asked.length = 0;
+    expect(await sweepLeftovers({ quick: true })).toMatchObject({ images: 1 });
+    expect(asked).toContain('GET /images/json');
+    expect(readdirSync(tmp)).toEqual(['.stagecraft-images-listed']);
+  });
+
+  it('does not list them when no dead grader left a container or a folder here', async () => {
     asked.length = 0;
     expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 0, folders: 0, pids: [] });
     expect(asked).toEqual(['GET /containers/json']);
@@ -42,7 +49,7 @@ describe("a student's grade sweeping what killed graders left (quick)", () => {
     mkdirSync(path.join(tmp, `stagecraft-grade-${deadPid}-AbC123`));
     expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 1, folders: 1, pids: [deadPid] });
     expect(asked).toEqual(['GET /containers/json', 'GET /images/json', 'DELETE /images/sha256:left']);
-    expect(readdirSync(tmp)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual(['.stagecraft-images-listed']);
   });
 
   it('`stagecraft clean` (not quick) always lists them', async () => {

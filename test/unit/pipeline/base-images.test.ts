@@ -3,7 +3,7 @@ import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker talks to a fake engine that has golang:1.24-trixie and nothing else, and answers slowly.
 const engine = fakeEngine('bases');
-const { missingBaseImages } = await import('../../../graders/pipeline/base-images.js');
+const { catalogueImages, imagesNotHere, pulledByTheBuild } = await import('../../../graders/pipeline/base-images.js');
 const { parseDockerfile } = await import('../../../graders/lint/dockerfile.js');
 
 let inFlight = 0;
@@ -24,13 +24,20 @@ beforeAll(() =>
 afterAll(() => engine.stop());
 
 describe('the base images a grade needs', () => {
-  it('are asked of the engine at once, and only the missing catalogue ones come back', async () => {
+  it("are asked of the engine at once; the catalogue ones missing are the kit's to fetch, the others the build pulls", async () => {
     const parsed = parseDockerfile(
-      Buffer.from('FROM golang:1.24-trixie AS build\nFROM node:20-trixie-slim AS web\nFROM gcr.io/distroless/static-debian13\nCOPY --from=build /a /a\n'),
+      Buffer.from(
+        'FROM golang:1.24-trixie AS build\nFROM node:20-trixie-slim AS web\nFROM node:22-alpine AS online\nFROM gcr.io/distroless/static-debian13\nCOPY --from=build /a /a\n',
+      ),
     );
     if (!parsed.ok) throw new Error(parsed.problem.message);
-    const missing = await missingBaseImages(parsed.dockerfile);
-    expect(missing.map((m) => m.ref).sort()).toEqual(['gcr.io/distroless/static-debian13', 'node:20-trixie-slim']);
-    expect(mostAtOnce).toBe(3);
+    const absent = await imagesNotHere(parsed.dockerfile);
+    expect(mostAtOnce).toBe(4);
+    expect(
+      catalogueImages(absent)
+        .map((m) => m.ref)
+        .sort(),
+    ).toEqual(['gcr.io/distroless/static-debian13', 'node:20-trixie-slim']);
+    expect(pulledByTheBuild(absent)).toEqual(['node:22-alpine']);
   });
 });
