@@ -22,11 +22,15 @@ export function pulledByTheBuild(refs: string[]): string[] {
 }
 
 /**
- * A fresh machine has no base images yet: fetch the catalogue ones given (pull, or build a
- * stand-in where no registry answers) so the first grade just works.
+ * A fresh machine has no base images yet: of the images not here, fetch the catalogue's
+ * (pull, or build a stand-in where no registry answers) so the first grade just works.
+ * The others (online images, those allowed with --allow-image) are left to the build, which
+ * pulls them or fails clearly: `buildPulls` says it will have to.
  */
-export async function provideBaseImages(missing: CatalogueImage[], log: (line: string) => void): Promise<void> {
-  if (missing.length === 0) return;
+export async function provideBaseImages(absent: string[], log: (line: string) => void): Promise<{ buildPulls: boolean }> {
+  const missing = catalogueImages(absent);
+  const buildPulls = pulledByTheBuild(absent).length > 0;
+  if (missing.length === 0) return { buildPulls };
   log(`base images not here yet: ${missing.map((m) => m.ref).join(', ')} — fetching them once (\`npm run images\` does all of them)`);
   try {
     // Provisioning (zx, mmdebstrap, the stand-in recipes) is loaded only when an image is missing.
@@ -37,15 +41,10 @@ export async function provideBaseImages(missing: CatalogueImage[], log: (line: s
       `could not provide the base image(s) ${missing.map((m) => m.ref).join(', ')}: ${firstLine(err)}; run \`npm run images\` and try again`,
     );
   }
+  return { buildPulls };
 }
 
-/**
- * The catalogue images this Dockerfile needs, fetched where they are missing. Images
- * outside the catalogue (the online ones, those allowed with --allow-image) are left to the
- * build, which pulls them or fails clearly: `buildPulls` says it will have to.
- */
+/** The images this Dockerfile needs, provided as provideBaseImages does. */
 export async function ensureBaseImages(df: ParsedDockerfile, log: (line: string) => void): Promise<{ buildPulls: boolean }> {
-  const absent = await imagesNotHere(df);
-  await provideBaseImages(catalogueImages(absent), log);
-  return { buildPulls: pulledByTheBuild(absent).length > 0 };
+  return provideBaseImages(await imagesNotHere(df), log);
 }

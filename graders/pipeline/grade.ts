@@ -22,7 +22,7 @@ import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-moun
 import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
-import { catalogueImages, imagesNotHere, provideBaseImages, pulledByTheBuild } from './base-images.js';
+import { imagesNotHere, provideBaseImages } from './base-images.js';
 import { cacheSeed } from './cache-seed.js';
 import { knownContent } from './known-content.js';
 import type { GradeLimits } from './limits.js';
@@ -83,13 +83,16 @@ interface Grading {
   opening: Promise<string | undefined>;
 }
 
+/** The Dockerfile under test, and the .dockerignore of its own where there is one. */
 function resolveDockerfile(lab: LabDefinition, choice: GradeOptions['dockerfile']): { file: string; dockerignore?: string } {
   if (!choice || choice.kind === 'lab') return { file: path.join(labDir(lab), 'Dockerfile') };
-  if (choice.kind === 'solution') return { file: path.join(solutionDir(lab), 'Dockerfile'), dockerignore: path.join(solutionDir(lab), '.dockerignore') };
+  if (choice.kind === 'solution') return withOwnIgnore(path.join(solutionDir(lab), 'Dockerfile'), path.join(solutionDir(lab), '.dockerignore'));
   const file = path.resolve(choice.path);
   // BuildKit's convention: `app.Dockerfile` may come with its own `app.Dockerfile.dockerignore`.
-  return { file, dockerignore: `${file}.dockerignore` };
+  return withOwnIgnore(file, `${file}.dockerignore`);
 }
+
+const withOwnIgnore = (file: string, dockerignore: string) => ({ file, dockerignore: existsSync(dockerignore) ? dockerignore : undefined });
 
 /**
  * Give the graded image a name a student can type (`stagecraft/<lab>`, replacing the one
@@ -169,8 +172,8 @@ async function readyToBuild(g: Grading): Promise<void> {
     Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), imagesNotHere(g.dockerfile)]),
   );
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
-  await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(catalogueImages(absent), log));
-  if (pulledByTheBuild(absent).length) g.builds.pullImages();
+  const { buildPulls } = await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(absent, log));
+  if (buildPulls) g.builds.pullImages();
   const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), log));
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
@@ -272,7 +275,7 @@ export async function getReady(lab: LabDefinition, dockerfile?: GradeOptions['do
 async function rehearse(lab: LabDefinition, choice: GradeOptions['dockerfile']): Promise<void> {
   const { file, dockerignore } = resolveDockerfile(lab, choice);
   if (!existsSync(file)) return;
-  const context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
+  const context = await prepareContext(labContextRequest(lab, file, dockerignore));
   try {
     parseDockerfile(context.dockerfileBytes);
   } finally {
@@ -303,7 +306,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   let g: Grading | undefined;
   try {
     progress.stage('preparing the build context');
-    context = await prepareContext(labContextRequest(lab, file, dockerignore && existsSync(dockerignore) ? dockerignore : undefined));
+    context = await prepareContext(labContextRequest(lab, file, dockerignore));
 
     // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
     const early = vetBytes(context.dockerfileBytes);
