@@ -127,14 +127,16 @@ export async function applyLimits(dirs: CgroupDirs, limits: CgroupLimits): Promi
   const { memory, pids, cpu } = dirs.controllers;
   if (!memory || !pids) throw new Error('the memory and pids controllers are not available');
   const bytes = String(Math.floor(limits.memoryBytes / 4096) * 4096);
+  // The killer's setting first: a step already running flat out reaches the limit between two
+  // writes, and the killer, still on, would take one process and let the step go on unnamed.
   if (memory.version === 1) {
+    await write(path.join(memory.dir, 'memory.oom_control'), '1');
     await write(path.join(memory.dir, 'memory.limit_in_bytes'), bytes);
     await write(path.join(memory.dir, 'memory.memsw.limit_in_bytes'), bytes, true); // absent without swap accounting
-    await write(path.join(memory.dir, 'memory.oom_control'), '1');
   } else {
+    await write(path.join(memory.dir, 'memory.oom.group'), '1', true);
     await write(path.join(memory.dir, 'memory.max'), bytes);
     await write(path.join(memory.dir, 'memory.swap.max'), '0', true);
-    await write(path.join(memory.dir, 'memory.oom.group'), '1', true);
   }
   await write(path.join(pids.dir, 'pids.max'), String(limits.pids));
   if (cpu) {

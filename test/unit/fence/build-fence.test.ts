@@ -6,6 +6,7 @@ import { BuildTrace, strainedBy, type BuildResult } from '../../../graders/build
 import { builds } from '../../../graders/checks/builds.js';
 import { parseDockerfile } from '../../../graders/lint/dockerfile.js';
 import {
+  applyLimits,
   ceilingFor,
   cgroupMounts,
   childDirs,
@@ -295,6 +296,20 @@ describe("the ceiling on the steps' parent group: every step born under a limit"
     expect(readCeiling(dirs)).toEqual({ memory: String(3 * 2 ** 30), swap: String(3 * 2 ** 30), pids: '700' });
     writeCeiling(dirs, before);
     expect(readCeiling(dirs)).toEqual(before);
+  });
+
+  it("switches a step's OOM killer off before its memory limit holds (v1), and asks for the whole group on v2", async () => {
+    // The limit file cannot be written (a folder stands in its place): what was written before it shows the order.
+    for (const [version, killer, limit, expected] of [
+      [1, 'memory.oom_control', 'memory.limit_in_bytes', '1'],
+      [2, 'memory.oom.group', 'memory.max', '1'],
+    ] as const) {
+      const root = await tempFolder({ [killer]: '0', 'pids.max': 'max' });
+      await mkdir(path.join(root, limit));
+      const dirs: CgroupDirs = { controllers: { memory: { dir: root, version }, pids: { dir: root, version } } };
+      await expect(applyLimits(dirs, { memoryBytes: 2 ** 27, pids: 64, cpus: 1 })).rejects.toThrow(/EISDIR/);
+      expect(readFileSync(path.join(root, killer), 'utf8')).toBe(expected);
+    }
   });
 
   it("refuses a parent shared with the machine's services (the systemd driver's system.slice)", () => {
