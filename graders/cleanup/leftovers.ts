@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,26 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** Where a grader that handed its clean-up to a process of its own (hand-off.ts) names that process. */
+const CLEANER_MARKER = /^stagecraft-cleaner-(\d+)$/;
+export const cleanerMarker = (graderPid: number) => path.join(tmpdir(), `stagecraft-cleaner-${graderPid}`);
+
+/** The cleaner still at work for a grader, if any. */
+function cleanerOf(graderPid: number): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(cleanerMarker(graderPid), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
+}
+
+/** A grader is gone when neither it nor the cleaner it handed its clean-up to is running. */
+export function graderGone(pid: number): boolean {
+  return !processAlive(pid) && cleanerOf(pid) === undefined;
+}
+
 /** The pid of the grader on this host that made a resource with these labels (another host's: undefined). */
 export function graderPid(labels: Record<string, string> | undefined): number | undefined {
   const [host, pid] = (labels?.[GRADER_LABEL] ?? '').split('/');
@@ -35,7 +56,7 @@ export function graderPid(labels: Record<string, string> | undefined): number | 
 /** The pid of a dead grader on this host that made a resource with these labels. */
 function deadMaker(labels: Record<string, string> | undefined): number | undefined {
   const pid = graderPid(labels);
-  return pid === undefined || processAlive(pid) ? undefined : pid;
+  return pid === undefined || !graderGone(pid) ? undefined : pid;
 }
 
 /** A grade image nobody asked to keep: only stagecraft-grade/* tags, or none at all. */
@@ -83,7 +104,10 @@ export async function sweepLeftovers(opts: { quick?: boolean } = {}): Promise<Sw
   const deadFolders: { name: string; pid: number }[] = [];
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     const pid = tempFolderMaker(name);
-    if (pid !== undefined && !processAlive(pid)) deadFolders.push({ name, pid });
+    if (pid !== undefined && graderGone(pid)) deadFolders.push({ name, pid });
+    // A cleaner that died: the marker goes, what it did not remove is swept like a killed grader's.
+    const handedBy = Number(CLEANER_MARKER.exec(name)?.[1] ?? 0);
+    if (handedBy && graderGone(handedBy)) await rm(path.join(tmpdir(), name), { force: true });
   }
   if (!opts.quick || swept.pids.length || deadFolders.length || (await listingDue())) {
     const images = await docker().listImages({ filters: { label: [GRADER_LABEL] } });

@@ -34,7 +34,7 @@ export async function makeTempFolder(kind: TempKind): Promise<TempFolder> {
  * build context is being copied): renamed first, the copy's next write fails instead of
  * refilling it, and the removal retries past a file that landed in between.
  */
-async function removeFolder(dir: string): Promise<void> {
+export async function removeFolder(dir: string): Promise<void> {
   const doomed = `${dir}.removing`;
   const target = await rename(dir, doomed).then(
     () => doomed,

@@ -51,9 +51,9 @@ export function addGradeCommand(cli: Command): void {
       : flags.dockerfile
         ? { kind: 'path', path: flags.dockerfile }
         : { kind: 'lab' };
-    // What killed graders left is theirs alone (never this grade's): swept once the verdict is
-    // shown, beside the grade's own clean-up (on the containerd image store, listing the images
-    // during the grade slowed its build and run by 0.2 s), or, in a grade `--watch` keeps
+    // What killed graders left is theirs alone (never this grade's): swept after the verdict by
+    // the process the grade's clean-up is handed to (on the containerd image store, listing the
+    // images during the grade slowed its build and run by 0.2 s), or, in a grade `--watch` keeps
     // ready, while the student edits. A grade that cannot start sweeps nothing.
     let sweeping: Promise<void> | undefined;
     const sweep = () => (sweeping ??= sweepAndSay({ say: false, quick: true }).catch(() => undefined));
@@ -62,6 +62,7 @@ export function addGradeCommand(cli: Command): void {
     const page = flags.html ? await import('./grade-page.js') : undefined;
     await page?.checkPageTarget(flags.html!);
     let evidence: Evidence | undefined;
+    let handed = false;
     // The report is written as soon as the verdict is known; the grade's clean-up follows it.
     const report = async (result: GradeResult) => {
       // A kit that joined a room posts the result there while the report is written (never the solution's).
@@ -81,12 +82,38 @@ export function addGradeCommand(cli: Command): void {
       allowImages: flags.allowImage,
       progress: flags.json && !process.stderr.isTTY ? silentProgress : terminalProgress(),
       onEvidence: (e) => (evidence = e),
-      onVerdict: (result) => {
-        void sweep();
-        return report(result);
+      onVerdict: report,
+      // The prompt comes back with the verdict: a process of its own removes what the grade made, then sweeps.
+      handOff: async (left) => {
+        const cleaner = await (await import('../cleanup/hand-off.js')).handOff(left);
+        // The firewall rules' removal, if this grader is the last holder, is the cleaner's too.
+        if (cleaner) (await import('../run/network.js')).shareHostRules(cleaner);
+        return (handed = cleaner !== undefined);
       },
     });
-    await sweeping;
     process.exitCode = result.passed ? 0 : 1;
+    if (handed) await exitOnceWritten();
+    await sweep();
   });
+
+  // The cleaner a grade hands its clean-up to (hand-off.ts): started by the grade, never by a person.
+  cli
+    .command('finish-grade', { hidden: true })
+    .argument('<work>')
+    .action(async (work: string) => {
+      const [{ finishHandedOff }, { holdsHostRules, removeHostRules }] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
+      await finishHandedOff(JSON.parse(work), async () => {
+        await sweepAndSay({ say: false, quick: true });
+        if (holdsHostRules()) removeHostRules();
+      });
+    });
+}
+
+/**
+ * End the process once what it printed has reached the terminal or pipe: what is still in
+ * flight (the container's removal, which the engine finishes by itself) is the cleaner's.
+ */
+async function exitOnceWritten(): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write('', r))));
+  process.exit();
 }

@@ -54,6 +54,13 @@ export interface GradeOptions extends GradeLimits {
    * waiting by the clean-up.
    */
   onVerdict?: (result: GradeResult) => void | Promise<void>;
+  /**
+   * Once the verdict is delivered, offered what is left to remove (the container, whose
+   * removal is already under way in the engine, the images, the folder, in that order): true
+   * when something else will remove them (the command line's cleaner), and grade() then
+   * resolves without waiting for them. Not offered after a grade that ended in an error.
+   */
+  handOff?: (left: { containers: string[]; images: string[]; folders: string[] }) => Promise<boolean>;
 }
 
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
@@ -77,8 +84,8 @@ interface Grading {
   builds: GradeBuilds;
   /** Resolves when BuildKit reports its first step: it has the context and works on its own. */
   buildWorking: Promise<void>;
-  /** The graded container's removal, under way once the run is over: its image goes after it. */
-  containerRemoved?: Promise<void>;
+  /** The graded container and its removal, under way once the run is over: its image goes after it. */
+  container?: { id: string; removed: Promise<void> };
   /** The build session opening: a note when its limits cannot hold. */
   opening: Promise<string | undefined>;
 }
@@ -231,7 +238,7 @@ async function buildAndInspect(g: Grading): Promise<void> {
           probes: plan.probes.map((make) => make({ nonce: g.context.nonce, stampFunction: g.context.stampFunction })),
           limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
         });
-        g.containerRemoved = run.removed;
+        if (run.containerId) g.container = { id: run.containerId, removed: run.removed };
         return run.result;
       }),
   ]);
@@ -304,6 +311,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const release = onInterrupt(removeImages); // the context folder registers its own removal
   let context: PreparedContext | undefined;
   let g: Grading | undefined;
+  let delivered = false;
   try {
     progress.stage('preparing the build context');
     context = await prepareContext(labContextRequest(lab, file, dockerignore));
@@ -344,12 +352,16 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     opts.onEvidence?.(evidence);
     // What the student waits for comes first; the clean-up below does not change it.
     await opts.onVerdict?.(result);
+    delivered = true;
     return result;
   } finally {
     progress.done();
+    const left = { containers: g?.container ? [g.container.id] : [], images: [tag, `${tag}-rebuild`], folders: context ? [context.dir] : [] };
+    const handed = delivered && opts.handOff ? await opts.handOff(left) : false;
     // The folder goes last: while a grade's images exist, so does its folder, by which a
     // later grade knows there is something to sweep if this one is killed now.
-    await Promise.all([(g?.containerRemoved ?? Promise.resolve()).then(removeImages).then(() => context?.remove()), opening.catch(() => undefined)]);
+    const removal = handed ? undefined : (g?.container?.removed ?? Promise.resolve()).then(removeImages).then(() => context?.remove());
+    await Promise.all([removal, opening.catch(() => undefined)]);
     await session.builds.close();
     release();
   }

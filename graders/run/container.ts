@@ -58,6 +58,8 @@ export interface ProbedRun {
   result: RunResult;
   /** Resolves once the container is gone: its image may be removed after this. */
   removed: Promise<void>;
+  /** The container's id, once the engine made it. */
+  containerId?: string;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function runAndProbe(req: RunRequest): Promise<ProbedRun> {
   const removed = container.remove().finally(release);
   // A run that failed is judged on its whole output: the removal ends the followed log.
   result.logTail = answered ? await container.log.tail(0) : await removed.then(() => container.log.tail());
-  return { result, removed };
+  return { result, removed, containerId: container.id };
 }
 
 /**

@@ -40,7 +40,8 @@ export type Start =
  */
 export class GradedContainer extends GenericContainer {
   readonly log = new LogTail();
-  private id?: string;
+  /** The engine's id for it, once created. */
+  id?: string;
   /** How the app ended, when it stopped by itself before it was ready. */
   private exit?: { exitCode: number; oomKilled: boolean };
   /** The HTTP wait is under way (it notices an exit by itself from then on). */

@@ -1,9 +1,11 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import tar from 'tar-stream';
 import { tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
 import { docker, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
 import { graderPid, processAlive as alive } from '../../graders/cleanup/leftovers.js';
+import { until } from './until.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
 export async function engineOrFail(): Promise<void> {
@@ -24,11 +26,27 @@ export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
   const before = await leftovers();
   return {
     async added() {
+      await cleanersDone();
       const after = await leftovers();
       const added = (key: keyof Leftovers) => after[key].filter((x) => !before[key].includes(x));
       return { containers: added('containers'), images: added('images'), tempDirs: added('tempDirs') };
     },
   };
+}
+
+/**
+ * Wait for the processes command-line grades handed their clean-up to (in `dir`, their
+ * TMPDIR): what they still have to remove is not left behind until they have ended.
+ */
+export async function cleanersDone(dir = tmpdir()): Promise<void> {
+  const working = async () => {
+    for (const name of (await readdir(dir)).filter((n) => n.startsWith('stagecraft-cleaner-'))) {
+      const pid = Number(await readFile(path.join(dir, name), 'utf8').catch(() => ''));
+      if (pid > 0 && alive(pid)) return true;
+    }
+    return false;
+  };
+  await until(async () => !(await working()), 60_000, 50);
 }
 
 /**

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../../graders/cleanup/leftovers.js';
 import { docker, GRADER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
-import { engineOrFail } from '../helpers/engine.js';
+import { cleanersDone, engineOrFail } from '../helpers/engine.js';
 
 let work: string;
 
@@ -83,9 +84,30 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
 
     const next = runCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp }, 300_000);
     expect(next.status, next.stderr).toBe(0);
+    await cleanersDone(tmp); // the sweep is the work of the process the grade handed its clean-up to
     // Another process's leftovers are not the student's business (issue 21): swept, not said.
     expect(`${next.stdout}${next.stderr}`).not.toContain('left by a grader');
     expect(await madeBy(pid)).toEqual({ containers: 0, images: 0 });
+    expect(await graderFolders(tmp)).toEqual([]);
+  });
+
+  it('a grade hands its clean-up to a process of its own: the prompt comes back with the verdict, and nothing is left once that process ends', async () => {
+    const tmp = await privateTmp();
+    const child = startCli(['grade', 'lab1', '--solution'], { TMPDIR: tmp }, ['ignore', 'pipe', 'pipe']);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    // At once, as the shell gets its prompt back: a cleaner is named, and at work.
+    const marker = (await graderFolders(tmp)).find((d) => d === `stagecraft-cleaner-${child.pid}`);
+    const cleaner = marker && Number(await readFile(path.join(tmp, marker), 'utf8'));
+    expect({ code, marker, cleanerAlive: Boolean(cleaner && processAlive(cleaner)) }).toEqual({
+      code: 0,
+      marker: `stagecraft-cleaner-${child.pid}`,
+      cleanerAlive: true,
+    });
+    expect(out).toContain('all checks passed');
+    await cleanersDone(tmp);
+    expect(await madeBy(child.pid!)).toEqual({ containers: 0, images: 0 });
     expect(await graderFolders(tmp)).toEqual([]);
   });
 

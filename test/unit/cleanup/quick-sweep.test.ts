@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,21 @@ describe("a student's grade sweeping what killed graders left (quick)", () => {
     expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 1, folders: 1, pids: [deadPid] });
     expect(asked).toEqual(['GET /containers/json', 'GET /images/json', 'DELETE /images/sha256:left']);
     expect(readdirSync(tmp)).toEqual(['.stagecraft-images-listed']);
+  });
+
+  it('takes a grader whose clean-up a live process took over for alive, and one whose cleaner died for dead (its marker goes)', async () => {
+    const folder = `stagecraft-grade-${deadPid}-XyZ789`;
+    mkdirSync(path.join(tmp, folder));
+    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), String(process.pid)); // this worker stands in for the cleaner
+    asked.length = 0;
+    expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 0, folders: 0, pids: [] });
+    expect(asked).toEqual(['GET /containers/json']);
+    expect(readdirSync(tmp).sort()).toEqual(['.stagecraft-images-listed', `stagecraft-cleaner-${deadPid}`, folder]);
+
+    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), String(deadPid)); // the cleaner has died too
+    expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 1, folders: 1, pids: [deadPid] });
+    expect(readdirSync(tmp)).toEqual(['.stagecraft-images-listed']);
+    rmSync(path.join(tmp, folder), { recursive: true, force: true });
   });
 
   it('`stagecraft clean` (not quick) always lists them', async () => {
