@@ -92,7 +92,8 @@ async function historyOf(imageId: string): Promise<HistoryEntry[]> {
  */
 export async function inspectImage(imageId: string, df: ParsedDockerfile | undefined, options: number | InspectOptions): Promise<ImageFacts> {
   const opts: InspectOptions = typeof options === 'number' ? { scanLimitBytes: options } : options;
-  const info = await docker().getImage(imageId).inspect();
+  // Asked together: the scan that follows waits for the size they give.
+  const [info, history, standIns] = await Promise.all([docker().getImage(imageId).inspect(), historyOf(imageId), df ? standInBases(df) : []]);
   const facts: ImageFacts = {
     id: info.Id,
     size: info.Size,
@@ -101,8 +102,8 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
     cmd: ([] as string[]).concat(info.Config?.Cmd ?? []),
     env: info.Config?.Env ?? [],
     labels: info.Config?.Labels ?? {},
-    history: await historyOf(imageId),
-    standInBases: df ? await standInBases(df) : [],
+    history,
+    standInBases: standIns,
   };
   // The containerd image store's own size is the compressed content's (a gigabyte of zeros is a
   // megabyte); its history gives each layer unpacked, as it sits on disk: that decides the scan.

@@ -26,17 +26,22 @@ async function workerFile(): Promise<URL> {
   return pathToFileURL(path.join(builder.OUT, 'inspect', 'scan-worker.js'));
 }
 
+/** A scan thread started ahead, its modules loaded, waiting for its image: the next scan's. */
+let spare: Promise<Worker | undefined> | undefined;
+
 /**
- * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
- * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
- * image holds more than the scan reads, memory included; with an Error when the engine fails.
+ * Start the next scan's thread now (while the image builds): a thread's start and its
+ * modules took 0.1 s of the scan's time after the build, where the verdict waits for it.
+ * Idle, it keeps no process alive.
  */
-export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
+export function warmScanThread(): void {
+  spare ??= startWorker();
+}
+
+async function startWorker(): Promise<Worker | undefined> {
   const file = await workerFile().catch(() => undefined);
-  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
-  if (!file) return scanHere(request);
+  if (!file) return undefined;
   const worker = new Worker(file, {
-    workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
     // The scan's own output (none, normally) is not the grade's.
     stdout: true,
@@ -44,6 +49,24 @@ export async function scanImageInThread(request: ScanRequest): Promise<SavedImag
   });
   worker.stdout.resume();
   worker.stderr.resume();
+  worker.unref();
+  worker.once('error', () => undefined); // a spare that failed before its scan is replaced by it (below)
+  return worker;
+}
+
+/**
+ * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
+ * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
+ * image holds more than the scan reads, memory included; with an Error when the engine fails.
+ */
+export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
+  let worker = await (spare ?? startWorker());
+  spare = undefined;
+  if (worker && worker.threadId === -1) worker = await startWorker(); // the spare ended before it was needed
+  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
+  if (!worker) return scanHere(request);
+  worker.ref();
+  worker.postMessage(request);
   return new Promise<SavedImage>((resolve, reject) => {
     let config: SavedImage['config'] | undefined;
     const layers: LayerContent[] = [];
