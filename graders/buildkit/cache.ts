@@ -65,6 +65,10 @@ async function prune(ids: string[]): Promise<void> {
   }
 }
 
+/** Whether what the fence saw a grade write makes it heavy; undefined when no fence watched (the records' sizes decide then). */
+export const isHeavy = (fenced?: { bytes: number; files: number; stoppedForDisk: boolean }) =>
+  fenced && (fenced.stoppedForDisk || fenced.bytes > HEAVY_BYTES || fenced.files > HEAVY_FILES);
+
 /**
  * The grade is over: remove what it made if it was heavy, and keep what this process's
  * grades made under KEEP_BYTES. `fenced`: what the fence saw the grade's steps write, and
@@ -73,7 +77,7 @@ async function prune(ids: string[]): Promise<void> {
  * not fail a grade (the cache is the engine's to collect too).
  */
 export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: number; files: number; stoppedForDisk: boolean }): Promise<number> {
-  const heavy = fenced && (fenced.stoppedForDisk || fenced.bytes > HEAVY_BYTES || fenced.files > HEAVY_FILES);
+  const heavy = isHeavy(fenced);
   processWrote += fenced?.bytes ?? 0;
   owner.ended = true;
   owner.heavy = heavy ?? false;

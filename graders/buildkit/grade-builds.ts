@@ -3,7 +3,7 @@ import { CannotGrade } from '../engine/errors.js';
 import { engineFault } from '../engine/faults.js';
 import { fenceHostNetwork } from '../run/network.js';
 import { buildImage, type BuildResult, type BuildStep } from './build.js';
-import { CacheOwner, openWindow, settleBuildCache } from './cache.js';
+import { CacheOwner, isHeavy, openWindow, settleBuildCache } from './cache.js';
 import {
   buildFence,
   ceilingLine,
@@ -123,9 +123,27 @@ export class GradeBuilds {
     return [...(this.hostNote ? [this.hostNote] : []), ...(this.fence?.failure ? [unlimitedLine(this.fence.failure)] : [])];
   }
 
+  /** What the fence saw the grade's steps write (undefined where no fence watched): whether the build cache must lose it. */
+  private get written(): { bytes: number; files: number; stoppedForDisk: boolean } | undefined {
+    const fence = this.fence;
+    return (
+      fence && {
+        bytes: fence.peaks.diskBytes,
+        files: fence.peaks.files,
+        stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files'),
+      }
+    );
+  }
+
+  /** The grade wrote so much that what it left in the build cache is removed when it closes (its images are removed first). */
+  get heavy(): boolean {
+    return isHeavy(this.written) === true;
+  }
+
   /**
-   * The grade is over (its images removed): the fence lets its steps go, and what it left
-   * in the build cache is removed if it was heavy.
+   * The grade is over (its images removed, or, a light grade's, handed to the command line's
+   * cleaner): the fence lets its steps go, and what it left in the build cache is removed if
+   * it was heavy.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -136,15 +154,6 @@ export class GradeBuilds {
       if ('fence' in available) await available.fence.release(fence);
       if (fence.failure) await distrustFence();
     }
-    if (this.cache.windows.length) {
-      await settleBuildCache(
-        this.cache,
-        fence && {
-          bytes: fence.peaks.diskBytes,
-          files: fence.peaks.files,
-          stoppedForDisk: fence.stops.some((s) => s.reason === 'disk' || s.reason === 'files'),
-        },
-      );
-    }
+    if (this.cache.windows.length) await settleBuildCache(this.cache, this.written);
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { docker, isNotFound, removeImage } from '../engine/docker.js';
 import { REPO_ROOT } from '../kit/locations.js';
 import { cleanerMarker } from './leftovers.js';
+import { processIdentity } from './processes.js';
 import { removeFolder } from './temp-folder.js';
 
 /**
@@ -11,7 +12,8 @@ import { removeFolder } from './temp-folder.js';
  * with the verdict: removing the container alone keeps the engine 0.3 s. `stagecraft grade`
  * prints its report, gives what the grade made to a detached `stagecraft finish-grade`, and
  * exits; the cleaner removes them in the grade's own order (container, images, folder), then
- * sweeps what killed graders left. While it works, a marker in the temporary folder names it,
+ * sweeps what killed graders left. (The firewall rules stay the grader's to remove on its way
+ * out: handed over too, their removal raced the next grade's check that they are in place.) While it works, a marker in the temporary folder names it,
  * so a sweep meanwhile takes the grader for alive; a cleaner that dies leaves its grader's
  * things to the next sweep, as a killed grader does.
  */
@@ -34,7 +36,12 @@ export async function handOff(left: Omit<HandedOff, 'graderPid'>): Promise<numbe
     child.on('error', () => undefined); // reported through `pid`, below
     if (child.pid === undefined) return undefined;
     child.unref();
-    await writeFile(cleanerMarker(process.pid), String(child.pid));
+    try {
+      await writeFile(cleanerMarker(process.pid), processIdentity(child.pid));
+    } catch {
+      child.kill(); // unnamed, a sweep could take the grade for a killed grader's: the grade cleans up itself
+      return undefined;
+    }
     return child.pid;
   } catch {
     return undefined;
@@ -48,7 +55,7 @@ export async function finishHandedOff(work: HandedOff, then: () => Promise<unkno
     await Promise.all(work.containers.map((id) => removeContainer(id).catch(() => undefined)));
     await Promise.all(work.images.map((ref) => removeImage(ref).catch(() => undefined)));
     // The folder last: while the images exist, so does the folder by which a sweep knows to look for them.
-    await Promise.all(work.folders.map((dir) => removeFolder(dir)));
+    await Promise.all(work.folders.map((dir) => removeFolder(dir).catch(() => undefined)));
     await then().catch(() => undefined);
   } finally {
     await rm(cleanerMarker(work.graderPid), { force: true });

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { docker, GRADER_LABEL } from '../engine/docker.js';
 import { plural } from '../format/bytes.js';
+import { identityAlive, processAlive } from './processes.js';
 import { tempFolderMaker } from './temp-folder.js';
 
 /** What a sweep removed. */
@@ -15,34 +16,24 @@ export interface Swept {
   pids: number[];
 }
 
-/** Whether a process is running (someone else's counts). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
-}
+export { processAlive } from './processes.js';
 
 /** Where a grader that handed its clean-up to a process of its own (hand-off.ts) names that process. */
 const CLEANER_MARKER = /^stagecraft-cleaner-(\d+)$/;
 export const cleanerMarker = (graderPid: number) => path.join(tmpdir(), `stagecraft-cleaner-${graderPid}`);
 
-/** The cleaner still at work for a grader, if any. */
-function cleanerOf(graderPid: number): number | undefined {
-  let pid: number;
+/** Whether a cleaner is still at work for a grader (its marker names it by pid and start time: a pid used again is not it). */
+function cleanerAtWork(graderPid: number): boolean {
   try {
-    pid = Number(readFileSync(cleanerMarker(graderPid), 'utf8'));
+    return identityAlive(readFileSync(cleanerMarker(graderPid), 'utf8'));
   } catch {
-    return undefined;
+    return false;
   }
-  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }
 
 /** A grader is gone when neither it nor the cleaner it handed its clean-up to is running. */
 export function graderGone(pid: number): boolean {
-  return !processAlive(pid) && cleanerOf(pid) === undefined;
+  return !processAlive(pid) && !cleanerAtWork(pid);
 }
 
 /** The pid of the grader on this host that made a resource with these labels (another host's: undefined). */

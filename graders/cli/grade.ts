@@ -84,12 +84,7 @@ export function addGradeCommand(cli: Command): void {
       onEvidence: (e) => (evidence = e),
       onVerdict: report,
       // The prompt comes back with the verdict: a process of its own removes what the grade made, then sweeps.
-      handOff: async (left) => {
-        const cleaner = await (await import('../cleanup/hand-off.js')).handOff(left);
-        // The firewall rules' removal, if this grader is the last holder, is the cleaner's too.
-        if (cleaner) (await import('../run/network.js')).shareHostRules(cleaner);
-        return (handed = cleaner !== undefined);
-      },
+      handOff: async (left) => (handed = (await (await import('../cleanup/hand-off.js')).handOff(left)) !== undefined),
     });
     process.exitCode = result.passed ? 0 : 1;
     if (handed) await exitOnceWritten();
@@ -101,11 +96,8 @@ export function addGradeCommand(cli: Command): void {
     .command('finish-grade', { hidden: true })
     .argument('<work>')
     .action(async (work: string) => {
-      const [{ finishHandedOff }, { holdsHostRules, removeHostRules }] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
-      await finishHandedOff(JSON.parse(work), async () => {
-        await sweepAndSay({ say: false, quick: true });
-        if (holdsHostRules()) removeHostRules();
-      });
+      const { finishHandedOff } = await import('../cleanup/hand-off.js');
+      await finishHandedOff(JSON.parse(work), () => sweepAndSay({ say: false, quick: true }));
     });
 }
 

@@ -28,6 +28,7 @@ async function workerFile(): Promise<URL> {
 
 /** A scan thread started ahead, its modules loaded, waiting for its image: the next scan's. */
 let spare: Promise<Worker | undefined> | undefined;
+const failed = new WeakSet<Worker>();
 
 /**
  * Start the next scan's thread now (while the image builds): a thread's start and its
@@ -50,7 +51,9 @@ async function startWorker(): Promise<Worker | undefined> {
   worker.stdout.resume();
   worker.stderr.resume();
   worker.unref();
-  worker.once('error', () => undefined); // a spare that failed before its scan is replaced by it (below)
+  // A spare that fails or ends before its scan is replaced by that scan.
+  const fail = () => failed.add(worker);
+  worker.once('error', fail).once('exit', fail);
   return worker;
 }
 
@@ -60,9 +63,11 @@ async function startWorker(): Promise<Worker | undefined> {
  * image holds more than the scan reads, memory included; with an Error when the engine fails.
  */
 export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
-  let worker = await (spare ?? startWorker());
+  // Taken before any wait: two scans at once (a batch's) never share one thread.
+  const taken = spare;
   spare = undefined;
-  if (worker && worker.threadId === -1) worker = await startWorker(); // the spare ended before it was needed
+  let worker = await (taken ?? startWorker());
+  if (worker && failed.has(worker)) worker = await startWorker(); // the spare failed before it was needed
   // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
   if (!worker) return scanHere(request);
   worker.ref();

@@ -273,7 +273,7 @@ async function buildAndInspect(g: Grading): Promise<void> {
 export async function getReady(lab: LabDefinition, dockerfile?: GradeOptions['dockerfile']): Promise<void> {
   await requireEngine();
   const runs = lab.checks.some((c) => c.needs.includes('run') || c.needs.includes('processes'));
-  warmScanThread();
+  if (lab.checks.some((c) => c.needs.includes('layers') || c.findStamp)) warmScanThread();
   await Promise.all([buildFence(), usesContainerdStore(), runs && import('../run/container.js').then((m) => m.warmUp()), rehearse(lab, dockerfile)]);
 }
 
@@ -360,7 +360,8 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   } finally {
     progress.done();
     const left = { containers: g?.container ? [g.container.id] : [], images: [tag, `${tag}-rebuild`], folders: context ? [context.dir] : [] };
-    const handed = delivered && opts.handOff ? await opts.handOff(left) : false;
+    // A heavy grade's build cache is cleared once its images are gone: it cleans up itself.
+    const handed = delivered && opts.handOff && !session.builds.heavy ? await opts.handOff(left) : false;
     // The folder goes last: while a grade's images exist, so does its folder, by which a
     // later grade knows there is something to sweep if this one is killed now.
     const removal = handed ? undefined : (g?.container?.removed ?? Promise.resolve()).then(removeImages).then(() => context?.remove());

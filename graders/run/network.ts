@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processStartTime } from '../cleanup/processes.js';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { firstLine } from '../format/text.js';
@@ -129,13 +130,7 @@ function run(command: readonly [string, readonly string[]], input?: string): Pro
   });
 }
 
-const startTime = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ')[19];
-  } catch {
-    return undefined;
-  }
-};
+const startTime = processStartTime;
 const me = () => `${process.pid}-${startTime(process.pid) ?? 0}`;
 
 /** Other grader processes on this machine that hold the rules now. */
@@ -182,19 +177,6 @@ export function fenceHostNetwork(): Promise<string | undefined> {
   })().catch((err: Error) => `the firewall rules could not be installed (${firstLine(err)})`);
   return installed;
 }
-
-/**
- * Make another process of this machine (the grade's cleaner) a holder of the rules too, so
- * this one's exit leaves them to it: the last holder out removes them, and it is not the
- * grader, which then exits without waiting for iptables.
- */
-export function shareHostRules(pid: number): void {
-  const started = startTime(pid);
-  if (installed && started) writeFileSync(path.join(HOLDERS, `${pid}-${started}`), '');
-}
-
-/** Whether this process was made a holder of the rules (shareHostRules). */
-export const holdsHostRules = () => existsSync(path.join(HOLDERS, me()));
 
 /** Remove every rule tagged by the kit, unless another grader process still holds them. */
 export function removeHostRules(): void {

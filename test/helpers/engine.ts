@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import { tempFolderMaker } from '../../graders/cleanup/temp-folder.js';
 import { docker, OWNER_LABEL, requireEngine } from '../../graders/engine/docker.js';
 import { graderPid, processAlive as alive } from '../../graders/cleanup/leftovers.js';
+import { identityAlive } from '../../graders/cleanup/processes.js';
 import { until } from './until.js';
 
 /** Integration tests need the real engine: fail loudly (never skip) when it is not there. */
@@ -41,8 +42,7 @@ export async function leftBehind(): Promise<{ added(): Promise<Leftovers> }> {
 export async function cleanersDone(dir = tmpdir()): Promise<void> {
   const working = async () => {
     for (const name of (await readdir(dir)).filter((n) => n.startsWith('stagecraft-cleaner-'))) {
-      const pid = Number(await readFile(path.join(dir, name), 'utf8').catch(() => ''));
-      if (pid > 0 && alive(pid)) return true;
+      if (identityAlive(await readFile(path.join(dir, name), 'utf8').catch(() => ''))) return true;
     }
     return false;
   };

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processAlive } from '../../graders/cleanup/leftovers.js';
+import { identityAlive } from '../../graders/cleanup/processes.js';
 import { docker, GRADER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -99,8 +99,8 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     // At once, as the shell gets its prompt back: a cleaner is named, and at work.
     const marker = (await graderFolders(tmp)).find((d) => d === `stagecraft-cleaner-${child.pid}`);
-    const cleaner = marker && Number(await readFile(path.join(tmp, marker), 'utf8'));
-    expect({ code, marker, cleanerAlive: Boolean(cleaner && processAlive(cleaner)) }).toEqual({
+    const cleaner = marker ? await readFile(path.join(tmp, marker), 'utf8') : '';
+    expect({ code, marker, cleanerAlive: identityAlive(cleaner) }).toEqual({
       code: 0,
       marker: `stagecraft-cleaner-${child.pid}`,
       cleanerAlive: true,

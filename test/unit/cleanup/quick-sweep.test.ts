@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processIdentity } from '../../../graders/cleanup/processes.js';
 import { fakeEngine } from '../../helpers/fake-engine.js';
 
 // This file's worker has a temporary folder and a fake engine of its own: what a sweep asks of the engine is recorded.
@@ -55,13 +56,13 @@ describe("a student's grade sweeping what killed graders left (quick)", () => {
   it('takes a grader whose clean-up a live process took over for alive, and one whose cleaner died for dead (its marker goes)', async () => {
     const folder = `stagecraft-grade-${deadPid}-XyZ789`;
     mkdirSync(path.join(tmp, folder));
-    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), String(process.pid)); // this worker stands in for the cleaner
+    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), processIdentity(process.pid)); // this worker stands in for the cleaner
     asked.length = 0;
     expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 0, folders: 0, pids: [] });
     expect(asked).toEqual(['GET /containers/json']);
     expect(readdirSync(tmp).sort()).toEqual(['.stagecraft-images-listed', `stagecraft-cleaner-${deadPid}`, folder]);
 
-    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), String(deadPid)); // the cleaner has died too
+    writeFileSync(path.join(tmp, `stagecraft-cleaner-${deadPid}`), `${process.pid} 1`); // the cleaner's pid is another process's now
     expect(await sweepLeftovers({ quick: true })).toEqual({ containers: 0, images: 1, folders: 1, pids: [deadPid] });
     expect(readdirSync(tmp)).toEqual(['.stagecraft-images-listed']);
     rmSync(path.join(tmp, folder), { recursive: true, force: true });

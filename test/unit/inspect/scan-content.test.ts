@@ -80,7 +80,7 @@ describe('decompression bombs', () => {
     }
   }, 60_000);
 
-  it('a thread started ahead (while the image builds) scans the next image, and the scan after it starts one of its own', async () => {
+  it('a thread started ahead (while the image builds) scans the next image, the scan after it starts one of its own, and two at once never share one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'scan-unit-'));
     try {
       const file = path.join(dir, 'image.tar');
@@ -93,6 +93,13 @@ describe('decompression bombs', () => {
       const warm = await scanImageInThread({ file, options: {} });
       const cold = await scanImageInThread({ file, options: {} });
       for (const saved of [warm, cold]) expect(saved.layers[0]!.files.map((f) => [f.path, f.size])).toEqual([['app/main', 6]]);
+      // Two scans at once (a batch's two grades) with one thread waiting: each gets its own image.
+      const other = path.join(dir, 'other.tar');
+      await writeFile(other, await makeSavedImage({ layers: [[{ name: 'srv/other', content: Buffer.from('x') }]], history: [{ created_by: 'COPY . /srv' }] }));
+      warmScanThread();
+      await new Promise((r) => setTimeout(r, 200));
+      const both = await Promise.all([scanImageInThread({ file, options: {} }), scanImageInThread({ file: other, options: {} })]);
+      expect(both.map((saved) => saved.layers[0]!.files.map((f) => f.path))).toEqual([['app/main'], ['srv/other']]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
