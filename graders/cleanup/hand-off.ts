@@ -12,10 +12,11 @@ import { removeFolder } from './temp-folder.js';
  * with the verdict: removing the container alone keeps the engine 0.3 s. `stagecraft grade`
  * prints its report, gives what the grade made to a detached `stagecraft finish-grade`, and
  * exits; the cleaner removes them in the grade's own order (container, images, folder), then
- * sweeps what killed graders left. (The firewall rules stay the grader's to remove on its way
- * out: handed over too, their removal raced the next grade's check that they are in place.) While it works, a marker in the temporary folder names it,
+ * sweeps what killed graders left. While it works, a marker in the temporary folder names it,
  * so a sweep meanwhile takes the grader for alive; a cleaner that dies leaves its grader's
- * things to the next sweep, as a killed grader does.
+ * things to the next sweep, as a killed grader does. The firewall rules stay the grader's to
+ * remove on its way out: handed over too, their removal raced the next grade's check that
+ * they are in place.
  */
 export interface HandedOff {
   /** The grader that made them (its resources carry its pid). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { processStartTime } from '../cleanup/processes.js';
+import { processStartTime as startTime } from '../cleanup/processes.js';
 import { ceilingFor, readCeiling, usageOf, writeCeiling, type Ceiling, type CgroupDirs } from './cgroups.js';
 
 /**
@@ -31,9 +31,6 @@ interface Saved {
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** A process, told apart from a later one with the same id by its start time. */
-const startTime = processStartTime;
 
 export class SharedCeiling {
   private readonly dir: string;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { processStartTime } from '../cleanup/processes.js';
+import { processStartTime as startTime } from '../cleanup/processes.js';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { firstLine } from '../format/text.js';
@@ -130,7 +130,6 @@ function run(command: readonly [string, readonly string[]], input?: string): Pro
   });
 }
 
-const startTime = processStartTime;
 const me = () => `${process.pid}-${startTime(process.pid) ?? 0}`;
 
 /** Other grader processes on this machine that hold the rules now. */
