@@ -26,23 +26,17 @@ async function workerFile(): Promise<URL> {
   return pathToFileURL(path.join(builder.OUT, 'inspect', 'scan-worker.js'));
 }
 
-/** A scan thread started ahead, its modules loaded, waiting for its image: the next scan's. */
-let spare: Promise<Worker | undefined> | undefined;
-const failed = new WeakSet<Worker>();
-
 /**
- * Start the next scan's thread now (while the image builds): a thread's start and its
- * modules took 0.1 s of the scan's time after the build, where the verdict waits for it.
- * Idle, it keeps no process alive.
+ * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
+ * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
+ * image holds more than the scan reads, memory included; with an Error when the engine fails.
  */
-export function warmScanThread(): void {
-  spare ??= startWorker();
-}
-
-async function startWorker(): Promise<Worker | undefined> {
+export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
   const file = await workerFile().catch(() => undefined);
-  if (!file) return undefined;
+  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
+  if (!file) return scanHere(request);
   const worker = new Worker(file, {
+    workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
     // The scan's own output (none, normally) is not the grade's.
     stdout: true,
@@ -50,28 +44,6 @@ async function startWorker(): Promise<Worker | undefined> {
   });
   worker.stdout.resume();
   worker.stderr.resume();
-  worker.unref();
-  // A spare that fails or ends before its scan is replaced by that scan.
-  const fail = () => failed.add(worker);
-  worker.once('error', fail).once('exit', fail);
-  return worker;
-}
-
-/**
- * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
- * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
- * image holds more than the scan reads, memory included; with an Error when the engine fails.
- */
-export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
-  // Taken before any wait: two scans at once (a batch's) never share one thread.
-  const taken = spare;
-  spare = undefined;
-  let worker = await (taken ?? startWorker());
-  if (worker && failed.has(worker)) worker = await startWorker(); // the spare failed before it was needed
-  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
-  if (!worker) return scanHere(request);
-  worker.ref();
-  worker.postMessage(request);
   return new Promise<SavedImage>((resolve, reject) => {
     let config: SavedImage['config'] | undefined;
     const layers: LayerContent[] = [];

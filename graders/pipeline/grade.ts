@@ -11,7 +11,6 @@ import { docker, engineAnswers, removeImage, requireEngine, usesContainerdStore 
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
 import type { ScanBudget } from '../inspect/layers.js';
-import { warmScanThread } from '../inspect/scan-thread.js';
 import { REPO_ROOT } from '../kit/locations.js';
 import { runPlan } from '../run/app.js';
 import { DEFAULT_RUN_LIMITS } from '../run/limits.js';
@@ -201,8 +200,6 @@ async function buildAndInspect(g: Grading): Promise<void> {
   const runStage = plan ? import('../run/container.js') : undefined;
   runStage?.then((m) => m.warmUp()).catch(() => undefined); // a failure surfaces where the stage is awaited
   const findStamp = g.lab.checks.some((c) => c.findStamp);
-  const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
-  if (needsLayers || findStamp) warmScanThread(); // the scan after the build starts with its thread ready
   const knownPending = stage(g, 'inspect', 'indexing the toolchain images', () =>
     knownContent(g.lab.checks, g.context.dir, g.lab.app.stampFile, (line) => g.progress.log(line)),
   );
@@ -217,6 +214,7 @@ async function buildAndInspect(g: Grading): Promise<void> {
 
   // The layer scan and the container run need only the image, not each other: they overlap.
   g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
+  const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
   const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
   const known = await knownPending;
   // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
@@ -268,12 +266,11 @@ async function buildAndInspect(g: Grading): Promise<void> {
 /**
  * What a grade of this lab needs before its Dockerfile is read, done ahead (`grade --watch`
  * keeps the next grade ready while the student edits): the engine found, the build fence's
- * probe, the run stage loaded with the engine found for it, the layer scan's thread started. Errors surface in the grade.
+ * probe, the run stage loaded with the engine found for it. Errors surface in the grade.
  */
 export async function getReady(lab: LabDefinition, dockerfile?: GradeOptions['dockerfile']): Promise<void> {
   await requireEngine();
   const runs = lab.checks.some((c) => c.needs.includes('run') || c.needs.includes('processes'));
-  if (lab.checks.some((c) => c.needs.includes('layers') || c.findStamp)) warmScanThread();
   await Promise.all([buildFence(), usesContainerdStore(), runs && import('../run/container.js').then((m) => m.warmUp()), rehearse(lab, dockerfile)]);
 }
 
