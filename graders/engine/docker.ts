@@ -63,11 +63,15 @@ export async function engineAnswers(patienceMs = 15_000): Promise<boolean> {
  * building a base image against an engine that is gone).
  */
 export async function imageExists(ref: string): Promise<boolean> {
+  return (await imageId(ref)) !== undefined;
+}
+
+/** An image's id, or undefined when the engine has no image of that name; other failures throw. */
+export async function imageId(ref: string): Promise<string | undefined> {
   try {
-    await docker().getImage(ref).inspect();
-    return true;
+    return ((await docker().getImage(ref).inspect()) as { Id: string }).Id;
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GradeBuilds } from '../buildkit/grade-builds.js';
-import { docker, imageExists, removeImage } from '../engine/docker.js';
+import { docker, imageExists, imageId, removeImage } from '../engine/docker.js';
 import { firstLine } from '../format/text.js';
 import { labDir, solutionDir, type LabDefinition } from '../lab.js';
 import { externalImages, parseDockerfile } from '../lint/dockerfile.js';
@@ -32,19 +32,8 @@ const notTheApp = (relative: string) =>
   /(^|\.)Dockerfile$|^Dockerfile\.|\.dockerignore$/i.test(path.basename(relative)) ||
   relative.split(path.sep).some((p) => p === 'node_modules' || p === '.git');
 
-/** Each base image's id (undefined where it is not here), asked of the engine at once. */
-const imageIds = (refs: string[]) =>
-  Promise.all(
-    refs.map((ref) =>
-      docker()
-        .getImage(ref)
-        .inspect()
-        .then(
-          (i) => i.Id as string | undefined,
-          () => undefined,
-        ),
-    ),
-  );
+/** Each base image's id (undefined where it is not here, or not known), asked of the engine at once. */
+const imageIds = (refs: string[]) => Promise.all(refs.map((ref) => imageId(ref).catch(() => undefined)));
 
 /** What the seed is made from: the solution, the lab's files, the base images' ids. */
 async function seedKey(lab: LabDefinition, solutionText: string, baseImages: { ref: string; id: string | undefined }[]): Promise<string> {

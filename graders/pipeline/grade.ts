@@ -6,6 +6,7 @@ import type { BuildResult } from '../buildkit/build.js';
 import { GradeBuilds } from '../buildkit/grade-builds.js';
 import { buildFence } from '../fence/index.js';
 import type { Evidence } from '../checks/types.js';
+import type { HandedOff } from '../cleanup/hand-off.js';
 import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine, usesContainerdStore } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
@@ -60,7 +61,7 @@ export interface GradeOptions extends GradeLimits {
    * when something else will remove them (the command line's cleaner), and grade() then
    * resolves without waiting for them. Not offered after a grade that ended in an error.
    */
-  handOff?: (left: { containers: string[]; images: string[]; folders: string[] }) => Promise<boolean>;
+  handOff?: (left: Omit<HandedOff, 'graderPid'>) => Promise<boolean>;
 }
 
 export const DEFAULT_SCAN_LIMIT_BYTES = 4_000_000_000;
