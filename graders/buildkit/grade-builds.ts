@@ -54,15 +54,26 @@ export class GradeBuilds {
 
   /** Before the first build: fence the grade's steps (the probe runs once per process), or say why not. */
   async open(): Promise<string | undefined> {
-    // No route to this machine's services from a networked build step or a graded container;
-    // the rules go in while the fence is found.
-    const [hostNote, available, containerd] = await Promise.all([fenceHostNetwork(), buildFence(), this.opts.throwaway && usesContainerdStore()]);
+    // No route to this machine's services from a networked build step or a graded container:
+    // the rules go in while the fence is found, and the grade registers with the fence as
+    // soon as it is (its thread starts meanwhile), not after the rules.
+    const fencing = buildFence().then(async (available) => {
+      if ('fence' in available) this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.buildLimits });
+      return available;
+    });
+    const parts = [fenceHostNetwork(), fencing, this.opts.throwaway && usesContainerdStore()] as const;
+    // All settle first: a grade registered while the rules failed is released here, not left to hold the process.
+    const failed = (await Promise.allSettled(parts)).find((p) => p.status === 'rejected');
+    if (failed) {
+      await this.close();
+      throw failed.reason;
+    }
+    const [hostNote, available, containerd] = await Promise.all(parts);
     this.hostNote = hostNote;
     this.uncompressedLayers = Boolean(containerd);
     if ('reason' in available) return unlimitedLine(available.reason);
-    this.fence = await available.fence.register({ ...DEFAULT_BUILD_LIMITS, ...this.opts.buildLimits });
     // A batch builds nothing without the ceiling: checked before the first step, not after.
-    if (this.fence.failure && limitsRequired) {
+    if (this.fence?.failure && limitsRequired) {
       await this.close();
       throw new CannotGrade(`${unlimitedLine(this.fence.failure)}: a batch does not grade without them (add --allow-unlimited-builds to grade anyway)`);
     }

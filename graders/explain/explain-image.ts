@@ -94,9 +94,12 @@ export async function explainImage(image: string, ctx: Partial<ExplainContext> &
   const ref = ctx.ref ?? image;
   await requireEngine();
   const info = await inspectOrSay(image);
-  const bases = ctx.df ? [] : await findBaseImages(info.Id, info.RootFS?.Layers ?? [], [image, ...(info.RepoTags ?? [])]);
   progress.stage(`reading the layers (${formatBytes(info.Size)}), streamed from the engine`);
-  const facts = await inspectImage(info.Id, ctx.df, { scanLimitBytes: Number.POSITIVE_INFINITY, archives: true });
+  // The base images are looked for while the engine prepares the layers' stream (seconds, for a large image).
+  const [bases, facts] = await Promise.all([
+    ctx.df ? [] : findBaseImages(info.Id, info.RootFS?.Layers ?? [], [image, ...(info.RepoTags ?? [])]),
+    inspectImage(info.Id, ctx.df, { scanLimitBytes: Number.POSITIVE_INFINITY, archives: true }),
+  ]);
   progress.done();
   if (facts.layers) facts.layers = withBaseImages(facts.layers, bases);
   return explainFacts(facts, { ...ctx, ref, started });

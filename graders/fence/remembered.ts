@@ -19,7 +19,7 @@ const file = () => path.join(kitCacheDir(), 'fence-probe.json');
 
 /** The engine's processes as this machine sees them now, and who asks: what the verdict holds for. */
 async function engineKey(): Promise<string> {
-  const engines = await engineProcesses();
+  const engines = engineProcesses();
   if (engines.length === 0) return '';
   const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
   return createHash('sha256')

@@ -4,7 +4,7 @@ import { externalImages, type ParsedDockerfile } from '../lint/dockerfile.js';
 import { attributeLayers, type LayerOrigin } from './attribution.js';
 import { ScanBudgetExceeded, type FileEntry, type LayerContent } from './layers.js';
 import type { ScanThreadOptions } from './scan-protocol.js';
-import { scanImageInThread } from './scan-thread.js';
+import { ScanThread } from './scan-thread.js';
 
 /** A history entry as the engine reports it: what made it, and whether it made a layer. */
 export interface HistoryEntry {
@@ -92,6 +92,16 @@ async function historyOf(imageId: string): Promise<HistoryEntry[]> {
  */
 export async function inspectImage(imageId: string, df: ParsedDockerfile | undefined, options: number | InspectOptions): Promise<ImageFacts> {
   const opts: InspectOptions = typeof options === 'number' ? { scanLimitBytes: options } : options;
+  // The scan's thread starts while the engine is asked what decides the scan (the size); it ends with this call.
+  const thread = opts.scanLimitBytes > 0 ? new ScanThread() : undefined;
+  try {
+    return await inspectWith(thread, imageId, df, opts);
+  } finally {
+    thread?.close();
+  }
+}
+
+async function inspectWith(thread: ScanThread | undefined, imageId: string, df: ParsedDockerfile | undefined, opts: InspectOptions): Promise<ImageFacts> {
   // Asked together: the scan that follows waits for the size they give.
   const [info, history, standIns] = await Promise.all([docker().getImage(imageId).inspect(), historyOf(imageId), df ? standInBases(df) : []]);
   const facts: ImageFacts = {
@@ -108,12 +118,12 @@ export async function inspectImage(imageId: string, df: ParsedDockerfile | undef
   // The containerd image store's own size is the compressed content's (a gigabyte of zeros is a
   // megabyte); its history gives each layer unpacked, as it sits on disk: that decides the scan.
   if (info.Descriptor) facts.size = facts.history.reduce((n, h) => n + (h.size ?? 0), 0);
-  if (facts.size > opts.scanLimitBytes) return facts;
+  if (!thread || facts.size > opts.scanLimitBytes) return facts;
 
   const started = Date.now();
   try {
     const { scanLimitBytes: _, ...options } = opts;
-    const saved = await scanImageInThread({ image: imageId, options });
+    const saved = await thread.scan({ image: imageId, options });
     const origins = attributeLayers(saved.config, saved.layers.length, df);
     facts.layers = summariseLayers(saved.layers, origins);
     // Scanned, every store ships the same files: the bytes of its regular files are the size

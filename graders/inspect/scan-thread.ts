@@ -26,17 +26,9 @@ async function workerFile(): Promise<URL> {
   return pathToFileURL(path.join(builder.OUT, 'inspect', 'scan-worker.js'));
 }
 
-/**
- * Scan an image's layers (`docker save`, streamed) in a worker thread: the grader's event
- * loop only receives the result, a slice at a time. Rejects with ScanBudgetExceeded when the
- * image holds more than the scan reads, memory included; with an Error when the engine fails.
- */
-export async function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
-  const file = await workerFile().catch(() => undefined);
-  // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
-  if (!file) return scanHere(request);
+/** The scan's thread, its limits set; it waits for its request (scan-worker.ts). */
+function startWorker(file: URL): Worker {
   const worker = new Worker(file, {
-    workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 32 },
     // The scan's own output (none, normally) is not the grade's.
     stdout: true,
@@ -44,37 +36,87 @@ export async function scanImageInThread(request: ScanRequest): Promise<SavedImag
   });
   worker.stdout.resume();
   worker.stderr.resume();
-  return new Promise<SavedImage>((resolve, reject) => {
-    let config: SavedImage['config'] | undefined;
-    const layers: LayerContent[] = [];
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on('message', (m: ScanMessage) => {
-      if (m.type === 'config') config = m.config;
-      else if (m.type === 'layer') layers[m.index] = { files: [], members: [], whiteouts: m.whiteouts, bytes: m.bytes };
-      else if (m.type === 'done') settle(() => resolve({ config: config ?? {}, layers }));
-      else if (m.type === 'error') settle(() => reject(m.budget ? new ScanBudgetExceeded(m.message) : new Error(m.message)));
-      else {
-        const list = layers[m.index]![m.type];
-        for (const e of m.entries) list.push(e);
-      }
-    });
-    worker.on('error', (err: Error & { code?: string }) =>
-      settle(() =>
-        reject(
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new ScanBudgetExceeded(`reading its layers took more than the ${SCAN_HEAP_MB} MiB of memory the grader gives a scan`)
-            : err,
-        ),
-      ),
+  return worker;
+}
+
+/**
+ * One scan's worker thread, started before its image is known: the thread's start and its
+ * modules (about 0.1 s) overlap the engine's answers that decide whether the image is
+ * scanned at all. Used for one scan, then ended; `close` ends it unused. Never shared, and
+ * never left waiting past the call that started it.
+ */
+export class ScanThread {
+  private readonly worker: Promise<Worker | undefined>;
+  /** Why the thread ended before its scan, if it did. */
+  private early?: Error;
+
+  constructor() {
+    // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
+    this.worker = workerFile().then(
+      (file) => {
+        const worker = startWorker(file);
+        worker
+          .once('error', (err) => (this.early ??= err))
+          .once('exit', (code) => (this.early ??= new Error(`the layer scan stopped (exit code ${code}) before it started`)));
+        return worker;
+      },
+      () => undefined,
     );
-    worker.on('exit', (code) => settle(() => reject(new Error(`the layer scan stopped (exit code ${code}) before it finished`))));
-  });
+  }
+
+  /**
+   * Scan an image's layers (`docker save`, streamed): the grader's event loop only receives
+   * the result, a slice at a time. Rejects with ScanBudgetExceeded when the image holds more
+   * than the scan reads, memory included; with an Error when the engine fails.
+   */
+  async scan(request: ScanRequest): Promise<SavedImage> {
+    const worker = await this.worker;
+    if (!worker) return scanHere(request);
+    if (this.early) throw this.early;
+    worker.postMessage(request);
+    return new Promise<SavedImage>((resolve, reject) => {
+      let config: SavedImage['config'] | undefined;
+      const layers: LayerContent[] = [];
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+        void worker.terminate();
+      };
+      worker.on('message', (m: ScanMessage) => {
+        if (m.type === 'config') config = m.config;
+        else if (m.type === 'layer') layers[m.index] = { files: [], members: [], whiteouts: m.whiteouts, bytes: m.bytes };
+        else if (m.type === 'done') settle(() => resolve({ config: config ?? {}, layers }));
+        else if (m.type === 'error') settle(() => reject(m.budget ? new ScanBudgetExceeded(m.message) : new Error(m.message)));
+        else {
+          const list = layers[m.index]![m.type];
+          for (const e of m.entries) list.push(e);
+        }
+      });
+      worker.on('error', (err: Error & { code?: string }) =>
+        settle(() =>
+          reject(
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new ScanBudgetExceeded(`reading its layers took more than the ${SCAN_HEAP_MB} MiB of memory the grader gives a scan`)
+              : err,
+          ),
+        ),
+      );
+      worker.on('exit', (code) => settle(() => reject(new Error(`the layer scan stopped (exit code ${code}) before it finished`))));
+    });
+  }
+
+  /** End the thread: unused, or once its scan has settled (a no-op then). */
+  close(): void {
+    void this.worker.then((w) => w?.terminate());
+  }
+}
+
+/** One scan in a thread of its own, started now. */
+export function scanImageInThread(request: ScanRequest): Promise<SavedImage> {
+  const thread = new ScanThread();
+  return thread.scan(request).finally(() => thread.close());
 }
 
 /** The scan itself, in whichever thread calls it: the worker's body, and the fallback. */

@@ -3,15 +3,15 @@
  * posts what it found back in slices, so that neither the scan nor the hand-over ever
  * holds the grader's event loop (the fence and the container run live there).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ScanBudgetExceeded, type FileEntry } from './layers.js';
 import { scanHere } from './scan-thread.js';
 import { SLICE, type ScanRequest, type ScanMessage } from './scan-protocol.js';
 
 const post = (m: ScanMessage) => parentPort!.postMessage(m);
 
-async function main(): Promise<void> {
-  const saved = await scanHere(workerData as ScanRequest);
+async function main(request: ScanRequest): Promise<void> {
+  const saved = await scanHere(request);
   post({ type: 'config', config: saved.config, layers: saved.layers.length });
   const slices = (list: FileEntry[], index: number, key: 'files' | 'members') => {
     for (let at = 0; at < list.length; at += SLICE) post({ type: key, index, entries: list.slice(at, at + SLICE) });
@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   post({ type: 'done' });
 }
 
-main().catch((err: unknown) => {
-  post({ type: 'error', budget: err instanceof ScanBudgetExceeded, message: err instanceof Error ? err.message : String(err) });
-});
+// Started before its image is known (scan-thread.ts): the request comes as a message.
+parentPort!.once('message', (request: ScanRequest) =>
+  main(request).catch((err: unknown) => {
+    post({ type: 'error', budget: err instanceof ScanBudgetExceeded, message: err instanceof Error ? err.message : String(err) });
+  }),
+);

@@ -35,21 +35,21 @@ const notTheApp = (relative: string) =>
 /** Each base image's id (undefined where it is not here, or not known), asked of the engine at once. */
 const imageIds = (refs: string[]) => Promise.all(refs.map((ref) => imageId(ref).catch(() => undefined)));
 
-/** What the seed is made from: the solution, the lab's files, the base images' ids. */
-async function seedKey(lab: LabDefinition, solutionText: string, baseImages: { ref: string; id: string | undefined }[]): Promise<string> {
-  const hash = createHash('sha256').update(SEED_FORMAT).update('\0').update(solutionText);
+/** The lab's app files (path and bytes, in path order), read at once. */
+async function appFiles(lab: LabDefinition): Promise<{ file: string; bytes: Buffer }[]> {
   const dir = labDir(lab);
   const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .filter((f) => !notTheApp(f))
     .sort();
-  for (const file of files)
-    hash
-      .update('\0')
-      .update(file)
-      .update('\0')
-      .update(await readFile(path.join(dir, file)));
+  return Promise.all(files.map(async (file) => ({ file, bytes: await readFile(path.join(dir, file)) })));
+}
+
+/** What the seed is made from: the solution, the lab's files, the base images' ids. */
+function seedKey(solutionText: string, files: { file: string; bytes: Buffer }[], baseImages: { ref: string; id: string | undefined }[]): string {
+  const hash = createHash('sha256').update(SEED_FORMAT).update('\0').update(solutionText);
+  for (const { file, bytes } of files) hash.update('\0').update(file).update('\0').update(bytes);
   for (const { ref, id } of baseImages)
     hash
       .update('\0')
@@ -59,35 +59,72 @@ async function seedKey(lab: LabDefinition, solutionText: string, baseImages: { r
   return hash.digest('hex').slice(0, 16);
 }
 
+/** What a seed for this Dockerfile would be made from: undefined when none applies (no cache mount it holds, no seed for the lab). */
+async function seedPlan(lab: LabDefinition, dockerfileText: string) {
+  const solution = path.join(solutionDir(lab), 'Dockerfile');
+  if (!existsSync(solution)) return undefined;
+  const solutionText = await readFile(solution, 'utf8');
+  const seed = seedDockerfile(solutionText);
+  if (!seed || !cacheMountTargets(dockerfileText).some((t) => t in seed.sources)) return undefined;
+  const parsed = parseDockerfile(solutionText);
+  return { solutionText, seed, parsed, refs: parsed.ok ? externalImages(parsed.dockerfile) : [] };
+}
+
+const seedImage = (lab: LabDefinition, key: string) => `${SEED_REPOSITORY}/${lab.id}:${key}`;
+
+/**
+ * The seed, if this machine has a current one, found without fetching or building anything:
+ * a grade asks it together with its other questions to the engine. 'absent' where cacheSeed
+ * would have to fetch or build (or could not say); undefined where no seed applies.
+ */
+export async function seedHere(lab: LabDefinition, dockerfileText: string): Promise<CacheSeed | 'absent' | undefined> {
+  try {
+    const plan = await seedPlan(lab, dockerfileText);
+    if (!plan) return undefined;
+    const [ids, files] = await Promise.all([imageIds(plan.refs), appFiles(lab)]);
+    if (ids.includes(undefined)) return 'absent';
+    const image = seedImage(
+      lab,
+      seedKey(
+        plan.solutionText,
+        files,
+        plan.refs.map((ref, i) => ({ ref, id: ids[i] })),
+      ),
+    );
+    return (await imageExists(image)) ? { image, sources: plan.seed.sources } : 'absent';
+  } catch {
+    return 'absent';
+  }
+}
+
 /**
  * The lab's seed for this Dockerfile's cache mounts, built first if this machine has none
  * that is current; undefined when the Dockerfile has no cache mount the seed holds, the lab
  * has no seed, or it could not be built (the grade then starts cold, as it always could).
  */
 export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log: (line: string) => void): Promise<CacheSeed | undefined> {
-  const solution = path.join(solutionDir(lab), 'Dockerfile');
-  if (!existsSync(solution)) return undefined;
-  const solutionText = await readFile(solution, 'utf8');
-  const seed = seedDockerfile(solutionText);
-  if (!seed || !cacheMountTargets(dockerfileText).some((t) => t in seed.sources)) return undefined;
+  const plan = await seedPlan(lab, dockerfileText);
+  if (!plan) return undefined;
+  const { parsed, refs } = plan;
   try {
-    const parsed = parseDockerfile(solutionText);
-    const refs = parsed.ok ? externalImages(parsed.dockerfile) : [];
-    let ids = await imageIds(refs);
+    // The engine is asked while the lab's files are read.
+    let [ids, files] = await Promise.all([imageIds(refs), appFiles(lab)]);
     // A fresh machine: the solution's base images are fetched first (the grade's own usually were, just now).
     if (parsed.ok && ids.includes(undefined)) {
       await ensureBaseImages(parsed.dockerfile, log);
       ids = await imageIds(refs);
     }
-    const key = await seedKey(
+    const image = seedImage(
       lab,
-      solutionText,
-      refs.map((ref, i) => ({ ref, id: ids[i] })),
+      seedKey(
+        plan.solutionText,
+        files,
+        refs.map((ref, i) => ({ ref, id: ids[i] })),
+      ),
     );
-    const image = `${SEED_REPOSITORY}/${lab.id}:${key}`;
     let made = pending.get(image);
     if (!made) {
-      made = makeSeed(lab, image, seed, log);
+      made = makeSeed(lab, image, plan.seed, log);
       pending.set(image, made);
       // A seed that was not made is tried again by the next grade (and a failure is handled here, not left unhandled).
       const forget = () => pending.delete(image);

@@ -24,7 +24,7 @@ import { labContextRequest, prepareContext, type PreparedContext } from '../prep
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
 import { imagesNotHere, provideBaseImages } from './base-images.js';
-import { cacheSeed } from './cache-seed.js';
+import { cacheSeed, seedHere } from './cache-seed.js';
 import { knownContent } from './known-content.js';
 import type { GradeLimits } from './limits.js';
 import { evaluateChecks } from './evaluate.js';
@@ -176,13 +176,15 @@ async function readyToBuild(g: Grading): Promise<void> {
   const log = (line: string) => g.progress.log(line);
   // The engine's quick questions are asked together. Whether its frontend can read the
   // Dockerfile at all is settled before anything is fetched: base images can take minutes.
-  const [syntaxNote, absent] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
-    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), imagesNotHere(g.dockerfile)]),
+  // A current seed for the cache mounts is looked up with them: fetching or making one waits for the base images.
+  const text = g.context.dockerfileBytes.toString('utf8');
+  const [syntaxNote, absent, seedFound] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
+    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), imagesNotHere(g.dockerfile), seedHere(g.lab, text)]),
   );
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
   const { buildPulls } = await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(absent, log));
   if (buildPulls) g.builds.pullImages();
-  const seed = await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, g.context.dockerfileBytes.toString('utf8'), log));
+  const seed = seedFound === 'absent' ? await stage(g, 'prepare', 'warming the cache mounts', () => cacheSeed(g.lab, text, log)) : seedFound;
   await isolateContextCacheMounts(g.context.dir, g.opts.cacheNamespace ?? cacheNamespace(g.lab.id, g.dockerfilePath), seed);
   if (syntaxNote) g.notes.push(syntaxNote);
 }

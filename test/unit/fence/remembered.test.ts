@@ -8,7 +8,7 @@ import { scratchCacheDir } from '../../helpers/cache-dir.js';
 const dir = scratchCacheDir('stagecraft-test-probe-');
 
 /** Whether an engine's process is in this machine's process list (the verdict is kept for one only). */
-const engineRuns = async () => (await engineProcesses()).length > 0;
+const engineRuns = () => engineProcesses().length > 0;
 
 const verdict = (groupDir: string): WorkingVerdict => ({
   ok: true,
@@ -27,7 +27,7 @@ describe("the fence's probe, kept between graders", () => {
   it('is read back while the same engine runs and its groups are there, by its owner only; forgotten on request', async () => {
     await rememberVerdict(verdict(dir()));
     const file = path.join(dir(), 'fence-probe.json');
-    if (!(await engineRuns())) {
+    if (!engineRuns()) {
       // No engine process in sight: nothing to key a verdict to, so nothing is kept.
       expect(await rememberedVerdict()).toBeUndefined();
       return;
