@@ -161,8 +161,7 @@ export class GradeBuilds {
     this.closed = true;
     const fence = this.fence;
     if (fence) {
-      const available = await buildFence();
-      if ('fence' in available) await available.fence.release(fence);
+      await fence.release();
       if (fence.failure) await distrustFence();
     }
     if (this.cache.windows.length) await settleBuildCache(this.cache, this.written);

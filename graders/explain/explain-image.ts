@@ -97,7 +97,7 @@ export async function explainImage(image: string, ctx: Partial<ExplainContext> &
   progress.stage(`reading the layers (${formatBytes(info.Size)}), streamed from the engine`);
   // The base images are looked for while the engine prepares the layers' stream (seconds, for a large image).
   const [bases, facts] = await Promise.all([
-    ctx.df ? [] : findBaseImages(info.Id, info.RootFS?.Layers ?? [], [image, ...(info.RepoTags ?? [])]),
+    ctx.df ? [] : findBaseImages(info.Id, info.RootFS?.Layers ?? [], [image, ...(info.RepoTags ?? [])]).catch(() => []),
     inspectImage(info.Id, ctx.df, { scanLimitBytes: Number.POSITIVE_INFINITY, archives: true }),
   ]);
   progress.done();

@@ -30,6 +30,11 @@ export class GradeFence {
     readonly id: number,
   ) {}
 
+  /** The grade's builds are over: released by the watcher it registered with (never another one started since). */
+  release(): Promise<void> {
+    return this.client.release(this);
+  }
+
   /** Bring the figures up to date, the grade's ended steps accounted for. */
   settle(): Promise<void> {
     return this.client.ask({ t: 'settle', id: this.id, seq: 0 });

@@ -90,14 +90,20 @@ async function historyOf(imageId: string): Promise<HistoryEntry[]> {
  * larger than `scanLimitBytes` are not scanned: their size alone fails them. A scan over
  * its budget ends with `scanProblem` set, never with the grader out of memory.
  */
-export async function inspectImage(imageId: string, df: ParsedDockerfile | undefined, options: number | InspectOptions): Promise<ImageFacts> {
+export async function inspectImage(
+  imageId: string,
+  df: ParsedDockerfile | undefined,
+  options: number | InspectOptions,
+  given?: ScanThread,
+): Promise<ImageFacts> {
   const opts: InspectOptions = typeof options === 'number' ? { scanLimitBytes: options } : options;
-  // The scan's thread starts while the engine is asked what decides the scan (the size); it ends with this call.
-  const thread = opts.scanLimitBytes > 0 ? new ScanThread() : undefined;
+  // The scan's thread starts while the engine is asked what decides the scan (the size), and
+  // ends with this call; a thread given (started earlier) is the caller's to end.
+  const thread = given ?? (opts.scanLimitBytes > 0 ? new ScanThread() : undefined);
   try {
     return await inspectWith(thread, imageId, df, opts);
   } finally {
-    thread?.close();
+    if (!given) thread?.close();
   }
 }
 

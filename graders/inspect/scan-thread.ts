@@ -54,11 +54,17 @@ export class ScanThread {
     // Without a compiled build (installed without esbuild, run through tsx), the scan stays in this thread.
     this.worker = workerFile().then(
       (file) => {
-        const worker = startWorker(file);
-        worker
-          .once('error', (err) => (this.early ??= err))
-          .once('exit', (code) => (this.early ??= new Error(`the layer scan stopped (exit code ${code}) before it started`)));
-        return worker;
+        try {
+          const worker = startWorker(file);
+          worker
+            .once('error', (err) => (this.early ??= err))
+            .once('exit', (code) => (this.early ??= new Error(`the layer scan stopped (exit code ${code}) before it started`)));
+          return worker;
+        } catch (err) {
+          // No thread to be had (a machine out of threads or memory): this scan fails, not the process.
+          this.early = err instanceof Error ? err : new Error(String(err));
+          return undefined;
+        }
       },
       () => undefined,
     );
@@ -71,8 +77,8 @@ export class ScanThread {
    */
   async scan(request: ScanRequest): Promise<SavedImage> {
     const worker = await this.worker;
-    if (!worker) return scanHere(request);
     if (this.early) throw this.early;
+    if (!worker) return scanHere(request);
     worker.postMessage(request);
     return new Promise<SavedImage>((resolve, reject) => {
       let config: SavedImage['config'] | undefined;

@@ -103,10 +103,10 @@ export async function seedHere(lab: LabDefinition, dockerfileText: string): Prom
  * has no seed, or it could not be built (the grade then starts cold, as it always could).
  */
 export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log: (line: string) => void): Promise<CacheSeed | undefined> {
-  const plan = await seedPlan(lab, dockerfileText);
-  if (!plan) return undefined;
-  const { parsed, refs } = plan;
   try {
+    const plan = await seedPlan(lab, dockerfileText);
+    if (!plan) return undefined;
+    const { parsed, refs } = plan;
     // The engine is asked while the lab's files are read.
     let [ids, files] = await Promise.all([imageIds(refs), appFiles(lab)]);
     // A fresh machine: the solution's base images are fetched first (the grade's own usually were, just now).

@@ -11,6 +11,7 @@ import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine, usesContainerdStore } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
+import { ScanThread } from '../inspect/scan-thread.js';
 import type { ScanBudget } from '../inspect/layers.js';
 import { REPO_ROOT } from '../kit/locations.js';
 import { runPlan } from '../run/app.js';
@@ -208,61 +209,73 @@ async function buildAndInspect(g: Grading): Promise<void> {
   );
   knownPending.catch(() => undefined); // awaited below; a stage that throws first must not leave it unhandled
 
-  const built = await building;
-  g.evidence.build = built;
-  if (!built.ok || !built.imageId) {
-    await knownPending.catch(() => undefined); // nothing streams on after the grade
-    return;
-  }
-
-  // The layer scan and the container run need only the image, not each other: they overlap.
-  g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
+  // The scan's thread starts while the image builds: its start and modules (0.1 s) are then off
+  // the verdict's path. It is this grade's alone, and ends with this stage whatever happens.
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
-  const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
-  const known = await knownPending;
-  // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
-  const [inspected, ran] = await Promise.allSettled([
-    stage(g, 'inspect', 'inspecting the image', () =>
-      inspectImage(built.imageId!, g.dockerfile, {
-        scanLimitBytes: scanLimit,
-        hash: known ? hashSpec(known) : undefined,
-        needle: findStamp ? g.context.nonce : undefined,
-        archives: needsLayers,
-        budget: g.opts.scanBudget,
-      }),
-    ),
-    plan &&
-      stage(g, 'run', 'running the container', async () => {
-        const { runAndProbe } = await runStage!;
-        const run = await runAndProbe({
-          image: g.tag, // testcontainers takes an image name, not an id
-          port: plan.port,
-          readyPath: plan.readyPath,
-          probes: plan.probes.map((make) => make({ nonce: g.context.nonce, stampFunction: g.context.stampFunction })),
-          limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
-        });
-        if (run.containerId) g.container = { id: run.containerId, removed: run.removed };
-        return run.result;
-      }),
-  ]);
-  if (inspected.status === 'rejected') throw inspected.reason;
-  if (ran.status === 'rejected') throw ran.reason;
-  const image = inspected.value;
-  g.evidence.image = image;
-  g.evidence.known = known;
-  if (findStamp) g.evidence.stamp = g.context.nonce;
-  if (ran.value) g.evidence.run = ran.value;
-  if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
-  if (image.standInBases.length) {
-    g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
-  }
+  const thread = needsLayers || findStamp ? new ScanThread() : undefined;
+  try {
+    const built = await building;
+    g.evidence.build = built;
+    if (!built.ok || !built.imageId) {
+      await knownPending.catch(() => undefined); // nothing streams on after the grade
+      return;
+    }
 
-  const edit = g.lab.checks.some((c) => c.needs.includes('rebuild')) ? g.lab.app.edit : undefined;
-  if (edit) {
-    g.progress.stage(`editing ${edit} and rebuilding, to see what the cache reuses`);
-    await appendFile(path.join(g.context.dir, edit), commentLine(edit));
-    const again = await stage(g, 'rebuild', 'rebuilding', () => build(g, `${g.tag}-rebuild`));
-    g.evidence.rebuild = { touched: edit, build: again };
+    // The layer scan and the container run need only the image, not each other: they overlap.
+    g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
+    const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+    const known = await knownPending;
+    // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
+    const [inspected, ran] = await Promise.allSettled([
+      stage(g, 'inspect', 'inspecting the image', () =>
+        inspectImage(
+          built.imageId!,
+          g.dockerfile,
+          {
+            scanLimitBytes: scanLimit,
+            hash: known ? hashSpec(known) : undefined,
+            needle: findStamp ? g.context.nonce : undefined,
+            archives: needsLayers,
+            budget: g.opts.scanBudget,
+          },
+          thread,
+        ),
+      ),
+      plan &&
+        stage(g, 'run', 'running the container', async () => {
+          const { runAndProbe } = await runStage!;
+          const run = await runAndProbe({
+            image: g.tag, // testcontainers takes an image name, not an id
+            port: plan.port,
+            readyPath: plan.readyPath,
+            probes: plan.probes.map((make) => make({ nonce: g.context.nonce, stampFunction: g.context.stampFunction })),
+            limits: { ...DEFAULT_RUN_LIMITS, ...g.lab.app.runLimits, ...g.opts.runLimits },
+          });
+          if (run.containerId) g.container = { id: run.containerId, removed: run.removed };
+          return run.result;
+        }),
+    ]);
+    if (inspected.status === 'rejected') throw inspected.reason;
+    if (ran.status === 'rejected') throw ran.reason;
+    const image = inspected.value;
+    g.evidence.image = image;
+    g.evidence.known = known;
+    if (findStamp) g.evidence.stamp = g.context.nonce;
+    if (ran.value) g.evidence.run = ran.value;
+    if (image.scanMs !== undefined) g.timings.scan = image.scanMs;
+    if (image.standInBases.length) {
+      g.notes.push(`sizes were measured against stand-in base images built from Debian packages: ${image.standInBases.join(', ')}`);
+    }
+
+    const edit = g.lab.checks.some((c) => c.needs.includes('rebuild')) ? g.lab.app.edit : undefined;
+    if (edit) {
+      g.progress.stage(`editing ${edit} and rebuilding, to see what the cache reuses`);
+      await appendFile(path.join(g.context.dir, edit), commentLine(edit));
+      const again = await stage(g, 'rebuild', 'rebuilding', () => build(g, `${g.tag}-rebuild`));
+      g.evidence.rebuild = { touched: edit, build: again };
+    }
+  } finally {
+    thread?.close();
   }
 }
 
