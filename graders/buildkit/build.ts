@@ -299,8 +299,17 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   // A RUN step the fence stopped fails the build by itself; a COPY or ADD (no command) has nothing to stop but the build.
   if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), s.command ? FENCE_GRACE_MS : 0).unref();
 
+  let context: Readable | undefined;
+  let building = true;
   try {
-    const context = await packContext(req.contextDir, req.dockerfile);
+    context = await packContext(req.contextDir, req.dockerfile);
+    // The engine may answer (a refusal, a failed step) before it has read the whole context, whose
+    // folder the grade then removes: what the context's reader meets after that is not the build's.
+    context.on('error', (err: Error) => {
+      if (!building) return;
+      trace.error ??= `the build context could not be read (${err.message.split('\n')[0]})`;
+      abort.abort();
+    });
     const stream = await postBuild(
       context,
       {
@@ -331,6 +340,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       trace.error ??= (e.message ?? String(err)).split('\n')[0];
     }
   } finally {
+    building = false;
+    context?.destroy(); // read no further than the engine did
     for (const t of timers) clearTimeout(t);
     if (fence) fence.onStop = undefined;
     if (fence && copying) fence.copying((copying = 0));

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,5 +83,18 @@ describe('a build, as the engine is asked for it', () => {
     expect(await usesContainerdStore()).toBe(true);
     expect(await usesContainerdStore()).toBe(true);
     expect(asked.map((a) => a.url.pathname.replace(/^\/v[\d.]+/, ''))).toEqual(['/info']);
+  });
+
+  it('a build the engine refuses before it reads the context leaves no reader behind: the folder can go at once', async () => {
+    for (let round = 0; round < 20; round++) {
+      const dir = path.join(engine.dir, `refused-${round}`);
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY . /\n');
+      for (let i = 0; i < 300; i++) writeFileSync(path.join(dir, `f${i}`), 'x'.repeat(100));
+      const built = await buildImage({ contextDir: dir, tag: 'stagecraft-test/build:4', timeoutMs: 10_000, pullsImages: true });
+      expect(built.ok).toBe(false);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await new Promise((r) => setTimeout(r, 300)); // a reader still at work now meets files that have gone
   });
 });
