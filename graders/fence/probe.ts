@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -37,16 +37,37 @@ function probeContext(image: string, marker: string): Readable {
   return pack as unknown as Readable;
 }
 
-/** The process whose environment holds the marker: the probe step, if it runs on this machine. */
-async function findMarked(marker: string): Promise<{ pid?: number; denied: boolean }> {
-  let denied = false;
-  for (const name of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
+/**
+ * Each process's `/proc/<pid>/<file>`: its text, or why it could not be read (gone since the
+ * listing, another user's). Read synchronously: /proc is in memory, and a read awaited one
+ * process at a time cost 30 ms for this machine's 80 processes (a desktop runs hundreds).
+ */
+function* eachProcess(file: string): Generator<{ pid: string; text?: string; error?: NodeJS.ErrnoException }> {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return;
+  }
+  for (const pid of names) {
+    if (!/^\d+$/.test(pid)) continue;
+    let text: string;
     try {
-      if ((await readFile(`/proc/${name}/environ`, 'latin1')).includes(`no_proxy=${marker}`)) return { pid: Number(name), denied };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+      text = readFileSync(`/proc/${pid}/${file}`, 'latin1');
+    } catch (error) {
+      yield { pid, error: error as NodeJS.ErrnoException };
+      continue;
     }
+    yield { pid, text };
+  }
+}
+
+/** The process whose environment holds the marker: the probe step, if it runs on this machine. */
+function findMarked(marker: string): { pid?: number; denied: boolean } {
+  let denied = false;
+  for (const p of eachProcess('environ')) {
+    if (p.text?.includes(`no_proxy=${marker}`)) return { pid: Number(p.pid), denied };
+    if (p.error?.code === 'EACCES') denied = true;
   }
   return { denied };
 }
@@ -104,29 +125,12 @@ function engineVisible(): boolean {
   return engineProcesses().length > 0;
 }
 
-/**
- * The engine's processes (dockerd, containerd, buildkitd) the grader sees: `<name> <pid> <start time>` each.
- * Read synchronously: /proc is in memory, and a read awaited one process at a time cost
- * 30 ms for this machine's 80 processes (a desktop runs hundreds) before every grade's build.
- */
+/** The engine's processes (dockerd, containerd, buildkitd) the grader sees: `<name> <pid> <start time>` each; read before every grade's build. */
 export function engineProcesses(): string[] {
   const engines: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return engines;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat = '';
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // gone since the listing
-    }
-    const m = /^\d+ \((dockerd|containerd|buildkitd)\) (.*)$/s.exec(stat);
-    if (m) engines.push(`${m[1]} ${name} ${m[2]!.split(' ')[19]}`);
+  for (const { pid, text } of eachProcess('stat')) {
+    const m = /^\d+ \((dockerd|containerd|buildkitd)\) (.*)$/s.exec(text ?? '');
+    if (m) engines.push(`${m[1]} ${pid} ${m[2]!.split(' ')[19]}`);
   }
   return engines;
 }
@@ -249,7 +253,7 @@ export async function probeBuildLimits(images: string[], unseenAfterMs = UNSEEN_
     const until = Date.now() + 30_000 + unseenAfterMs;
     const unseen = () => stepStarted !== undefined && Date.now() - stepStarted > unseenAfterMs;
     while (!found.pid && !ended && !unseen() && Date.now() < until) {
-      found = await findMarked(marker);
+      found = findMarked(marker);
       if (!found.pid) await new Promise((r) => setTimeout(r, 50));
     }
     if (!found.pid) {

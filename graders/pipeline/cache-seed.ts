@@ -35,8 +35,14 @@ const notTheApp = (relative: string) =>
 /** Each base image's id (undefined where it is not here, or not known), asked of the engine at once. */
 const imageIds = (refs: string[]) => Promise.all(refs.map((ref) => imageId(ref).catch(() => undefined)));
 
-/** The lab's app files (path and bytes, in path order), read at once. */
-async function appFiles(lab: LabDefinition): Promise<{ file: string; bytes: Buffer }[]> {
+/** One of the lab's app files: its path in the lab folder, and its bytes. */
+interface AppFile {
+  file: string;
+  bytes: Buffer;
+}
+
+/** The lab's app files, in path order, read at once. */
+async function appFiles(lab: LabDefinition): Promise<AppFile[]> {
   const dir = labDir(lab);
   const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
@@ -47,7 +53,7 @@ async function appFiles(lab: LabDefinition): Promise<{ file: string; bytes: Buff
 }
 
 /** What the seed is made from: the solution, the lab's files, the base images' ids. */
-function seedKey(solutionText: string, files: { file: string; bytes: Buffer }[], baseImages: { ref: string; id: string | undefined }[]): string {
+function seedKey(solutionText: string, files: AppFile[], baseImages: { ref: string; id: string | undefined }[]): string {
   const hash = createHash('sha256').update(SEED_FORMAT).update('\0').update(solutionText);
   for (const { file, bytes } of files) hash.update('\0').update(file).update('\0').update(bytes);
   for (const { ref, id } of baseImages)
@@ -70,7 +76,18 @@ async function seedPlan(lab: LabDefinition, dockerfileText: string) {
   return { solutionText, seed, parsed, refs: parsed.ok ? externalImages(parsed.dockerfile) : [] };
 }
 
-const seedImage = (lab: LabDefinition, key: string) => `${SEED_REPOSITORY}/${lab.id}:${key}`;
+type SeedPlan = NonNullable<Awaited<ReturnType<typeof seedPlan>>>;
+
+/** The seed image a plan names: its base images' ids asked of the engine while the lab's files are read; `basesHere` when none is missing. */
+async function seedName(lab: LabDefinition, plan: SeedPlan, files: Promise<AppFile[]>): Promise<{ image: string; basesHere: boolean }> {
+  const [ids, read] = await Promise.all([imageIds(plan.refs), files]);
+  const key = seedKey(
+    plan.solutionText,
+    read,
+    plan.refs.map((ref, i) => ({ ref, id: ids[i] })),
+  );
+  return { image: `${SEED_REPOSITORY}/${lab.id}:${key}`, basesHere: !ids.includes(undefined) };
+}
 
 /**
  * The seed, if this machine has a current one, found without fetching or building anything:
@@ -81,17 +98,8 @@ export async function seedHere(lab: LabDefinition, dockerfileText: string): Prom
   try {
     const plan = await seedPlan(lab, dockerfileText);
     if (!plan) return undefined;
-    const [ids, files] = await Promise.all([imageIds(plan.refs), appFiles(lab)]);
-    if (ids.includes(undefined)) return 'absent';
-    const image = seedImage(
-      lab,
-      seedKey(
-        plan.solutionText,
-        files,
-        plan.refs.map((ref, i) => ({ ref, id: ids[i] })),
-      ),
-    );
-    return (await imageExists(image)) ? { image, sources: plan.seed.sources } : 'absent';
+    const { image, basesHere } = await seedName(lab, plan, appFiles(lab));
+    return basesHere && (await imageExists(image)) ? { image, sources: plan.seed.sources } : 'absent';
   } catch {
     return 'absent';
   }
@@ -106,22 +114,14 @@ export async function cacheSeed(lab: LabDefinition, dockerfileText: string, log:
   try {
     const plan = await seedPlan(lab, dockerfileText);
     if (!plan) return undefined;
-    const { parsed, refs } = plan;
-    // The engine is asked while the lab's files are read.
-    let [ids, files] = await Promise.all([imageIds(refs), appFiles(lab)]);
+    const files = appFiles(lab);
+    let named = await seedName(lab, plan, files);
     // A fresh machine: the solution's base images are fetched first (the grade's own usually were, just now).
-    if (parsed.ok && ids.includes(undefined)) {
-      await ensureBaseImages(parsed.dockerfile, log);
-      ids = await imageIds(refs);
+    if (plan.parsed.ok && !named.basesHere) {
+      await ensureBaseImages(plan.parsed.dockerfile, log);
+      named = await seedName(lab, plan, files);
     }
-    const image = seedImage(
-      lab,
-      seedKey(
-        plan.solutionText,
-        files,
-        refs.map((ref, i) => ({ ref, id: ids[i] })),
-      ),
-    );
+    const { image } = named;
     let made = pending.get(image);
     if (!made) {
       made = makeSeed(lab, image, plan.seed, log);

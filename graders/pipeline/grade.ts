@@ -212,7 +212,7 @@ async function buildAndInspect(g: Grading): Promise<void> {
   // The scan's thread starts while the image builds: its start and modules (0.1 s) are then off
   // the verdict's path. It is this grade's alone, and ends with this stage whatever happens.
   const needsLayers = g.lab.checks.some((c) => c.needs.includes('layers'));
-  const thread = needsLayers || findStamp ? new ScanThread() : undefined;
+  const thread = needsLayers || findStamp ? new ScanThread() : undefined; // no thread: no scan
   try {
     const built = await building;
     g.evidence.build = built;
@@ -223,7 +223,7 @@ async function buildAndInspect(g: Grading): Promise<void> {
 
     // The layer scan and the container run need only the image, not each other: they overlap.
     g.progress.stage(plan ? 'inspecting the image and its layers, running the container and probing it' : 'inspecting the image and its layers');
-    const scanLimit = needsLayers || findStamp ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
+    const scanLimit = thread ? (g.opts.scanLimitBytes ?? DEFAULT_SCAN_LIMIT_BYTES) : 0;
     const known = await knownPending;
     // Both settle before anything is cleaned up: a failed scan must not remove the image under a running container.
     const [inspected, ran] = await Promise.allSettled([
