@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { engineAnswers, requireEngine } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
+import { stoppingBecause } from '../cleanup/on-interrupt.js';
 import type { LabDefinition } from '../lab.js';
 import { grade } from '../pipeline/grade.js';
 import type { GradeLimits } from '../pipeline/limits.js';
@@ -122,7 +123,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   opts.progress.start(jobs.length, students.length * opts.labs.length - jobs.length);
 
   const worker = async () => {
-    while (!engineLost && !stoppedBecause) {
+    // A stopping grader (Ctrl-C, SIGTERM) starts no grade its cleanups would cut.
+    while (!engineLost && !stoppedBecause && !stoppingBecause()) {
       // Claimed before any await: two workers finishing together must not both take the last job.
       const job = jobs[next++];
       if (!job) break;

@@ -10,7 +10,17 @@ type Cleanup = () => Promise<unknown>;
 
 const pending = new Set<Cleanup>();
 let installed = false;
-let stopping = false;
+/** Why this process is stopping, once it is. */
+let stopping: string | undefined;
+
+/**
+ * Why this process is stopping (a signal, a crash), once it is. The cleanups then remove
+ * what grades still under way use, so what such a grade finds (a build whose context went,
+ * a container removed mid-probe) is no verdict on the student's work.
+ */
+export function stoppingBecause(): string | undefined {
+  return stopping;
+}
 
 /** Run every pending cleanup, including those registered while others run. */
 export async function runPendingCleanups(): Promise<void> {
@@ -36,7 +46,7 @@ export function installInterruptHandlers(): void {
     // process before the cleanups ran. A second signal during the cleanup ends it at once.
     process.on(signal, () => {
       if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-      stopping = true;
+      stopping = signal === 'SIGINT' ? 'was interrupted (Ctrl-C)' : 'was terminated (SIGTERM)';
       process.stderr.write(`\nstagecraft: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}, cleaning up…\n`);
       void runPendingCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
@@ -45,8 +55,8 @@ export function installInterruptHandlers(): void {
   const crashed = (err: unknown) => {
     // Work cut short by the cleanup itself (a copy whose folder was just removed) is expected.
     if (stopping) return;
-    stopping = true;
     const message = firstLine(err);
+    stopping = `failed unexpectedly (${message})`;
     process.stderr.write(`stagecraft: the grader failed unexpectedly (${message}); cleaning up…\n`);
     if (process.env.STAGECRAFT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     void runPendingCleanups().finally(() => process.exit(2));

@@ -7,7 +7,7 @@ import { GradeBuilds } from '../buildkit/grade-builds.js';
 import { buildFence } from '../fence/index.js';
 import type { Evidence } from '../checks/types.js';
 import type { HandedOff } from '../cleanup/hand-off.js';
-import { onInterrupt } from '../cleanup/on-interrupt.js';
+import { onInterrupt, stoppingBecause } from '../cleanup/on-interrupt.js';
 import { docker, engineAnswers, removeImage, requireEngine, usesContainerdStore } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { inspectImage } from '../inspect/image.js';
@@ -370,6 +370,8 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     await opts.onVerdict?.(result);
     delivered = true;
     return result;
+  } catch (err) {
+    throw stopped() ?? err;
   } finally {
     progress.done();
     const left = { containers: g?.container ? [g.container.id] : [], images: [tag, `${tag}-rebuild`], folders: context ? [context.dir] : [] };
@@ -384,6 +386,15 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   }
 }
 
+/**
+ * Once the grader is stopping, its cleanups remove what a grade under way uses (its context,
+ * its container): what that grade found next is no verdict, and whatever it threw is not why.
+ */
+function stopped(): CannotGrade | undefined {
+  const why = stoppingBecause();
+  return why ? new CannotGrade(`the grader ${why} before this grade's verdict; grade it again`) : undefined;
+}
+
 /** The checks judged on the evidence, and the result. */
 async function verdict(
   lab: LabDefinition,
@@ -393,6 +404,8 @@ async function verdict(
   context: PreparedContext,
   started: number,
 ): Promise<GradeResult> {
+  const cut = stopped();
+  if (cut) throw cut;
   const checks = evaluateChecks(lab.checks, evidence);
   const score = checks.filter((c) => c.passed).length;
   // A build cut off or a container lost because the engine went away looks like a failed
