@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { installInterruptHandlers } from '../cleanup/on-interrupt.js';
+import { installInterruptHandlers, stoppingBecause } from '../cleanup/on-interrupt.js';
 import { CannotGrade } from '../engine/errors.js';
 
 /**
@@ -14,6 +14,9 @@ export async function runMain(body: () => Promise<unknown>): Promise<void> {
   try {
     await body();
   } catch (err) {
+    // Stopping, the handler has said so ("terminated, cleaning up…") and sets the exit code:
+    // what the cut work threw next is not news.
+    if (stoppingBecause()) return;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${pc.red('error:')} ${message}\n`);
     if (process.env.STAGECRAFT_DEBUG && err instanceof Error && !(err instanceof CannotGrade)) {
