@@ -135,6 +135,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
         stoppedBecause ??= short;
         break;
       }
+      if (stoppingBecause()) break;
       const started = Date.now();
       opts.progress.begin(job);
       const record = await gradeOne(job, job.definition, opts);
@@ -148,6 +149,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   const started = new Date();
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, worker));
   opts.progress.end();
+  // A stopping grader's gradebook would be cut by its exit, half written: --resume writes it.
+  const why = stoppingBecause();
+  if (why) throw new CannotGrade(`the batch ${why}: add --resume to finish it`);
   // The students' own cache mounts (isolated per student) go with the batch that made them.
   if (!engineLost) await removeCacheMountsSince(started).catch(() => undefined);
   if (stoppedBecause) opts.progress.log(`stopped taking grades: ${stoppedBecause}`);

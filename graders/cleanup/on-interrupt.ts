@@ -8,7 +8,11 @@ import { firstLine } from '../format/text.js';
  */
 type Cleanup = () => Promise<unknown>;
 
-const pending = new Set<Cleanup>();
+/** What a cleanup removes, in the order they go: an image a container still runs cannot be removed. */
+const ORDER = ['container', 'image', 'other'] as const;
+export type CleanupKind = (typeof ORDER)[number];
+
+const pending = new Map<Cleanup, CleanupKind>();
 let installed = false;
 /** Why this process is stopping, once it is. */
 let stopping: string | undefined;
@@ -22,13 +26,14 @@ export function stoppingBecause(): string | undefined {
   return stopping;
 }
 
-/** Run every pending cleanup, including those registered while others run. */
+/** Run every pending cleanup, containers first, then images, then the rest; including those registered while others run. */
 export async function runPendingCleanups(): Promise<void> {
   for (let round = 0; round < 2; round++) {
     while (pending.size > 0) {
-      const all = [...pending];
-      pending.clear();
-      await Promise.allSettled(all.map((c) => c()));
+      const kind = ORDER.find((k) => [...pending.values()].includes(k));
+      const now = [...pending].filter(([, k]) => k === kind).map(([cleanup]) => cleanup);
+      for (const cleanup of now) pending.delete(cleanup);
+      await Promise.allSettled(now.map((c) => c()));
     }
     // A temporary folder whose creation was under way when the signal came registers a
     // moment later: give in-flight file-system calls a chance to land, then look again.
@@ -65,8 +70,8 @@ export function installInterruptHandlers(): void {
   process.on('unhandledRejection', crashed);
 }
 
-/** Register a cleanup; call the returned function once the resource is gone by itself. */
-export function onInterrupt(cleanup: Cleanup): () => void {
-  pending.add(cleanup);
+/** Register a cleanup of what it removes; call the returned function once the resource is gone by itself. */
+export function onInterrupt(cleanup: Cleanup, kind: CleanupKind = 'other'): () => void {
+  pending.set(cleanup, kind);
   return () => pending.delete(cleanup);
 }

@@ -79,7 +79,7 @@ export async function explainDockerfile(req: DockerfileRequest): Promise<Explain
   const removeImages = async () => {
     for (const t of [tag, `${tag}-partial`]) await removeImage(t).catch(() => undefined);
   };
-  const release = onInterrupt(removeImages);
+  const release = onInterrupt(removeImages, 'image');
   const notes: string[] = [];
   const builds = new GradeBuilds({ ...req.limits, network: 'default', throwaway: true, onStep: (s) => progress.step(s) });
   if (buildPulls) builds.pullImages();

@@ -315,7 +315,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const progress = opts.progress ?? silentProgress;
   const { file, dockerignore } = resolveDockerfile(lab, opts.dockerfile);
   // Fail fast, before any progress output, on what makes grading impossible.
-  if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
+  if (!existsSync(file)) throw stopped() ?? new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
   await requireEngine();
   // The build session opens (the fence's registration, its probe once per process, and the
   // host's firewall rules) while the context is prepared and the engine asked about it.
@@ -324,7 +324,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   opening.catch(() => undefined); // awaited by the build, or before the session closes
   const tag = `stagecraft-grade/${lab.id}:${randomBytes(6).toString('hex')}`;
   const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
-  const release = onInterrupt(removeImages); // the context folder registers its own removal
+  const release = onInterrupt(removeImages, 'image'); // the context folder registers its own removal
   let context: PreparedContext | undefined;
   let g: Grading | undefined;
   let delivered = false;

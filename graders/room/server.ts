@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { stoppingBecause } from '../cleanup/on-interrupt.js';
 import { boardPage } from './board-page.js';
 import { boardState, type LabInfo } from './board-state.js';
 import { describeIssue, JoinBody, MAX_BODY_BYTES, NAME_RULE, ResultBody, VerifyBody } from './protocol.js';
@@ -348,6 +349,8 @@ export async function startRoom(opts: RoomOptions): Promise<Room> {
         .then(async () => {
           try {
             const got = await verifier(student.name, lab, dockerfile);
+            // A regrade cut by the room's own stop is no verification: the one on the board stays.
+            if (stoppingBecause()) throw new HttpError(503, 'the room is stopping');
             const v: Verification =
               got.kind === 'graded' ? { ...got, at: Date.now(), agrees: got.passed === cell.passed && got.score === cell.score } : { ...got, at: Date.now() };
             const current = store.setVerified(student, lab, cell.at, v);

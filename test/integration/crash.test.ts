@@ -78,25 +78,25 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
 
   // Its cleanups remove what the grade under way uses (the context it builds from, the container it probes):
   // what that grade finds next is no verdict on the student, whose batch would keep it (CI, a batch stopped midway).
-  it.each(['building the image', 'running the container'])(
-    'SIGTERM while %s: the grade ends in "could not grade", naming the stop, and leaves nothing',
-    async (words) => {
-      const tmp = await privateTmp();
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/interrupted-grade.ts'), 'lab1', words], {
-        env: { ...process.env, TMPDIR: tmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      expect(await exited, stderr).toBe(143);
-      expect(JSON.parse(stdout), stderr).toEqual({ cannotGrade: "the grader was terminated (SIGTERM) before this grade's verdict; grade it again" });
-      expect(await madeBy(child.pid!)).toEqual({ containers: 0, images: 0 });
-      expect(await graderFolders(tmp)).toEqual([]);
-    },
-  );
+  it.each([
+    ['building the image', 'building the image', []],
+    ['its container is probed', 'container', [NEVER_LISTENS]],
+  ])('SIGTERM while %s: the grade ends in "could not grade", naming the stop, and leaves nothing', async (_, when, dockerfile) => {
+    const tmp = await privateTmp();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/interrupted-grade.ts'), 'lab1', when, ...dockerfile], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    expect(await exited, stderr).toBe(143);
+    expect(JSON.parse(stdout), stderr).toEqual({ cannotGrade: "the grader was terminated (SIGTERM) before this grade's verdict; grade it again" });
+    expect(await madeBy(child.pid!)).toEqual({ containers: 0, images: 0 });
+    expect(await graderFolders(tmp)).toEqual([]);
+  });
 
   it("SIGKILL mid-run: the next grade removes the dead grader's container, image and folder, and keeps that out of its report", async () => {
     const tmp = await privateTmp();

@@ -16,6 +16,19 @@ describe('cleanup on interrupt', () => {
     expect(ran).toEqual(['container', 'late folder']);
   });
 
+  it('removes containers first, then the images they ran, then the rest (an image a container runs cannot be removed)', async () => {
+    const ran: string[] = [];
+    const slow = (what: string, ms: number) => async () => {
+      await new Promise((r) => setTimeout(r, ms));
+      ran.push(what);
+    };
+    onInterrupt(slow('folder', 0));
+    onInterrupt(slow('image', 0), 'image');
+    onInterrupt(slow('container', 30), 'container');
+    await runPendingCleanups();
+    expect(ran).toEqual(['container', 'image', 'folder']);
+  });
+
   it('a temp folder is registered the moment it exists and released once removed', async () => {
     const folder = await makeTempFolder('grade');
     expect(tempFolderMaker(folder.dir.split('/').at(-1)!)).toBe(process.pid);
