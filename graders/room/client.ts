@@ -5,7 +5,8 @@ import { CannotGrade } from '../engine/errors.js';
 import { oneLine } from '../format/text.js';
 import { REPO_ROOT } from '../kit/locations.js';
 import type { GradeResult } from '../pipeline/result.js';
-import { MAX_DOCKERFILE_BYTES, MAX_FINDING_CHARS, type PostedCheck, type ResultBody } from './protocol.js';
+import { MAX_DOCKERFILE_BYTES, MAX_FINDING_CHARS } from './limits.js';
+import type { PostedCheck, ResultBody } from './protocol.js';
 
 /**
  * The student's side of a room: `room join` keeps the room's address and this student's

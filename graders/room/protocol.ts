@@ -1,22 +1,11 @@
 import { z } from 'zod';
+import { MAX_DOCKERFILE_BYTES, MAX_FINDING_CHARS, MAX_NAME_CHARS, NAME_PATTERN } from './limits.js';
 
 /**
- * What travels between a student's kit and the room: the shapes, their limits, and the one
- * place each number is written. The server checks every request body against these; the
- * kit shortens its own text to fit before sending, so an honest result is never refused.
+ * What travels between a student's kit and the room: the shapes the server checks every
+ * request body against (their limits: limits.ts). The kit shortens its own text to fit
+ * before sending, so an honest result is never refused.
  */
-
-/** The whole body of any request (a shared Dockerfile is at most 100 kB: lint/policy.ts). */
-export const MAX_BODY_BYTES = 192 * 1024;
-/** A shared Dockerfile, as the grader's policy reads one. */
-export const MAX_DOCKERFILE_BYTES = 100_000;
-/** One failing check's finding, as shown on the board. */
-export const MAX_FINDING_CHARS = 300;
-export const MAX_NAME_CHARS = 32;
-
-/** A name on the projector: letters, digits, spaces and `.-_'`, no control or layout characters. */
-export const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._'-]*$/u;
-export const NAME_RULE = `1 to ${MAX_NAME_CHARS} letters, digits, spaces or . - _ ' (starting with a letter or digit)`;
 
 export const JoinBody = z.strictObject({
   code: z.string().min(1).max(16),

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { stoppingBecause } from '../cleanup/on-interrupt.js';
 import { boardPage } from './board-page.js';
 import { boardState, type LabInfo } from './board-state.js';
-import { describeIssue, JoinBody, MAX_BODY_BYTES, NAME_RULE, ResultBody, VerifyBody } from './protocol.js';
+import { MAX_BODY_BYTES, NAME_RULE } from './limits.js';
+import { describeIssue, JoinBody, ResultBody, VerifyBody } from './protocol.js';
 import { newToken, type RoomStore, type Student, type Verification } from './store.js';
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../scripts/chromium.js';
 import { findLab, solutionDir } from '../../graders/lab.js';
 import { RoomStore } from '../../graders/room/store.js';
-import { MAX_BODY_BYTES } from '../../graders/room/protocol.js';
+import { MAX_BODY_BYTES } from '../../graders/room/limits.js';
 import { runCli } from '../helpers/cli.js';
 import { boardSnapshot, call, join, post, resultFor, roomScratch, startRoomProcess, studentAddress, type RoomProcess } from '../helpers/room.js';
 

@@ -4,8 +4,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { roomScratch } from '../../helpers/room.js';
 import { joinRoom, parseJoinLink, postResult, POST_TIMEOUT_MS, resultBody } from '../../../graders/room/client.js';
 import type { GradeResult } from '../../../graders/pipeline/result.js';
+import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import ts from 'typescript';
+import { REPO_ROOT } from '../../../graders/kit/locations.js';
 
 const RESULT: GradeResult = {
   lab: 'lab1-go',
@@ -97,5 +100,32 @@ describe("the student's side", () => {
     await expect(joinRoom(`http://127.0.0.1:${port}/join/ABCDEF`, 'alice', false)).rejects.toThrow(
       `cannot reach the room at http://127.0.0.1:${port} (ECONNREFUSED): is the instructor\'s room running, and is this computer on the same network?`,
     );
+  });
+});
+
+/** The packages importing a kit module loads: its value imports (types are erased), followed through the kit's own files. */
+function packagesLoadedBy(file: string, seen = new Set<string>(), packages = new Set<string>()): Set<string> {
+  if (seen.has(file)) return packages;
+  seen.add(file);
+  for (const s of ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest).statements) {
+    if (!(ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) || !s.moduleSpecifier || !ts.isStringLiteral(s.moduleSpecifier)) continue;
+    const clause = ts.isImportDeclaration(s) ? s.importClause : undefined;
+    const named = clause?.namedBindings;
+    const typesOnly = ts.isExportDeclaration(s)
+      ? s.isTypeOnly
+      : clause?.isTypeOnly || (clause && !clause.name && named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly));
+    if (typesOnly) continue;
+    const name = s.moduleSpecifier.text;
+    if (name.startsWith('.')) packagesLoadedBy(path.resolve(path.dirname(file), name.replace(/\.js$/, '.ts')), seen, packages);
+    else packages.add(name);
+  }
+  return packages;
+}
+
+describe("a grade's post to the room", () => {
+  // Every student's grade loads the client to post its result (or find it joined no room), on the way to the prompt.
+  it('loads no schema library (zod: about 40 ms of the exit); the room server checks the shapes', () => {
+    expect([...packagesLoadedBy(path.join(REPO_ROOT, 'graders/room/client.ts'))]).not.toContain('zod');
+    expect([...packagesLoadedBy(path.join(REPO_ROOT, 'graders/room/server.ts'))]).toContain('zod'); // the walk finds it where it is
   });
 });
