@@ -10,7 +10,8 @@ import { buildCacheRecords, docker, type BuildCacheRecord } from '../engine/dock
  * removed first, so a batch of forty never piles up gigabytes. Records are found by when
  * they were made: during one of the grade's builds. One made while another grade of this
  * process was building could be that grade's; it waits until that grade has ended too.
- * Records made by anything else on the engine are never touched.
+ * Another process's build at the same time is not known here: what it holds (records in use,
+ * its downloaded context, see `removable`) is never removed.
  */
 export const HEAVY_BYTES = 1e9;
 export const HEAVY_FILES = 100_000;
@@ -43,6 +44,15 @@ export function openWindow(owner: CacheOwner): () => void {
   owner.windows.push(w);
   return () => (w.end = Date.now());
 }
+
+/**
+ * Whether the kit may remove this record once a grade that made it is over. Never BuildKit's own,
+ * one in use, or a build's downloaded context: found by time alone, one of those could be another
+ * build's, on this engine, between reading its context for the cache key and reading its files
+ * (removed then, Docker 28 cannot send the context again: the build fails).
+ */
+export const removable = (r: Pick<BuildCacheRecord, 'Type' | 'InUse' | 'Description'>) =>
+  r.Type !== 'internal' && !r.InUse && !/^http url http:\/\/build-context-/.test(r.Description ?? '');
 
 const within = (t: number, w: Window) => t >= w.start - MARGIN_MS && t <= (w.end ?? Infinity) + MARGIN_MS;
 
@@ -86,7 +96,7 @@ export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: numb
   try {
     const all = await buildCacheRecords();
     const active = [...owners].filter((o) => !o.ended);
-    const made = (o: CacheOwner) => all.filter((r) => r.Type !== 'internal' && !r.InUse && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
+    const made = (o: CacheOwner) => all.filter((r) => removable(r) && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     // Not while a grade that may own it is still building.
     const free = (r: BuildCacheRecord) => !active.some((o) => o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     if (heavy === undefined) owner.heavy = made(owner).reduce((n, r) => n + r.Size, 0) > HEAVY_BYTES;

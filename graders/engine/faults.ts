@@ -19,6 +19,13 @@ interface Fault {
 
 const FAULTS: Fault[] = [
   {
+    // Docker 28 serves a context sent with the build request once; BuildKit reads it twice (for its
+    // cache key, then its files) and asks again if its copy went in between: the build cache cleared
+    // during the build (another program's prune, or another grader's on the same engine).
+    matches: (step, error) => step.startsWith('[internal] load remote build context') && /build-context-\S+.*context not found/i.test(error),
+    what: 'the engine lost the build context the grader sent it before it had read it (its build cache was cleared during the build, perhaps by another program using this engine): grade again',
+  },
+  {
     // moby/moby#47717: the containerd image store of Docker 26 and 27 loses a context sent with the
     // build request; 28 reads it (moby/moby#49178).
     matches: (step, error) =>

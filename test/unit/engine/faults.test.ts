@@ -9,6 +9,13 @@ describe("an engine's fault is not the student's", () => {
     expect(fault).toContain('(the engine said: failed to read downloaded context');
   });
 
+  it('names a context Docker 28 lost (its build cache cleared during the build) without blaming the version', () => {
+    const error = 'Get "http://build-context-lt7ee35xo6nd5gv0k41hq821k": context not found';
+    const fault = engineFault({ error, failedStep: { name: '[internal] load remote build context', error } });
+    expect(fault).toMatch(/^the engine lost the build context .* grade again \(the engine said: Get "http:\/\/build-context-/);
+    expect(fault).not.toContain('update Docker');
+  });
+
   it("takes a full engine disk while loading what the build needs as the engine's", () => {
     const error = 'write /var/lib/docker/tmp/x: no space left on device';
     expect(engineFault({ error, failedStep: { name: '[internal] load build context', error } })).toMatch(/^the engine's disk is full/);
