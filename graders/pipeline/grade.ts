@@ -21,7 +21,7 @@ import type { ParsedDockerfile } from '../lint/dockerfile.js';
 import { parseDockerfile, type ParseResult } from '../lint/dockerfile.js';
 import { vet, vetBytes } from '../lint/policy.js';
 import { cacheNamespace, isolateContextCacheMounts } from '../prepare/cache-mounts.js';
-import { labContextRequest, prepareContext, type PreparedContext } from '../prepare/context.js';
+import { labContextRequest, prepareContext, readDockerfile, type PreparedContext } from '../prepare/context.js';
 import { silentProgress, type Progress } from './progress.js';
 import { hashSpec } from '../findings/index.js';
 import { imagesNotHere, provideBaseImages } from './base-images.js';
@@ -165,22 +165,30 @@ function commentLine(file: string): string {
   return `\n${hash ? '#' : '//'} edited by stagecraft to test the build cache ${Date.now()}\n`;
 }
 
-async function buildInspectRun(g: Grading): Promise<void> {
-  await readyToBuild(g);
+/** The engine's questions that need only the parsed Dockerfile: which of its images are not here, and the lab's current warm-cache seed. */
+type Asked = [absent: string[], seedFound: Awaited<ReturnType<typeof seedHere>>];
+
+function askEngine(lab: LabDefinition, dockerfile: ParsedDockerfile, text: string): Promise<Asked> {
+  return Promise.all([imagesNotHere(dockerfile), seedHere(lab, text)]);
+}
+
+async function buildInspectRun(g: Grading, asked: Promise<Asked>): Promise<void> {
+  await readyToBuild(g, asked);
   const unlimited = await stage(g, 'prepare', 'probing the build limits', () => g.opening);
   if (unlimited) g.notes.push(unlimited);
   await buildAndInspect(g);
 }
 
 /** What must hold before the build starts: the Dockerfile's syntax image, the engine's features, the base images, the warm cache mounts. */
-async function readyToBuild(g: Grading): Promise<void> {
+async function readyToBuild(g: Grading, asked: Promise<Asked>): Promise<void> {
   const log = (line: string) => g.progress.log(line);
-  // The engine's quick questions are asked together. Whether its frontend can read the
-  // Dockerfile at all is settled before anything is fetched: base images can take minutes.
-  // A current seed for the cache mounts is looked up with them: fetching or making one waits for the base images.
+  // The engine's quick questions are asked together (those on the Dockerfile alone while the
+  // context was copied). Whether its frontend can read the Dockerfile at all is settled before
+  // anything is fetched: base images can take minutes. A current seed for the cache mounts is
+  // looked up with them: fetching or making one waits for the base images.
   const text = g.context.dockerfileBytes.toString('utf8');
-  const [syntaxNote, absent, seedFound] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
-    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), imagesNotHere(g.dockerfile), seedHere(g.lab, text)]),
+  const [syntaxNote, [absent, seedFound]] = await stage(g, 'prepare', 'looking for the syntax and base images', () =>
+    Promise.all([withoutUnavailableSyntax(g.context.dir, g.dockerfile.syntax), asked]),
   );
   await stage(g, 'prepare', 'asking the engine for its version', () => requireFrontendFeatures(g.dockerfile, Boolean(g.dockerfile.syntax) && !syntaxNote));
   const { buildPulls } = await stage(g, 'prepare', 'fetching the base images', () => provideBaseImages(absent, log));
@@ -330,12 +338,16 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   let delivered = false;
   try {
     progress.stage('preparing the build context');
-    context = await prepareContext(labContextRequest(lab, file, dockerignore));
-
+    const submitted = await readDockerfile(file);
+    // The lab's files are copied while the Dockerfile is parsed and the engine asked about it.
+    const preparing = prepareContext({ ...labContextRequest(lab, file, dockerignore), submitted });
     // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
-    const early = vetBytes(context.dockerfileBytes);
-    const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(context.dockerfileBytes);
+    const early = vetBytes(submitted.bytes);
+    const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(submitted.bytes);
     const refusal = early ?? (lint.ok ? vet(lint.dockerfile, { allowImages: [...(lab.allowImages ?? []), ...(opts.allowImages ?? [])] }) : undefined);
+    const asked = lint.ok && !refusal ? askEngine(lab, lint.dockerfile, submitted.bytes.toString('utf8')) : undefined;
+    asked?.catch(() => undefined); // awaited before the build, or not at all if the copy fails
+    context = await preparing;
     const evidence: Evidence = {
       lint,
       refusal,
@@ -360,7 +372,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
           ...session,
         }
       : undefined;
-    if (g && !refusal) await buildInspectRun(g);
+    if (g && asked) await buildInspectRun(g, asked);
     progress.done();
     if (opts.keepImage && g && evidence.image) g.notes.push(await keepImage(lab, tag));
     if (g) g.notes.push(...g.builds.notes());

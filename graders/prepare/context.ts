@@ -22,6 +22,21 @@ export interface PrepareRequest {
   stampCode?: StampCode;
   /** Files to add (relative path → content; a path ending in `/` is a folder) where the folder has none. */
   extraFiles?: Record<string, string>;
+  /** The Dockerfile, read already (a grade parses it while the rest is copied): the copy holds these bytes. */
+  submitted?: SubmittedDockerfile;
+}
+
+/** A Dockerfile as read: its bytes as submitted, and as graded (LF endings where it had CRLF). */
+export interface SubmittedDockerfile {
+  submitted: Buffer;
+  bytes: Buffer;
+}
+
+/** Read the Dockerfile under test, once: what is parsed is what is copied and built. */
+export async function readDockerfile(file: string): Promise<SubmittedDockerfile> {
+  if (!existsSync(file)) throw new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
+  const submitted = await readFile(file);
+  return { submitted, bytes: toLf(submitted) ?? submitted };
 }
 
 /** The request for a lab: its folder, stamp file and extra context files, the Dockerfile under test. */
@@ -47,9 +62,7 @@ export interface PreparedContext {
  * fresh stamp function that the built app must serve back.
  */
 export async function prepareContext(req: PrepareRequest): Promise<PreparedContext> {
-  if (!existsSync(req.dockerfile)) throw new CannotGrade(`no Dockerfile at ${shownPath(req.dockerfile)}`);
-  const submitted = await readFile(req.dockerfile);
-  const dockerfileBytes = toLf(submitted) ?? submitted;
+  const { submitted, bytes: dockerfileBytes } = req.submitted ?? (await readDockerfile(req.dockerfile));
   const { dir, remove } = await makeTempFolder('grade');
   try {
     await cp(req.labDir, dir, { recursive: true, verbatimSymlinks: true });
