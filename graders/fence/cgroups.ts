@@ -123,6 +123,16 @@ export interface CgroupLimits {
  * a misleading error); on v2 the whole group is killed at once. Throws when a file cannot
  * be written (no permission: the grader is not root).
  */
+/**
+ * Whether a write to a step's group failed for want of the group: not made yet (runc makes it
+ * in each v1 hierarchy in turn: ENOENT), or being removed (ENODEV: the kernel refuses writes to
+ * a dying group, its step over); undefined for any other failure.
+ */
+export function groupMissing(err: unknown): 'not yet' | 'removed' | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' ? 'not yet' : code === 'ENODEV' ? 'removed' : undefined;
+}
+
 export async function applyLimits(dirs: CgroupDirs, limits: CgroupLimits): Promise<void> {
   const { memory, pids, cpu } = dirs.controllers;
   if (!memory || !pids) throw new Error('the memory and pids controllers are not available');

@@ -4,7 +4,7 @@ import { readdir, readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes, formatCount, formatMemory } from '../format/bytes.js';
 import type { SharedCeiling } from './ceiling.js';
-import { applyLimits, childDirs, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
+import { applyLimits, childDirs, groupMissing, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
 import type { BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
 import { treeSize } from './tree-size.js';
@@ -325,7 +325,8 @@ export class BuildFence {
 
   /**
    * runc makes a step's group in each v1 hierarchy in turn: wait (briefly) for all of them.
-   * False when the group went away meanwhile (the step was over).
+   * False when the group went away meanwhile, or is going (the step was over: a quick step can
+   * end between being seen and being limited).
    */
   private async limit(dirs: CgroupDirs, limits: BuildLimits): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
@@ -333,8 +334,9 @@ export class BuildFence {
         await applyLimits(dirs, limits);
         return true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        if (attempt >= 50) return false;
+        const missing = groupMissing(err);
+        if (!missing) throw err;
+        if (missing === 'removed' || attempt >= 50) return false;
         await new Promise((r) => setTimeout(r, 2));
       }
     }

@@ -10,6 +10,7 @@ import {
   ceilingFor,
   cgroupMounts,
   childDirs,
+  groupMissing,
   keyValues,
   parentDirs,
   placeInHierarchies,
@@ -348,6 +349,19 @@ describe('a step whose limits cannot be written is stopped, never left unlimited
     await fence.release(grade);
     expect(stop).toMatchObject({ reason: 'unfenced', machine: true, command: '/bin/sh -c sleep 1' });
     expect(grade.failure).toMatch(/^the build limits could not be put on a step \(EISDIR/);
+  });
+});
+
+describe("a step's group missing when its limits are written", () => {
+  // CI, Docker 28 on cgroup v1: a quick step ended between being seen and being limited, the
+  // write failed ENODEV, and the build was stopped as "could not put its limits on it".
+  it('is waited for when runc has not made it yet; is a step over when the kernel is removing it; anything else stops the step', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    expect(groupMissing(err('ENOENT'))).toBe('not yet');
+    expect(groupMissing(err('ENODEV'))).toBe('removed');
+    expect(groupMissing(err('EISDIR'))).toBeUndefined();
+    expect(groupMissing(err('EBUSY'))).toBeUndefined();
+    expect(groupMissing(new Error('no code'))).toBeUndefined();
   });
 });
 
