@@ -117,13 +117,6 @@ export interface CgroupLimits {
 }
 
 /**
- * Put limits on a group. Memory: no swap beyond it; on v1 the kernel's OOM killer is
- * switched off for the group, so a step at its limit waits, frozen, for the fence to stop
- * it and say why (the killer would pick one process, and the step might go on or fail with
- * a misleading error); on v2 the whole group is killed at once. Throws when a file cannot
- * be written (no permission: the grader is not root).
- */
-/**
  * Whether a write to a step's group failed for want of the group: not made yet (runc makes it
  * in each v1 hierarchy in turn: ENOENT), or being removed (ENODEV: the kernel refuses writes to
  * a dying group, its step over); undefined for any other failure.
@@ -133,6 +126,30 @@ export function groupMissing(err: unknown): 'not yet' | 'removed' | undefined {
   return code === 'ENOENT' ? 'not yet' : code === 'ENODEV' ? 'removed' : undefined;
 }
 
+/**
+ * Whether a step's group holds no process in any hierarchy: gone, going, or empty. A step
+ * whose group could not be limited is let go only then (its step is over), never while it runs.
+ */
+export async function groupEmpty(dirs: CgroupDirs): Promise<boolean> {
+  const folders = new Set([...Object.values(dirs.controllers).map((c) => c.dir), ...(dirs.unified ? [dirs.unified] : [])]);
+  const held = await Promise.all(
+    [...folders].map((dir) =>
+      readFile(path.join(dir, 'cgroup.procs'), 'utf8').then(
+        (pids) => pids.trim() !== '',
+        () => false, // gone (ENOENT) or going (ENODEV)
+      ),
+    ),
+  );
+  return !held.includes(true);
+}
+
+/**
+ * Put limits on a group. Memory: no swap beyond it; on v1 the kernel's OOM killer is
+ * switched off for the group, so a step at its limit waits, frozen, for the fence to stop
+ * it and say why (the killer would pick one process, and the step might go on or fail with
+ * a misleading error); on v2 the whole group is killed at once. Throws when a file cannot
+ * be written (no permission: the grader is not root).
+ */
 export async function applyLimits(dirs: CgroupDirs, limits: CgroupLimits): Promise<void> {
   const { memory, pids, cpu } = dirs.controllers;
   if (!memory || !pids) throw new Error('the memory and pids controllers are not available');

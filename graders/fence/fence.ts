@@ -4,7 +4,7 @@ import { readdir, readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes, formatCount, formatMemory } from '../format/bytes.js';
 import type { SharedCeiling } from './ceiling.js';
-import { applyLimits, childDirs, groupMissing, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
+import { applyLimits, childDirs, groupEmpty, groupMissing, killAll, sample, type CgroupDirs, type CgroupSample } from './cgroups.js';
 import type { BuildLimits } from './limits.js';
 import { readStepBundle, writableFolder, type StepBundle } from './step-bundle.js';
 import { treeSize } from './tree-size.js';
@@ -336,7 +336,11 @@ export class BuildFence {
       } catch (err) {
         const missing = groupMissing(err);
         if (!missing) throw err;
-        if (missing === 'removed' || attempt >= 50) return false;
+        if (missing === 'removed' || attempt >= 50) {
+          // Let go only a step that is over: a group with processes in it and no limits is stopped.
+          if (await groupEmpty(dirs)) return false;
+          throw err;
+        }
         await new Promise((r) => setTimeout(r, 2));
       }
     }

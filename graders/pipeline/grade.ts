@@ -334,13 +334,15 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const removeImages = () => Promise.all([tag, `${tag}-rebuild`].map((t) => removeImage(t).catch(() => undefined)));
   const release = onInterrupt(removeImages, 'image'); // the context folder registers its own removal
   let context: PreparedContext | undefined;
+  let preparing: Promise<PreparedContext> | undefined;
   let g: Grading | undefined;
   let delivered = false;
   try {
     progress.stage('preparing the build context');
     const submitted = await readDockerfile(file);
     // The lab's files are copied while the Dockerfile is parsed and the engine asked about it.
-    const preparing = prepareContext({ ...labContextRequest(lab, file, dockerignore), submitted });
+    preparing = prepareContext({ ...labContextRequest(lab, file, dockerignore), submitted });
+    preparing.catch(() => undefined); // awaited below, or in `finally` if the parse throws first
     // What needs only the bytes (the size) is refused before the Dockerfile is parsed at all.
     const early = vetBytes(submitted.bytes);
     const lint: ParseResult = early ? { ok: false, problem: { message: 'it was not read' } } : parseDockerfile(submitted.bytes);
@@ -386,6 +388,7 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
     throw stopped() ?? err;
   } finally {
     progress.done();
+    context ??= await preparing?.catch(() => undefined); // a copy still under way when the grade threw: its folder goes too
     const left = { containers: g?.container ? [g.container.id] : [], images: [tag, `${tag}-rebuild`], folders: context ? [context.dir] : [] };
     // A heavy grade's build cache is cleared once its images are gone: it cleans up itself.
     const handed = delivered && opts.handOff && !session.builds.heavy ? await opts.handOff(left) : false;

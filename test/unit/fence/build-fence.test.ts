@@ -10,6 +10,7 @@ import {
   ceilingFor,
   cgroupMounts,
   childDirs,
+  groupEmpty,
   groupMissing,
   keyValues,
   parentDirs,
@@ -353,6 +354,41 @@ describe('a step whose limits cannot be written is stopped, never left unlimited
 });
 
 describe("a step's group missing when its limits are written", () => {
+  it('is never let go while it holds a process: a group still missing in one hierarchy, with a process in another, is stopped as unlimited', async () => {
+    const root = await tempFolder({ 'memory/docker/buildkit/memory.limit_in_bytes': '9223372036854771712', 'pids/docker/buildkit/pids.max': 'max' });
+    const memoryDir = path.join(root, 'memory/docker/buildkit');
+    const pidsDir = path.join(root, 'pids/docker/buildkit');
+    const exec = await tempFolder({});
+    const fence = new BuildFence(
+      {
+        parent: { controllers: { memory: { dir: memoryDir, version: 1 }, pids: { dir: pidsDir, version: 1 } } },
+        leaf: { prefix: '', suffix: '' },
+        execRoot: exec,
+        mountinfo: '/dev/null',
+        fsRoot: '',
+        dataRoot: root,
+      },
+      { pollMs: 20 },
+    );
+    const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
+    const stopped = new Promise<FenceStop | 'let go'>((resolve) => {
+      grade.onStop = resolve;
+      setTimeout(() => resolve('let go'), 3000);
+    });
+    await mkdir(path.join(exec, 'step1'), { recursive: true });
+    await writeFile(
+      path.join(exec, 'step1', 'config.json'),
+      JSON.stringify({ process: { args: ['/bin/sh', '-c', 'sleep 9'], env: [`no_proxy=${grade.marker}`] } }),
+    );
+    // The step's group in the pids hierarchy, with its process in it; never made in the memory hierarchy.
+    await mkdir(path.join(pidsDir, 'step1'), { recursive: true });
+    await writeFile(path.join(pidsDir, 'step1', 'cgroup.procs'), '4242\n');
+    const stop = await stopped;
+    await fence.release(grade);
+    expect(stop).toMatchObject({ reason: 'unfenced', machine: true, command: '/bin/sh -c sleep 9' });
+    expect(grade.failure).toMatch(/^the build limits could not be put on a step \(ENOENT/);
+  });
+
   // CI, Docker 28 on cgroup v1: a quick step ended between being seen and being limited, the
   // write failed ENODEV, and the build was stopped as "could not put its limits on it".
   it('is waited for when runc has not made it yet; is a step over when the kernel is removing it; anything else stops the step', () => {
@@ -362,6 +398,17 @@ describe("a step's group missing when its limits are written", () => {
     expect(groupMissing(err('EISDIR'))).toBeUndefined();
     expect(groupMissing(err('EBUSY'))).toBeUndefined();
     expect(groupMissing(new Error('no code'))).toBeUndefined();
+  });
+
+  it('is empty when gone, going or holding no process in any hierarchy', async () => {
+    const root = await tempFolder({ 'memory/step/cgroup.procs': '', 'pids/step/cgroup.procs': '\n' });
+    const dirs = (pidsProcs?: string): CgroupDirs => ({
+      controllers: { memory: { dir: path.join(root, 'memory/step'), version: 1 }, pids: { dir: path.join(root, pidsProcs ?? 'pids/step'), version: 1 } },
+    });
+    expect(await groupEmpty(dirs())).toBe(true);
+    expect(await groupEmpty(dirs('pids/gone'))).toBe(true);
+    writeFileSync(path.join(root, 'pids/step/cgroup.procs'), '4242\n');
+    expect(await groupEmpty(dirs())).toBe(false);
   });
 });
 
