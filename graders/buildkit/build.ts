@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { onInterrupt } from '../cleanup/on-interrupt.js';
 import { docker, ownerLabels, postBuild } from '../engine/docker.js';
 import { formatCount, formatMemory } from '../format/bytes.js';
 import { packContext } from './context.js';
@@ -299,6 +300,12 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   // A RUN step the fence stopped fails the build by itself; a COPY or ADD (no command) has nothing to stop but the build.
   if (fence) fence.onStop = (s) => setTimeout(() => stop({ kind: 'fence', stop: s }), s.command ? FENCE_GRACE_MS : 0).unref();
 
+  // A grader that is stopping ends its builds first, before their context folders go: a context
+  // whose folder went mid-read could stall, and the engine then waited for the rest of it.
+  const released = onInterrupt(async () => {
+    abort.abort();
+    await cancelBuild(buildId);
+  }, 'running');
   let context: Readable | undefined;
   let building = true;
   try {
@@ -340,6 +347,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       trace.error ??= (e.message ?? String(err)).split('\n')[0];
     }
   } finally {
+    released();
     building = false;
     context?.destroy(); // read no further than the engine did
     for (const t of timers) clearTimeout(t);

@@ -8,8 +8,11 @@ import { firstLine } from '../format/text.js';
  */
 type Cleanup = () => Promise<unknown>;
 
-/** What a cleanup removes, in the order they go: an image a container still runs cannot be removed. */
-const ORDER = ['container', 'image', 'other'] as const;
+/**
+ * What a cleanup ends or removes, in that order: what runs (containers, builds) before the
+ * images and folders it uses (an image a container still runs cannot be removed).
+ */
+const ORDER = ['running', 'image', 'other'] as const;
 export type CleanupKind = (typeof ORDER)[number];
 
 const pending = new Map<Cleanup, CleanupKind>();
@@ -26,7 +29,7 @@ export function stoppingBecause(): string | undefined {
   return stopping;
 }
 
-/** Run every pending cleanup, containers first, then images, then the rest; including those registered while others run. */
+/** Run every pending cleanup, what runs first, then images, then the rest; including those registered while others run. */
 export async function runPendingCleanups(): Promise<void> {
   for (let round = 0; round < 2; round++) {
     while (pending.size > 0) {

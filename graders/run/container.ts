@@ -71,7 +71,7 @@ export interface ProbedRun {
  */
 export async function runAndProbe(req: RunRequest): Promise<ProbedRun> {
   const container = await gradedContainer(req);
-  const release = onInterrupt(() => container.remove(), 'container');
+  const release = onInterrupt(() => container.remove(), 'running');
   const result: RunResult = { ready: false, probes: [], logTail: [], processUids: [] };
   let answered = false;
   try {

@@ -24,7 +24,7 @@ describe('cleanup on interrupt', () => {
     };
     onInterrupt(slow('folder', 0));
     onInterrupt(slow('image', 0), 'image');
-    onInterrupt(slow('container', 30), 'container');
+    onInterrupt(slow('container', 30), 'running');
     await runPendingCleanups();
     expect(ran).toEqual(['container', 'image', 'folder']);
   });
