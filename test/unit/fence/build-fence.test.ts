@@ -321,23 +321,25 @@ describe("the ceiling on the steps' parent group: every step born under a limit"
   });
 });
 
+/** A fence over a synthetic cgroup tree (steps found by a poll), with one grade registered. */
+function fenceOnTree(parent: CgroupDirs, exec: string, root: string) {
+  const fence = new BuildFence(
+    { parent, leaf: { prefix: '', suffix: '' }, execRoot: exec, mountinfo: '/dev/null', fsRoot: '', dataRoot: root },
+    { pollMs: 20 },
+  );
+  return { fence, grade: fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 }) };
+}
+
 describe('a step whose limits cannot be written is stopped, never left unlimited', () => {
   it('stops the step and says the grader could not limit it (v2 tree, memory.max not writable)', async () => {
     const root = await tempFolder({ 'docker/buildkit/pids.max': 'max' });
     const parentDir = path.join(root, 'docker/buildkit');
     const exec = await tempFolder({});
-    const fence = new BuildFence(
-      {
-        parent: { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir },
-        leaf: { prefix: '', suffix: '' },
-        execRoot: exec,
-        mountinfo: '/dev/null',
-        fsRoot: '',
-        dataRoot: root,
-      },
-      { pollMs: 20 },
+    const { fence, grade } = fenceOnTree(
+      { controllers: { memory: { dir: parentDir, version: 2 }, pids: { dir: parentDir, version: 2 } }, unified: parentDir },
+      exec,
+      root,
     );
-    const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
     const stopped = new Promise<FenceStop>((resolve) => (grade.onStop = resolve));
     await mkdir(path.join(exec, 'step1'), { recursive: true });
     await writeFile(
@@ -359,18 +361,7 @@ describe("a step's group missing when its limits are written", () => {
     const memoryDir = path.join(root, 'memory/docker/buildkit');
     const pidsDir = path.join(root, 'pids/docker/buildkit');
     const exec = await tempFolder({});
-    const fence = new BuildFence(
-      {
-        parent: { controllers: { memory: { dir: memoryDir, version: 1 }, pids: { dir: pidsDir, version: 1 } } },
-        leaf: { prefix: '', suffix: '' },
-        execRoot: exec,
-        mountinfo: '/dev/null',
-        fsRoot: '',
-        dataRoot: root,
-      },
-      { pollMs: 20 },
-    );
-    const grade = fence.register({ memoryBytes: 2 ** 30, pids: 100, cpus: 1, diskBytes: 1e9, files: 1000 });
+    const { fence, grade } = fenceOnTree({ controllers: { memory: { dir: memoryDir, version: 1 }, pids: { dir: pidsDir, version: 1 } } }, exec, root);
     const stopped = new Promise<FenceStop | 'let go'>((resolve) => {
       grade.onStop = resolve;
       setTimeout(() => resolve('let go'), 3000);
