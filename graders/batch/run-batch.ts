@@ -123,8 +123,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
   opts.progress.start(jobs.length, students.length * opts.labs.length - jobs.length);
 
   const worker = async () => {
-    // A stopping grader (Ctrl-C, SIGTERM) starts no grade its cleanups would cut.
-    while (!engineLost && !stoppedBecause && !stoppingBecause()) {
+    while (!engineLost && !stoppedBecause) {
       // Claimed before any await: two workers finishing together must not both take the last job.
       const job = jobs[next++];
       if (!job) break;
@@ -135,6 +134,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchOutcome> {
         stoppedBecause ??= short;
         break;
       }
+      // A stopping grader (Ctrl-C, SIGTERM) starts no grade its cleanups would cut.
       if (stoppingBecause()) break;
       const started = Date.now();
       opts.progress.begin(job);

@@ -322,8 +322,11 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   const started = Date.now();
   const progress = opts.progress ?? silentProgress;
   const { file, dockerignore } = resolveDockerfile(lab, opts.dockerfile);
-  // Fail fast, before any progress output, on what makes grading impossible.
-  if (!existsSync(file)) throw stopped() ?? new CannotGrade(`no Dockerfile at ${shownPath(file)}`);
+  // Fail fast, before any progress output, on what makes grading impossible (read once: what is
+  // parsed is what is copied and built; a batch's staged copy gone with its stop is the stop's).
+  const submitted = await readDockerfile(file).catch((err: unknown) => {
+    throw stopped() ?? err;
+  });
   await requireEngine();
   // The build session opens (the fence's registration, its probe once per process, and the
   // host's firewall rules) while the context is prepared and the engine asked about it.
@@ -339,7 +342,6 @@ export async function grade(lab: LabDefinition, opts: GradeOptions = {}): Promis
   let delivered = false;
   try {
     progress.stage('preparing the build context');
-    const submitted = await readDockerfile(file);
     // The lab's files are copied while the Dockerfile is parsed and the engine asked about it.
     preparing = prepareContext({ ...labContextRequest(lab, file, dockerignore), submitted });
     preparing.catch(() => undefined); // awaited below, or in `finally` if the parse throws first
