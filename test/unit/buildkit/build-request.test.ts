@@ -96,5 +96,6 @@ describe('a build, as the engine is asked for it', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     await new Promise((r) => setTimeout(r, 300)); // a reader still at work now meets files that have gone
-  });
+    // The builds take milliseconds; writing and removing 6,000 files on a shared disk took up to 5 s in CI.
+  }, 60_000);
 });
