@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { docker, isNotFound, removeImage } from '../engine/docker.js';
 import { REPO_ROOT } from '../kit/locations.js';
@@ -14,9 +16,9 @@ import { removeFolder } from './temp-folder.js';
  * exits; the cleaner removes them in the grade's own order (container, images, folder), then
  * sweeps what killed graders left. While it works, a marker in the temporary folder names it,
  * so a sweep meanwhile takes the grader for alive; a cleaner that dies leaves its grader's
- * things to the next sweep, as a killed grader does. The firewall rules stay the grader's to
- * remove on its way out: handed over too, their removal raced the next grade's check that
- * they are in place.
+ * things to the next sweep, as a killed grader does. The command line also makes the cleaner
+ * a holder of the firewall rules (run/network.ts): the last holder out removes them, under a
+ * lock that the next grade's check that they are in place also takes.
  */
 export interface HandedOff {
   /** The grader that made them (its resources carry its pid). */
@@ -38,10 +40,17 @@ export async function handOff(left: Omit<HandedOff, 'graderPid'>): Promise<numbe
     if (child.pid === undefined) return undefined;
     child.unref();
     try {
-      await writeFile(cleanerMarker(process.pid), processIdentity(child.pid));
+      // At once, not queued behind the file system's busy threads: the prompt waits for it (30 ms it did).
+      writeFileSync(cleanerMarker(process.pid), processIdentity(child.pid));
     } catch {
       child.kill(); // unnamed, a sweep could take the grade for a killed grader's: the grade cleans up itself
       return undefined;
+    }
+    // Work in the background, after what the student does next: the grader's own exit first.
+    try {
+      setPriority(child.pid, 10);
+    } catch {
+      // not allowed here: it works at the grader's priority
     }
     return child.pid;
   } catch {

@@ -37,6 +37,8 @@ export function addGradeCommand(cli: Command): void {
       .option('--watch', 'grade again each time the Dockerfile or .dockerignore is saved (Ctrl-C to stop)'),
   ).action(async (labName: string, flags: GradeFlags) => {
     if (flags.solution && flags.dockerfile) throw new CannotGrade('use --solution or --dockerfile, not both');
+    // The build fence's thread boots on the other core while this one loads the grade's modules.
+    if (!flags.watch) (await import('../fence/index.js')).startFenceEarly();
     const [{ findLab }, { grade, getReady }, { silentProgress }, { terminalProgress }, { renderTerminal }] = await Promise.all([
       import('../lab.js'),
       import('../pipeline/grade.js'),
@@ -84,7 +86,12 @@ export function addGradeCommand(cli: Command): void {
       onEvidence: (e) => (evidence = e),
       onVerdict: report,
       // The prompt comes back with the verdict: a process of its own removes what the grade made, then sweeps.
-      handOff: async (left) => (handed = (await (await import('../cleanup/hand-off.js')).handOff(left)) !== undefined),
+      handOff: async (left) => {
+        const cleaner = await (await import('../cleanup/hand-off.js')).handOff(left);
+        // The firewall rules go with the rest, once the container is gone: their removal (two iptables runs) no longer holds the prompt.
+        if (cleaner !== undefined) await (await import('../run/network.js')).handRulesTo(cleaner);
+        return (handed = cleaner !== undefined);
+      },
     });
     process.exitCode = result.passed ? 0 : 1;
     if (handed) await exitOnceWritten();
@@ -96,8 +103,12 @@ export function addGradeCommand(cli: Command): void {
     .command('finish-grade', { hidden: true })
     .argument('<work>')
     .action(async (work: string) => {
-      const { finishHandedOff } = await import('../cleanup/hand-off.js');
-      await finishHandedOff(JSON.parse(work), () => sweepAndSay({ say: false, quick: true }));
+      const [{ finishHandedOff }, { holdsHandedRules, removeHostRules }] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
+      await finishHandedOff(JSON.parse(work), async () => {
+        // Once the grade's container is gone: the rules were kept for it (unless another grader holds them still).
+        if (holdsHandedRules()) removeHostRules();
+        await sweepAndSay({ say: false, quick: true });
+      });
     });
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dropOwnLock, withLockSync } from '../cleanup/lock.js';
 import { processStartTime as startTime } from '../cleanup/processes.js';
 import { ceilingFor, readCeiling, usageOf, writeCeiling, type Ceiling, type CgroupDirs } from './cgroups.js';
 
@@ -29,8 +30,6 @@ interface Saved {
   parent: string;
   before: Ceiling;
 }
-
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 export class SharedCeiling {
   private readonly dir: string;
@@ -86,12 +85,7 @@ export class SharedCeiling {
    * object took it (the worker that did is gone), breaking a lock the worker left taken.
    */
   releaseOnExit(): void {
-    try {
-      const lock = path.join(this.dir, 'lock');
-      if (readFileSync(lock, 'utf8').startsWith(`${process.pid} `)) rmSync(lock, { force: true });
-    } catch {
-      // no lock
-    }
+    dropOwnLock(path.join(this.dir, 'lock'));
     this.held = true;
     try {
       this.release();
@@ -145,40 +139,9 @@ export class SharedCeiling {
     return live;
   }
 
-  /** One holder at a time: a lock file made exclusively; a lock whose maker died, or older than 10 s, is broken. */
+  /** One holder at a time, across processes and the fence's worker thread. */
   private locked<T>(fn: () => T): T {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const lock = path.join(this.dir, 'lock');
-    for (let attempt = 0; ; attempt++) {
-      try {
-        writeFileSync(lock, `${process.pid} ${startTime(process.pid)}`, { flag: 'wx' });
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const [pid, started] = (() => {
-          try {
-            return readFileSync(lock, 'utf8').split(' ');
-          } catch {
-            return [];
-          }
-        })();
-        const old = (() => {
-          try {
-            return Date.now() - statSync(lock).mtimeMs > 10_000;
-          } catch {
-            return false;
-          }
-        })();
-        if (old || (pid && startTime(Number(pid)) !== started)) rmSync(lock, { force: true });
-        else if (attempt > 1000) throw new Error(`the build ceiling's lock ${lock} stayed taken`);
-        else sleep(10);
-      }
-    }
-    try {
-      return fn();
-    } finally {
-      rmSync(lock, { force: true });
-    }
+    return withLockSync(path.join(this.dir, 'lock'), fn);
   }
 }
 

@@ -1,5 +1,5 @@
 import { FenceClient } from './client.js';
-import { probeWithRetries, type ProbeVerdict } from './probe.js';
+import type { ProbeVerdict } from './probe.js';
 import { forgetVerdict, rememberedVerdict, rememberVerdict } from './remembered.js';
 import { firstLine } from '../format/text.js';
 
@@ -28,9 +28,11 @@ let remembered = false;
 
 /** The verdict kept by an earlier grader for this engine, else a probe's (kept when it works). */
 async function verdict(images: string[]): Promise<ProbeVerdict> {
-  const kept = await rememberedVerdict();
+  const kept = rememberedVerdict();
   remembered = Boolean(kept);
   if (kept) return kept;
+  // The probe (a build: the engine's client and a tar writer) loads only when it runs.
+  const { probeWithRetries } = await import('./probe.js');
   const probed = await probeWithRetries(images, WAIT_FOR_IMAGE_MS);
   if (probed.ok) await rememberVerdict(probed);
   return probed;
@@ -59,6 +61,16 @@ export function buildFence(extraImages: string[] = []): Promise<FenceAvailabilit
   return once;
 }
 let retryable = false;
+
+/**
+ * The fence's thread started now, where an earlier grader's verdict holds for this engine:
+ * it boots on a core of its own while the grade's modules load (0.05–0.09 s it was waited
+ * for). Nothing is asked of the engine, and no probe is started: a grade that cannot start
+ * leaves nothing behind.
+ */
+export function startFenceEarly(): void {
+  if (!once && rememberedVerdict()) void buildFence();
+}
 
 /** A grade's steps could not all be fenced: a kept verdict is not trusted again, by this process or the next. */
 export async function distrustFence(): Promise<void> {

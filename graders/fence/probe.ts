@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import { decodeTrace } from '../engine/buildkit-trace.js';
 import { applyLimits, cgroupDirsOf, cgroupMounts, parentDirs, readLimits, type CgroupDirs } from './cgroups.js';
 import type { FenceSite } from './fence.js';
 import { firstLine } from '../format/text.js';
+import { eachProcess, engineProcesses } from './engine-processes.js';
 
 /**
  * Whether build limits hold on this engine, and where its steps run; or why they cannot.
@@ -35,31 +36,6 @@ function probeContext(image: string, marker: string): Readable {
   pack.entry({ name: 'Dockerfile' }, `FROM ${image}\nRUN ${SCRIPT} # ${marker}\n`);
   pack.finalize();
   return pack as unknown as Readable;
-}
-
-/**
- * Each process's `/proc/<pid>/<file>`: its text, or why it could not be read (gone since the
- * listing, another user's). Read synchronously: /proc is in memory, and a read awaited one
- * process at a time cost 30 ms for this machine's 80 processes (a desktop runs hundreds).
- */
-function* eachProcess(file: string): Generator<{ pid: string; text?: string; error?: NodeJS.ErrnoException }> {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return;
-  }
-  for (const pid of names) {
-    if (!/^\d+$/.test(pid)) continue;
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/${file}`, 'latin1');
-    } catch (error) {
-      yield { pid, error: error as NodeJS.ErrnoException };
-      continue;
-    }
-    yield { pid, text };
-  }
 }
 
 /** The process whose environment holds the marker: the probe step, if it runs on this machine. */
@@ -123,16 +99,6 @@ const off = (reason: string, retry = false): ProbeVerdict => ({ ok: false, reaso
  */
 function engineVisible(): boolean {
   return engineProcesses().length > 0;
-}
-
-/** The engine's processes (dockerd, containerd, buildkitd) the grader sees: `<name> <pid> <start time>` each; read before every grade's build. */
-export function engineProcesses(): string[] {
-  const engines: string[] = [];
-  for (const { pid, text } of eachProcess('stat')) {
-    const m = /^\d+ \((dockerd|containerd|buildkitd)\) (.*)$/s.exec(text ?? '');
-    if (m) engines.push(`${m[1]} ${pid} ${m[2]!.split(' ')[19]}`);
-  }
-  return engines;
 }
 
 /**

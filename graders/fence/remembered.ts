@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { kitCacheDir } from '../kit/locations.js';
-import { engineProcesses, type ProbeVerdict } from './probe.js';
+import { engineProcesses } from './engine-processes.js';
+import type { ProbeVerdict } from './probe.js';
 
 /**
  * The probe's verdict, kept between processes. A grade is a process of its own (`--watch`
@@ -17,21 +18,34 @@ export type WorkingVerdict = Extract<ProbeVerdict, { ok: true }>;
 
 const file = () => path.join(kitCacheDir(), 'fence-probe.json');
 
-/** The engine's processes as this machine sees them now, and who asks: what the verdict holds for. */
-async function engineKey(): Promise<string> {
+/** A small file's text, read at once: '' when there is none. */
+function readNow(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The engine's processes as this machine sees them now, and who asks: what the verdict holds for.
+ * Its files are read at once, not queued behind the context's copy in Node's file threads
+ * (the fence, which waits for this verdict, was then the last thing the build waited for: 50 ms).
+ */
+function engineKey(): string {
   const engines = engineProcesses();
   if (engines.length === 0) return '';
-  const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
+  const boot = readNow('/proc/sys/kernel/random/boot_id');
   return createHash('sha256')
     .update([boot.trim(), process.env.DOCKER_HOST ?? '', String(process.geteuid?.()), ...engines.sort()].join('\n'))
     .digest('hex');
 }
 
 /** The verdict an earlier grader kept for this engine, if it still holds. */
-export async function rememberedVerdict(): Promise<WorkingVerdict | undefined> {
+export function rememberedVerdict(): WorkingVerdict | undefined {
   try {
-    const saved = JSON.parse(await readFile(file(), 'utf8')) as { key: string; verdict: WorkingVerdict };
-    const key = await engineKey();
+    const saved = JSON.parse(readNow(file())) as { key: string; verdict: WorkingVerdict };
+    const key = engineKey();
     if (!key || saved.key !== key || !saved.verdict?.ok) return undefined;
     const { site } = saved.verdict;
     const dirs = Object.values(site.parent.controllers).map((c) => c.dir);
@@ -45,7 +59,7 @@ export async function rememberedVerdict(): Promise<WorkingVerdict | undefined> {
 /** Keep a working verdict for the graders that come after this one (never throws: it is only time saved). */
 export async function rememberVerdict(verdict: WorkingVerdict): Promise<void> {
   try {
-    const key = await engineKey();
+    const key = engineKey();
     if (!key) return;
     await mkdir(kitCacheDir(), { recursive: true });
     const fresh = `${file()}.${process.pid}`;

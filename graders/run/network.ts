@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { dropOwnLock, withLock, withLockSync } from '../cleanup/lock.js';
 import { processStartTime as startTime } from '../cleanup/processes.js';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
@@ -76,7 +77,14 @@ async function ensure(): Promise<string> {
  */
 const RULE_TAG = 'stagecraft-no-host';
 const LINK_LOCAL = '169.254.0.0/16';
-const HOLDERS = '/run/stagecraft/host-rules';
+/** One empty file per process holding the rules, named `<pid>-<start time>`. */
+export const HOLDERS = '/run/stagecraft/host-rules';
+/**
+ * Taken around "hold, then install what is missing" and "let go, then remove if nobody
+ * holds": otherwise a grader could find the rules in place just before the last holder
+ * removes them, and grade without them.
+ */
+const LOCK = `${HOLDERS}.lock`;
 
 /** The rules for these bridges, as iptables arguments after the chain. */
 export function hostRules(bridges: string[]): { chain: 'INPUT' | 'DOCKER-USER'; args: string[] }[] {
@@ -130,7 +138,9 @@ function run(command: readonly [string, readonly string[]], input?: string): Pro
   });
 }
 
-const me = () => `${process.pid}-${startTime(process.pid) ?? 0}`;
+/** A process, as a holder's file is named. */
+const holderName = (pid: number) => `${pid}-${startTime(pid) ?? 0}`;
+const me = () => holderName(process.pid);
 
 /** Other grader processes on this machine that hold the rules now. */
 export function otherHolders(): string[] {
@@ -165,11 +175,13 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     const bridgeOf = (n: { Id: string; Name: string; Options?: Record<string, string> }) =>
       n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`;
     const bridges = nets.filter((n) => n.Name === 'bridge' || n.Name === GRADED_NETWORK).map(bridgeOf);
-    mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(HOLDERS, me()), '');
-    const listing = await run(SAVE);
-    const insertions = listing.ok ? missingRuleInsertions(listing.out, bridges) : [];
-    const r = insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing;
+    const r = await withLock(LOCK, async () => {
+      mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
+      writeFileSync(path.join(HOLDERS, me()), '');
+      const listing = await run(SAVE);
+      const insertions = listing.ok ? missingRuleInsertions(listing.out, bridges) : [];
+      return insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing;
+    });
     if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
     process.once('exit', removeHostRules);
     return undefined;
@@ -179,10 +191,30 @@ export function fenceHostNetwork(): Promise<string | undefined> {
 
 /** Remove every rule tagged by the kit, unless another grader process still holds them. */
 export function removeHostRules(): void {
-  rmSync(path.join(HOLDERS, me()), { force: true });
-  if (otherHolders().length) return;
-  // Synchronous: it runs on the way out of the process ('exit'), where nothing awaits.
-  const deletions = taggedRuleDeletions(spawnSync(SAVE[0], SAVE[1], { encoding: 'utf8' }).stdout ?? '');
-  if (deletions.length) spawnSync(RESTORE[0], RESTORE[1], { input: restoreScript(deletions), encoding: 'utf8' });
+  // Synchronous: it runs on the way out of the process ('exit'), where nothing awaits, and
+  // where an install this process had under way will never give the lock back.
+  dropOwnLock(LOCK);
+  withLockSync(LOCK, () => {
+    rmSync(path.join(HOLDERS, me()), { force: true });
+    if (otherHolders().length) return;
+    const deletions = taggedRuleDeletions(spawnSync(SAVE[0], SAVE[1], { encoding: 'utf8' }).stdout ?? '');
+    if (deletions.length) spawnSync(RESTORE[0], RESTORE[1], { input: restoreScript(deletions), encoding: 'utf8' });
+  });
   installed = undefined;
+}
+
+/**
+ * Make another process (a grade's cleaner, cleanup/hand-off.ts) a holder of the rules this
+ * process holds: they stay until it lets go, so this process's way out removes nothing and
+ * the prompt does not wait for the firewall. False when this process holds none.
+ */
+export async function handRulesTo(pid: number): Promise<boolean> {
+  if (!installed || (await installed) !== undefined) return false;
+  writeFileSync(path.join(HOLDERS, holderName(pid)), '');
+  return true;
+}
+
+/** Whether rules were handed to this process (handRulesTo): it then removes them, as their last holder may. */
+export function holdsHandedRules(): boolean {
+  return existsSync(path.join(HOLDERS, me()));
 }

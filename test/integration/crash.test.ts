@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityAlive } from '../../graders/cleanup/processes.js';
 import { docker, GRADER_LABEL, removeImage } from '../../graders/engine/docker.js';
 import { REPO_ROOT } from '../../graders/kit/locations.js';
+import { HOLDERS } from '../../graders/run/network.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 import { cleanersDone, engineOrFail } from '../helpers/engine.js';
@@ -128,9 +129,13 @@ describe('a grader stopped at the worst moment leaves nothing behind', () => {
       cleanerAlive: true,
     });
     expect(out).toContain('all checks passed');
+    // The firewall rules were handed over with the rest: the grader let go on its way out, the cleaner once done.
+    const holdersOf = async (pids: number[]) => (await readdir(HOLDERS).catch(() => [])).filter((h) => pids.some((pid) => h.startsWith(`${pid}-`)));
+    expect(await holdersOf([child.pid!])).toEqual([]);
     await cleanersDone(tmp);
     expect(await madeBy(child.pid!)).toEqual({ containers: 0, images: 0 });
     expect(await graderFolders(tmp)).toEqual([]);
+    expect(await holdersOf([Number(cleaner.split(' ')[0])])).toEqual([]);
   });
 
   it('`stagecraft clean` sweeps the same, keeps an image kept with --keep-image, and says when there is nothing to do', async () => {

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { engineProcesses } from '../../../graders/fence/probe.js';
+import { engineProcesses } from '../../../graders/fence/engine-processes.js';
 import { forgetVerdict, rememberedVerdict, rememberVerdict, type WorkingVerdict } from '../../../graders/fence/remembered.js';
 import { scratchCacheDir } from '../../helpers/cache-dir.js';
 
