@@ -26,6 +26,8 @@ export interface HandedOff {
   containers: string[];
   images: string[];
   folders: string[];
+  /** The grader's firewall rules are handed over too (run/network.ts): let go of once the grader is gone. */
+  rules?: boolean;
 }
 
 /** The command line, as `npm run grade` and `npx stagecraft` start it. */

@@ -87,9 +87,11 @@ export function addGradeCommand(cli: Command): void {
       onVerdict: report,
       // The prompt comes back with the verdict: a process of its own removes what the grade made, then sweeps.
       handOff: async (left) => {
-        const cleaner = await (await import('../cleanup/hand-off.js')).handOff(left);
+        const [{ handOff }, network] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
         // The firewall rules go with the rest, once the container is gone: their removal (two iptables runs) no longer holds the prompt.
-        if (cleaner !== undefined) await (await import('../run/network.js')).handRulesTo(cleaner);
+        const rules = await network.holdsRules();
+        const cleaner = await handOff({ ...left, rules });
+        if (cleaner !== undefined && rules) network.handRulesTo(cleaner);
         return (handed = cleaner !== undefined);
       },
     });
@@ -103,10 +105,11 @@ export function addGradeCommand(cli: Command): void {
     .command('finish-grade', { hidden: true })
     .argument('<work>')
     .action(async (work: string) => {
-      const [{ finishHandedOff }, { holdsHandedRules, removeHostRules }] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
-      await finishHandedOff(JSON.parse(work), async () => {
+      const [{ finishHandedOff }, { releaseHandedRules }] = await Promise.all([import('../cleanup/hand-off.js'), import('../run/network.js')]);
+      const handed = JSON.parse(work) as import('../cleanup/hand-off.js').HandedOff;
+      await finishHandedOff(handed, async () => {
         // Once the grade's container is gone: the rules were kept for it (unless another grader holds them still).
-        if (holdsHandedRules()) removeHostRules();
+        if (handed.rules) await releaseHandedRules(handed.graderPid);
         await sweepAndSay({ say: false, quick: true });
       });
     });

@@ -17,8 +17,12 @@ export function formatBytes(bytes: number): string {
  * formats for it: that took 12 ms of every grade's start, for the limits' help text.
  */
 export function formatCount(n: number): string {
-  const [whole, fraction] = String(Math.round(n * 1000) / 1000).split('.');
-  return `${whole!.replace(/\B(?=(\d{3})+$)/g, ',')}${fraction ? `.${fraction}` : ''}`;
+  const abs = Math.abs(n);
+  // Past what a count reaches, or with thousandths a double holds inexactly: as ICU writes them.
+  if (abs >= 1e21 || (!Number.isInteger(n) && !(abs < 1e6))) return n.toLocaleString('en-US');
+  const [whole, fraction] = String(Number.isInteger(n) ? abs : Math.round(abs * 1000) / 1000).split('.');
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+  return `${sign}${whole!.replace(/\B(?=(\d{3})+$)/g, ',')}${fraction ? `.${fraction}` : ''}`;
 }
 
 /** "1 file", "2 files" */

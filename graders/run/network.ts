@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropOwnLock, withLock, withLockSync } from '../cleanup/lock.js';
-import { processStartTime as startTime } from '../cleanup/processes.js';
+import { processAlive, processStartTime as startTime } from '../cleanup/processes.js';
 import { docker, OWNER_LABEL } from '../engine/docker.js';
 import { CannotGrade } from '../engine/errors.js';
 import { firstLine } from '../format/text.js';
@@ -160,6 +160,17 @@ export function otherHolders(): string[] {
 }
 
 let installed: Promise<string | undefined> | undefined;
+/** This process's holder file is written: on its way out it lets go (and removes the rules, if it is the last). */
+let holding = false;
+
+/** On the way out of the process: whatever fails here, the next grader out removes the rules. */
+function letGoOnExit(): void {
+  try {
+    if (holding) removeHostRules();
+  } catch {
+    // not removed now: the last holder after this one removes them
+  }
+}
 
 /**
  * Install the rules for the default bridge and the graded network (once per process).
@@ -175,15 +186,21 @@ export function fenceHostNetwork(): Promise<string | undefined> {
     const bridgeOf = (n: { Id: string; Name: string; Options?: Record<string, string> }) =>
       n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`;
     const bridges = nets.filter((n) => n.Name === 'bridge' || n.Name === GRADED_NETWORK).map(bridgeOf);
+    // Before the lock: a process that ends while it installs lets go too.
+    process.once('exit', letGoOnExit);
     const r = await withLock(LOCK, async () => {
       mkdirSync(HOLDERS, { recursive: true, mode: 0o700 });
       writeFileSync(path.join(HOLDERS, me()), '');
+      holding = true;
       const listing = await run(SAVE);
       const insertions = listing.ok ? missingRuleInsertions(listing.out, bridges) : [];
       return insertions.length ? await run(RESTORE, restoreScript(insertions)) : listing;
     });
-    if (!r.ok) return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
-    process.once('exit', removeHostRules);
+    if (!r.ok) {
+      rmSync(path.join(HOLDERS, me()), { force: true }); // nothing to hold (no iptables here): nothing to run on the way out
+      holding = false;
+      return `the firewall rules that keep graded containers and build steps off this machine's services could not be installed (${r.err})`;
+    }
     return undefined;
   })().catch((err: Error) => `the firewall rules could not be installed (${firstLine(err)})`);
   return installed;
@@ -196,6 +213,7 @@ export function removeHostRules(): void {
   dropOwnLock(LOCK);
   withLockSync(LOCK, () => {
     rmSync(path.join(HOLDERS, me()), { force: true });
+    holding = false;
     if (otherHolders().length) return;
     const deletions = taggedRuleDeletions(spawnSync(SAVE[0], SAVE[1], { encoding: 'utf8' }).stdout ?? '');
     if (deletions.length) spawnSync(RESTORE[0], RESTORE[1], { input: restoreScript(deletions), encoding: 'utf8' });
@@ -203,18 +221,35 @@ export function removeHostRules(): void {
   installed = undefined;
 }
 
+/** Whether this process holds the rules now: installed, and not let go. */
+export async function holdsRules(): Promise<boolean> {
+  return Boolean(installed) && (await installed) === undefined && holding;
+}
+
 /**
  * Make another process (a grade's cleaner, cleanup/hand-off.ts) a holder of the rules this
  * process holds: they stay until it lets go, so this process's way out removes nothing and
- * the prompt does not wait for the firewall. False when this process holds none.
+ * the prompt does not wait for the firewall. False when it could not be written.
  */
-export async function handRulesTo(pid: number): Promise<boolean> {
-  if (!installed || (await installed) !== undefined) return false;
-  writeFileSync(path.join(HOLDERS, holderName(pid)), '');
-  return true;
+export function handRulesTo(pid: number): boolean {
+  try {
+    writeFileSync(path.join(HOLDERS, holderName(pid)), '');
+    return true;
+  } catch {
+    return false; // the grader, still a holder, removes them on its way out
+  }
 }
 
-/** Whether rules were handed to this process (handRulesTo): it then removes them, as their last holder may. */
-export function holdsHandedRules(): boolean {
-  return existsSync(path.join(HOLDERS, me()));
+/**
+ * In the process the rules were handed to: once the grader that handed them is gone (it
+ * names this process a holder first, then exits), let go, removing them if nobody else holds
+ * them. Never throws: rules left are removed by the next grader out.
+ */
+export async function releaseHandedRules(graderPid: number): Promise<void> {
+  for (const deadline = Date.now() + 30_000; processAlive(graderPid) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+  try {
+    removeHostRules();
+  } catch {
+    // left for the next grader out
+  }
 }

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropOwnLock, lockOwner, withLock, withLockSync } from '../../../graders/cleanup/lock.js';
+import { dropOwnLock, withLock, withLockSync } from '../../../graders/cleanup/lock.js';
 import { processIdentity } from '../../../graders/cleanup/processes.js';
+
+const me = () => `${processIdentity(process.pid)} `;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stagecraft-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +23,7 @@ describe('a lock between grader processes', () => {
   it('is held while its work runs, by this process, and given back after', () => {
     const lock = lockFile();
     const seen = withLockSync(lock, () => readFileSync(lock, 'utf8'));
-    expect(seen).toBe(lockOwner());
+    expect(seen.startsWith(me())).toBe(true);
     expect(existsSync(lock)).toBe(false);
   });
 
@@ -65,9 +67,15 @@ describe('a lock between grader processes', () => {
     }
   });
 
+  it('given back late, it leaves alone the lock another process took since', async () => {
+    const lock = lockFile();
+    await withLock(lock, async () => writeFileSync(lock, `${process.ppid} 1 0 theirs`)); // broken and taken meanwhile
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.ppid} 1 0 theirs`);
+  });
+
   it("on the way out, a process gives back its own lock and leaves another's", () => {
     const mine = lockFile();
-    writeFileSync(mine, lockOwner());
+    writeFileSync(mine, `${me()}0 mine`);
     dropOwnLock(mine);
     expect(existsSync(mine)).toBe(false);
 
