@@ -291,7 +291,13 @@ async function benchClass(): Promise<void> {
         const t0 = Date.now();
         await runBatch({ submissionsDir: classDir, labs: [lab], outDir: out, concurrency, resume: false, minFreeBytes: 0, progress: silentBatchProgress });
         const wall = Date.now() - t0;
-        const graded = (await loadRecords(out)).filter((r) => r.result?.passed).map((r) => r.result!.durationMs);
+        const records = await loadRecords(out);
+        const graded = records.filter((r) => r.result?.passed).map((r) => r.result!.durationMs);
+        // A grade that did not pass is timed out of the figures: what stopped it is said, not lost with the bench's folder.
+        for (const r of records.filter((r) => !r.result?.passed)) {
+          const failed = (r.result?.checks ?? []).filter((c) => !c.passed && !c.skipped).map((c) => `${c.id}: ${c.message.split('\n')[0]}`);
+          console.log(`  ${r.student} did not pass: ${r.status === 'graded' ? failed.join('; ') : `${r.status} (${r.reason ?? ''})`}`);
+        }
         const ratio = median(graded) / warm.durationMs;
         console.log(
           `  concurrency ${concurrency}: ${graded.length}/${size} passed, ${s(wall)} wall, a grade ${s(median(graded))} (median; slowest ${s(Math.max(...graded))}), ` +
