@@ -27,8 +27,7 @@ const WAIT_FOR_IMAGE_MS = 120_000;
 let remembered = false;
 
 /** The verdict kept by an earlier grader for this engine, else a probe's (kept when it works). */
-async function verdict(images: string[]): Promise<ProbeVerdict> {
-  const kept = rememberedVerdict();
+async function verdict(images: string[], kept = rememberedVerdict()): Promise<ProbeVerdict> {
   remembered = Boolean(kept);
   if (kept) return kept;
   // The probe (a build: the engine's client and a tar writer) loads only when it runs.
@@ -48,7 +47,15 @@ async function verdict(images: string[]): Promise<ProbeVerdict> {
  */
 export function buildFence(extraImages: string[] = []): Promise<FenceAvailability> {
   if (once && retryable && Date.now() - lastTry > 10_000) once = undefined;
-  once ??= ((lastTry = Date.now()), verdict([...PROBE_IMAGES, ...extraImages]))
+  once ??= fenceOf(verdict([...PROBE_IMAGES, ...extraImages]));
+  return once;
+}
+let retryable = false;
+
+/** The fence a verdict allows, or why there is none. */
+function fenceOf(probing: Promise<ProbeVerdict>): Promise<FenceAvailability> {
+  lastTry = Date.now();
+  return probing
     .then((v: ProbeVerdict): FenceAvailability => {
       retryable = !v.ok && Boolean(v.retry);
       if (!v.ok) return { reason: v.reason };
@@ -58,9 +65,7 @@ export function buildFence(extraImages: string[] = []): Promise<FenceAvailabilit
       retryable = true;
       return { reason: `the probe build failed: ${firstLine(err)}` };
     });
-  return once;
 }
-let retryable = false;
 
 /**
  * The fence's thread started now, where an earlier grader's verdict holds for this engine:
@@ -69,7 +74,9 @@ let retryable = false;
  * leaves nothing behind.
  */
 export function startFenceEarly(): void {
-  if (!once && rememberedVerdict()) void buildFence();
+  if (once) return;
+  const kept = rememberedVerdict(); // read once: the verdict the fence then starts from
+  if (kept) once = fenceOf(verdict(PROBE_IMAGES, kept));
 }
 
 /** A grade's steps could not all be fenced: a kept verdict is not trusted again, by this process or the next. */

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropOwnLock, withLock, withLockSync } from '../cleanup/lock.js';
 import { processAlive, processStartTime as startTime } from '../cleanup/processes.js';
