@@ -21,8 +21,14 @@ export async function openPrintView(context: BrowserContext, deck: string, expec
   const page = await context.newPage();
   await page.setViewportSize(CANVAS);
   await page.goto(deckUrl(deck, 'print'), { waitUntil: 'networkidle' });
+  // A slide's code loads on its own. Until it has, its page is empty: Vue shows the
+  // "Loading slide..." placeholder only after a delay. So wait for every page to hold what
+  // it draws, not merely for no placeholder (printed under load, that gave blank pages).
   await page.waitForFunction(
-    (n) => document.querySelectorAll('.print-slide-container').length === n && !document.querySelector('.slidev-slide-loading'),
+    (n) => {
+      const pages = [...document.querySelectorAll('.print-slide-container .slidev-page')];
+      return pages.length === n && pages.every((p) => p.firstElementChild && !p.querySelector('.slidev-slide-loading'));
+    },
     expected,
     { timeout: 120_000 },
   );

@@ -75,6 +75,8 @@ async function showSlide(page: Page, n: number): Promise<void> {
     (to) =>
       location.hash === `#/${to}` &&
       [...document.querySelectorAll('.slidev-page')].filter((p) => getComputedStyle(p).display !== 'none').length === 1 &&
+      // Drawn, not just not loading: until its code loads, a slide's page is empty.
+      [...document.querySelectorAll('.slidev-page')].every((p) => getComputedStyle(p).display === 'none' || p.firstElementChild) &&
       !document.querySelector('.slidev-page .slidev-slide-loading'),
     n,
   );
