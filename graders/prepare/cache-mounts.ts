@@ -168,9 +168,6 @@ export async function isolateContextCacheMounts(contextDir: string, namespace: s
  * uses now: the students' isolated caches go when the batch that made them ends.
  */
 export async function removeCacheMountsSince(since: Date): Promise<number> {
-  const { docker, buildCacheRecords } = await import('../engine/docker.js');
-  const ids = (await buildCacheRecords()).filter((c) => c.Type === 'exec.cachemount' && !c.InUse && new Date(c.CreatedAt) >= since).map((c) => c.ID);
-  if (ids.length === 0) return 0;
-  await docker().pruneBuilder({ filters: JSON.stringify({ id: ids }) } as never);
-  return ids.length;
+  const { removeBuildCacheSince } = await import('../buildkit/cache.js');
+  return removeBuildCacheSince(since, (r) => r.Type === 'exec.cachemount');
 }
