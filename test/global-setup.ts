@@ -9,13 +9,11 @@ const SCRATCH = /^stagecraft-(test|junit|hostile)-/;
 const RUN_MARK = /^stagecraft-vitest-(\d+)\.run$/;
 const mark = path.join(tmpdir(), `stagecraft-vitest-${process.pid}.run`);
 let before = new Set<string>();
-let started = new Date();
 
 const scratch = async () => (await readdir(tmpdir())).filter((d) => SCRATCH.test(d));
 
 export async function setup(): Promise<void> {
   before = new Set(await scratch());
-  started = new Date();
   await writeFile(mark, '');
   // Tests that run the command run the compiled graders: compile them once, up front,
   // if a source changed since (the command would do it itself, once per process racing).
@@ -29,10 +27,4 @@ export async function teardown(): Promise<void> {
   const others = (await readdir(tmpdir())).map((d) => RUN_MARK.exec(d)?.[1]).filter((pid) => pid && alive(Number(pid)));
   if (others.length) return;
   for (const d of await scratch()) if (!before.has(d)) await rm(path.join(tmpdir(), d), { recursive: true, force: true });
-  // The build cache records the run made, on the engine it ran on: every grade is stamped, so
-  // they are never used again. Left to pile up over runs on Docker 28, 4,000 of them (43 GB)
-  // made its builds stall: a batch of 12 grades took 34 s, 21 s once they were removed.
-  // No engine answering (unit tests alone): nothing to remove.
-  const { removeBuildCacheSince } = await import('../graders/buildkit/cache.js');
-  await removeBuildCacheSince(started).catch(() => undefined);
 }

@@ -68,8 +68,11 @@ export const removable = (r: Pick<BuildCacheRecord, 'Type' | 'InUse' | 'Descript
 const within = (t: number, w: Window) => t >= w.start - MARGIN_MS && t <= (w.end ?? Infinity) + MARGIN_MS;
 
 /** Remove these records (and nothing else); BuildKit leaves any still in use. */
-async function prune(ids: string[]): Promise<void> {
+async function prune(records: BuildCacheRecord[]): Promise<void> {
   // One request with an anchored alternation: BuildKit then removes children before parents.
+  // Past 200 a request, the newest go first: a record is made after its parent, so no
+  // request holds a parent whose child is left for a later one (and would keep it).
+  const ids = [...records].sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt)).map((r) => r.ID);
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = ids.slice(i, i + 200);
     await new Promise<void>((resolve, reject) =>
@@ -88,12 +91,12 @@ async function prune(ids: string[]): Promise<void> {
 
 /**
  * Remove the records made since `since` that `which` selects (all, by default) and that the
- * kit may remove: what a batch, or a test run, made goes when it ends. Returns how many.
+ * kit may remove: what a batch made goes when it ends. Returns how many.
  */
 export async function removeBuildCacheSince(since: Date, which: (r: BuildCacheRecord) => boolean = () => true): Promise<number> {
-  const ids = (await buildCacheRecords()).filter((r) => removable(r) && which(r) && Date.parse(r.CreatedAt) >= since.getTime()).map((r) => r.ID);
-  if (ids.length) await prune(ids);
-  return ids.length;
+  const gone = (await buildCacheRecords()).filter((r) => removable(r) && which(r) && Date.parse(r.CreatedAt) >= since.getTime());
+  if (gone.length) await prune(gone);
+  return gone.length;
 }
 
 /** Whether what the fence saw a grade write makes it heavy; undefined when no fence watched (the records' sizes decide then). */
@@ -115,9 +118,9 @@ export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: numb
   // Most grades are light: no need to ask the engine for its whole cache.
   const due = boundDue(processWrote, checkedAt);
   if (heavy === false && !due && ![...owners].some((o) => o.ended && o.heavy && !o.cleared)) return 0;
-  if (processWrote >= KEEP_BYTES) checkedAt = processWrote;
   try {
     const all = await buildCacheRecords();
+    if (processWrote >= KEEP_BYTES) checkedAt = processWrote; // listed: a failed listing is tried again at the next grade
     const active = [...owners].filter((o) => !o.ended);
     const made = (o: CacheOwner) => all.filter((r) => removable(r) && o.windows.some((w) => within(Date.parse(r.CreatedAt), w)));
     // Not while a grade that may own it is still building.
@@ -142,9 +145,9 @@ export async function settleBuildCache(owner: CacheOwner, fenced?: { bytes: numb
       total += r.Size;
       if (total > KEEP_BYTES) doomed.add(r.ID);
     }
-    const removed = all.filter((r) => doomed.has(r.ID)).reduce((n, r) => n + r.Size, 0);
-    if (doomed.size) await prune([...doomed]);
-    return removed;
+    const gone = all.filter((r) => doomed.has(r.ID));
+    if (gone.length) await prune(gone);
+    return gone.reduce((n, r) => n + r.Size, 0);
   } catch {
     return 0;
   }

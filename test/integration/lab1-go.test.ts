@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../graders/kit/locations.js';
 import { cacheNamespace, removeCacheMountsSince } from '../../graders/prepare/cache-mounts.js';
 import { grade } from '../../graders/pipeline/grade.js';
 import type { GradeResult } from '../../graders/pipeline/result.js';
-import { docker } from '../../graders/engine/docker.js';
+import { buildCacheRecords, docker } from '../../graders/engine/docker.js';
 import { SEED_REPOSITORY } from '../../graders/pipeline/cache-seed.js';
 import { filesInImage, leftBehind, NOTHING_LEFT, type Leftovers } from '../helpers/engine.js';
 import { check, labSuite } from '../helpers/lab-suite.js';
@@ -257,10 +257,13 @@ describe('lab 1 details', () => {
   it("a new submission's Go cache starts warm from the reference solution's, and what it writes there reaches neither the seed nor a classmate", async () => {
     const started = new Date();
     const fixture = { kind: 'path' as const, path: path.join(FIXTURES, 'warm-cache.Dockerfile') };
+    const namespaces = ['first', 'second'].map((student) => cacheNamespace('warm', student, started.toISOString()));
+    const theirMounts = async () =>
+      (await buildCacheRecords()).filter((r) => r.Type === 'exec.cachemount' && namespaces.some((ns) => r.Description.includes(ns)));
     try {
       // Two namespaces no grade has used: each build fails unless its cache starts full.
-      for (const student of ['first', 'second']) {
-        const r = await grade(suite.lab(), { dockerfile: fixture, cacheNamespace: cacheNamespace('warm', student, started.toISOString()) });
+      for (const namespace of namespaces) {
+        const r = await grade(suite.lab(), { dockerfile: fixture, cacheNamespace: namespace });
         expect(r.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
       }
       const seeds = (await docker().listImages({ filters: { reference: [`${SEED_REPOSITORY}/lab1-go`] } })).flatMap((i) => i.RepoTags ?? []);
@@ -269,6 +272,10 @@ describe('lab 1 details', () => {
       const files = await filesInImage(seeds[0]!, '/0');
       expect(files.filter((f) => f.endsWith('-d')).length).toBeGreaterThan(100);
       expect(files.filter((f) => f.includes('written-by-a-submission'))).toEqual([]);
+      // Both students' caches go with one removal, as a batch's go when it ends.
+      expect((await theirMounts()).length).toBeGreaterThanOrEqual(2);
+      await removeCacheMountsSince(started);
+      expect(await theirMounts()).toEqual([]);
     } finally {
       await removeCacheMountsSince(started);
     }
