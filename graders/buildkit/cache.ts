@@ -7,9 +7,10 @@ import { buildCacheRecords, docker, type BuildCacheRecord } from '../engine/dock
  * fast. The rule: a grade that made more than an honest grade does (over `HEAVY_BYTES`, or
  * stopped by the fence for disk or files) has everything it made removed when it ends; and
  * what this process's grades made is kept under `KEEP_BYTES` (checked as `boundDue` says),
- * the least recently used removed first, so a batch of forty never piles up gigabytes. Records are found by when
- * they were made: during one of the grade's builds. One made while another grade of this
- * process was building could be that grade's; it waits until that grade has ended too.
+ * the least recently used removed first, so a batch of forty never piles up gigabytes.
+ * Records are found by when they were made: during one of the grade's builds. One made
+ * while another grade of this process was building could be that grade's; it waits until
+ * that grade has ended too.
  * Another process's build at the same time is not known here: what it holds (records in use,
  * its downloaded context, see `removable`) is never removed.
  */

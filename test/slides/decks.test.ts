@@ -71,15 +71,13 @@ async function openDeck(deck: string, errors: string[]): Promise<Page> {
 
 async function showSlide(page: Page, n: number): Promise<void> {
   await page.evaluate((to) => (location.hash = `#/${to}`), n);
-  await page.waitForFunction(
-    (to) =>
-      location.hash === `#/${to}` &&
-      [...document.querySelectorAll('.slidev-page')].filter((p) => getComputedStyle(p).display !== 'none').length === 1 &&
-      // Drawn, not just not loading: until its code loads, a slide's page is empty.
-      [...document.querySelectorAll('.slidev-page')].every((p) => getComputedStyle(p).display === 'none' || p.firstElementChild) &&
-      !document.querySelector('.slidev-page .slidev-slide-loading'),
-    n,
-  );
+  await page.waitForFunction((to) => {
+    const shown = [...document.querySelectorAll('.slidev-page')].filter((p) => getComputedStyle(p).display !== 'none');
+    // Drawn, not just not loading: until its code loads, a slide's page is empty.
+    return (
+      location.hash === `#/${to}` && shown.length === 1 && Boolean(shown[0]!.firstElementChild) && !document.querySelector('.slidev-page .slidev-slide-loading')
+    );
+  }, n);
   // Fonts, then two frames: what the projector shows once the slide has settled.
   await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
 }
