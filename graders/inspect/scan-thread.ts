@@ -18,7 +18,7 @@ export const SCAN_HEAP_MB = 320;
 /**
  * The scan's heap starts this large. Left to size it, V8 keeps a small heap's limit tight
  * and the scan's growing list of entries set off a full collection every few megabytes:
- * about 100 while explaining the lab 1 starter, a quarter of the thread's CPU. A worker's
+ * about 100 while explaining the lab 1 starter, a fifth of the thread's CPU. A worker's
  * resourceLimits have no initial size. V8's flag is read only when a thread's heap is made
  * (a thread's own start, after its constructor returns): it is set from here on, for every
  * thread started later (the build fence's too, whose heap stays small either way).
